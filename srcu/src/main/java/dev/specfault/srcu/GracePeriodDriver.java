@@ -1,0 +1,60 @@
+package dev.specfault.srcu;
+
+/**
+ * Who advances a domain's grace periods after {@link SrcuDomain#call(Runnable)}, and how a thread
+ * that waits for one ({@code synchronize()}, {@code barrier()}) pauses between attempts.
+ *
+ * <ul>
+ *   <li>{@link #shared()}: production. A small executor shared by every domain of the JVM (not a
+ *   thread per domain: a fork storm makes thousands). It never blocks on one domain's readers: a
+ *   domain whose scan finds readers is re-tried after a growing delay, so a stalled reader delays
+ *   only its own domain.</li>
+ *   <li>{@link #inline()}: {@code call()} runs the grace period and the callbacks on the calling
+ *   thread before it returns (unless that thread is inside a read section of the domain or is
+ *   already driving it; then the work waits for the next call, synchronize or barrier). No
+ *   background thread: what Lincheck's model checker needs. Waiting threads spin and yield, never
+ *   park.</li>
+ *   <li>{@link #manual()}: nothing runs until a thread calls {@code synchronize()} or
+ *   {@code barrier()}; for deterministic scenarios and harnesses that choose where reclamation
+ *   happens (for example after the writer has dropped its locks).</li>
+ * </ul>
+ */
+public interface GracePeriodDriver {
+
+    /** A callback has been queued on {@code domain}. Must not block under the shared driver. */
+    void kick(SrcuDomain domain);
+
+    /**
+     * Pauses a thread that waits for a grace period and found it not yet complete.
+     *
+     * @param step how many times this waiter has paused so far
+     * @return the next step
+     */
+    int pause(int step);
+
+    /** Short name for reports. */
+    String name();
+
+    /**
+     * How many times a grace-period scan re-checks readers before it gives up for now (Linux
+     * {@code try_check_zero}'s trycount). Waiters under the inline driver re-try anyway.
+     */
+    default int scanTries() {
+        return 2;
+    }
+
+    /** The shared production driver (one daemon executor thread, created on first use). */
+    static GracePeriodDriver shared() {
+        return SharedExecutorDriver.defaultInstance();
+    }
+
+    /** Grace periods and callbacks on the calling thread; no background threads. */
+    static GracePeriodDriver inline() {
+        return InlineDriver.IMMEDIATE;
+    }
+
+    /** Grace periods only when a thread calls synchronize() or barrier(). */
+    static GracePeriodDriver manual() {
+        return InlineDriver.MANUAL;
+    }
+}

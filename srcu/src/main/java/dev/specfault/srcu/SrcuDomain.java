@@ -1,0 +1,629 @@
+package dev.specfault.srcu;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.jctools.queues.MessagePassingQueue;
+import org.jctools.queues.MpscUnboundedArrayQueue;
+import org.jctools.util.PaddedAtomicLong;
+
+/**
+ * A sleepable-RCU domain: read sections that never block writers, grace periods that wait for
+ * every read section that began before them, and callbacks run after a grace period.
+ *
+ * <h2>Idea</h2>
+ * The classic SRCU of Linux (Lai Jiangshan's counter-based algorithm, kept in
+ * {@code kernel/rcu/srcutree.c}). Every reader slot (a thread, see {@link ReaderCounters}) has two
+ * pairs of counters, one pair per <em>index</em>: sections entered and sections left. A reader reads
+ * the domain's current index, counts its entry on that index, and later counts its exit on the
+ * same index. A grace period waits until the readers of one index are gone (sum of exits equals
+ * sum of entries), flips the current index, and waits until the readers of the other one are gone.
+ * Readers never wait and never write a shared word: only their own slot's counters.
+ *
+ * <h2>Read side</h2>
+ * <pre>
+ *   readLock:    idx = srcuIdx &amp; 1          (READ_ONCE)
+ *                lock[idx] += 1             (owner-only store)
+ *                fullFence                  B: StoreLoad, the store before the section's loads
+ *                return idx
+ *   readUnlock:  unlock[idx] += 1           C: release store, the section's accesses before it
+ * </pre>
+ *
+ * <h2>Grace period</h2>
+ * <pre>
+ *   IDLE ──(callbacks queued or a waiter)──▶ SCAN1 ──(readers of idx^1 gone)──▶ flip
+ *        ◀──(run the batch, gp++)─────────── SCAN2 ◀─(readers of the old idx gone)─┘
+ *
+ *   scan(i):  u = Σ unlock[i]; fullFence (A); l = Σ lock[i]; gone = (l == u)
+ *   flip:     fullFence (D); srcuIdx += 1; fullFence (E)
+ * </pre>
+ * The first scan waits for readers that read the index before an earlier flip but counted their
+ * entry late; the second waits for readers of the index that was current when the grace period
+ * began. A reader counted in {@code u} is also counted in {@code l} (its entry precedes its exit and
+ * is published by the exit's release), so {@code l >= u}, equal only when no reader of that index
+ * is inside.
+ *
+ * <h2>Grace-period sequence</h2>
+ * {@code gpSeq} counts grace-period starts and ends (Linux {@code srcu_gp_seq}): even = idle, odd =
+ * one in progress; completed grace periods = {@code gpSeq / 2}. A waiter snapshots it without a
+ * lock and needs {@code gpSeq >= snap(s)}, where {@code snap(s)} is the end of the first grace period
+ * that starts after {@code s} was read (Linux {@code rcu_seq_snap}): {@code s + 2} if idle,
+ * {@code s + 3} if one was in progress (it may have begun before the waiter).
+ *
+ * <h2>Callbacks and batching</h2>
+ * {@link #call(Runnable)} puts a callback on a JCTools MPSC queue. A grace period starts by draining
+ * the whole queue into its batch, so one grace period serves every callback queued before it began;
+ * callbacks queued while it runs wait for the next one. Callbacks run in FIFO order, on
+ * whichever thread drives the machine, while it drives it.
+ *
+ * <h2>Who drives</h2>
+ * The machine is never blocked on: a thread <em>drives</em> it by taking its owner word with a CAS;
+ * one that finds it taken, or whose scan finds readers, comes back later. It is advanced without
+ * blocking (a scan that finds readers returns "not yet") by
+ * <ul>
+ *   <li>the domain's {@link GracePeriodDriver} after {@code call()}: a small shared executor in
+ *   production, which re-tries a domain with readers after a delay instead of blocking, so a stalled
+ *   reader delays only its own domain; the calling thread itself under the inline driver (what
+ *   Lincheck's model checker needs); nobody under the manual driver;</li>
+ *   <li>{@link #synchronize()} and {@link #barrier()}, which drive it on the calling thread and wait
+ *   (spin, yield, then park, as the driver says) until their goal is reached.</li>
+ * </ul>
+ *
+ * <h2>Linearization points</h2>
+ * A read section begins at the fence B of its {@code readLock()} and ends at the release store of
+ * its {@code readUnlock()}. A grace period begins when it drains the callback queue; it covers every
+ * section that began before that point.
+ *
+ * <h2>Notation</h2>
+ * {@code idx}: an index, 0 or 1; {@code c}: the calling thread's {@link ReaderCounters} in this
+ * domain; {@code gp}: number of completed grace periods.
+ *
+ * <h2>References</h2>
+ * Linux {@code srcu_read_lock()}, {@code srcu_readers_active_idx_check()}, {@code srcu_flip()}
+ * (fences A–E carry the kernel's letters); P. McKenney, "Sleepable RCU", LWN 2006; Peter Zijlstra's
+ * 2008 RFC in {@code shared/seeds}, which asked for {@code call_srcu()}.
+ */
+public final class SrcuDomain implements AutoCloseable {
+    // Locks used to protect members:
+    //   [I] immutable after construction
+    //   [g] owned by the thread that drives the grace-period machine (gpOwner, taken by CAS,
+    //       given back with a release store): a try-lock nobody blocks on
+    //   [a] atomic: VarHandle or java.util.concurrent.atomic, access mode named by the accessor
+    //   [c] per reader slot: written only by the slot's owner thread (ReaderCounters)
+    //   [s] slotLock (claiming a slot; a leaf lock)
+    //
+    // Lock order: a callback runs while its thread drives the machine [g] and may take locks of the
+    // layers above (pool locks, frame allocator); nothing that holds those calls synchronize() or
+    // barrier() of this domain.
+
+    private enum Phase { IDLE, SCAN1, SCAN2 }
+
+    private final String name;                                    // [I]
+    private final Set<SrcuBug> bugs;                              // [I]
+    private final boolean bugNoWait;                              // [I]
+    private final boolean bugNoFence;                             // [I]
+    private final boolean bugWrongIndex;                          // [I]
+    private final boolean bugCallbackEarly;                       // [I]
+    private final GracePeriodDriver driver;                       // [I]
+    private final int scanTries;                                  // [I]
+    /** Every reader slot of this domain; copy-on-write. [s] written, [a] read acquire by scans */
+    private ReaderCounters[] slots = new ReaderCounters[0];
+    private final Object slotLock = new Object();
+    /** The calling thread's slot in this domain, claimed on its first read section here. [I] */
+    private final ThreadLocal<ReaderCounters> mine = ThreadLocal.withInitial(this::claimSlot);
+    /** Callbacks waiting for a grace period to start. [a] MPSC: many producers, one consumer [g] */
+    private final MessagePassingQueue<Runnable> callbacks = new MpscUnboundedArrayQueue<>(128);
+    /** The thread driving the machine, or null. [a] CAS to take, release store to give back */
+    private Thread gpOwner;
+
+    /** Linux srcu_idx: bit 0 is the index new readers use. [g] written, [a] read opaque by readers */
+    private long srcuIdx;
+    /** Linux srcu_gp_seq: grace-period starts and ends; odd while one runs. [g] written, [a] read */
+    private volatile long gpSeq;
+    private Phase phase = Phase.IDLE;                             // [g]
+    /** The largest gpSeq a waiter needs (see snap). [a] */
+    private final AtomicLong gpSeqNeeded = new AtomicLong();
+    /** Callbacks served by the grace period in progress. [g] */
+    private final ArrayList<Runnable> batch = new ArrayList<>();  // [g]
+    private final MessagePassingQueue.Consumer<Runnable> batchAdder = batch::add; // [I]
+    private long gpStartNanos;                                    // [g]
+
+    /** Callbacks queued so far (incremented before the offer). [a] */
+    private final PaddedAtomicLong queued = new PaddedAtomicLong();
+    /** Callbacks run so far. [g] written volatile, [a] read by barrier() and stats */
+    private volatile long invoked;
+    private final AtomicLong backlogMax = new AtomicLong();       // [a]
+    private volatile long longestGpNanos;                         // [g] written, [a] read
+    private volatile long totalGpNanos;                           // [g] written, [a] read
+    private volatile long callbackFailures;                       // [g] written, [a] read
+    private volatile Throwable firstCallbackFailure;              // [g] written, [a] read
+    private final AtomicBoolean failureReported = new AtomicBoolean(); // [a]
+    private volatile boolean closed;                              // [a]
+
+    /** Driver state: a run of the driver for this domain is scheduled and has not started. [a] */
+    final AtomicBoolean kickPending = new AtomicBoolean();
+    /** Driver state: consecutive attempts that found readers, for the driver's back-off. [a] racy */
+    volatile int pumpFailures;
+
+    private static final VarHandle SRCU_IDX;
+    private static final VarHandle SLOTS;
+    private static final VarHandle GP_OWNER;
+
+    static {
+        try {
+            final MethodHandles.Lookup l = MethodHandles.lookup();
+            SRCU_IDX = l.findVarHandle(SrcuDomain.class, "srcuIdx", long.class);
+            SLOTS = l.findVarHandle(SrcuDomain.class, "slots", ReaderCounters[].class);
+            GP_OWNER = l.findVarHandle(SrcuDomain.class, "gpOwner", Thread.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private SrcuDomain(Builder b) {
+        this.name = b.name;
+        this.bugs = b.bugs.isEmpty() ? EnumSet.noneOf(SrcuBug.class) : EnumSet.copyOf(b.bugs);
+        this.bugNoWait = bugs.contains(SrcuBug.GRACE_PERIOD_NO_WAIT);
+        this.bugNoFence = bugs.contains(SrcuBug.READ_SIDE_NO_FENCE);
+        this.bugWrongIndex = bugs.contains(SrcuBug.UNLOCK_WRONG_INDEX);
+        this.bugCallbackEarly = bugs.contains(SrcuBug.CALLBACK_EARLY);
+        this.driver = b.driver;
+        this.scanTries = Math.max(1, b.driver.scanTries());
+    }
+
+    /** A builder; by default the shared production driver and no seeded bug. */
+    public static Builder builder(String name) {
+        return new Builder(name);
+    }
+
+    /** Builds a domain. */
+    public static final class Builder {
+        private final String name;
+        private GracePeriodDriver driver = GracePeriodDriver.shared();
+        private final EnumSet<SrcuBug> bugs = EnumSet.noneOf(SrcuBug.class);
+
+        private Builder(String name) {
+            this.name = Objects.requireNonNull(name, "name");
+        }
+
+        /** Who advances grace periods after call(). */
+        public Builder driver(GracePeriodDriver d) {
+            this.driver = Objects.requireNonNull(d, "driver");
+            return this;
+        }
+
+        /** Turns on seeded bugs (tests and --inject only). */
+        public Builder bugs(Set<SrcuBug> seeded) {
+            this.bugs.addAll(seeded);
+            return this;
+        }
+
+        public SrcuDomain build() {
+            return new SrcuDomain(this);
+        }
+    }
+
+    // ----------------------------------------------------------------------------------------
+    // Accessors (the access mode is in the name)
+
+    private long srcuIdxOpaque() {
+        return (long) SRCU_IDX.getOpaque(this);
+    }
+
+    /** => [g]. */
+    private void setSrcuIdxVolatile(long v) {
+        SRCU_IDX.setVolatile(this, v);
+    }
+
+    /** Takes the machine if nobody drives it: a CAS, with acquire semantics. */
+    private boolean casGpOwner(Thread expect, Thread update) {
+        return GP_OWNER.compareAndSet(this, expect, update);
+    }
+
+    /** => [g]. Gives the machine back: release, so the next driver sees every [g] write. */
+    private void setGpOwnerRelease(Thread t) {
+        GP_OWNER.setRelease(this, t);
+    }
+
+    private Thread gpOwnerOpaque() {
+        return (Thread) GP_OWNER.getOpaque(this);
+    }
+
+    private ReaderCounters[] slotsAcquire() {
+        return (ReaderCounters[]) SLOTS.getAcquire(this);
+    }
+
+    /** => slotLock held. */
+    private void setSlotsRelease(ReaderCounters[] s) {
+        SLOTS.setRelease(this, s);
+    }
+
+    // ----------------------------------------------------------------------------------------
+    // Read side
+
+    /**
+     * Enters a read section and returns the token {@link #readUnlock(int)} needs. Wait-free and
+     * allocation-free once the thread has entered a section of this domain before. Nestable.
+     */
+    public int readLock() {
+        final ReaderCounters c = mine();
+        // READ_ONCE(ssp->srcu_idx): a stale index is fine, the first scan of a grace period exists
+        // for readers that counted themselves on an index read before a flip.
+        final int idx = (int) srcuIdxOpaque() & 1;
+        if (bugNoFence) {
+            // Seeded bug: no fence B. The increment stays in the modelled store buffer, invisible
+            // to scans, until this thread's next fence (its readUnlock).
+            c.bufferLock(idx);
+        } else {
+            c.setLockOpaque(idx, c.lockPlain(idx) + 1);
+            // Fence B (smp_mb() in __srcu_read_lock): StoreLoad. The count above must be visible
+            // to a grace-period scan before any load of this read section executes; otherwise a
+            // writer could unlink and reclaim an object after its scan missed this reader while
+            // the section had already loaded a pointer to it. Release would not do: it keeps
+            // earlier accesses before the store, not later loads after it. Pairs with A and D/E.
+            VarHandle.fullFence();
+        }
+        c.nesting++;
+        return idx;
+    }
+
+    /**
+     * Leaves the read section entered by the {@link #readLock()} that returned {@code token}.
+     *
+     * @throws IllegalArgumentException if the token is not one readLock() returns
+     * @throws IllegalStateException    if the calling thread is not inside a read section here
+     */
+    public void readUnlock(int token) {
+        if ((token & ~1) != 0) {
+            throw new IllegalArgumentException("not an SRCU read token: " + token);
+        }
+        final ReaderCounters c = mine();
+        if (c.nesting <= 0) {
+            throw new IllegalStateException("readUnlock() outside a read section of SRCU domain " + name);
+        }
+        c.nesting--;
+        if (bugNoFence) {
+            c.drainStoreBuffer();
+        }
+        final int idx = bugWrongIndex ? token ^ 1 : token;
+        // Fence C (smp_mb() in __srcu_read_unlock), as a release store: every access of the
+        // section happens-before a scan that reads this count with acquire and sees it.
+        c.setUnlockRelease(idx, c.unlockPlain(idx) + 1);
+    }
+
+    /** Whether the calling thread is inside a read section of this domain. */
+    public boolean inReadSection() {
+        return mine().nesting > 0;
+    }
+
+    /** The calling thread's slot: one thread-local lookup. */
+    private ReaderCounters mine() {
+        return mine.get();
+    }
+
+    /**
+     * The thread-local's initial value: a dead thread's slot, adopted, or a new one appended. Runs
+     * once per thread and domain, under the slot lock (the only part of the read side that may
+     * wait, and only on a thread's first section in the domain).
+     */
+    private ReaderCounters claimSlot() {
+        synchronized (slotLock) {
+            final ReaderCounters[] s = slots;
+            for (ReaderCounters c : s) {
+                if (c.ownerDead()) {
+                    c.adopt();
+                    return c;
+                }
+            }
+            final ReaderCounters c = new ReaderCounters();
+            final ReaderCounters[] n = Arrays.copyOf(s, s.length + 1);
+            n[s.length] = c;
+            // Release: a scan that sees the new array sees the slot's initial state. The slot's
+            // counts are published by the owner's own stores, ordered by fence B.
+            setSlotsRelease(n);
+            return c;
+        }
+    }
+
+    // ----------------------------------------------------------------------------------------
+    // Grace periods
+
+    /**
+     * Waits until every read section of this domain that began before the call has ended.
+     *
+     * @throws IllegalStateException if the caller is inside a read section of this domain (the
+     *                               wait could never end) or the domain is closed
+     */
+    public void synchronize() {
+        synchronize(Long.MAX_VALUE);
+    }
+
+    /**
+     * {@link #synchronize()} that gives up after {@code timeout}: a grace period that takes longer
+     * is a stalled reader or a broken domain, which a checker reports rather than waits for.
+     *
+     * @return true if the grace period completed, false if the time ran out first
+     * @throws IllegalStateException as {@link #synchronize()}
+     */
+    public boolean synchronize(java.time.Duration timeout) {
+        return synchronize(timeout.toNanos());
+    }
+
+    private boolean synchronize(long timeoutNanos) {
+        checkNotInReadSection("synchronize()");
+        final long start = System.nanoTime();
+        final long target = snap(gpSeq);
+        gpSeqNeeded.accumulateAndGet(target, Math::max);
+        int step = 0;
+        while (gpSeq < target) {
+            pump(target);
+            if (gpSeq >= target) {
+                break;
+            }
+            if (timeoutNanos != Long.MAX_VALUE && System.nanoTime() - start > timeoutNanos) {
+                return false;
+            }
+            step = driver.pause(step);
+        }
+        return true;
+    }
+
+    /** Linux rcu_seq_snap: the gpSeq at which the first grace period starting after {@code s} ends. */
+    private static long snap(long s) {
+        return (s + 3) & ~1L;
+    }
+
+    /**
+     * Queues {@code callback} to run after a grace period: after every read section that began
+     * before this call has ended. Never blocks under the shared and manual drivers.
+     *
+     * @throws IllegalStateException if the domain is closed
+     */
+    public void call(Runnable callback) {
+        Objects.requireNonNull(callback, "callback");
+        if (closed) {
+            throw new IllegalStateException("call() on closed SRCU domain " + name);
+        }
+        final long q = queued.incrementAndGet();
+        callbacks.offer(callback);
+        final long backlog = q - invoked;
+        if (backlog > backlogMax.getPlain()) {
+            backlogMax.accumulateAndGet(backlog, Math::max);
+        }
+        driver.kick(this);
+    }
+
+    /**
+     * Waits until every callback queued before this call has run.
+     *
+     * @throws IllegalStateException if the caller is inside a read section of this domain, or a
+     *                               callback has thrown and no earlier barrier reported it (the
+     *                               first failure is the cause; later ones are only counted)
+     */
+    public void barrier() {
+        checkNotInReadSection("barrier()");
+        final long target = queued.get();
+        int step = 0;
+        while (invoked < target) {
+            pump(Long.MAX_VALUE);
+            if (invoked >= target) {
+                break;
+            }
+            step = driver.pause(step);
+        }
+        reportCallbackFailure();
+    }
+
+    /** Runs every queued callback (barrier) and refuses further ones. Idempotent. */
+    @Override
+    public void close() {
+        if (!closed) {
+            barrier();
+            closed = true;
+        }
+    }
+
+    public boolean isClosed() {
+        return closed;
+    }
+
+    /**
+     * One non-blocking attempt to advance the grace-period machine until {@code gpSeq} reaches
+     * {@code untilSeq} or it is idle.
+     *
+     * @return true if the machine is idle with nothing queued or needed, false if readers hold it
+     *         up, it reached {@code untilSeq} with work left, or another thread is driving it
+     */
+    boolean pump(long untilSeq) {
+        if (!casGpOwner(null, Thread.currentThread())) {
+            return false;
+        }
+        try {
+            return advance(untilSeq);
+        } finally {
+            setGpOwnerRelease(null);
+        }
+    }
+
+    /** Whether the calling thread is driving this domain's grace-period machine right now. */
+    boolean drivenByCurrentThread() {
+        return gpOwnerOpaque() == Thread.currentThread();
+    }
+
+    /** => [g]. Whether nothing is queued and no waiter needs a grace period beyond {@code seq}. */
+    private boolean nothingToDo(long seq) {
+        return callbacks.isEmpty() && gpSeqNeeded.get() <= seq;
+    }
+
+    /**
+     * => [g]. Advances as far as possible without blocking.
+     *
+     * @return true when idle with nothing to do; false when a scan found readers, or when
+     *         {@code gpSeq} reached {@code untilSeq} with work left
+     */
+    private boolean advance(long untilSeq) {
+        assert drivenByCurrentThread();
+        for (;;) {
+            final long seq = gpSeq;
+            switch (phase) {
+                case IDLE:
+                    if (nothingToDo(seq)) {
+                        return true;
+                    }
+                    if (seq >= untilSeq) {
+                        return false;
+                    }
+                    callbacks.drain(batchAdder);
+                    gpStartNanos = System.nanoTime();
+                    gpSeq = seq + 1; // starts: covers every read section that began before it
+                    phase = Phase.SCAN1;
+                    break;
+                case SCAN1:
+                    if (!readersGone(inactiveIdx())) {
+                        return false;
+                    }
+                    if (bugCallbackEarly) {
+                        runBatch(); // seeded bug: readers on the current index are still inside
+                    }
+                    flip();
+                    phase = Phase.SCAN2;
+                    break;
+                case SCAN2:
+                    if (!readersGone(inactiveIdx())) {
+                        return false;
+                    }
+                    final long took = System.nanoTime() - gpStartNanos;
+                    totalGpNanos = totalGpNanos + took;
+                    if (took > longestGpNanos) {
+                        longestGpNanos = took;
+                    }
+                    phase = Phase.IDLE;
+                    gpSeq = seq + 1; // ends
+                    runBatch();
+                    break;
+                default:
+                    throw new AssertionError(phase);
+            }
+        }
+    }
+
+    /** => [g]. The index readers are not using now. */
+    private int inactiveIdx() {
+        return (int) (srcuIdx & 1) ^ 1;
+    }
+
+    /** => [g]. Linux srcu_flip(). */
+    private void flip() {
+        // Fence D: pairs with B and C; the scan before the flip is complete before a reader can
+        // see the new index.
+        VarHandle.fullFence();
+        setSrcuIdxVolatile(srcuIdx + 1);
+        // Fence E: pairs with B and C; the new index is visible before the next scan reads counts.
+        VarHandle.fullFence();
+    }
+
+    /** => [g]. Linux srcu_readers_active_idx_check(), tried a few times. */
+    private boolean readersGone(int idx) {
+        if (bugNoWait) {
+            return true; // seeded bug: nobody is waited for
+        }
+        for (int t = 0; t < scanTries; t++) {
+            if (scan(idx)) {
+                return true;
+            }
+            Thread.onSpinWait();
+        }
+        return false;
+    }
+
+    /** => [g]. Whether no reader of index {@code idx} is inside. */
+    private boolean scan(int idx) {
+        final ReaderCounters[] s = slotsAcquire();
+        long unlocks = 0;
+        for (ReaderCounters c : s) {
+            unlocks += c.unlockAcquire(idx);
+        }
+        // Fence A: exits are summed before entries. A reader counted in `unlocks` counted its
+        // entry first (program order, published by the exit's release), so it is in `locks` too:
+        // locks >= unlocks, equal only if no reader of this index is inside. Pairs with B.
+        VarHandle.fullFence();
+        long locks = 0;
+        for (ReaderCounters c : s) {
+            locks += c.lockAcquire(idx);
+        }
+        return locks == unlocks;
+    }
+
+    /** => [g]. Runs the current batch in FIFO order. */
+    private void runBatch() {
+        final int n = batch.size();
+        for (int i = 0; i < n; i++) {
+            final Runnable cb = batch.get(i);
+            batch.set(i, null);
+            try {
+                cb.run();
+            } catch (RuntimeException | Error e) {
+                callbackFailures = callbackFailures + 1;
+                if (firstCallbackFailure == null) {
+                    firstCallbackFailure = e;
+                }
+            }
+            invoked = invoked + 1;
+        }
+        batch.clear();
+    }
+
+    private void reportCallbackFailure() {
+        final Throwable failure = firstCallbackFailure;
+        if (failure != null && failureReported.compareAndSet(false, true)) {
+            throw new IllegalStateException("an SRCU callback of domain " + name + " threw", failure);
+        }
+    }
+
+    private void checkNotInReadSection(String what) {
+        if (inReadSection()) {
+            throw new IllegalStateException(what + " inside a read section of SRCU domain " + name
+                    + " would wait for itself");
+        }
+    }
+
+    // ----------------------------------------------------------------------------------------
+    // Observability
+
+    public String name() {
+        return name;
+    }
+
+    /** The seeded bugs this domain was built with. */
+    public Set<SrcuBug> bugs() {
+        return bugs.isEmpty() ? EnumSet.noneOf(SrcuBug.class) : EnumSet.copyOf(bugs);
+    }
+
+    public GracePeriodDriver driver() {
+        return driver;
+    }
+
+    /** How many reader slots this domain has made (threads that entered a section at once, at most). */
+    public int slotCount() {
+        return slotsAcquire().length;
+    }
+
+    /** A snapshot of the counters; fields are read one by one, not atomically together. */
+    public SrcuStats stats() {
+        final long run = invoked;
+        final long q = queued.get();
+        return new SrcuStats(gpSeq >>> 1, q, run, Math.max(0, q - run), backlogMax.get(),
+                longestGpNanos, totalGpNanos, callbackFailures);
+    }
+
+    @Override
+    public String toString() {
+        return "SrcuDomain[" + name + (bugs.isEmpty() ? "" : ", bugs=" + bugs) + "]";
+    }
+}
