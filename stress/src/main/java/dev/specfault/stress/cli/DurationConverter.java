@@ -1,0 +1,46 @@
+package dev.specfault.stress.cli;
+
+import java.time.Duration;
+import picocli.CommandLine;
+
+/** Parses {@code 500ms}, {@code 10s}, {@code 2m}: a positive number with a unit suffix. */
+public final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
+    @Override
+    public Duration convert(String value) {
+        final String v = value.strip();
+        final long n;
+        final String unit;
+        int i = 0;
+        while (i < v.length() && Character.isDigit(v.charAt(i))) {
+            i++;
+        }
+        if (i == 0 || i > 12) {
+            throw bad(value);
+        }
+        n = Long.parseLong(v.substring(0, i));
+        unit = v.substring(i);
+        final Duration d;
+        switch (unit) {
+            case "ms":
+                d = Duration.ofMillis(n);
+                break;
+            case "s":
+                d = Duration.ofSeconds(n);
+                break;
+            case "m":
+                d = Duration.ofMinutes(n);
+                break;
+            default:
+                throw bad(value);
+        }
+        if (d.isZero()) {
+            throw new CommandLine.TypeConversionException("duration must be positive: '" + value + "'");
+        }
+        return d;
+    }
+
+    private static CommandLine.TypeConversionException bad(String value) {
+        return new CommandLine.TypeConversionException(
+                "not a duration: '" + value + "' (use a number with ms, s or m, e.g. 500ms, 10s, 2m)");
+    }
+}

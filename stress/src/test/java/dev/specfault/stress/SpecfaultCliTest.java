@@ -1,0 +1,74 @@
+package dev.specfault.stress;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+
+/** The launcher end to end, in process: help, bad arguments, the srcu demonstration, bench. */
+class SpecfaultCliTest {
+
+    /** What a run printed and returned. */
+    record Result(int code, String out, String err) {
+    }
+
+    static Result run(String... args) {
+        final StringWriter out = new StringWriter();
+        final StringWriter err = new StringWriter();
+        final int code = Specfault.execute(new PrintWriter(out, true), new PrintWriter(err, true), args);
+        return new Result(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void helpListsTheSubCommands() {
+        final Result r = run("--help");
+        assertEquals(0, r.code());
+        assertTrue(r.out().contains("srcu") && r.out().contains("bench"), r.out());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "nope", "srcu --duration 3x", "srcu --duration 0s", "srcu --readers 0",
+            "srcu --writers 999", "srcu --inject no-such-bug", "srcu --records -1", "srcu --seed abc",
+            "bench -zz", "srcu --bogus"})
+    void badArgumentsGiveOneLineAndExitCode2(String line) {
+        final Result r = run(line.isEmpty() ? new String[0] : line.split(" "));
+        assertEquals(2, r.code(), r.err());
+        assertEquals(1, r.err().strip().lines().count(), "one line: " + r.err());
+        assertFalse(r.err().contains("at dev.") || r.err().contains("Exception in"), "no stack trace: " + r.err());
+    }
+
+    @Test
+    void srcuDemonstrationRunsClean() {
+        final Result r = run("srcu", "--duration", "300ms");
+        assertEquals(0, r.code(), r.out() + r.err());
+        assertTrue(r.out().contains("use-after-free                  0"), r.out());
+        assertFalse(r.out().contains("VIOLATION"));
+    }
+
+    @Test
+    void seededBugThroughInjectIsAViolationWithExitCode1() {
+        final Result r = run("srcu", "--duration", "2s", "--inject", "grace-period-no-wait");
+        assertEquals(1, r.code(), r.out() + r.err());
+        assertTrue(r.out().lines().anyMatch(l -> l.startsWith("VIOLATION use-after-free")), r.out());
+    }
+
+    @Test
+    void injectListNamesEveryBugOfTheLayer() {
+        final Result r = run("srcu", "--inject", "list");
+        assertEquals(0, r.code());
+        assertEquals(4, r.out().lines().count(), r.out());
+        assertTrue(r.out().lines().allMatch(l -> l.split("\t").length == 4), r.out());
+    }
+
+    @Test
+    void benchListsTheBenchmarks() {
+        final Result r = run("bench", "-l");
+        // The JMH benchmark list is generated into the jar at compile time; listing needs no fork.
+        assertEquals(0, r.code(), r.err());
+    }
+}
