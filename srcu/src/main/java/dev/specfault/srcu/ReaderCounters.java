@@ -2,7 +2,6 @@ package dev.specfault.srcu;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.lang.ref.WeakReference;
 
 /**
  * Padding before the counters, so that two slots' counters never share a cache line (the padding
@@ -30,12 +29,15 @@ abstract class ReaderCountersPadBefore {
  * a plain read and an opaque or release store, no atomic read-modify-write, and the StoreLoad fence
  * it needs is explicit ({@link SrcuDomain#readLock()}). An adopting thread sees the last writes of
  * the dead owner: thread termination synchronizes-with the {@code isAlive()} that found it dead
- * (JLS 17.4.4), which precedes the adoption under the domain's slot lock.
+ * (JLS 17.4.4), which precedes the adoption under the domain's slot lock. The owner is held
+ * strongly, so that {@code isAlive()} is always what decides (a cleared weak reference would give
+ * no happens-before edge). A thread that died inside a read section leaves its counts unbalanced:
+ * its domain's grace periods then never end, as in Linux; adoption does not hide that.
  *
  * <pre>
  * Locks used to protect members:
  *   [c] written only by the slot's owner thread; read by that thread plainly
- *   [g] read by grace-period scans under the domain's gpLock, with acquire
+ *   [g] read with acquire by the grace-period scans of the thread driving the domain's machine
  *   [s] the domain's slot lock (adoption)
  * </pre>
  */
@@ -47,7 +49,7 @@ abstract class ReaderCountersFields extends ReaderCountersPadBefore {
     /** Depth of the owner's nested read sections in this domain. [c] */
     int nesting;
     /** The owner thread. [s] */
-    WeakReference<Thread> owner;
+    Thread owner;
     /**
      * Seeded bug READ_SIDE_NO_FENCE only: lock increments still in the modelled store buffer, not
      * yet visible to scans; drained at the owner's next fence. [c]
@@ -132,13 +134,12 @@ abstract class ReaderCountersFields extends ReaderCountersPadBefore {
 
     /** => slot lock held. Whether the owner has terminated, so that another thread may adopt the slot. */
     final boolean ownerDead() {
-        final Thread t = owner.get();
-        return t == null || !t.isAlive();
+        return !owner.isAlive();
     }
 
     /** => slot lock held, {@link #ownerDead()}. Gives the slot to the calling thread. */
     final void adopt() {
-        owner = new WeakReference<>(Thread.currentThread());
+        owner = Thread.currentThread();
         nesting = 0;
         drainStoreBuffer();
     }
@@ -159,7 +160,7 @@ abstract class ReaderCountersFields extends ReaderCountersPadBefore {
 /** The counters of one reader slot in one domain, padded on both sides. */
 final class ReaderCounters extends ReaderCountersFields {
     ReaderCounters() {
-        owner = new WeakReference<>(Thread.currentThread());
+        owner = Thread.currentThread();
     }
 
     long q00, q01, q02, q03, q04, q05, q06, q07, q08, q09, q10, q11, q12, q13, q14, q15;

@@ -48,24 +48,25 @@ final class SharedExecutorDriver implements GracePeriodDriver {
 
     @Override
     public void kick(SrcuDomain d) {
-        if (d.kickPending.compareAndSet(false, true)) {
+        if (d.gp.kickPending.compareAndSet(false, true)) {
             executor.execute(() -> run(d));
         }
     }
 
+    /**
+     * One run for a domain. A closed domain is still served: a kick only follows an accepted
+     * call(), and that callback must run.
+     */
     private void run(SrcuDomain d) {
-        d.kickPending.set(false);
-        if (d.isClosed()) {
-            return;
-        }
+        d.gp.kickPending.set(false);
         final boolean idle = d.pump(Long.MAX_VALUE);
         if (idle) {
-            d.pumpFailures = 0;
+            d.gp.pumpFailures = 0;
             return;
         }
-        final int failures = d.pumpFailures;
-        d.pumpFailures = failures + 1;
-        if (d.kickPending.compareAndSet(false, true)) {
+        final int failures = d.gp.pumpFailures;
+        d.gp.pumpFailures = failures + 1;
+        if (d.gp.kickPending.compareAndSet(false, true)) {
             final long delay = Math.min(MAX_DELAY_NANOS, MIN_DELAY_NANOS << Math.min(failures, 16));
             executor.schedule(() -> run(d), delay, TimeUnit.NANOSECONDS);
         }

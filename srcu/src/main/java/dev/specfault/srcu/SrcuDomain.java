@@ -2,16 +2,11 @@ package dev.specfault.srcu;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.util.ArrayList;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
-import org.jctools.queues.MessagePassingQueue;
-import org.jctools.queues.MpscUnboundedArrayQueue;
-import org.jctools.util.PaddedAtomicLong;
 
 /**
  * A sleepable-RCU domain: read sections that never block writers, grace periods that wait for
@@ -41,7 +36,7 @@ import org.jctools.util.PaddedAtomicLong;
  *        ◀──(run the batch, gp++)─────────── SCAN2 ◀─(readers of the old idx gone)─┘
  *
  *   scan(i):  u = Σ unlock[i]; fullFence (A); l = Σ lock[i]; gone = (l == u)
- *   flip:     fullFence (D); srcuIdx += 1; fullFence (E)
+ *   flip:     fullFence (E); srcuIdx += 1; fullFence (D)
  * </pre>
  * The first scan waits for readers that read the index before an earlier flip but counted their
  * entry late; the second waits for readers of the index that was current when the grace period
@@ -54,7 +49,11 @@ import org.jctools.util.PaddedAtomicLong;
  * one in progress; completed grace periods = {@code gpSeq / 2}. A waiter snapshots it without a
  * lock and needs {@code gpSeq >= snap(s)}, where {@code snap(s)} is the end of the first grace period
  * that starts after {@code s} was read (Linux {@code rcu_seq_snap}): {@code s + 2} if idle,
- * {@code s + 3} if one was in progress (it may have begun before the waiter).
+ * {@code s + 3} if one was in progress (it may have begun before the waiter). A full fence comes
+ * before the snapshot (the waiter's unlinking store is ordered before it, as Linux orders it before
+ * {@code rcu_seq_snap}) and after the start of a grace period (Linux {@code rcu_seq_start}), so that
+ * the first scan's load of the slot array sees every slot whose reader could have seen the
+ * unlinked object.
  *
  * <h2>Callbacks and batching</h2>
  * {@link #call(Runnable)} puts a callback on a JCTools MPSC queue. A grace period starts by draining
@@ -92,17 +91,22 @@ import org.jctools.util.PaddedAtomicLong;
 public final class SrcuDomain implements AutoCloseable {
     // Locks used to protect members:
     //   [I] immutable after construction
-    //   [g] owned by the thread that drives the grace-period machine (gpOwner, taken by CAS,
-    //       given back with a release store): a try-lock nobody blocks on
+    //   [g] owned by the thread that drives the grace-period machine (GracePeriodState.gpOwner,
+    //       taken by CAS, given back with a release store): a try-lock nobody blocks on
     //   [a] atomic: VarHandle or java.util.concurrent.atomic, access mode named by the accessor
     //   [c] per reader slot: written only by the slot's owner thread (ReaderCounters)
     //   [s] slotLock (claiming a slot; a leaf lock)
     //
+    // Layout: this object holds what readers read (finals, srcuIdx, the slot array); everything the
+    // grace-period side writes is in the padded GracePeriodState, away from readers' cache lines.
+    //
     // Lock order: a callback runs while its thread drives the machine [g] and may take locks of the
     // layers above (pool locks, frame allocator); nothing that holds those calls synchronize() or
-    // barrier() of this domain.
+    // barrier() of this domain, and a callback never calls them on its own domain (detected).
 
-    private enum Phase { IDLE, SCAN1, SCAN2 }
+    private static final int IDLE = 0;
+    private static final int SCAN1 = 1;
+    private static final int SCAN2 = 2;
 
     private final String name;                                    // [I]
     private final Set<SrcuBug> bugs;                              // [I]
@@ -112,55 +116,24 @@ public final class SrcuDomain implements AutoCloseable {
     private final boolean bugCallbackEarly;                       // [I]
     private final GracePeriodDriver driver;                       // [I]
     private final int scanTries;                                  // [I]
+    /** The calling thread's slot in this domain, null before its first read section here. [I] */
+    private final ThreadLocal<ReaderCounters> mine = new ThreadLocal<>();
+    private final Object slotLock = new Object();                 // [I]
+    /** The grace-period side's state, padded. [I] (its fields: see GracePeriodState) */
+    final GracePeriodState gp = new GracePeriodState();
     /** Every reader slot of this domain; copy-on-write. [s] written, [a] read acquire by scans */
     private ReaderCounters[] slots = new ReaderCounters[0];
-    private final Object slotLock = new Object();
-    /** The calling thread's slot in this domain, claimed on its first read section here. [I] */
-    private final ThreadLocal<ReaderCounters> mine = ThreadLocal.withInitial(this::claimSlot);
-    /** Callbacks waiting for a grace period to start. [a] MPSC: many producers, one consumer [g] */
-    private final MessagePassingQueue<Runnable> callbacks = new MpscUnboundedArrayQueue<>(128);
-    /** The thread driving the machine, or null. [a] CAS to take, release store to give back */
-    private Thread gpOwner;
-
-    /** Linux srcu_idx: bit 0 is the index new readers use. [g] written, [a] read opaque by readers */
+    /** Linux srcu_idx: bit 0 is the index new readers use. [g] written volatile, [a] read opaque */
     private long srcuIdx;
-    /** Linux srcu_gp_seq: grace-period starts and ends; odd while one runs. [g] written, [a] read */
-    private volatile long gpSeq;
-    private Phase phase = Phase.IDLE;                             // [g]
-    /** The largest gpSeq a waiter needs (see snap). [a] */
-    private final AtomicLong gpSeqNeeded = new AtomicLong();
-    /** Callbacks served by the grace period in progress. [g] */
-    private final ArrayList<Runnable> batch = new ArrayList<>();  // [g]
-    private final MessagePassingQueue.Consumer<Runnable> batchAdder = batch::add; // [I]
-    private long gpStartNanos;                                    // [g]
-
-    /** Callbacks queued so far (incremented before the offer). [a] */
-    private final PaddedAtomicLong queued = new PaddedAtomicLong();
-    /** Callbacks run so far. [g] written volatile, [a] read by barrier() and stats */
-    private volatile long invoked;
-    private final AtomicLong backlogMax = new AtomicLong();       // [a]
-    private volatile long longestGpNanos;                         // [g] written, [a] read
-    private volatile long totalGpNanos;                           // [g] written, [a] read
-    private volatile long callbackFailures;                       // [g] written, [a] read
-    private volatile Throwable firstCallbackFailure;              // [g] written, [a] read
-    private final AtomicBoolean failureReported = new AtomicBoolean(); // [a]
-    private volatile boolean closed;                              // [a]
-
-    /** Driver state: a run of the driver for this domain is scheduled and has not started. [a] */
-    final AtomicBoolean kickPending = new AtomicBoolean();
-    /** Driver state: consecutive attempts that found readers, for the driver's back-off. [a] racy */
-    volatile int pumpFailures;
 
     private static final VarHandle SRCU_IDX;
     private static final VarHandle SLOTS;
-    private static final VarHandle GP_OWNER;
 
     static {
         try {
             final MethodHandles.Lookup l = MethodHandles.lookup();
             SRCU_IDX = l.findVarHandle(SrcuDomain.class, "srcuIdx", long.class);
             SLOTS = l.findVarHandle(SrcuDomain.class, "slots", ReaderCounters[].class);
-            GP_OWNER = l.findVarHandle(SrcuDomain.class, "gpOwner", Thread.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -216,23 +189,14 @@ public final class SrcuDomain implements AutoCloseable {
         return (long) SRCU_IDX.getOpaque(this);
     }
 
+    /** => [g]: the only writer reads its own value. */
+    private long srcuIdxPlain() {
+        return srcuIdx;
+    }
+
     /** => [g]. */
     private void setSrcuIdxVolatile(long v) {
         SRCU_IDX.setVolatile(this, v);
-    }
-
-    /** Takes the machine if nobody drives it: a CAS, with acquire semantics. */
-    private boolean casGpOwner(Thread expect, Thread update) {
-        return GP_OWNER.compareAndSet(this, expect, update);
-    }
-
-    /** => [g]. Gives the machine back: release, so the next driver sees every [g] write. */
-    private void setGpOwnerRelease(Thread t) {
-        GP_OWNER.setRelease(this, t);
-    }
-
-    private Thread gpOwnerOpaque() {
-        return (Thread) GP_OWNER.getOpaque(this);
     }
 
     private ReaderCounters[] slotsAcquire() {
@@ -266,7 +230,7 @@ public final class SrcuDomain implements AutoCloseable {
             // to a grace-period scan before any load of this read section executes; otherwise a
             // writer could unlink and reclaim an object after its scan missed this reader while
             // the section had already loaded a pointer to it. Release would not do: it keeps
-            // earlier accesses before the store, not later loads after it. Pairs with A and D/E.
+            // earlier accesses before the store, not later loads after it. Pairs with A and E/D.
             VarHandle.fullFence();
         }
         c.nesting++;
@@ -283,8 +247,8 @@ public final class SrcuDomain implements AutoCloseable {
         if ((token & ~1) != 0) {
             throw new IllegalArgumentException("not an SRCU read token: " + token);
         }
-        final ReaderCounters c = mine();
-        if (c.nesting <= 0) {
+        final ReaderCounters c = mine.get();
+        if (c == null || c.nesting <= 0) {
             throw new IllegalStateException("readUnlock() outside a read section of SRCU domain " + name);
         }
         c.nesting--;
@@ -297,20 +261,26 @@ public final class SrcuDomain implements AutoCloseable {
         c.setUnlockRelease(idx, c.unlockPlain(idx) + 1);
     }
 
-    /** Whether the calling thread is inside a read section of this domain. */
+    /** Whether the calling thread is inside a read section of this domain (claims no slot). */
     public boolean inReadSection() {
-        return mine().nesting > 0;
+        final ReaderCounters c = mine.get();
+        return c != null && c.nesting > 0;
     }
 
-    /** The calling thread's slot: one thread-local lookup. */
+    /** The calling thread's slot, claimed on its first read section here. */
     private ReaderCounters mine() {
-        return mine.get();
+        ReaderCounters c = mine.get();
+        if (c == null) {
+            c = claimSlot();
+            mine.set(c);
+        }
+        return c;
     }
 
     /**
-     * The thread-local's initial value: a dead thread's slot, adopted, or a new one appended. Runs
-     * once per thread and domain, under the slot lock (the only part of the read side that may
-     * wait, and only on a thread's first section in the domain).
+     * A dead thread's slot, adopted, or a new one appended. Runs once per thread and domain, under
+     * the slot lock (the only part of the read side that may wait, and only on a thread's first
+     * section in the domain).
      */
     private ReaderCounters claimSlot() {
         synchronized (slotLock) {
@@ -325,7 +295,8 @@ public final class SrcuDomain implements AutoCloseable {
             final ReaderCounters[] n = Arrays.copyOf(s, s.length + 1);
             n[s.length] = c;
             // Release: a scan that sees the new array sees the slot's initial state. The slot's
-            // counts are published by the owner's own stores, ordered by fence B.
+            // counts are published by the owner's own stores, ordered by fence B; a scan's load of
+            // the array is ordered after the grace period's start by the fence there.
             setSlotsRelease(n);
             return c;
         }
@@ -337,8 +308,8 @@ public final class SrcuDomain implements AutoCloseable {
     /**
      * Waits until every read section of this domain that began before the call has ended.
      *
-     * @throws IllegalStateException if the caller is inside a read section of this domain (the
-     *                               wait could never end) or the domain is closed
+     * @throws IllegalStateException if the caller is inside a read section of this domain, or is a
+     *                               callback of this domain (either would wait for itself)
      */
     public void synchronize() {
         synchronize(Long.MAX_VALUE);
@@ -351,19 +322,22 @@ public final class SrcuDomain implements AutoCloseable {
      * @return true if the grace period completed, false if the time ran out first
      * @throws IllegalStateException as {@link #synchronize()}
      */
-    public boolean synchronize(java.time.Duration timeout) {
+    public boolean synchronize(Duration timeout) {
         return synchronize(timeout.toNanos());
     }
 
     private boolean synchronize(long timeoutNanos) {
-        checkNotInReadSection("synchronize()");
+        checkCanWait("synchronize()");
         final long start = System.nanoTime();
-        final long target = snap(gpSeq);
-        gpSeqNeeded.accumulateAndGet(target, Math::max);
+        // Orders the caller's unlinking store before the snapshot (Linux: smp_mb() before
+        // rcu_seq_snap): a grace period that ends at `target` began after the unlink was visible.
+        VarHandle.fullFence();
+        final long target = snap(gp.gpSeq);
+        gp.gpSeqNeeded.accumulateAndGet(target, Math::max);
         int step = 0;
-        while (gpSeq < target) {
+        while (gp.gpSeq < target) {
             pump(target);
-            if (gpSeq >= target) {
+            if (gp.gpSeq >= target) {
                 break;
             }
             if (timeoutNanos != Long.MAX_VALUE && System.nanoTime() - start > timeoutNanos) {
@@ -381,20 +355,21 @@ public final class SrcuDomain implements AutoCloseable {
 
     /**
      * Queues {@code callback} to run after a grace period: after every read section that began
-     * before this call has ended. Never blocks under the shared and manual drivers.
+     * before this call has ended. Never blocks under the shared and manual drivers. A call that
+     * races {@link #close()} either throws or is run.
      *
      * @throws IllegalStateException if the domain is closed
      */
     public void call(Runnable callback) {
         Objects.requireNonNull(callback, "callback");
-        if (closed) {
+        if (gp.closed) {
             throw new IllegalStateException("call() on closed SRCU domain " + name);
         }
-        final long q = queued.incrementAndGet();
-        callbacks.offer(callback);
-        final long backlog = q - invoked;
-        if (backlog > backlogMax.getPlain()) {
-            backlogMax.accumulateAndGet(backlog, Math::max);
+        final long q = gp.queued.incrementAndGet();
+        gp.callbacks.offer(callback);
+        final long backlog = q - gp.invoked;
+        if (backlog > gp.backlogMax.getPlain()) {
+            gp.backlogMax.accumulateAndGet(backlog, Math::max);
         }
         driver.kick(this);
     }
@@ -402,17 +377,17 @@ public final class SrcuDomain implements AutoCloseable {
     /**
      * Waits until every callback queued before this call has run.
      *
-     * @throws IllegalStateException if the caller is inside a read section of this domain, or a
-     *                               callback has thrown and no earlier barrier reported it (the
-     *                               first failure is the cause; later ones are only counted)
+     * @throws IllegalStateException if the caller is inside a read section of this domain or is one
+     *                               of its callbacks, or a callback has thrown and no earlier barrier
+     *                               reported it (the first failure is the cause; later ones are counted)
      */
     public void barrier() {
-        checkNotInReadSection("barrier()");
-        final long target = queued.get();
+        checkCanWait("barrier()");
+        final long target = gp.queued.get();
         int step = 0;
-        while (invoked < target) {
+        while (gp.invoked < target) {
             pump(Long.MAX_VALUE);
-            if (invoked >= target) {
+            if (gp.invoked >= target) {
                 break;
             }
             step = driver.pause(step);
@@ -420,17 +395,18 @@ public final class SrcuDomain implements AutoCloseable {
         reportCallbackFailure();
     }
 
-    /** Runs every queued callback (barrier) and refuses further ones. Idempotent. */
+    /**
+     * Refuses further callbacks, then runs every queued one (barrier). Idempotent. A
+     * {@code call()} that raced the close and was accepted still runs: the driver is kicked for it.
+     */
     @Override
     public void close() {
-        if (!closed) {
-            barrier();
-            closed = true;
-        }
+        gp.closed = true;
+        barrier();
     }
 
     public boolean isClosed() {
-        return closed;
+        return gp.closed;
     }
 
     /**
@@ -441,24 +417,24 @@ public final class SrcuDomain implements AutoCloseable {
      *         up, it reached {@code untilSeq} with work left, or another thread is driving it
      */
     boolean pump(long untilSeq) {
-        if (!casGpOwner(null, Thread.currentThread())) {
+        if (!gp.casGpOwner(null, Thread.currentThread())) {
             return false;
         }
         try {
             return advance(untilSeq);
         } finally {
-            setGpOwnerRelease(null);
+            gp.setGpOwnerRelease(null);
         }
     }
 
     /** Whether the calling thread is driving this domain's grace-period machine right now. */
     boolean drivenByCurrentThread() {
-        return gpOwnerOpaque() == Thread.currentThread();
+        return gp.gpOwnerOpaque() == Thread.currentThread();
     }
 
     /** => [g]. Whether nothing is queued and no waiter needs a grace period beyond {@code seq}. */
     private boolean nothingToDo(long seq) {
-        return callbacks.isEmpty() && gpSeqNeeded.get() <= seq;
+        return gp.callbacks.isEmpty() && gp.gpSeqNeeded.get() <= seq;
     }
 
     /**
@@ -468,10 +444,9 @@ public final class SrcuDomain implements AutoCloseable {
      *         {@code gpSeq} reached {@code untilSeq} with work left
      */
     private boolean advance(long untilSeq) {
-        assert drivenByCurrentThread();
         for (;;) {
-            final long seq = gpSeq;
-            switch (phase) {
+            final long seq = gp.gpSeq;
+            switch (gp.phase) {
                 case IDLE:
                     if (nothingToDo(seq)) {
                         return true;
@@ -479,10 +454,13 @@ public final class SrcuDomain implements AutoCloseable {
                     if (seq >= untilSeq) {
                         return false;
                     }
-                    callbacks.drain(batchAdder);
-                    gpStartNanos = System.nanoTime();
-                    gpSeq = seq + 1; // starts: covers every read section that began before it
-                    phase = Phase.SCAN1;
+                    gp.callbacks.drain(gp.batchAdder);
+                    gp.gpStartNanos = System.nanoTime();
+                    gp.gpSeq = seq + 1; // starts: covers every read section that began before it
+                    // Linux rcu_seq_start's smp_mb(): the scans' loads (the slot array included)
+                    // come after the start, and after the unlinks of the callbacks just drained.
+                    VarHandle.fullFence();
+                    gp.phase = SCAN1;
                     break;
                 case SCAN1:
                     if (!readersGone(inactiveIdx())) {
@@ -492,39 +470,40 @@ public final class SrcuDomain implements AutoCloseable {
                         runBatch(); // seeded bug: readers on the current index are still inside
                     }
                     flip();
-                    phase = Phase.SCAN2;
+                    gp.phase = SCAN2;
                     break;
                 case SCAN2:
                     if (!readersGone(inactiveIdx())) {
                         return false;
                     }
-                    final long took = System.nanoTime() - gpStartNanos;
-                    totalGpNanos = totalGpNanos + took;
-                    if (took > longestGpNanos) {
-                        longestGpNanos = took;
+                    final long took = System.nanoTime() - gp.gpStartNanos;
+                    gp.totalGpNanos = gp.totalGpNanos + took;
+                    if (took > gp.longestGpNanos) {
+                        gp.longestGpNanos = took;
                     }
-                    phase = Phase.IDLE;
-                    gpSeq = seq + 1; // ends
+                    gp.phase = IDLE;
+                    gp.gpSeq = seq + 1; // ends
                     runBatch();
                     break;
                 default:
-                    throw new AssertionError(phase);
+                    throw new AssertionError(gp.phase);
             }
         }
     }
 
     /** => [g]. The index readers are not using now. */
     private int inactiveIdx() {
-        return (int) (srcuIdx & 1) ^ 1;
+        return (int) (srcuIdxPlain() & 1) ^ 1;
     }
 
     /** => [g]. Linux srcu_flip(). */
     private void flip() {
-        // Fence D: pairs with B and C; the scan before the flip is complete before a reader can
+        // Fence E: pairs with B and C; the scan before the flip is complete before a reader can
         // see the new index.
         VarHandle.fullFence();
-        setSrcuIdxVolatile(srcuIdx + 1);
-        // Fence E: pairs with B and C; the new index is visible before the next scan reads counts.
+        setSrcuIdxVolatile(srcuIdxPlain() + 1);
+        // Fence D: pairs with C; a reader whose exit the next scan misses sees the new index at
+        // its next entry.
         VarHandle.fullFence();
     }
 
@@ -562,33 +541,38 @@ public final class SrcuDomain implements AutoCloseable {
 
     /** => [g]. Runs the current batch in FIFO order. */
     private void runBatch() {
+        final java.util.ArrayList<Runnable> batch = gp.batch;
         final int n = batch.size();
         for (int i = 0; i < n; i++) {
             final Runnable cb = batch.get(i);
             batch.set(i, null);
             try {
                 cb.run();
-            } catch (RuntimeException | Error e) {
-                callbackFailures = callbackFailures + 1;
-                if (firstCallbackFailure == null) {
-                    firstCallbackFailure = e;
+            } catch (Throwable e) { // a sneaky checked exception must not leave the batch half-run
+                gp.callbackFailures = gp.callbackFailures + 1;
+                if (gp.firstCallbackFailure == null) {
+                    gp.firstCallbackFailure = e;
                 }
             }
-            invoked = invoked + 1;
+            gp.invoked = gp.invoked + 1;
         }
         batch.clear();
     }
 
     private void reportCallbackFailure() {
-        final Throwable failure = firstCallbackFailure;
-        if (failure != null && failureReported.compareAndSet(false, true)) {
+        final Throwable failure = gp.firstCallbackFailure;
+        if (failure != null && gp.failureReported.compareAndSet(false, true)) {
             throw new IllegalStateException("an SRCU callback of domain " + name + " threw", failure);
         }
     }
 
-    private void checkNotInReadSection(String what) {
+    private void checkCanWait(String what) {
         if (inReadSection()) {
             throw new IllegalStateException(what + " inside a read section of SRCU domain " + name
+                    + " would wait for itself");
+        }
+        if (drivenByCurrentThread()) {
+            throw new IllegalStateException(what + " from a callback of SRCU domain " + name
                     + " would wait for itself");
         }
     }
@@ -616,10 +600,10 @@ public final class SrcuDomain implements AutoCloseable {
 
     /** A snapshot of the counters; fields are read one by one, not atomically together. */
     public SrcuStats stats() {
-        final long run = invoked;
-        final long q = queued.get();
-        return new SrcuStats(gpSeq >>> 1, q, run, Math.max(0, q - run), backlogMax.get(),
-                longestGpNanos, totalGpNanos, callbackFailures);
+        final long run = gp.invoked;
+        final long q = gp.queued.get();
+        return new SrcuStats(gp.gpSeq >>> 1, q, run, Math.max(0, q - run), gp.backlogMax.get(),
+                gp.longestGpNanos, gp.totalGpNanos, gp.callbackFailures);
     }
 
     @Override

@@ -94,6 +94,15 @@ public abstract class ReclaimObject {
         old.value = POISON;
     }
 
+    /**
+     * A grace period driven by a reader-side thread, concurrently with the writer's: two drivers
+     * meet on the machine's owner word and its sequence.
+     */
+    @Operation
+    public void sync() {
+        domain.synchronize();
+    }
+
     /** The sequential specification: a register. */
     public static final class Spec {
         private long value;
@@ -112,6 +121,9 @@ public abstract class ReclaimObject {
 
         public void publishSync(long v) {
             value = v;
+        }
+
+        public void sync() {
         }
     }
 }

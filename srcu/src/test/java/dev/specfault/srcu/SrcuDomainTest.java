@@ -199,6 +199,45 @@ class SrcuDomainTest {
     }
 
     @Test
+    void callbackThatWaitsForItsOwnDomainIsAnError() {
+        final SrcuDomain d = domain(GracePeriodDriver.manual());
+        d.call(d::synchronize);
+        final IllegalStateException e = assertThrows(IllegalStateException.class, d::barrier);
+        assertInstanceOf(IllegalStateException.class, e.getCause());
+        assertTrue(e.getCause().getMessage().contains("from a callback"), e.getCause().getMessage());
+    }
+
+    /** A call() that races close() either throws or runs: none is accepted and then stranded. */
+    @Test
+    void callRacingCloseEitherThrowsOrRuns() throws Exception {
+        final SharedExecutorDriver driver = new SharedExecutorDriver("close-race", 1);
+        for (int trial = 0; trial < 200; trial++) {
+            final SrcuDomain d = SrcuDomain.builder("race").driver(driver).build();
+            final AtomicInteger accepted = new AtomicInteger();
+            final AtomicInteger ran = new AtomicInteger();
+            final Thread caller = new Thread(() -> {
+                for (;;) {
+                    try {
+                        d.call(ran::incrementAndGet);
+                        accepted.incrementAndGet();
+                    } catch (IllegalStateException closed) {
+                        return;
+                    }
+                }
+            });
+            caller.start();
+            Thread.onSpinWait();
+            d.close();
+            caller.join();
+            final long deadline = System.nanoTime() + 5_000_000_000L;
+            while (ran.get() != accepted.get() && System.nanoTime() < deadline) {
+                Thread.sleep(1);
+            }
+            assertEquals(accepted.get(), ran.get(), "trial " + trial + ": every accepted callback ran");
+        }
+    }
+
+    @Test
     void closeRunsQueuedCallbacksAndRefusesNewOnes() {
         final SrcuDomain d = domain(GracePeriodDriver.shared());
         final AtomicInteger ran = new AtomicInteger();
@@ -255,6 +294,41 @@ class SrcuDomainTest {
         d.call(ran::countDown);
         assertTrue(ran.await(10, TimeUnit.SECONDS), "callback ran before the second scan, reader inside");
         assertTrue(parked.thread.isAlive());
+    }
+
+    /**
+     * The use-after-free the wrong index causes: a reader counted out on the other index balances
+     * the counts of an index where a reader is still inside, and a callback runs under it.
+     */
+    @Test
+    void seededUnlockWrongIndexIsCaughtAsUseAfterFree() throws Exception {
+        assertFalse(wrongIndexScenario(domain(GracePeriodDriver.manual())),
+                "correct domain: the callback waits for the reader");
+        parked.leave();
+        final ParkedReader second = new ParkedReader();
+        try {
+            assertTrue(wrongIndexScenario(domain(GracePeriodDriver.manual(), SrcuBug.UNLOCK_WRONG_INDEX), second),
+                    "seeded bug: the callback ran while the reader was inside");
+        } finally {
+            second.close();
+        }
+    }
+
+    private boolean wrongIndexScenario(SrcuDomain d) throws Exception {
+        return wrongIndexScenario(d, parked);
+    }
+
+    /** Returns whether the callback ran while the parked reader was inside. */
+    private static boolean wrongIndexScenario(SrcuDomain d, ParkedReader reader) throws Exception {
+        reader.enter(d);                                   // inside on index 0
+        final AtomicBoolean ran = new AtomicBoolean();
+        d.call(() -> ran.set(true));
+        assertFalse(d.synchronize(Duration.ofMillis(50))); // scan 1 passes, flip, scan 2 waits
+        final Thread other = new Thread(() -> d.readUnlock(d.readLock())); // in on 1, out on 0 (wrong)
+        other.start();
+        other.join();
+        d.synchronize(Duration.ofMillis(200));
+        return ran.get() && reader.thread.isAlive();
     }
 
     @Test

@@ -146,12 +146,27 @@ public final class PoisoningPool<T extends Pooled> {
     }
 
     /**
+     * {@link #retire(Pooled)} for a holder that read the object at {@code incarnation}: a stale
+     * holder retiring an object that was reclaimed and handed out again is a double free.
+     */
+    public void retire(T o, long incarnation) {
+        if (o.incarnation() != incarnation) {
+            throw new IllegalStateException("retire of " + o.describe() + " at incarnation " + incarnation
+                    + ", it is at " + o.incarnation() + " (pool " + name + ")");
+        }
+        retire(o);
+    }
+
+    /**
      * Retires a live object: it will be poisoned after a grace period of the pool's domain.
      * => the object is unreachable for readers that begin from now on.
      *
-     * @throws IllegalStateException if the object is not live (double retire)
+     * @throws IllegalStateException if the object is not live (double retire), or the domain is closed
      */
     public void retire(T o) {
+        if (domain.isClosed()) {
+            throw new IllegalStateException("retire into pool " + name + " of a closed SRCU domain");
+        }
         if (!o.casState(Pooled.LIVE, Pooled.RETIRED)) {
             throw new IllegalStateException("retire of a " + Pooled.stateName(o.stateAcquire()) + " "
                     + o.describe() + " (pool " + name + ")");
@@ -164,8 +179,10 @@ public final class PoisoningPool<T extends Pooled> {
     /** Runs after the grace period: poison, quarantine, and release the oldest to the free list. */
     private void reclaim(T o) {
         if (poisoning) {
-            o.poison();
+            // State first, then the poison (seqlock write side): a reader that reads a poisoned
+            // field and then validates (after an acquire fence) sees POISONED.
             o.setStateVolatile(Pooled.POISONED);
+            o.poison();
         } else {
             o.setStateVolatile(Pooled.FREE);
         }
@@ -200,6 +217,9 @@ public final class PoisoningPool<T extends Pooled> {
      * @return true if the read was valid; false after reporting a use-after-free
      */
     public boolean validate(T o, long seenIncarnation, String what, long value) {
+        // Seqlock read side: the caller's field reads happen before the state and incarnation
+        // reads below.
+        java.lang.invoke.VarHandle.acquireFence();
         final int s = o.stateAcquire();
         final long now = o.incarnation();
         if (now == seenIncarnation && (s == Pooled.LIVE || s == Pooled.RETIRED)) {

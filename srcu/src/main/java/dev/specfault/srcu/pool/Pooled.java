@@ -87,6 +87,9 @@ public abstract class Pooled {
      */
     final void bumpIncarnationRelease() {
         INCARNATION.setRelease(this, (long) INCARNATION.getAcquire(this) + 1);
+        // The caller's field writes that follow must not become visible before the new
+        // incarnation (a reader that reads them must see the incarnation change): seqlock write side.
+        VarHandle.releaseFence();
     }
 
     /**
