@@ -1,0 +1,258 @@
+package dev.specfault.vma;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Linux's address-space layout rules as pure functions: what mmap, munmap, mprotect and an entry
+ * replacement do to a set of areas, and where a new mapping goes. No locking, no side effect: the
+ * caller holds whatever makes its {@link AreaIndex} stable (the mmap lock, the vm_map lock) and
+ * applies the returned {@link LayoutPlan}.
+ *
+ * <h2>Idea</h2>
+ * Every change is computed the same way, over a small <em>window</em>:
+ * <pre>
+ *   old    = [p] + areas overlapping the range + [n]      p, n: the neighbours just outside it
+ *   pieces = [p] + left remainder + new middle + right remainder + [n]
+ *   merged = pieces with every mergeable adjacent pair joined, left to right
+ *   plan   = removed: old − merged,  added: merged − old   (areas in both are unchanged)
+ * </pre>
+ * Joining every mergeable pair of the window is what Linux's {@code vma_merge()} calls achieve one by
+ * one (with prev, with next, or both; in mprotect each fixed-up vma with the previous one): if no two
+ * adjacent areas were mergeable before, none are after. A piece that ends up equal to an old area is
+ * left alone, so an mprotect to the rights an area already has splits nothing (Linux:
+ * {@code newflags == oldflags} returns early in {@code mprotect_fixup()}).
+ *
+ * <h2>Linux semantics kept</h2>
+ * <ul>
+ *   <li>map (MAP_FIXED): replaces whatever overlaps, splitting the edges; merges with prev/next.</li>
+ *   <li>unmap: removes, splitting the edges; never merges; an empty plan if nothing overlaps.</li>
+ *   <li>protect: from {@code start} up to the first hole; the plan says {@link LayoutPlan#hitHole()}
+ *   and the caller returns ENOMEM after applying it. A hole at {@code start} changes nothing.</li>
+ *   <li>placement: {@code vm_unmapped_area()} top-down, with {@code stack_guard_gap} below a growsdown
+ *   area ({@code vm_start_gap()}).</li>
+ * </ul>
+ *
+ * <h2>Cost</h2>
+ * O((k + 1) log n) for a change over k areas with an O(log n) index. Placement visits gaps from the
+ * top down, O(gaps visited × log n): Linux keeps the largest gap of each subtree in its tree to make
+ * it O(log n); specfault's workloads map mostly at the top of a free region, where the first gap fits.
+ */
+public final class LayoutPlanner {
+    private LayoutPlanner() {
+    }
+
+    /**
+     * mmap with MAP_FIXED semantics: {@code a} replaces everything in {@code [a.start, a.end)} and is
+     * merged with compatible neighbours.
+     */
+    public static LayoutPlan map(AreaIndex index, Area a) {
+        final List<Area> old = index.overlapping(a.start(), a.end());
+        final List<Area> pieces = new ArrayList<>(3);
+        if (!old.isEmpty()) {
+            final Area first = old.get(0);
+            if (first.start() < a.start()) {
+                pieces.add(first.withRange(first.start(), a.start()));
+            }
+        }
+        pieces.add(a);
+        if (!old.isEmpty()) {
+            final Area last = old.get(old.size() - 1);
+            if (last.end() > a.end()) {
+                pieces.add(last.withRange(a.end(), last.end()));
+            }
+        }
+        return plan(index, a.start(), old, pieces, false);
+    }
+
+    /** munmap: removes {@code [start, end)}, splitting the areas at the edges. */
+    public static LayoutPlan unmap(AreaIndex index, long start, long end) {
+        checkRange(start, end);
+        final List<Area> old = index.overlapping(start, end);
+        if (old.isEmpty()) {
+            return LayoutPlan.empty(false);
+        }
+        final List<Area> pieces = new ArrayList<>(2);
+        final Area first = old.get(0);
+        if (first.start() < start) {
+            pieces.add(first.withRange(first.start(), start));
+        }
+        final Area last = old.get(old.size() - 1);
+        if (last.end() > end) {
+            pieces.add(last.withRange(end, last.end()));
+        }
+        // Nothing merges after an unmap: only remainders are left and they keep their neighbours.
+        return diff(old, pieces, false);
+    }
+
+    /**
+     * mprotect: gives {@code prot} to {@code [start, end)} up to its first hole.
+     *
+     * @return the plan for the part before the hole; {@link LayoutPlan#hitHole()} if the range was
+     *         not entirely mapped (then the caller returns ENOMEM after applying the plan)
+     */
+    public static LayoutPlan protect(AreaIndex index, long start, long end, int prot) {
+        checkRange(start, end);
+        if (!Prot.isValid(prot)) {
+            throw new IllegalArgumentException("bad prot 0x" + Integer.toHexString(prot));
+        }
+        final List<Area> all = index.overlapping(start, end);
+        final List<Area> old = new ArrayList<>(all.size());
+        final List<Area> pieces = new ArrayList<>(all.size() + 2);
+        long cursor = start;
+        for (Area o : all) {
+            if (o.start() > cursor) {
+                break; // a hole at cursor: Linux stops here (ENOMEM after what was done)
+            }
+            old.add(o);
+            if (o.start() < start) {
+                pieces.add(o.withRange(o.start(), start));
+            }
+            final long s = Math.max(o.start(), start);
+            final long e = Math.min(o.end(), end);
+            pieces.add(o.withRange(s, e).withProt(prot));
+            if (o.end() > end) {
+                pieces.add(o.withRange(end, o.end()));
+            }
+            cursor = o.end();
+        }
+        final boolean hole = cursor < end;
+        if (old.isEmpty()) {
+            return LayoutPlan.empty(hole);
+        }
+        return plan(index, start, old, pieces, hole);
+    }
+
+    /**
+     * Replaces {@code old} by {@code updated} over the same range (changed {@code anon} or flags:
+     * the locked design's {@code amap_copy} clearing NEEDS_COPY), merging with neighbours that
+     * become compatible. The area that holds {@code updated}'s range afterwards is among
+     * {@link LayoutPlan#added()} (look it up by address if merging may have widened it).
+     *
+     * @throws IllegalArgumentException if {@code old} is not in the index or the ranges differ
+     */
+    public static LayoutPlan replace(AreaIndex index, Area old, Area updated) {
+        if (old.start() != updated.start() || old.end() != updated.end()) {
+            throw new IllegalArgumentException("replace changes the range: " + old + " -> " + updated);
+        }
+        if (!old.equals(index.lookup(old.start()))) {
+            throw new IllegalArgumentException("replace of an area not in the index: " + old);
+        }
+        return plan(index, old.start(), List.of(old), List.of(updated), false);
+    }
+
+    /**
+     * Linux {@code vm_unmapped_area()} top-down: the highest address {@code x} such that
+     * {@code [x, x + len)} is free, {@code low <= x} and {@code x + len <= high}, and, when the next
+     * area above is growsdown, {@code x + len <= next.start - stackGuardGap}.
+     *
+     * @return the address, or -1 if no gap fits
+     */
+    public static long unmappedTopDown(AreaIndex index, long len, long low, long high, long stackGuardGap) {
+        if (len <= 0 || !Area.isPageAligned(len) || !Area.isPageAligned(low) || !Area.isPageAligned(high)
+                || stackGuardGap < 0 || low < 0) {
+            throw new IllegalArgumentException("bad placement request len=" + len + " low=" + low + " high="
+                    + high + " gap=" + stackGuardGap);
+        }
+        if (high - low < len) {
+            return -1;
+        }
+        // `above` is the area just above the gap under consideration (null: nothing above `high`
+        // matters); the gap is [prev.end, above.start) clipped to [low, high).
+        Area above = index.find(high - 1);
+        Area below = above == null ? index.last() : index.prev(above);
+        for (;;) {
+            long gapEnd = high;
+            if (above != null) {
+                long limit = above.start();
+                if (VmaFlags.growsDown(above.flags())) {
+                    limit = limit - stackGuardGap; // vm_start_gap(): the stack's guard below it
+                }
+                gapEnd = Math.min(gapEnd, limit);
+            }
+            final long gapStart = below == null ? low : Math.max(low, below.end());
+            if (gapEnd - gapStart >= len) {
+                return gapEnd - len;
+            }
+            if (below == null || below.end() <= low) {
+                return -1;
+            }
+            above = below;
+            below = index.prev(below);
+        }
+    }
+
+    // ----------------------------------------------------------------------------------------
+
+    private static void checkRange(long start, long end) {
+        if (!Area.isPageAligned(start) || !Area.isPageAligned(end) || start < 0 || end < start) {
+            throw new IllegalArgumentException("bad range [0x" + Long.toHexString(start) + ", 0x"
+                    + Long.toHexString(end) + ")");
+        }
+    }
+
+    /**
+     * The window rule of the class comment. {@code old}: the areas the change touches, contiguous,
+     * in order (may be empty); {@code pieces}: what stands in their place plus the new range, in
+     * order; {@code at}: an address inside the changed range, to find the neighbours when
+     * {@code old} is empty.
+     */
+    private static LayoutPlan plan(AreaIndex index, long at, List<Area> old, List<Area> pieces, boolean hole) {
+        final Area p;
+        final Area n;
+        if (old.isEmpty()) {
+            final Area above = index.find(at);
+            n = above;
+            p = above == null ? index.last() : index.prev(above);
+        } else {
+            p = index.prev(old.get(0));
+            n = index.next(old.get(old.size() - 1));
+        }
+        final List<Area> window = new ArrayList<>(old.size() + 2);
+        final List<Area> merged = new ArrayList<>(pieces.size() + 2);
+        if (p != null) {
+            window.add(p);
+            merged.add(p);
+        }
+        window.addAll(old);
+        for (Area a : pieces) {
+            append(merged, a);
+        }
+        if (n != null) {
+            window.add(n);
+            append(merged, n);
+        }
+        return diff(window, merged, hole);
+    }
+
+    /** Appends {@code a}, joined with the last area if they can merge. */
+    private static void append(List<Area> l, Area a) {
+        final int k = l.size() - 1;
+        if (k >= 0 && l.get(k).canMergeBefore(a)) {
+            l.set(k, l.get(k).mergedWith(a));
+        } else {
+            l.add(a);
+        }
+    }
+
+    /** removed = before − after, added = after − before, both in address order. */
+    private static LayoutPlan diff(List<Area> before, List<Area> after, boolean hole) {
+        final Set<Area> b = new LinkedHashSet<>(before);
+        final Set<Area> a = new LinkedHashSet<>(after);
+        final List<Area> removed = new ArrayList<>(before.size());
+        for (Area x : before) {
+            if (!a.contains(x)) {
+                removed.add(x);
+            }
+        }
+        final List<Area> added = new ArrayList<>(after.size());
+        for (Area x : after) {
+            if (!b.contains(x)) {
+                added.add(x);
+            }
+        }
+        return new LayoutPlan(removed, added, hole);
+    }
+}

@@ -1,0 +1,67 @@
+package dev.specfault.vma;
+
+import java.util.StringJoiner;
+
+/**
+ * Flags of a mapping (the subset of Linux's {@code vm_flags} and UVM's entry flags that specfault
+ * models), one bit each.
+ *
+ * <pre>
+ *   bit   5            4       3          2           1           0
+ *      ┌────────────┬───────┬───────────┬───────────┬───────────┬────────┐
+ *      │ NEEDS_COPY │ STACK │ NORESERVE │ GROWSDOWN │ ANONYMOUS │ SHARED │
+ *      └────────────┴───────┴───────────┴───────────┴───────────┴────────┘
+ * </pre>
+ * {@link #SHARED} absent = private; {@link #ANONYMOUS} absent = file-backed. {@link #NEEDS_COPY} is
+ * the locked design's UVM_ET_NEEDSCOPY: the entry's amap is shared copy-on-write after fork and must
+ * be copied ({@code amap_copy}) before the first write. Flags take part in merging: two areas merge
+ * only if their flags are equal (Linux {@code is_mergeable_vma} compares {@code vm_flags}).
+ */
+public final class VmaFlags {
+    public static final int SHARED = 1;
+    public static final int ANONYMOUS = 1 << 1;
+    public static final int GROWSDOWN = 1 << 2;
+    public static final int NORESERVE = 1 << 3;
+    public static final int STACK = 1 << 4;
+    public static final int NEEDS_COPY = 1 << 5;
+    /** Every known bit. */
+    public static final int ALL = SHARED | ANONYMOUS | GROWSDOWN | NORESERVE | STACK | NEEDS_COPY;
+
+    private static final String[] NAMES = {"shared", "anon", "growsdown", "noreserve", "stack", "needs-copy"};
+
+    private VmaFlags() {
+    }
+
+    /** Whether {@code flags} has only known bits. */
+    public static boolean isValid(int flags) {
+        return (flags & ~ALL) == 0;
+    }
+
+    public static boolean isShared(int flags) {
+        return (flags & SHARED) != 0;
+    }
+
+    public static boolean isAnonymous(int flags) {
+        return (flags & ANONYMOUS) != 0;
+    }
+
+    public static boolean growsDown(int flags) {
+        return (flags & GROWSDOWN) != 0;
+    }
+
+    /** E.g. "private|anon|growsdown"; "shared|file". */
+    public static String toString(int flags) {
+        final StringJoiner j = new StringJoiner("|");
+        j.add(isShared(flags) ? "shared" : "private");
+        j.add(isAnonymous(flags) ? "anon" : "file");
+        for (int bit = 2; bit < NAMES.length; bit++) {
+            if ((flags & (1 << bit)) != 0) {
+                j.add(NAMES[bit]);
+            }
+        }
+        if (!isValid(flags)) {
+            j.add("0x" + Integer.toHexString(flags & ~ALL));
+        }
+        return j.toString();
+    }
+}
