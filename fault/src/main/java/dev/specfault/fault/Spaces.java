@@ -1,0 +1,18 @@
+package dev.specfault.fault;
+
+import dev.specfault.fault.speculative.SpeculativeSpace;
+
+/** Builds an address space of the design the options name. */
+public final class Spaces {
+    private Spaces() {
+    }
+
+    public static AddressSpace create(SpaceOptions o) {
+        switch (o.design()) {
+            case SPECULATIVE:
+                return SpeculativeSpace.create(o);
+            default:
+                throw new UnsupportedOperationException(o.design().cliName() + " design: not built yet (step 5)");
+        }
+    }
+}
