@@ -92,5 +92,10 @@ public interface AddressSpace {
      * to a free frame), P1 (every valid PTE and TLB entry is covered by an area granting its rights),
      * table sanity. Empty when all hold; each string names what broke.
      */
-    List<String> checkQuiet();
+    default List<String> checkQuiet() {
+        return checkQuiet(0, config().taskSize());
+    }
+
+    /** {@link #checkQuiet()} over the PTEs of [start, end) only (every TLB entry is still checked). */
+    List<String> checkQuiet(long start, long end);
 }

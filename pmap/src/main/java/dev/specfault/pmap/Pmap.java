@@ -430,7 +430,12 @@ public final class Pmap {
 
     /** Visits every leaf that maps a frame (checkers: exact in a quiet state). */
     public void forEachLeaf(LeafVisitor v) {
-        forEachLeafTable(0, arch.userTop(), (table, base, first, last) -> {
+        forEachLeaf(0, arch.userTop(), v);
+    }
+
+    /** Visits every leaf in [start, end) that maps a frame (checkers: exact in a quiet state). */
+    public void forEachLeaf(long start, long end, LeafVisitor v) {
+        forEachLeafTable(start, end, (table, base, first, last) -> {
             for (int i = first; i < last; i++) {
                 final long e = mem.getOpaque(table, i);
                 if (fmt.mapsFrame(e)) {

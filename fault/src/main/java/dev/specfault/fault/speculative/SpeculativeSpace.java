@@ -927,16 +927,19 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
     }
 
     @Override
-    public List<String> checkQuiet() {
+    public List<String> checkQuiet(long start, long end) {
         final List<String> out = new ArrayList<>(machine.checkTlbs());
         if (exited) {
             return out;
         }
-        out.addAll(machine.checkTables(pmap));
         final int token = domain.readLock();
         try {
-            pmap.forEachLeaf((va, e) -> {
+            pmap.forEachLeaf(start, end, (va, e) -> {
                 final Vma v = tree.find(va);
+                if (frames.isFree(fmt.frame(e))) {
+                    out.add("P0: " + name + " leaf at 0x" + Long.toHexString(va) + " maps free frame 0x"
+                            + Long.toHexString(fmt.frame(e)));
+                }
                 if (v == null || v.start() > va) {
                     out.add("P1: " + name + " leaf at 0x" + Long.toHexString(va) + " outside every area");
                 } else if (fmt.writable(e) && (v.prot() & Prot.WRITE) == 0) {

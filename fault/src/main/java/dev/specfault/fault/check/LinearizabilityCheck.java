@@ -1,0 +1,94 @@
+package dev.specfault.fault.check;
+
+import static org.jetbrains.lincheck.datastructures.ManagedStrategyGuaranteeKt.forClasses;
+
+import org.jetbrains.lincheck.datastructures.ModelCheckingOptions;
+import org.jetbrains.lincheck.datastructures.StressOptions;
+
+/**
+ * Runs the P8 harness ({@link SpaceLinearizability}) for one configuration, in model checking or
+ * stress mode, with a budget. Shared by the tests and {@code ./specfault check}. One check at a
+ * time per JVM (the configuration is handed to Lincheck's instances through a static field).
+ */
+public final class LinearizabilityCheck {
+    private LinearizabilityCheck() {
+    }
+
+    /** A Lincheck budget: iterations × invocations per iteration, actors per thread, 2 threads. */
+    public record Budget(int iterations, int invocations, int actors, boolean minimize) {
+        /** BUILD.md's small default for this harness, or the long profile's when {@code specfault.lincheck.long}. */
+        public static Budget defaults(int iterations) {
+            final boolean longRun = Boolean.getBoolean("specfault.lincheck.long");
+            return new Budget(longRun ? Integer.getInteger("specfault.lincheck.mc.iterations", 100) : iterations,
+                    Integer.getInteger("specfault.lincheck.mc.invocations", 1000),
+                    Integer.getInteger("specfault.lincheck.actors", 3), true);
+        }
+
+        /** The stress-mode default (real threads). */
+        public static Budget stressDefaults() {
+            return new Budget(Integer.getInteger("specfault.lincheck.stress.iterations", 20),
+                    Integer.getInteger("specfault.lincheck.stress.invocations", 5000),
+                    Integer.getInteger("specfault.lincheck.actors", 3), true);
+        }
+
+        public Budget withoutMinimizing() {
+            return new Budget(iterations, invocations, actors, false);
+        }
+    }
+
+    /**
+     * Code treated as atomic by the model checker (one switch point per call): physical memory (one
+     * 8-byte access, or one page zeroed, copied or poisoned, is one event — what the hardware gives;
+     * Lincheck would otherwise take a 512-word loop for a livelock), JCTools, Agrona, and JDK
+     * collections used only under specfault's own locks or thread-confined.
+     */
+    private static Boolean trusted(String className) {
+        return className.equals("dev.specfault.pmap.phys.PhysicalMemory")
+                || className.startsWith("org.jctools.")
+                || className.startsWith("org.agrona.")
+                || className.equals("java.util.ArrayList")
+                || className.equals("java.util.ArrayDeque")
+                || className.equals("java.util.Arrays")
+                || className.equals("java.util.HashMap")
+                || className.equals("java.util.HashSet")
+                || className.equals("java.util.TreeMap")
+                || className.equals("java.util.EnumMap")
+                || className.equals("java.util.EnumSet")
+                || className.equals("java.util.RegularEnumSet")
+                || className.startsWith("java.util.ImmutableCollections")
+                || className.startsWith("java.util.concurrent.atomic.LongAdder")
+                || className.startsWith("java.util.concurrent.atomic.Striped64")
+                || className.startsWith("java.lang.ThreadLocal");
+    }
+
+    /** Model checking of {@code c}; throws Lincheck's {@code LincheckAssertionError} on a violation. */
+    public static void modelCheck(CheckConfig c, Budget b) {
+        synchronized (LinearizabilityCheck.class) {
+            SpaceLinearizability.configure(c);
+            new ModelCheckingOptions()
+                    .iterations(b.iterations())
+                    .invocationsPerIteration(b.invocations())
+                    .threads(2)
+                    .actorsPerThread(b.actors())
+                    .minimizeFailedScenario(b.minimize())
+                    .addGuarantee(forClasses(LinearizabilityCheck::trusted).allMethods().treatAsAtomic())
+                    .sequentialSpecification(SpaceModel.class)
+                    .check(SpaceLinearizability.class);
+        }
+    }
+
+    /** Stress mode (real threads) of {@code c}; throws Lincheck's {@code LincheckAssertionError} on a violation. */
+    public static void stress(CheckConfig c, Budget b) {
+        synchronized (LinearizabilityCheck.class) {
+            SpaceLinearizability.configure(c);
+            new StressOptions()
+                    .iterations(b.iterations())
+                    .invocationsPerIteration(b.invocations())
+                    .threads(2)
+                    .actorsPerThread(b.actors())
+                    .minimizeFailedScenario(b.minimize())
+                    .sequentialSpecification(SpaceModel.class)
+                    .check(SpaceLinearizability.class);
+        }
+    }
+}
