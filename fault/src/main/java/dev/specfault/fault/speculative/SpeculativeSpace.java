@@ -119,7 +119,8 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
         this.fmt = pmap.format();
         this.mem = machine.memory();
         this.frames = machine.frames();
-        this.tree = VmaTree.builder(domain).log(machine.useAfterFree()).bugs(o.vmaBugs()).build();
+        this.tree = VmaTree.builder(domain).log(machine.useAfterFree()).bugs(o.vmaBugs()).quarantine(o.vmaQuarantine())
+                .build();
         pmap.setHandler(this);
     }
 
@@ -153,6 +154,11 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
 
     public VmaTree tree() {
         return tree;
+    }
+
+    /** Threads waiting for the mmap lock (tests: a fault that fell back is blocked behind a writer). */
+    public int mmapLockWaiters() {
+        return mmapLock.getQueueLength();
     }
 
     @Override
@@ -637,10 +643,12 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
             b.markDead();
             hooks.at(FaultHooks.Point.WRITER_AFTER_MARK, this, start);
             b.publish();
+            hooks.at(FaultHooks.Point.WRITER_AFTER_PUBLISH, this, start);
         } else if (hasBug(FaultBug.PUBLISH_BEFORE_ZAP)) {
             b.markDead();
             hooks.at(FaultHooks.Point.WRITER_AFTER_MARK, this, start);
             b.publish();
+            hooks.at(FaultHooks.Point.WRITER_AFTER_PUBLISH, this, start);
             changePtes(change, start, end, prot, freed);
             hooks.at(FaultHooks.Point.WRITER_AFTER_ZAP, this, start);
         } else {
@@ -649,8 +657,8 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
             changePtes(change, start, end, prot, freed);
             hooks.at(FaultHooks.Point.WRITER_AFTER_ZAP, this, start);
             b.publish();
+            hooks.at(FaultHooks.Point.WRITER_AFTER_PUBLISH, this, start);
         }
-        hooks.at(FaultHooks.Point.WRITER_AFTER_PUBLISH, this, start);
         putAll(freed);
         if (change == Change.ZAP) {
             freeTables(start, end);
@@ -948,7 +956,7 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
             });
             for (Cpu c : machine.cpus()) {
                 c.tlb().forEach((tag, vpn, t) -> {
-                    if (machine.coherence().owner(c, tag) != pmap || !machine.coherence().reachable(c, tag, vpn)
+                    if (!machine.tagOwnedBy(c, tag, pmap) || !machine.coherence().reachable(c, tag, vpn)
                             || !c.tlb().contains(tag, vpn, t)) {
                         return;
                     }
