@@ -17,7 +17,11 @@ public interface FaultHooks {
         /** Writer: the PTEs are zapped or changed and the TLBs flushed; not yet published. */
         WRITER_AFTER_ZAP,
         /** Writer: the new tree is published; frames not yet freed. */
-        WRITER_AFTER_PUBLISH
+        WRITER_AFTER_PUBLISH,
+        /** Speculative fault: a COW source frame was read from the PTE; not yet pinned. */
+        FAULT_BEFORE_PIN,
+        /** Speculative fault: it gave up and is about to take the mmap lock (slow path). */
+        FAULT_BEFORE_FALLBACK
     }
 
     FaultHooks NONE = (p, s, va) -> { };

@@ -239,6 +239,7 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
                 continue;
             }
             if (r == FALLBACK) {
+                hooks.at(FaultHooks.Point.FAULT_BEFORE_FALLBACK, this, va);
                 return slowFault(cpu, va, access);
             }
             stats.speculativeSuccess();
@@ -464,6 +465,7 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
                     return RETRY;
                 }
                 final long old = fmt.frame(pte);
+                hooks.at(FaultHooks.Point.FAULT_BEFORE_PIN, this, va);
                 if (!frames.getUnlessZero(old)) {
                     stats.retry(SpaceStats.Retry.PIN_FAILED);
                     return AGAIN;
