@@ -6,6 +6,7 @@ import dev.specfault.pmap.Pmap;
 import dev.specfault.pmap.Prot;
 import dev.specfault.pmap.TablePage;
 import dev.specfault.pmap.phys.FrameAllocator;
+import dev.specfault.pmap.phys.PhysicalMemory;
 import dev.specfault.srcu.GracePeriodDriver;
 import dev.specfault.srcu.SrcuDomain;
 import java.util.concurrent.TimeUnit;
@@ -30,7 +31,7 @@ import org.openjdk.jmh.infra.ThreadParams;
  * {@code Pmap.clear}: get-and-clear, mapcount down) under the table's PTL (a CAS spinlock, the
  * speculative design) against the same under the space's pmap lock (a {@code ReentrantLock}, the
  * locked design, as OpenBSD's pmaps have), with 1 and 2 threads ({@code ./specfault bench
- * PteInstall}). {@code nolock_1t} is the two entry operations with no lock: the floor.
+ * PteInstall}). {@code nolock_1t} is the same memory accesses with no lock: the floor.
  *
  * <h2>Two threads</h2>
  * Each thread has its own entry and its own data frame (on different cache lines, and frame numbers
@@ -56,6 +57,9 @@ public class PteInstallBenchmark {
     static final long TABLE_SPAN = 2L << 20;
 
     private Pmap pmap;
+    private PhysicalMemory mem;
+    private FrameAllocator frames;
+    private long frame0;
     private ReentrantLock pmapLock;
     /** Leaf tables: [0] and [1], 2 MiB apart. */
     private final long[] table = new long[2];
@@ -68,6 +72,8 @@ public class PteInstallBenchmark {
         final Machine m = BenchSpace.machine(Arch.X86_64, 1, 1024);
         final SrcuDomain domain = SrcuDomain.builder("bench").driver(GracePeriodDriver.manual()).build();
         pmap = m.newPmap("bench", domain);
+        mem = m.memory();
+        frames = m.frames();
         pmapLock = pmap.pmapLock();
         for (int t = 0; t < 2; t++) {
             table[t] = pmap.leafTableAlloc(BASE + t * TABLE_SPAN, null);
@@ -79,12 +85,13 @@ public class PteInstallBenchmark {
         if (table[0] == table[1]) {
             throw new IllegalStateException("the two slots share a leaf table");
         }
-        final long[] frames = new long[65];
-        for (int i = 0; i < frames.length; i++) {
-            frames[i] = m.frames().alloc(null, FrameAllocator.DATA, true);
+        final long[] data = new long[65];
+        for (int i = 0; i < data.length; i++) {
+            data[i] = frames.alloc(null, FrameAllocator.DATA, true);
         }
+        frame0 = data[0];
         for (int s = 0; s < 2; s++) {
-            pte[s] = pmap.format().leaf(frames[s * 64], Prot.READ | Prot.WRITE, Prot.YOUNG | Prot.DIRTY);
+            pte[s] = pmap.format().leaf(data[s * 64], Prot.READ | Prot.WRITE, Prot.YOUNG | Prot.DIRTY);
         }
     }
 
@@ -133,13 +140,22 @@ public class PteInstallBenchmark {
         }
     }
 
+    /**
+     * The accesses install+clear make (map count up, release store, get-and-clear, map count down),
+     * made directly on physical memory and the allocator with no lock: the floor. (Calling
+     * {@code install}/{@code clear} without a lock would break their precondition.)
+     */
     @Benchmark
     @Group("nolock_1t")
     @GroupThreads(1)
     public long nolock1() {
         final int idx = index(0);
-        pmap.install(table[0], idx, pte[0]);
-        return pmap.clear(table[0], idx, va(0, idx));
+        final long t = table[0];
+        frames.mapInc(frame0);
+        mem.putRelease(t, idx, pte[0]);
+        final long old = mem.getAndSet(t, idx, 0);
+        frames.mapDec(frame0);
+        return old;
     }
 
     @Benchmark
