@@ -655,6 +655,36 @@ public final class Pmap {
         }
     }
 
+    /**
+     * P0 over this space's tables (exact in a quiet state): every table page linked from the root
+     * (the root included) is a table frame in use, and no leaf — 4 KiB or huge — maps a free frame.
+     * A linked table whose frame is free is reported once and not descended into: its contents are
+     * whatever the frame holds now.
+     */
+    void checkTables(List<String> out) {
+        checkLevel(root, arch.levels(), 0, out);
+    }
+
+    private void checkLevel(long table, int level, long base, List<String> out) {
+        if (frames.isFree(table) || frames.kind(table) != FrameAllocator.TABLE) {
+            out.add("P0: " + name + " level-" + level + " table page at frame 0x" + Long.toHexString(table)
+                    + " (va 0x" + Long.toHexString(base) + ") is linked but its frame is "
+                    + (frames.isFree(table) ? "free" : "not a table"));
+            return;
+        }
+        final long span = Arch.span(level);
+        for (int i = 0; i < PhysicalMemory.WORDS_PER_FRAME; i++) {
+            final long e = mem.getOpaque(table, i);
+            final long va = base + i * span;
+            if (fmt.isTable(e, level)) {
+                checkLevel(fmt.frame(e), level - 1, va, out);
+            } else if (fmt.mapsFrame(e) && frames.isFree(fmt.frame(e))) {
+                out.add("P0: " + name + (level > 1 ? " huge" : "") + " leaf va 0x" + Long.toHexString(va)
+                        + " -> free frame 0x" + Long.toHexString(fmt.frame(e)));
+            }
+        }
+    }
+
     /** Table pages linked in this space now, the root included (quiet state). */
     public int tableCount() {
         return 1 + countTables(root, arch.levels());
