@@ -432,13 +432,7 @@ public final class Machine {
         if (pmap.isDead()) {
             return out;
         }
-        pmap.forEachLeaf((va, e) -> {
-            final long f = format.frame(e);
-            if (frames.isFree(f)) {
-                out.add("P0: " + pmap.name() + " leaf va 0x" + Long.toHexString(va) + " -> free frame 0x"
-                        + Long.toHexString(f));
-            }
-        });
+        pmap.checkTables(out);
         return out;
     }
 }
