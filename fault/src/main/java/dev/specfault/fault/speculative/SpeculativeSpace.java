@@ -682,9 +682,21 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
         b.retire();
     }
 
+    /**
+     * Drops the references of zapped PTEs: into the frame cache of the CPU bound to the calling
+     * thread, if any (a writer is usually a thread of the space: its cache gives frames back to the
+     * global stack a batch at a time), else one by one.
+     */
     private void putAll(LongArrayList freed) {
+        FrameCache cache = null;
+        for (Cpu c : machine.cpus()) {
+            if (c.isBoundToCurrentThread()) {
+                cache = c.frameCache();
+                break;
+            }
+        }
         for (int i = 0; i < freed.size(); i++) {
-            frames.put(freed.getLong(i));
+            frames.put(freed.getLong(i), cache);
         }
     }
 
