@@ -321,34 +321,71 @@ class VmaTreeTest {
         t.domain().readUnlock(token);
     }
 
-    /** markDead is what tells a fault that validated a replaced record to back off. */
-    static boolean replacedRecordLooksDeadBeforePublish(VmaTree t) {
+    /**
+     * A fault and a writer on one thread, step by step (the inline driver defers the writer's
+     * grace period while the fault's read section is open): the fault looks up a rw record and reads
+     * it; the writer makes the range read-only (mark dead, zap the one-page "page table", publish);
+     * then the fault validates under the PTL. A correct tree makes it back off (dead); with the seeded
+     * bug it installs a writable PTE under a read-only area: a stray PTE (P1, P5).
+     *
+     * @return the rights the fault installed (0 if it backed off)
+     */
+    static int faultRacingAnMprotect(VmaTree t) {
         apply(t, LayoutPlanner.map(t.asAreaIndex(), anon(10, 20, RW)));
-        final Vma v = t.lookup(p(11));
-        final VmaTree.Batch b = t.prepare(LayoutPlanner.protect(t.asAreaIndex(), p(10), p(20), R));
-        b.markDead();
-        final boolean dead = v.isDead();
-        b.publish();
-        b.retire();
-        return dead;
-    }
-
-    @Test
-    void seededSkipMarkDeadIsCaught() {
-        assertTrue(replacedRecordLooksDeadBeforePublish(tree()));
-        assertFalse(replacedRecordLooksDeadBeforePublish(tree(VmaBug.SKIP_MARK_DEAD)));
-    }
-
-    @Test
-    void seededPublishTwoStoresPublishesAHole() {
-        final VmaTree ok = tree();
-        final VmaTree bad = tree(VmaBug.PUBLISH_TWO_STORES);
-        for (VmaTree t : List.of(ok, bad)) {
-            apply(t, LayoutPlanner.map(t.asAreaIndex(), anon(10, 20, RW)));
-            apply(t, LayoutPlanner.protect(t.asAreaIndex(), p(12), p(14), R));
-            assertEquals(List.of(anon(10, 12, RW), anon(12, 14, R), anon(14, 20, RW)), areas(t));
+        int pte = 0;
+        final int token = t.domain().readLock();
+        try {
+            final Vma v = t.lookup(p(11));
+            final long inc = v.incarnation();
+            final long seq = v.writeSeq();
+            final int prot = v.prot();
+            assertFalse(v.isDead());
+            // The writer, between the fault's lookup and its validation.
+            final VmaTree.Batch b = t.prepare(LayoutPlanner.protect(t.asAreaIndex(), p(10), p(20), R));
+            b.markDead();
+            pte = 0; // zap
+            b.publish();
+            b.retire();
+            // The fault's validation under the PTL.
+            if (!v.isDead() && t.validate(v, inc) && v.writeSeq() == seq) {
+                pte = prot;
+            }
+        } finally {
+            t.domain().readUnlock(token);
         }
-        assertEquals(2, ok.publications());
-        assertEquals(3, bad.publications(), "the protect took two root stores");
+        return pte;
+    }
+
+    @Test
+    void seededSkipMarkDeadLeavesAStrayPte() {
+        final VmaTree ok = tree();
+        assertEquals(0, faultRacingAnMprotect(ok), "the fault backs off");
+        final VmaTree bad = tree(VmaBug.SKIP_MARK_DEAD);
+        final int pte = faultRacingAnMprotect(bad);
+        assertFalse(Prot.allows(bad.lookup(p(11)).prot(), pte), "stray writable PTE under a read-only area");
+    }
+
+    /** What a reader sees at an address that stays mapped, just before the batch's (last) root store. */
+    static Area readerJustBeforeTheFinalStore(VmaTree t) {
+        apply(t, LayoutPlanner.map(t.asAreaIndex(), anon(10, 20, RW)));
+        final Area[] seen = new Area[1];
+        t.testHookBeforeFinalStore(() -> {
+            final int token = t.domain().readLock();
+            try {
+                seen[0] = area(t.lookup(p(13)));
+            } finally {
+                t.domain().readUnlock(token);
+            }
+        });
+        apply(t, LayoutPlanner.protect(t.asAreaIndex(), p(12), p(14), R));
+        t.testHookBeforeFinalStore(null);
+        assertEquals(List.of(anon(10, 12, RW), anon(12, 14, R), anon(14, 20, RW)), areas(t));
+        return seen[0];
+    }
+
+    @Test
+    void seededPublishTwoStoresShowsAHole() {
+        assertEquals(anon(10, 20, RW), readerJustBeforeTheFinalStore(tree()), "the old tree, whole");
+        assertNull(readerJustBeforeTheFinalStore(tree(VmaBug.PUBLISH_TWO_STORES)), "a hole in a mapped range");
     }
 }
