@@ -18,6 +18,10 @@ public interface FaultHooks {
         WRITER_AFTER_ZAP,
         /** Writer: the new tree is published; frames not yet freed. */
         WRITER_AFTER_PUBLISH,
+        /** Speculative fault: a COW source frame was read from the PTE; not yet pinned. */
+        FAULT_BEFORE_PIN,
+        /** Speculative fault: it gave up and is about to take the mmap lock (slow path). */
+        FAULT_BEFORE_FALLBACK,
         /** Locked fault: the amap lock is held (shared or exclusive) and the slot's anon looked up. */
         LOCKED_AMAP_LOCKED,
         /** Locked fault: about to try the upgrade of a lock held shared (RW_UPGRADE|RW_NOSLEEP). */

@@ -23,6 +23,7 @@ public final class SpaceOptions {
     private final Set<SrcuBug> srcuBugs = EnumSet.noneOf(SrcuBug.class);
     private FaultHooks hooks = FaultHooks.NONE;
     private GracePeriodDriver driver;
+    private int vmaQuarantine = 64;
 
     public SpaceOptions(Design design, Machine machine) {
         this.design = Objects.requireNonNull(design);
@@ -63,6 +64,19 @@ public final class SpaceOptions {
     public SpaceOptions driver(GracePeriodDriver d) {
         this.driver = d;
         return this;
+    }
+
+    /**
+     * How many freed VMA records and tree nodes wait, poisoned, before reuse (0: reused at once —
+     * tests that need a freed record to come back as another one).
+     */
+    public SpaceOptions vmaQuarantine(int n) {
+        this.vmaQuarantine = n;
+        return this;
+    }
+
+    public int vmaQuarantine() {
+        return vmaQuarantine;
     }
 
     public Design design() {
@@ -107,6 +121,7 @@ public final class SpaceOptions {
         final SpaceOptions o = new SpaceOptions(design, machine).name(childName)
                 .config(config.withInitialStack(false)).bugs(bugs).vmaBugs(vmaBugs).srcuBugs(srcuBugs).hooks(hooks);
         o.driver = driver;
+        o.vmaQuarantine = vmaQuarantine;
         return o;
     }
 }

@@ -188,6 +188,14 @@ public final class Cpu {
         return root;
     }
 
+    /**
+     * The root register as the architecture encodes it: CR3 (PCID in 11:0) or TTBR0_EL1 (ASID in
+     * 63:48), from the root table and the tag loaded now. [r]
+     */
+    public long rootRegister() {
+        return machine.format().rootRegister(root, tag);
+    }
+
     /** The value the last successful load returned. */
     public long value() {
         return value;

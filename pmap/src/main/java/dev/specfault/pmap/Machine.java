@@ -37,6 +37,7 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  */
 public final class Machine {
     private final Arch arch;                                  // [I]
+    private final int asidBits;                               // [I]
     private final PteFormat format;                           // [I]
     private final PhysicalMemory memory;                      // [I]
     private final FrameAllocator frames;                      // [I]
@@ -70,6 +71,7 @@ public final class Machine {
         this.hooks = b.hooks;
         this.useAfterFree = b.useAfterFree;
         this.tablePages = new AtomicReferenceArray<>((int) memory.frames());
+        this.asidBits = b.asidBits;
         this.coherence = arch.isX86() ? new X86Shootdown(this, b.pcidSlots) : new Arm64Broadcast(this, b.asidBits);
         final long initRoot = frames.alloc(null, FrameAllocator.TABLE, true);
         tablePageForNewTable(initRoot).init(arch.levels(), 0, 0);
@@ -217,6 +219,18 @@ public final class Machine {
     }
 
     // ------------------------------------------------------------------------------------------
+
+    /**
+     * Whether {@code tag} on {@code cpu} is {@code mm}'s (P1/P5/P7 checkers): x86 asks the PCID
+     * slots; arm64 ASIDs are global, so the tag is {@code mm}'s ASID of its current context id.
+     */
+    public boolean tagOwnedBy(Cpu cpu, int tag, Pmap mm) {
+        if (arch.isX86()) {
+            return coherence.owner(cpu, tag) == mm;
+        }
+        final long id = asidContext(mm);
+        return id != 0 && (int) (id & ((1L << asidBits) - 1)) == tag;
+    }
 
     public Arch arch() {
         return arch;
@@ -418,13 +432,7 @@ public final class Machine {
         if (pmap.isDead()) {
             return out;
         }
-        pmap.forEachLeaf((va, e) -> {
-            final long f = format.frame(e);
-            if (frames.isFree(f)) {
-                out.add("P0: " + pmap.name() + " leaf va 0x" + Long.toHexString(va) + " -> free frame 0x"
-                        + Long.toHexString(f));
-            }
-        });
+        pmap.checkTables(out);
         return out;
     }
 }

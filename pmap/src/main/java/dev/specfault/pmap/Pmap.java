@@ -252,6 +252,18 @@ public final class Pmap {
     // ------------------------------------------------------------------------------------------
     // Entries
 
+    /**
+     * Whether the calling thread may change the leaves of {@code table}: it holds the table's PTL or
+     * the space's pmap lock (for assertions; tests run with -ea).
+     */
+    private boolean leafLockHeld(long table) {
+        if (pmapLock.isHeldByCurrentThread()) {
+            return true;
+        }
+        final TablePage tp = machine.tablePage(table);
+        return tp != null && tp.isLockedByCurrentThread();
+    }
+
     /** Reads an entry once (opaque). */
     public long pte(long table, int idx) {
         return mem.getOpaque(table, idx);
@@ -259,6 +271,7 @@ public final class Pmap {
 
     /** => PTL or pmap lock. CAS on an entry (the hardware may have set A/D meanwhile). */
     public boolean pteCas(long table, int idx, long expect, long update) {
+        assert leafLockHeld(table) : "pteCas without the PTL or the pmap lock";
         return mem.cas(table, idx, expect, update);
     }
 
@@ -267,6 +280,7 @@ public final class Pmap {
      * frame's contents are visible to whoever walks to it) and counts the mapping.
      */
     public void install(long table, int idx, long pte) {
+        assert leafLockHeld(table) : "install without the PTL or the pmap lock";
         assert !fmt.mapsFrame(mem.getOpaque(table, idx)) : "install over a mapped entry";
         if (fmt.mapsFrame(pte)) {
             frames.mapInc(fmt.frame(pte));
@@ -280,6 +294,7 @@ public final class Pmap {
      * TLBs: the caller flushes before freeing it.
      */
     public long clear(long table, int idx, long va) {
+        assert leafLockHeld(table) : "clear without the PTL or the pmap lock";
         final long old;
         if (machine.hasBug(PmapBug.ZAP_PLAIN_WRITE)) {
             // Seeded bug: read, then write 0. A dirty bit set in between is lost.
@@ -319,6 +334,7 @@ public final class Pmap {
      * @return the entry written
      */
     public long rewrite(long table, int idx, long va, LeafRewriter fn) {
+        assert leafLockHeld(table) : "rewrite without the PTL or the pmap lock";
         for (;;) {
             final long old = mem.getOpaque(table, idx);
             final long nu = fn.rewrite(va, old);
@@ -649,6 +665,36 @@ public final class Pmap {
                 collectTables(child, level - 1, out);
                 mem.putRelease(table, i, 0);
                 out.add(machine.tablePage(child));
+            }
+        }
+    }
+
+    /**
+     * P0 over this space's tables (exact in a quiet state): every table page linked from the root
+     * (the root included) is a table frame in use, and no leaf — 4 KiB or huge — maps a free frame.
+     * A linked table whose frame is free is reported once and not descended into: its contents are
+     * whatever the frame holds now.
+     */
+    void checkTables(List<String> out) {
+        checkLevel(root, arch.levels(), 0, out);
+    }
+
+    private void checkLevel(long table, int level, long base, List<String> out) {
+        if (frames.isFree(table) || frames.kind(table) != FrameAllocator.TABLE) {
+            out.add("P0: " + name + " level-" + level + " table page at frame 0x" + Long.toHexString(table)
+                    + " (va 0x" + Long.toHexString(base) + ") is linked but its frame is "
+                    + (frames.isFree(table) ? "free" : "not a table"));
+            return;
+        }
+        final long span = Arch.span(level);
+        for (int i = 0; i < PhysicalMemory.WORDS_PER_FRAME; i++) {
+            final long e = mem.getOpaque(table, i);
+            final long va = base + i * span;
+            if (fmt.isTable(e, level)) {
+                checkLevel(fmt.frame(e), level - 1, va, out);
+            } else if (fmt.mapsFrame(e) && frames.isFree(fmt.frame(e))) {
+                out.add("P0: " + name + (level > 1 ? " huge" : "") + " leaf va 0x" + Long.toHexString(va)
+                        + " -> free frame 0x" + Long.toHexString(fmt.frame(e)));
             }
         }
     }

@@ -80,6 +80,23 @@ public interface PteFormat {
     /** Whether changing {@code from} into {@code to} in place needs break-before-make (arm64). */
     boolean needsBreakBeforeMake(long from, long to);
 
+    /**
+     * The root register that points at a table tree: x86 CR3 (with CR4.PCIDE=1: the PCID in bits
+     * 11:0, the root table's address in 51:12), arm64 TTBR0_EL1 (the ASID in bits 63:48, the
+     * root table's address in 47:12, with TCR_EL1.A1 = 0 so that TTBR0 carries the ASID).
+     *
+     * @param rootFrame the root table's frame
+     * @param tag       the PCID (0..4095) or ASID (0..65535)
+     * @throws IllegalArgumentException if the tag or the frame does not fit its field
+     */
+    long rootRegister(long rootFrame, int tag);
+
+    /** The root table's frame in a root-register value. */
+    long rootFrame(long register);
+
+    /** The PCID / ASID in a root-register value. */
+    int rootTag(long register);
+
     /** The hardware manual's field names, in {@code pte decode} order. */
     List<String> fieldNames();
 

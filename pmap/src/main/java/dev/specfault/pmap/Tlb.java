@@ -91,18 +91,31 @@ public final class Tlb {
         return lookup(tag, vpn) == translation;
     }
 
-    /** Caches a translation, replacing the same key or a victim of its set. */
+    /**
+     * Caches a translation, replacing the same key wherever it sits in its set, else filling a free
+     * way, else a victim. The key is searched in every way first: a fill that took an earlier free
+     * way would leave the old translation in a later one, shadowed until round-robin replacement
+     * evicts the new one, and then used again (speculative fills do not look up before they insert).
+     */
     public void insert(int tag, long vpn, long translation) {
         assert !WalkResult.isFault(translation) && WalkResult.frame(translation) != 0;
         final long k = key(tag, vpn);
         final int s = set(vpn);
         final int base = s * WAYS;
+        int free = -1;
         for (int w = 0; w < WAYS; w++) {
             final long kk = keyAt(base + w);
-            if (kk == k || kk == 0) {
+            if (kk == k) {
                 setAt(base + w, k, translation);
                 return;
             }
+            if (kk == 0 && free < 0) {
+                free = w;
+            }
+        }
+        if (free >= 0) {
+            setAt(base + free, k, translation);
+            return;
         }
         final int w = victim[s];
         victim[s] = (byte) ((w + 1) & (WAYS - 1));

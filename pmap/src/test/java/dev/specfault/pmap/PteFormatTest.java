@@ -51,6 +51,50 @@ class PteFormatTest {
         assertEquals(f.fieldNames(), java.util.List.copyOf(f.decode(0).keySet()));
     }
 
+    /**
+     * CR3 (SDM 4.5, CR4.PCIDE=1: PCID 11:0, base 51:12) and TTBR0_EL1 (Arm ARM D19.2: ASID 63:48,
+     * BADDR 47:1, CnP 0), written out in raw bit numbers; and a CPU's register after a switch.
+     */
+    @Test
+    void rootRegistersCarryTheTagAtItsArchitecturalPosition() {
+        final X86PteFormat x = X86PteFormat.INSTANCE;
+        assertEquals(0x12345L << 12 | 0x7, x.rootRegister(0x12345, 7));
+        assertEquals(0xfffL, x.rootRegister(0, 4095));
+        assertEquals(0x12345L, x.rootFrame(0x12345L << 12 | 0xabc | 1L << 63));
+        assertEquals(0xabc, x.rootTag(0x12345L << 12 | 0xabc | 1L << 63));
+        assertEquals(63, Long.numberOfTrailingZeros(X86PteFormat.CR3_NOFLUSH));
+        assertThrows(IllegalArgumentException.class, () -> x.rootRegister(1, 4096));
+        final Arm64PteFormat a = Arm64PteFormat.INSTANCE;
+        assertEquals(0xabcdL << 48 | 0x12345L << 12, a.rootRegister(0x12345, 0xabcd));
+        assertEquals(0xffffL << 48, a.rootRegister(0, 0xffff));
+        assertEquals(0x12345L, a.rootFrame(0xabcdL << 48 | 0x12345L << 12 | 1));
+        assertEquals(0xabcd, a.rootTag(0xabcdL << 48 | 0x12345L << 12 | 1));
+        assertEquals(0, Long.numberOfTrailingZeros(Arm64PteFormat.TTBR_CNP));
+        assertThrows(IllegalArgumentException.class, () -> a.rootRegister(1, 0x10000));
+        assertThrows(IllegalArgumentException.class, () -> a.rootRegister(1L << 36, 1));
+        for (Arch arch : Arch.values()) {
+            final Machine m = Machine.builder(arch).cpus(1).frameLimit(64).build();
+            final Pmap p = m.newPmap("S", dev.specfault.srcu.SrcuDomain.builder("S")
+                    .driver(dev.specfault.srcu.GracePeriodDriver.manual()).build());
+            final Cpu c = m.cpu(0);
+            c.bind();
+            try {
+                assertEquals(m.initPmap().root(), m.format().rootFrame(c.rootRegister()), arch + " before a switch");
+                assertEquals(0, m.format().rootTag(c.rootRegister()), arch + ": the kernel space has tag 0");
+                c.switchTo(p);
+                final long r = c.rootRegister();
+                assertEquals(p.root(), m.format().rootFrame(r), arch.name());
+                assertEquals(c.tag(), m.format().rootTag(r), arch.name());
+                assertTrue(c.tag() > 0, arch + ": a user space has a PCID / ASID");
+                assertEquals(arch.isX86() ? (long) c.tag() : (long) c.tag() << 48,
+                        r & (arch.isX86() ? 0xfffL : 0xffffL << 48), arch + ": the tag's bits");
+            } finally {
+                c.enterLazy();
+                c.unbind();
+            }
+        }
+    }
+
     /** Arm ARM D8.3 (VMSAv8-64 descriptors, 4 KiB granule) positions. */
     @Test
     void arm64BitsAreAtTheirArchitecturalPositions() {

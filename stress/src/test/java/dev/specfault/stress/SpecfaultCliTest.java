@@ -34,12 +34,29 @@ class SpecfaultCliTest {
     @ParameterizedTest
     @ValueSource(strings = {"", "nope", "srcu --duration 3x", "srcu --duration 0s", "srcu --readers 0",
             "srcu --writers 999", "srcu --inject no-such-bug", "srcu --records -1", "srcu --seed abc",
-            "bench -zz", "srcu --bogus"})
+            "bench -zz", "srcu --bogus", "pte", "pte decode --arch sparc 1", "pte decode --arch x86 zz",
+            "pte decode 0x1", "pte encode --arch arm64 VALID=1", "pte encode --arch x86 P", "pte encode --arch x86 P=x",
+            "check --arch sparc", "check --design fast", "check --mode quick", "check --iterations 0",
+            "check --inject no-such-bug"})
     void badArgumentsGiveOneLineAndExitCode2(String line) {
         final Result r = run(line.isEmpty() ? new String[0] : line.split(" "));
         assertEquals(2, r.code(), r.err());
         assertEquals(1, r.err().strip().lines().count(), "one line: " + r.err());
         assertFalse(r.err().contains("at dev.") || r.err().contains("Exception in"), "no stack trace: " + r.err());
+    }
+
+    @Test
+    void pteDecodesAndEncodesBothFormats() {
+        Result r = run("pte", "decode", "--arch", "x86", "0x8000000012345867");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("NX         1") && r.out().contains("frame      0x12345"), r.out());
+        r = run("pte", "encode", "--arch", "x86", "P=1", "RW=1", "US=1", "A=1", "D=1", "NX=1", "frame=0x12345");
+        assertEquals("0x8000000012345067", r.out().strip());
+        r = run("pte", "encode", "--arch", "arm64", "valid=1", "page=1", "AF=1", "AP=1", "frame=0x42");
+        assertEquals(0, r.code(), r.err());
+        final String v = r.out().strip();
+        r = run("pte", "decode", "--arch", "arm64", v);
+        assertTrue(r.out().contains("AF         1") && r.out().contains("frame      0x42"), r.out());
     }
 
     @Test

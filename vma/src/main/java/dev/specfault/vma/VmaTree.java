@@ -109,6 +109,12 @@ public final class VmaTree {
     private long batchSeq;
     /** Root stores so far. [m] written, read plain by statistics */
     private long publications;
+    /**
+     * Test hook: runs in {@link Batch#publish()} just before the store of the new root (after the
+     * first store when the seeded PUBLISH_TWO_STORES splits it in two), so that a deterministic
+     * scenario can look up what a reader would see there. [m] set by tests before they write
+     */
+    private Runnable beforeFinalStore;
 
     private static final VarHandle ROOT;
     private static final VarHandle WRITER;
@@ -675,6 +681,10 @@ public final class VmaTree {
                 publications++;
                 Thread.yield();
             }
+            final Runnable hook = beforeFinalStore;
+            if (hook != null) {
+                hook.run();
+            }
             if (newRoot != rootPlain()) {
                 setRootRelease(newRoot);
                 publications++;
@@ -911,6 +921,11 @@ public final class VmaTree {
                 }
             }
         }
+    }
+
+    /** Test hook: see {@link #beforeFinalStore}. => no batch open. */
+    void testHookBeforeFinalStore(Runnable hook) {
+        beforeFinalStore = hook;
     }
 
     // ----------------------------------------------------------------------------------------

@@ -48,8 +48,8 @@ public record CheckConfig(Design design, Arch arch, Set<FaultBug> bugs, Set<VmaB
     public String toString() {
         final StringBuilder b = new StringBuilder(design.cliName()).append('/').append(arch.cliName());
         bugs.forEach(x -> b.append(" +").append(x.cliName()));
-        vmaBugs.forEach(x -> b.append(" +").append(x.name().toLowerCase().replace('_', '-')));
-        pmapBugs.forEach(x -> b.append(" +").append(x.name().toLowerCase().replace('_', '-')));
+        vmaBugs.forEach(x -> b.append(" +").append(x.cliName()));
+        pmapBugs.forEach(x -> b.append(" +").append(x.cliName()));
         return b.toString();
     }
 }

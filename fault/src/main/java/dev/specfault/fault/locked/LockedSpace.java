@@ -1267,7 +1267,7 @@ public final class LockedSpace extends AbstractSpace implements FaultHandler {
             pmap.forEachLeaf(start, end, (va, e) -> checkLeaf(va, e, out));
             for (Cpu c : machine.cpus()) {
                 c.tlb().forEach((tag, vpn, t) -> {
-                    if (machine.coherence().owner(c, tag) != pmap || !machine.coherence().reachable(c, tag, vpn)
+                    if (!machine.tagOwnedBy(c, tag, pmap) || !machine.coherence().reachable(c, tag, vpn)
                             || !c.tlb().contains(tag, vpn, t)) {
                         return;
                     }

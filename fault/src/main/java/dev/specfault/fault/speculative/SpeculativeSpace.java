@@ -119,7 +119,8 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
         this.fmt = pmap.format();
         this.mem = machine.memory();
         this.frames = machine.frames();
-        this.tree = VmaTree.builder(domain).log(machine.useAfterFree()).bugs(o.vmaBugs()).build();
+        this.tree = VmaTree.builder(domain).log(machine.useAfterFree()).bugs(o.vmaBugs()).quarantine(o.vmaQuarantine())
+                .build();
         pmap.setHandler(this);
     }
 
@@ -153,6 +154,11 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
 
     public VmaTree tree() {
         return tree;
+    }
+
+    /** Threads waiting for the mmap lock (tests: a fault that fell back is blocked behind a writer). */
+    public int mmapLockWaiters() {
+        return mmapLock.getQueueLength();
     }
 
     @Override
@@ -233,6 +239,7 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
                 continue;
             }
             if (r == FALLBACK) {
+                hooks.at(FaultHooks.Point.FAULT_BEFORE_FALLBACK, this, va);
                 return slowFault(cpu, va, access);
             }
             stats.speculativeSuccess();
@@ -458,6 +465,7 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
                     return RETRY;
                 }
                 final long old = fmt.frame(pte);
+                hooks.at(FaultHooks.Point.FAULT_BEFORE_PIN, this, va);
                 if (!frames.getUnlessZero(old)) {
                     stats.retry(SpaceStats.Retry.PIN_FAILED);
                     return AGAIN;
@@ -637,10 +645,12 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
             b.markDead();
             hooks.at(FaultHooks.Point.WRITER_AFTER_MARK, this, start);
             b.publish();
+            hooks.at(FaultHooks.Point.WRITER_AFTER_PUBLISH, this, start);
         } else if (hasBug(FaultBug.PUBLISH_BEFORE_ZAP)) {
             b.markDead();
             hooks.at(FaultHooks.Point.WRITER_AFTER_MARK, this, start);
             b.publish();
+            hooks.at(FaultHooks.Point.WRITER_AFTER_PUBLISH, this, start);
             changePtes(change, start, end, prot, freed);
             hooks.at(FaultHooks.Point.WRITER_AFTER_ZAP, this, start);
         } else {
@@ -649,8 +659,8 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
             changePtes(change, start, end, prot, freed);
             hooks.at(FaultHooks.Point.WRITER_AFTER_ZAP, this, start);
             b.publish();
+            hooks.at(FaultHooks.Point.WRITER_AFTER_PUBLISH, this, start);
         }
-        hooks.at(FaultHooks.Point.WRITER_AFTER_PUBLISH, this, start);
         putAll(freed);
         if (change == Change.ZAP) {
             freeTables(start, end);
@@ -672,9 +682,21 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
         b.retire();
     }
 
+    /**
+     * Drops the references of zapped PTEs: into the frame cache of the CPU bound to the calling
+     * thread, if any (a writer is usually a thread of the space: its cache gives frames back to the
+     * global stack a batch at a time), else one by one.
+     */
     private void putAll(LongArrayList freed) {
+        FrameCache cache = null;
+        for (Cpu c : machine.cpus()) {
+            if (c.isBoundToCurrentThread()) {
+                cache = c.frameCache();
+                break;
+            }
+        }
         for (int i = 0; i < freed.size(); i++) {
-            frames.put(freed.getLong(i));
+            frames.put(freed.getLong(i), cache);
         }
     }
 
@@ -948,7 +970,7 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
             });
             for (Cpu c : machine.cpus()) {
                 c.tlb().forEach((tag, vpn, t) -> {
-                    if (machine.coherence().owner(c, tag) != pmap || !machine.coherence().reachable(c, tag, vpn)
+                    if (!machine.tagOwnedBy(c, tag, pmap) || !machine.coherence().reachable(c, tag, vpn)
                             || !c.tlb().contains(tag, vpn, t)) {
                         return;
                     }

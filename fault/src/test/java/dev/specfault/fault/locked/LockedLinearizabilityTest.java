@@ -35,13 +35,13 @@ class LockedLinearizabilityTest {
     @ParameterizedTest
     @MethodSource("matrix")
     void modelCheckingLong(Design d, Arch arch) {
-        LinearizabilityCheck.modelCheck(CheckConfig.of(d, arch), LinearizabilityCheck.Budget.defaults(20));
+        LinearizabilityCheck.modelCheck(CheckConfig.of(d, arch), LinearizabilityCheck.Budget.defaults(2, 150));
     }
 
     @Tag("long")
     @ParameterizedTest
     @MethodSource("matrix")
     void stress(Design d, Arch arch) {
-        LinearizabilityCheck.stress(CheckConfig.of(d, arch), LinearizabilityCheck.Budget.stressDefaults());
+        LinearizabilityCheck.stress(CheckConfig.of(d, arch), LinearizabilityCheck.Budget.stressDefaults(3, 1000));
     }
 }

@@ -68,6 +68,21 @@ public final class Arm64PteFormat implements PteFormat {
     public static final long APTABLE_RDONLY = 1L << 62;
     public static final long NS_TABLE = 1L << 63;
 
+    /**
+     * TTBR0_EL1 with TCR_EL1.A1 = 0 (the ASID comes from TTBR0), a 48-bit output address and a
+     * 4 KiB-aligned level-0 table (Arm ARM D19.2):
+     * <pre>
+     *  63 ........... 48 47 ............................ 12 11 ..... 1   0
+     * ┌─────────────────┬─────────────────────────────────┬───────────┬─────┐
+     * │      ASID       │ BADDR: level-0 table address    │  BADDR=0  │ CnP │
+     * └─────────────────┴─────────────────────────────────┴───────────┴─────┘
+     * </pre>
+     */
+    public static final int TTBR_ASID_SHIFT = 48;
+    public static final long TTBR_ASID = 0xffffL << TTBR_ASID_SHIFT;
+    public static final long TTBR_BADDR = OA_MASK;
+    public static final long TTBR_CNP = 1L;
+
     private static final List<String> FIELDS =
             List.of("valid", "page", "AttrIndx", "AP", "SH", "AF", "nG", "DBM", "PXN", "UXN", "frame");
 
@@ -223,6 +238,27 @@ public final class Arm64PteFormat implements PteFormat {
         }
         final long attrs = OA_MASK | ATTRINDX | SH | NG | CONTIG;
         return (from & attrs) != (to & attrs);
+    }
+
+    @Override
+    public long rootRegister(long rootFrame, int asid) {
+        if (asid < 0 || asid > 0xffff) {
+            throw new IllegalArgumentException("an ASID is at most 16 bits: " + asid);
+        }
+        if (rootFrame < 0 || rootFrame >= 1L << 36) {
+            throw new IllegalArgumentException("frame does not fit TTBR0 bits 47:12: 0x" + Long.toHexString(rootFrame));
+        }
+        return (long) asid << TTBR_ASID_SHIFT | rootFrame << OA_SHIFT;
+    }
+
+    @Override
+    public long rootFrame(long ttbr0) {
+        return (ttbr0 & TTBR_BADDR) >>> OA_SHIFT;
+    }
+
+    @Override
+    public int rootTag(long ttbr0) {
+        return (int) ((ttbr0 & TTBR_ASID) >>> TTBR_ASID_SHIFT);
     }
 
     @Override

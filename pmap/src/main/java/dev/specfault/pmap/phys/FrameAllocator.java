@@ -2,6 +2,7 @@ package dev.specfault.pmap.phys;
 
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import org.jctools.util.PaddedAtomicLong;
 
 /**
@@ -16,9 +17,10 @@ import org.jctools.util.PaddedAtomicLong;
  *                     ▼                                │
  *              global free stack (monitor) ◀── free / freeBatch from any thread
  * </pre>
- * After Linux's per-CPU page lists: the fast path touches only the calling CPU's cache. The limit
- * counts frames <em>in use</em> (handed out, not cached), with one atomic counter, so OOM is exact
- * and deterministic: {@code alloc} fails iff {@code inUse == limit}. Physical memory is sized with
+ * After Linux's per-CPU page lists: the fast path touches only the calling CPU's cache, the
+ * frame's own memmap words, and one shared word: the limit counts frames <em>in use</em> (handed
+ * out, not cached) with one atomic counter, so OOM is exact and deterministic: {@code alloc}
+ * fails iff {@code inUse == limit}. Physical memory is sized with
  * slack for the caches (see {@link #framesNeeded}), so a cache can never starve the global stack
  * while frames below the limit remain.
  *
@@ -65,8 +67,10 @@ public final class FrameAllocator {
     private int freeTop;                          // [f]
     private final PaddedAtomicLong inUse = new PaddedAtomicLong(); // [a]
     private final AtomicLong peak = new AtomicLong();              // [a]
-    private final AtomicLong allocated = new AtomicLong();         // [a]
-    private final AtomicLong freed = new AtomicLong();             // [a]
+    // Striped: every alloc and free counts, on every CPU; one shared word would be a second (and
+    // third) contended atomic beside inUse on the fast path.
+    private final LongAdder allocated = new LongAdder();           // [a]
+    private final LongAdder freed = new LongAdder();               // [a]
     private final AtomicLong ooms = new AtomicLong();              // [a]
 
     /**
@@ -144,7 +148,7 @@ public final class FrameAllocator {
         kinds.set(f, kind);
         // Release: the frame's contents (zeroed) and kind are visible to whoever sees refcount 1.
         refs.lazySet(f, 1);
-        allocated.incrementAndGet();
+        allocated.increment();
         return f;
     }
 
@@ -236,7 +240,7 @@ public final class FrameAllocator {
             memory.fill(frame, POISON);
         }
         kinds.set(f, FREE);
-        freed.incrementAndGet();
+        freed.increment();
         if (cache != null) {
             cache.push(this, f);
         } else {
@@ -286,7 +290,7 @@ public final class FrameAllocator {
     }
 
     public FrameStats stats() {
-        return new FrameStats(limit, inUse.get(), peak.get(), allocated.get(), freed.get(), ooms.get());
+        return new FrameStats(limit, inUse.get(), peak.get(), allocated.sum(), freed.sum(), ooms.get());
     }
 
     /** Counts frames of a kind by scanning the memmap (checkers, quiet state). */

@@ -50,6 +50,20 @@ public final class X86PteFormat implements PteFormat {
     public static final long PKEY = 0xfL << PKEY_SHIFT;
     public static final long NX = 1L << 63;
 
+    /**
+     * CR3 with CR4.PCIDE=1 (SDM vol. 3A §4.5, table 4-13):
+     * <pre>
+     *  63        62..52   51 ............................ 12 11 ........ 0
+     * ┌────────┬────────┬──────────────────────────────────┬──────────────┐
+     * │NOFLUSH*│ res. 0 │ physical address of PML4/PML5    │     PCID     │
+     * └────────┴────────┴──────────────────────────────────┴──────────────┘
+     * </pre>
+     * *Bit 63 is not stored: on a MOV to CR3 it says "keep this PCID's TLB entries".
+     */
+    public static final long CR3_PCID = 0xfffL;
+    public static final long CR3_BASE = ADDR_MASK;
+    public static final long CR3_NOFLUSH = 1L << 63;
+
     private static final List<String> FIELDS =
             List.of("P", "RW", "US", "PWT", "PCD", "A", "D", "PAT", "G", "NX", "frame");
 
@@ -188,6 +202,27 @@ public final class X86PteFormat implements PteFormat {
     @Override
     public boolean needsBreakBeforeMake(long from, long to) {
         return false; // x86 allows any in-place change; Linux still clears and flushes for COW
+    }
+
+    @Override
+    public long rootRegister(long rootFrame, int pcid) {
+        if (pcid < 0 || pcid > CR3_PCID) {
+            throw new IllegalArgumentException("a PCID is 12 bits: " + pcid);
+        }
+        if (rootFrame < 0 || rootFrame >= 1L << 40) {
+            throw new IllegalArgumentException("frame does not fit CR3 bits 51:12: 0x" + Long.toHexString(rootFrame));
+        }
+        return rootFrame << ADDR_SHIFT | pcid;
+    }
+
+    @Override
+    public long rootFrame(long cr3) {
+        return (cr3 & CR3_BASE) >>> ADDR_SHIFT;
+    }
+
+    @Override
+    public int rootTag(long cr3) {
+        return (int) (cr3 & CR3_PCID);
     }
 
     @Override

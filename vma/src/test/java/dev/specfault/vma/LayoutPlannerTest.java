@@ -1,0 +1,268 @@
+package dev.specfault.vma;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Linux's layout rules, one edge case at a time. Addresses are in pages ({@link #p}). */
+class LayoutPlannerTest {
+    static final int RW = Prot.READ | Prot.WRITE;
+    static final int R = Prot.READ;
+    static final Object FILE = new Object();
+
+    static long p(long page) {
+        return page << Area.PAGE_SHIFT;
+    }
+
+    static Area anon(long from, long to, int prot) {
+        return Area.anonymous(p(from), p(to), prot, 0);
+    }
+
+    static Area file(long from, long to, int prot, long pgoff) {
+        return new Area(p(from), p(to), prot, 0, FILE, pgoff, null);
+    }
+
+    static AreaMap of(Area... areas) {
+        final AreaMap m = new AreaMap();
+        for (Area a : areas) {
+            m.insert(a);
+        }
+        return m;
+    }
+
+    static AreaMap applied(AreaMap m, LayoutPlan plan) {
+        m.apply(plan);
+        return m;
+    }
+
+    @Test
+    void mapIntoEmptySpace() {
+        final AreaMap m = of();
+        final LayoutPlan plan = LayoutPlanner.map(m, anon(10, 12, RW));
+        assertEquals(List.of(), plan.removed());
+        assertEquals(List.of(anon(10, 12, RW)), plan.added());
+        assertEquals(1, plan.countDelta());
+    }
+
+    @Test
+    void fixedMapOverTheMiddleSplitsInThree() {
+        final Area a = anon(10, 20, RW);
+        final AreaMap m = of(a);
+        final Area mid = file(13, 15, R, 0);
+        final LayoutPlan plan = LayoutPlanner.map(m, mid);
+        assertEquals(List.of(a), plan.removed());
+        assertEquals(List.of(anon(10, 13, RW), mid, a.withRange(p(15), p(20))), plan.added());
+        assertEquals(2, plan.countDelta(), "the largest count delta of one change");
+        assertEquals(15, applied(m, plan).lookup(p(17)).pgoff(), "pgoff carried through the split");
+    }
+
+    @Test
+    void anonymousMapMergesWithBothNeighbours() {
+        final Area prev = anon(10, 12, RW);
+        final Area next = anon(14, 16, RW);
+        final AreaMap m = of(prev, next);
+        final LayoutPlan plan = LayoutPlanner.map(m, anon(12, 14, RW));
+        assertEquals(List.of(prev, next), plan.removed());
+        assertEquals(List.of(anon(10, 16, RW)), plan.added());
+        assertEquals(-1, plan.countDelta());
+    }
+
+    @Test
+    void mapMergesWithPrevOnlyOrNextOnly() {
+        final AreaMap m = of(anon(10, 12, RW), anon(14, 16, R));
+        final LayoutPlan plan = LayoutPlanner.map(m, anon(12, 14, RW));
+        assertEquals(List.of(anon(10, 12, RW)), plan.removed());
+        assertEquals(List.of(anon(10, 14, RW)), plan.added());
+        final AreaMap n = of(anon(10, 12, R), anon(14, 16, RW));
+        final LayoutPlan plan2 = LayoutPlanner.map(n, anon(12, 14, RW));
+        assertEquals(List.of(anon(14, 16, RW)), plan2.removed());
+        assertEquals(List.of(anon(12, 16, RW)), plan2.added());
+    }
+
+    @Test
+    void fileMappingsMergeOnlyWithContiguousOffsets() {
+        final AreaMap m = of(file(10, 12, R, 0));
+        assertEquals(List.of(file(10, 14, R, 0)), LayoutPlanner.map(m, file(12, 14, R, 2)).added());
+        assertEquals(List.of(file(12, 14, R, 3)), LayoutPlanner.map(m, file(12, 14, R, 3)).added());
+        final Area other = new Area(p(12), p(14), R, 0, new Object(), 2, null);
+        assertEquals(List.of(other), LayoutPlanner.map(m, other).added(), "another file never merges");
+    }
+
+    @Test
+    void movedAnonymousMemoryDoesNotMergeWithItsNewNeighbours() {
+        final AreaMap m = of(anon(10, 12, RW));
+        final Area moved = new Area(p(12), p(14), RW, VmaFlags.ANONYMOUS, null, 500, null);
+        assertEquals(1, LayoutPlanner.map(m, moved).countDelta());
+    }
+
+    @Test
+    void growsdownAreasMergeLikeLinux() {
+        final AreaMap m = of(Area.anonymous(p(10), p(12), RW, VmaFlags.GROWSDOWN));
+        final LayoutPlan plan = LayoutPlanner.map(m, Area.anonymous(p(12), p(14), RW, VmaFlags.GROWSDOWN));
+        assertEquals(0, plan.countDelta(), "Linux compares vm_flags whole: equal growsdown areas merge");
+        assertEquals(1, LayoutPlanner.map(m, anon(12, 14, RW)).countDelta(), "different flags do not");
+    }
+
+    @Test
+    void fixedMapOverSeveralAreasReplacesThemAll() {
+        final AreaMap m = of(anon(10, 12, RW), file(12, 14, R, 0), anon(20, 30, R));
+        final LayoutPlan plan = LayoutPlanner.map(m, file(11, 25, RW, 7));
+        assertEquals(m.toList(), plan.removed());
+        assertEquals(List.of(anon(10, 11, RW), file(11, 25, RW, 7), anon(25, 30, R)), plan.added());
+    }
+
+    @Test
+    void unmapSplitsAtTheEdgesAndIgnoresHoles() {
+        final Area a = anon(10, 20, RW);
+        final AreaMap m = of(a, anon(30, 40, R));
+        final LayoutPlan mid = LayoutPlanner.unmap(m, p(12), p(14));
+        assertEquals(List.of(a), mid.removed());
+        assertEquals(List.of(anon(10, 12, RW), anon(14, 20, RW)), mid.added());
+        assertEquals(1, mid.countDelta());
+        assertTrue(LayoutPlanner.unmap(m, p(20), p(30)).isEmpty(), "a hole: nothing to do");
+        final LayoutPlan span = LayoutPlanner.unmap(m, p(15), p(35));
+        assertEquals(m.toList(), span.removed());
+        assertEquals(List.of(anon(10, 15, RW), anon(35, 40, R)), span.added());
+        assertFalse(span.hitHole(), "munmap is fine with holes");
+    }
+
+    @Test
+    void mprotectStopsAtTheFirstHoleAndSaysSo() {
+        final AreaMap m = of(anon(10, 12, RW), anon(14, 16, RW));
+        final LayoutPlan plan = LayoutPlanner.protect(m, p(11), p(16), R);
+        assertTrue(plan.hitHole());
+        assertEquals(List.of(anon(10, 12, RW)), plan.removed());
+        assertEquals(List.of(anon(10, 11, RW), anon(11, 12, R)), plan.added());
+        applied(m, plan);
+        assertEquals(RW, m.lookup(p(14)).prot(), "nothing after the hole changed");
+    }
+
+    @Test
+    void mprotectWithAHoleAtTheStartChangesNothing() {
+        final AreaMap m = of(anon(10, 12, RW));
+        final LayoutPlan plan = LayoutPlanner.protect(m, p(9), p(12), R);
+        assertTrue(plan.hitHole());
+        assertTrue(plan.isEmpty());
+        assertTrue(LayoutPlanner.protect(m, p(20), p(22), R).hitHole(), "unmapped range");
+    }
+
+    @Test
+    void mprotectEndingAtAnAreaEndHasNoHole() {
+        final AreaMap m = of(anon(10, 12, RW), anon(12, 14, R));
+        final LayoutPlan plan = LayoutPlanner.protect(m, p(10), p(14), R);
+        assertFalse(plan.hitHole());
+        assertEquals(List.of(anon(10, 14, R)), applied(m, plan).toList(), "and the pieces merge");
+    }
+
+    @Test
+    void mprotectOfTheMiddleSplitsInThreeAndBackMergesThem() {
+        final Area a = anon(10, 20, RW);
+        final AreaMap m = of(a);
+        final LayoutPlan split = LayoutPlanner.protect(m, p(12), p(14), R);
+        assertEquals(2, split.countDelta());
+        applied(m, split);
+        assertEquals(List.of(anon(10, 12, RW), anon(12, 14, R), anon(14, 20, RW)), m.toList());
+        final LayoutPlan back = LayoutPlanner.protect(m, p(12), p(14), RW);
+        assertEquals(-2, back.countDelta(), "merge both sides");
+        assertEquals(List.of(a), applied(m, back).toList());
+    }
+
+    @Test
+    void mprotectToTheCurrentRightsSplitsNothing() {
+        final AreaMap m = of(anon(10, 20, RW));
+        final LayoutPlan plan = LayoutPlanner.protect(m, p(12), p(14), RW);
+        assertTrue(plan.isEmpty());
+        assertFalse(plan.hitHole());
+    }
+
+    @Test
+    void mprotectAcrossAreasKeepsAnUnchangedMiddle() {
+        final Object other = new Object();
+        final Area mid = new Area(p(12), p(14), RW, 0, other, 0, null);
+        final AreaMap m = of(anon(10, 12, R), mid, anon(14, 16, R));
+        final LayoutPlan plan = LayoutPlanner.protect(m, p(10), p(16), RW);
+        assertEquals(List.of(anon(10, 12, R), anon(14, 16, R)), plan.removed(), "not contiguous");
+        assertEquals(List.of(anon(10, 12, RW), anon(14, 16, RW)), plan.added());
+    }
+
+    @Test
+    void mprotectMergesWithANeighbourThatBecomesCompatible() {
+        final AreaMap m = of(anon(10, 12, R), anon(12, 14, RW), anon(14, 16, R));
+        final LayoutPlan plan = LayoutPlanner.protect(m, p(12), p(14), R);
+        assertEquals(-2, plan.countDelta());
+        assertEquals(List.of(anon(10, 16, R)), applied(m, plan).toList());
+    }
+
+    @Test
+    void replaceChangesAnonAndFlagsAndMerges() {
+        final Object amap = new Object();
+        final Area a = Area.anonymous(p(10), p(12), RW, VmaFlags.NEEDS_COPY);
+        final Area b = anon(12, 14, RW).withAnon(amap);
+        final AreaMap m = of(a, b);
+        final Area copied = a.withFlags(a.flags() & ~VmaFlags.NEEDS_COPY).withAnon(amap);
+        final LayoutPlan plan = LayoutPlanner.replace(m, a, copied);
+        assertEquals(List.of(a, b), plan.removed());
+        assertEquals(List.of(anon(10, 14, RW).withAnon(amap)), plan.added(), "same amap identity: merged");
+        final AreaMap n = of(a);
+        assertEquals(List.of(copied.withAnon(new Object())).size(),
+                LayoutPlanner.replace(n, a, copied.withAnon(new Object())).added().size());
+        assertThrows(IllegalArgumentException.class, () -> LayoutPlanner.replace(m, anon(10, 11, RW), anon(10, 11, R)));
+        assertThrows(IllegalArgumentException.class, () -> LayoutPlanner.replace(m, a, anon(10, 13, RW)));
+    }
+
+    @Test
+    void anonIdentityDecidesMerging() {
+        final AreaMap m = of(anon(10, 12, RW).withAnon(new Object()));
+        assertEquals(1, LayoutPlanner.map(m, anon(12, 14, RW).withAnon(new Object())).countDelta());
+        assertEquals(1, LayoutPlanner.map(m, anon(12, 14, RW)).countDelta(), "null and an amap do not merge");
+    }
+
+    @Test
+    void unmappedTopDownTakesTheHighestGap() {
+        final AreaMap m = of(anon(90, 100, RW), anon(50, 60, RW));
+        assertEquals(p(80), LayoutPlanner.unmappedTopDown(m, p(10), p(0), p(100), 0));
+        assertEquals(p(60), LayoutPlanner.unmappedTopDown(m, p(30), p(0), p(100), 0), "fits exactly");
+        assertEquals(p(0), LayoutPlanner.unmappedTopDown(m, p(50), p(0), p(100), 0));
+        assertEquals(-1, LayoutPlanner.unmappedTopDown(m, p(51), p(0), p(100), 0));
+        assertEquals(p(110), LayoutPlanner.unmappedTopDown(m, p(10), p(0), p(120), 0), "above the areas");
+        assertEquals(p(20), LayoutPlanner.unmappedTopDown(m, p(30), p(20), p(50), 0), "low bound");
+        assertEquals(-1, LayoutPlanner.unmappedTopDown(m, p(31), p(20), p(50), 0), "below the low bound");
+        assertEquals(p(80), LayoutPlanner.unmappedTopDown(m, p(10), p(55), p(95), 0), "between bounds");
+        assertEquals(-1, LayoutPlanner.unmappedTopDown(m, p(31), p(55), p(95), 0), "too big between bounds");
+        assertEquals(p(40), LayoutPlanner.unmappedTopDown(of(), p(10), p(0), p(50), 0), "empty space");
+    }
+
+    @Test
+    void unmappedTopDownLeavesTheStackGuardGap() {
+        final AreaMap m = of(Area.anonymous(p(90), p(100), RW, VmaFlags.GROWSDOWN), anon(50, 60, RW));
+        assertEquals(p(76), LayoutPlanner.unmappedTopDown(m, p(10), p(0), p(100), p(4)));
+        assertEquals(p(60), LayoutPlanner.unmappedTopDown(m, p(26), p(0), p(100), p(4)));
+        assertEquals(p(23), LayoutPlanner.unmappedTopDown(m, p(27), p(0), p(100), p(4)), "only below");
+        assertEquals(-1, LayoutPlanner.unmappedTopDown(m, p(10), p(60), p(100), p(25)), "the gap eats it");
+    }
+
+    @Test
+    void badArgumentsAreRefused() {
+        assertThrows(IllegalArgumentException.class, () -> Area.anonymous(1, p(1), RW, 0));
+        assertThrows(IllegalArgumentException.class, () -> anon(2, 2, RW));
+        assertThrows(IllegalArgumentException.class, () -> anon(2, 3, 8));
+        assertThrows(IllegalArgumentException.class, () -> LayoutPlanner.protect(of(), p(1), p(2), 9));
+        assertThrows(IllegalArgumentException.class, () -> LayoutPlanner.unmap(of(), 5, p(2)));
+        assertThrows(IllegalArgumentException.class, () -> LayoutPlanner.unmappedTopDown(of(), 0, 0, p(9), 0));
+    }
+
+    @Test
+    void namesPrintLikeProcMaps() {
+        assertEquals("rw-", Prot.toString(RW));
+        assertEquals("r-x", Prot.toString(Prot.READ | Prot.EXEC));
+        assertEquals("---", Prot.toString(Prot.NONE));
+        assertEquals("private|anon|growsdown", VmaFlags.toString(VmaFlags.ANONYMOUS | VmaFlags.GROWSDOWN));
+        assertEquals("shared|file", VmaFlags.toString(VmaFlags.SHARED));
+        assertTrue(anon(16, 17, RW).toString().startsWith("10000-11000 rw-p 00000010"));
+        assertTrue(Prot.isValid(7) && !Prot.isValid(8));
+    }
+}

@@ -1,0 +1,41 @@
+package dev.specfault.vma;
+
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.specfault.srcu.testing.LincheckBudget;
+import org.jetbrains.lincheck.LincheckAssertionError;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The long profile's proofs: model checking catches SKIP_MARK_DEAD (a stray PTE in validation), and
+ * stress mode (real threads, timing-dependent) catches every seeded bug of the tree.
+ */
+@Tag("long")
+class VmaTreeLincheckLongTest {
+
+    @Test
+    void modelCheckingCatchesSkipMarkDead() {
+        VmaTreeLincheckTest.assertCaught(VmaTreeLincheckTest.SkipMarkDead.class, "stray PTE");
+    }
+
+    @Test
+    void stressCatchesPublishTwoStores() {
+        assertStressCatches(VmaTreeLincheckTest.TwoStores.class);
+    }
+
+    @Test
+    void stressCatchesNodeFreeNoGrace() {
+        assertStressCatches(VmaTreeLincheckTest.NoGrace.class);
+    }
+
+    @Test
+    void stressCatchesSkipMarkDead() {
+        assertStressCatches(VmaTreeLincheckTest.SkipMarkDead.class);
+    }
+
+    private static void assertStressCatches(Class<? extends TreeSpace> bugged) {
+        assertThrows(LincheckAssertionError.class, () -> LincheckBudget.stress().minimizeFailedScenario(false)
+                .sequentialSpecification(TreeSpace.Spec.class).check(bugged));
+    }
+}
