@@ -1282,9 +1282,14 @@ public final class LockedSpace extends AbstractSpace implements FaultHandler {
                 });
             }
             for (Aref r : arefs.all()) {
-                final Area a = map.lookup(r.start());
-                if (a == null || (a.flags() & VmaFlags.SHARED) != 0 || a.end() < r.end()) {
-                    out.add("aref " + r + " outside private memory of " + name);
+                // An aref may span several areas (an mprotect split one): all of them private.
+                for (long at = r.start(); at < r.end();) {
+                    final Area a = map.lookup(at);
+                    if (a == null || (a.flags() & VmaFlags.SHARED) != 0) {
+                        out.add("aref " + r + " outside private memory of " + name + " at 0x" + Long.toHexString(at));
+                        break;
+                    }
+                    at = a.end();
                 }
             }
             final Area stack = map.find(minsaddr - 1);
