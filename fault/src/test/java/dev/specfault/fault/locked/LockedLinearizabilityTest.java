@@ -18,10 +18,11 @@ import java.util.stream.Stream;
  */
 class LockedLinearizabilityTest {
     /**
-     * The default run's budget: 2 scenarios × 40 interleavings, 3 actors per thread (~15 s per
-     * configuration on the loaded 2-core machine; 2 × 150 took 45–65 s each).
+     * The default run's budget: 2 scenarios × 30 interleavings, 3 actors per thread. An invocation
+     * costs 0.15–0.6 s here depending on the load (2 × 150 took 45–65 s per configuration, 2 × 40
+     * 10–18 s at load 4 and ~50 s at load 9).
      */
-    static final LinearizabilityCheck.Budget SMALL = new LinearizabilityCheck.Budget(2, 40, 3, true);
+    static final LinearizabilityCheck.Budget SMALL = new LinearizabilityCheck.Budget(2, 30, 3, true);
 
     static Stream<Arguments> matrix() {
         return Stream.of(Design.LOCKED, Design.KERNEL_LOCK)
