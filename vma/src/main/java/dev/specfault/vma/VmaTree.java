@@ -697,14 +697,16 @@ public final class VmaTree {
          */
         public void retire() {
             step(PUBLISHED, CLOSED, "retire");
-            for (Vma v : removed) {
-                vmaPool.retire(v);
-            }
-            for (Node n : txn.replaced) {
-                nodePool.retire(n);
-            }
-            for (Node n : txn.dropped) {
-                nodePool.retire(n);
+            // One call_srcu per pool for the whole batch (not one per object): a batch costs at most
+            // two queued callbacks and one wake-up of the grace-period driver.
+            vmaPool.retireAll(removed);
+            if (txn.dropped.isEmpty()) {
+                nodePool.retireAll(txn.replaced);
+            } else {
+                final List<Node> nodes = new ArrayList<>(txn.replaced.size() + txn.dropped.size());
+                nodes.addAll(txn.replaced);
+                nodes.addAll(txn.dropped);
+                nodePool.retireAll(nodes);
             }
             setWriterRelease(null);
         }
@@ -715,12 +717,8 @@ public final class VmaTree {
          */
         public void abandon() {
             step(PREPARED, CLOSED, "abandon");
-            for (Vma v : added) {
-                vmaPool.retire(v);
-            }
-            for (Node n : txn.created) {
-                nodePool.retire(n);
-            }
+            vmaPool.retireAll(added);
+            nodePool.retireAll(txn.created);
             setWriterRelease(null);
         }
 
