@@ -436,19 +436,23 @@ public final class VmaTree {
     // ----------------------------------------------------------------------------------------
     // The walk
 
-    /** First index in {@code k[0, sz)} whose key is above {@code addr}; {@code sz} if none. */
-    private static int firstAbove(long[] k, int sz, long addr) {
-        int lo = 0;
-        int hi = sz;
-        while (lo < hi) {
-            final int mid = (lo + hi) >>> 1;
-            if (k[mid] > addr) {
-                hi = mid;
-            } else {
-                lo = mid + 1;
-            }
+    /**
+     * First index in {@code k[0, sz)} whose key is above {@code addr}; {@code sz} if none. Branch-free
+     * binary search: the loop's trip count depends only on {@code sz}, and the step is a conditional
+     * move, so a lookup does not pay a misprediction per level.
+     */
+    static int firstAbove(long[] k, int sz, long addr) {
+        if (sz == 0) {
+            return 0;
         }
-        return lo;
+        int base = 0;
+        int n = sz;
+        while (n > 1) {
+            final int half = n >>> 1;
+            base = k[base + half - 1] <= addr ? base + half : base;
+            n -= half;
+        }
+        return k[base] <= addr ? base + 1 : base;
     }
 
     /** A node's size, read once; a poisoned node is a use after free. */
