@@ -2,7 +2,6 @@ package dev.specfault.vma;
 
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import dev.specfault.srcu.testing.LincheckBudget;
 import org.jetbrains.lincheck.LincheckAssertionError;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -35,7 +34,7 @@ class VmaTreeLincheckLongTest {
     }
 
     private static void assertStressCatches(Class<? extends TreeSpace> bugged) {
-        assertThrows(LincheckAssertionError.class, () -> LincheckBudget.stress().minimizeFailedScenario(false)
+        assertThrows(LincheckAssertionError.class, () -> VmaTreeLincheckTest.stress().minimizeFailedScenario(false)
                 .sequentialSpecification(TreeSpace.Spec.class).check(bugged));
     }
 }

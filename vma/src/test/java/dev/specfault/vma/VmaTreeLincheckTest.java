@@ -73,8 +73,8 @@ class VmaTreeLincheckTest {
      */
     @Test
     void modelCheckingFindsNoViolation() {
-        withGuarantees(LincheckBudget.modelChecking(3)).sequentialSpecification(TreeSpace.Spec.class)
-                .check(Correct.class);
+        withGuarantees(LincheckBudget.modelChecking(3)).iterations(LONG ? 20 : 3)
+                .sequentialSpecification(TreeSpace.Spec.class).check(Correct.class);
     }
 
     /** Stress mode: 6 iterations by default (a space with a domain and two pools per invocation). */
@@ -83,9 +83,11 @@ class VmaTreeLincheckTest {
         stress().sequentialSpecification(TreeSpace.Spec.class).check(Correct.class);
     }
 
+    /** The long profile. Its budgets are capped at 20 iterations: 100 would take most of an hour here. */
+    static final boolean LONG = Boolean.getBoolean("specfault.lincheck.long");
+
     static org.jetbrains.lincheck.datastructures.StressOptions stress() {
-        final org.jetbrains.lincheck.datastructures.StressOptions o = LincheckBudget.stress();
-        return Boolean.getBoolean("specfault.lincheck.long") ? o : o.iterations(6);
+        return LincheckBudget.stress().iterations(LONG ? 20 : 6);
     }
 
     /** A reader sees a hole (touch says SIGSEGV, find skips the range): results no order explains. */
@@ -107,7 +109,8 @@ class VmaTreeLincheckTest {
 
     static void assertCaught(Class<? extends TreeSpace> bugged, String kind) {
         final LincheckAssertionError e = assertThrows(LincheckAssertionError.class, () -> withGuarantees(
-                LincheckBudget.modelCheckingForBug()).sequentialSpecification(TreeSpace.Spec.class).check(bugged));
+                LincheckBudget.modelCheckingForBug()).iterations(LONG ? 40 : 20)
+                .sequentialSpecification(TreeSpace.Spec.class).check(bugged));
         assertTrue(e.getMessage().contains(kind), () -> bugged.getSimpleName() + " caught, but not as '"
                 + kind + "':\n" + e.getMessage());
     }
