@@ -7,6 +7,11 @@ public final class Spaces {
     private Spaces() {
     }
 
+    /** Whether {@code d} can be built yet. */
+    public static boolean isBuilt(Design d) {
+        return d == Design.SPECULATIVE;
+    }
+
     public static AddressSpace create(SpaceOptions o) {
         switch (o.design()) {
             case SPECULATIVE:

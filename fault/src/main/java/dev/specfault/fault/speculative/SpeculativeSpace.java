@@ -219,6 +219,12 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
      */
     @Override
     public int handleFault(Cpu cpu, long va, int access, long walk) {
+        final int r = fault(cpu, va, access, walk);
+        // A fault that raced exit saw the layout emptied: the thread is being killed, not faulting.
+        return r != RETRY && exited ? AccessResult.KILLED : r;
+    }
+
+    private int fault(Cpu cpu, long va, int access, long walk) {
         if (exited) {
             return AccessResult.KILLED;
         }
