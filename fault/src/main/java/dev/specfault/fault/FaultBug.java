@@ -20,7 +20,15 @@ public enum FaultBug {
     /** fork does not make the parent's write sequence odd (P4: the child sees the parent's later write). */
     FORK_WITHOUT_WRITE_SEQ("speculative", "fork write-protects the parent without bumping the write sequence"),
     /** mprotect that lowers rights does not flush TLBs (P5: a stale writable translation). */
-    MPROTECT_SKIP_FLUSH("all", "mprotect lowers the rights of PTEs without flushing TLBs");
+    MPROTECT_SKIP_FLUSH("all", "mprotect lowers the rights of PTEs without flushing TLBs"),
+    /** Locked fault: a failed amap upgrade goes on under the shared lock (P4: two promotions of one slot, a lost store). */
+    UPGRADE_WITHOUT_RESTART("locked", "a failed amap lock upgrade proceeds under the shared lock instead of restarting"),
+    /** Locked exit: purge flushes the PCID/ASID before detaching lazy CPUs (P0/P7: a speculative fill survives). */
+    PURGE_FLUSH_BEFORE_DETACH("locked", "purge flushes the TLB tag before switching lazy CPUs away from the space"),
+    /** Locked stack growth: uvm_grow reads the mutable stack size before taking the map lock (a lost update). */
+    GROW_UNLOCKED_STACK_SIZE("locked", "stack growth reads vm_ssize without the map lock"),
+    /** Locked fault: amap_copy under the shared map lock (P4/P6: two copies of one range, one lost). */
+    AMAP_COPY_SHARED_LOCK("locked", "amap_copy runs under the shared map lock instead of the exclusive one");
 
     private final String design;
     private final String description;

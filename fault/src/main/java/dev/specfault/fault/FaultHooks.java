@@ -21,7 +21,17 @@ public interface FaultHooks {
         /** Speculative fault: a COW source frame was read from the PTE; not yet pinned. */
         FAULT_BEFORE_PIN,
         /** Speculative fault: it gave up and is about to take the mmap lock (slow path). */
-        FAULT_BEFORE_FALLBACK
+        FAULT_BEFORE_FALLBACK,
+        /** Locked fault: the amap lock is held (shared or exclusive) and the slot's anon looked up. */
+        LOCKED_AMAP_LOCKED,
+        /** Locked fault: about to try the upgrade of a lock held shared (RW_UPGRADE|RW_NOSLEEP). */
+        LOCKED_BEFORE_UPGRADE,
+        /** Locked amap_copy: decided what to copy or create, not yet installed (map lock held). */
+        LOCKED_AMAP_COPY,
+        /** Locked stack growth: past the unlocked vm_maxsaddr check, the map lock not yet taken. */
+        LOCKED_GROW_BEFORE_LOCK,
+        /** Locked lower fault: the map and amap are unlocked for the page-in ("I/O"). */
+        LOCKED_LOWER_IO
     }
 
     FaultHooks NONE = (p, s, va) -> { };

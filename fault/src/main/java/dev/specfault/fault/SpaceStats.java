@@ -29,7 +29,9 @@ public final class SpaceStats {
         /** A GROWSDOWN stack area grown. */
         GROWTH,
         /** Nothing to do: another fault had installed the entry, or a stale TLB entry. */
-        SPURIOUS
+        SPURIOUS,
+        /** Locked design: an existing anon's page mapped without promotion (UVM's flt_anon). */
+        ANON
     }
 
     /** Why a speculative attempt was thrown away and repeated (or a locked fault restarted). */
@@ -51,7 +53,9 @@ public final class SpaceStats {
         /** Locked design: an amap lock upgrade failed (ERESTART). */
         UPGRADE_FAILED,
         /** Locked design: an anon's page was not resident (ENOLCK). */
-        NOT_RESIDENT
+        NOT_RESIDENT,
+        /** Locked design: the fault created or copied an amap under the exclusive map lock (flt_amcopy). */
+        AMAP_COPY
     }
 
     /** Why a speculative fault gave up and took the mmap lock. */

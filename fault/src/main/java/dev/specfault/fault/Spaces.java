@@ -1,5 +1,6 @@
 package dev.specfault.fault;
 
+import dev.specfault.fault.locked.LockedSpace;
 import dev.specfault.fault.speculative.SpeculativeSpace;
 
 /** Builds an address space of the design the options name. */
@@ -16,8 +17,11 @@ public final class Spaces {
         switch (o.design()) {
             case SPECULATIVE:
                 return SpeculativeSpace.create(o);
+            case LOCKED:
+            case KERNEL_LOCK:
+                return LockedSpace.create(o);
             default:
-                throw new UnsupportedOperationException(o.design().cliName() + " design: not built yet (step 5)");
+                throw new UnsupportedOperationException(o.design().cliName() + " design: not built yet");
         }
     }
 }

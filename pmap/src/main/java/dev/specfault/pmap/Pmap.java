@@ -530,12 +530,7 @@ public final class Pmap {
     }
 
     private boolean empty(long table) {
-        for (int i = 0; i < PhysicalMemory.WORDS_PER_FRAME; i++) {
-            if (mem.getOpaque(table, i) != 0) {
-                return false;
-            }
-        }
-        return true;
+        return mem.isZero(table); // one event for the model checker (a 512-word loop looks like a livelock)
     }
 
     /** Unlinks a table under its PTL: a fault holding the PTL finishes first; later ones see it unlinked. */
@@ -619,11 +614,20 @@ public final class Pmap {
      * the frames: nothing can translate through this space any more), free the tables through SRCU.
      */
     public void teardown(LeafVisitor sink, Cpu self) {
+        teardown(sink, self, false);
+    }
+
+    /**
+     * {@link #teardown(LeafVisitor, Cpu)} with the flush-before-detach order forced on for this call
+     * when {@code flushBeforeDetach} (an address space's own seeded bug, e.g. the locked design's
+     * purge-flush-before-detach); the machine's {@link PmapBug#FLUSH_BEFORE_DETACH} forces it for all.
+     */
+    public void teardown(LeafVisitor sink, Cpu self, boolean flushBeforeDetach) {
         if (kernel) {
             throw new IllegalStateException("the kernel space is never torn down");
         }
         stop();
-        if (machine.hasBug(PmapBug.FLUSH_BEFORE_DETACH)) {
+        if (flushBeforeDetach || machine.hasBug(PmapBug.FLUSH_BEFORE_DETACH)) {
             machine.coherence().teardownFlush(this, self);
             machine.hooks().at(PmapHooks.TEARDOWN_BETWEEN_FLUSH_AND_DETACH, this, 0);
             detachAll(self);

@@ -158,6 +158,22 @@ public final class PhysicalMemory {
         }
     }
 
+    /**
+     * Whether every word of a frame is 0, each read once, opaque (whether a table page is empty).
+     * One call, so that a model checker that treats this class as atomic sees one event, not a
+     * 512-iteration loop it would take for a livelock.
+     */
+    public boolean isZero(long frame) {
+        final AtomicBuffer b = bank(frame);
+        final int base = offset(frame, 0);
+        for (int w = 0; w < WORDS_PER_FRAME; w++) {
+            if (b.getLongOpaque(base + (w << 3)) != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private boolean valid(long frame, int word) {
         return frame >= 0 && frame < frames && word >= 0 && word < WORDS_PER_FRAME;
     }
