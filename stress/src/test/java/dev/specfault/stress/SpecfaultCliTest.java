@@ -38,8 +38,7 @@ class SpecfaultCliTest {
             "pte decode 0x1", "pte encode --arch arm64 VALID=1", "pte encode --arch x86 P", "pte encode --arch x86 P=x",
             "check --arch sparc", "check --design fast", "check --mode quick", "check --iterations 0",
             "check --inject no-such-bug", "stress --workload nope", "stress --design fast", "stress --arch sparc",
-            "stress --threads 0", "stress --duration 0s", "stress --region 0", "stress --inject no-such-bug",
-            "stress --design locked"})
+            "stress --threads 0", "stress --duration 0s", "stress --region 0", "stress --inject no-such-bug"})
     void badArgumentsGiveOneLineAndExitCode2(String line) {
         final Result r = run(line.isEmpty() ? new String[0] : line.split(" "));
         assertEquals(2, r.code(), r.err());
@@ -69,8 +68,9 @@ class SpecfaultCliTest {
         assertEquals(0, r.code(), r.out() + r.err());
         assertFalse(r.out().contains("VIOLATION"), r.out());
         assertTrue(r.out().contains("speculative  x86") && r.out().contains("speculative  arm64"), r.out());
+        assertTrue(r.out().contains("locked       x86") && r.out().contains("kernel-lock  arm64"), r.out());
         assertTrue(java.nio.file.Files.readString(dir.resolve("r.json")).contains("\"pages_per_s\""));
-        assertEquals(3, java.nio.file.Files.readAllLines(dir.resolve("r.csv")).size());
+        assertEquals(7, java.nio.file.Files.readAllLines(dir.resolve("r.csv")).size());
         assertTrue(java.nio.file.Files.exists(dir.resolve("speculative-x86-mmap_churn.hlog")));
     }
 

@@ -44,7 +44,7 @@ public class FaultBenchmark {
     /** A machine, one space, one CPU bound to the benchmark thread. */
     @State(Scope.Thread)
     public static class Space {
-        @Param({"speculative"})
+        @Param({"speculative", "locked", "kernel-lock"})
         public String design;
         @Param({"x86", "arm64"})
         public String arch;
