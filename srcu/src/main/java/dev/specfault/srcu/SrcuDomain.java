@@ -454,7 +454,9 @@ public final class SrcuDomain implements AutoCloseable {
                     if (seq >= untilSeq) {
                         return false;
                     }
-                    gp.callbacks.drain(gp.batchAdder);
+                    // Every callback queued so far joins this grace period: JCTools' drain(c)
+                    // stops after one chunk (4096), which would strand the rest for a later one.
+                    gp.callbacks.drain(gp.batchAdder, Integer.MAX_VALUE);
                     gp.gpStartNanos = System.nanoTime();
                     gp.gpSeq = seq + 1; // starts: covers every read section that began before it
                     // Linux rcu_seq_start's smp_mb(): the scans' loads (the slot array included)

@@ -1,7 +1,10 @@
 package dev.specfault.stress;
 
 import dev.specfault.stress.cli.BenchCommand;
+import dev.specfault.stress.cli.CheckCommand;
+import dev.specfault.stress.cli.PteCommand;
 import dev.specfault.stress.cli.SrcuCommand;
+import dev.specfault.stress.cli.StressCommand;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -16,7 +19,8 @@ import picocli.CommandLine.Command;
 @Command(name = "specfault", mixinStandardHelpOptions = true,
         versionProvider = Specfault.Version.class,
         description = "A laboratory for page-fault concurrency: an emulated MMU and two fault-path designs.",
-        subcommands = {SrcuCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {StressCommand.class, SrcuCommand.class, CheckCommand.class, PteCommand.class, BenchCommand.class,
+            CommandLine.HelpCommand.class})
 public final class Specfault implements Runnable {
     /** Exit code of a run that found a correctness violation. */
     public static final int EXIT_VIOLATION = 1;
@@ -64,6 +68,19 @@ public final class Specfault implements Runnable {
     private static String describe(Throwable t) {
         final String m = t.getMessage();
         return t.getClass().getSimpleName() + (m == null ? "" : ": " + oneLine(m));
+    }
+
+    /** The first non-blank line of a message (Lincheck's reports start with a blank line). */
+    public static String firstLine(String m) {
+        if (m == null) {
+            return "";
+        }
+        for (String l : m.split("\n")) {
+            if (!l.isBlank()) {
+                return l.strip();
+            }
+        }
+        return "";
     }
 
     /** The first line of a message: errors are one line. */

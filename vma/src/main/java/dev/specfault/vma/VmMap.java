@@ -71,6 +71,11 @@ public final class VmMap implements AreaIndex {
         lock.readLock().lock();
     }
 
+    /** The read lock if it is free of writers now (for lock-wait statistics: try, then count and block). */
+    public boolean tryReadLock() {
+        return lock.readLock().tryLock();
+    }
+
     public void readUnlock() {
         lock.readLock().unlock();
     }

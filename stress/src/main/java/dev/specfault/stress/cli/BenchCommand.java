@@ -23,7 +23,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Runs the JMH benchmarks (package dev.specfault.stress.bench).",
                 "Arguments are JMH's: a benchmark regex and options such as -wi 1 -i 3 -f 1 -t 2,",
-                "-l to list the benchmarks, -rf json -rff FILE to save results. -foe true is the default."})
+                "-l to list the benchmarks (-lp with their parameters), -rf json -rff FILE to save results. -foe true is the default."})
 public final class BenchCommand implements Callable<Integer> {
 
     @Parameters(arity = "0..*", paramLabel = "JMH_ARG", description = "a benchmark regex and JMH options")
@@ -53,6 +53,10 @@ public final class BenchCommand implements Callable<Integer> {
             final Runner runner = new Runner(opts);
             if (opts.shouldList()) {
                 runner.list();
+                return 0;
+            }
+            if (opts.shouldListWithParams()) {
+                runner.listWithParams(opts);
                 return 0;
             }
             final Collection<RunResult> results = runner.run();

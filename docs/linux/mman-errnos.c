@@ -1,0 +1,42 @@
+#define _GNU_SOURCE
+#include <sys/mman.h>
+#include <stdio.h>
+#include <unistd.h>
+#include <errno.h>
+#include <string.h>
+#include <sys/syscall.h>
+#define P(x) do{ errno=0; long _r=(long)(x); printf("%-28s = %lx %s\n", #x, _r, errno?strerror(errno):""); }while(0)
+int main(){
+  P(mmap(0, 4096, 0x10|PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0));
+  char* a = mmap(0, 4096*4, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0);
+  P(mprotect(a, 4096, 0x10));
+  P(mprotect(a, 4096, 0x8));
+  P(mprotect(a+1, 4096, PROT_READ));
+  P(mprotect(a, 0, PROT_READ));
+  P(mprotect(a, -4096L, PROT_READ));
+  P(munmap(a+1, 4096));
+  P(munmap(a, -4096L));
+  P(mmap(0, -4096L, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0));
+  P(mmap(0, 0, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0));
+  P(mmap((void*)0x7ffffffff000L, 8192, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0));
+  P(mmap((void*)0x100001, 8192, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0));
+  P(mmap((void*)0x100001, 8192, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0));
+  P(mmap((void*)a, 8192, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED_NOREPLACE, -1, 0));
+  P(mremap(a, 4096, 8192, 0));
+  P(mremap(a+4096*3, 4096, 8192, 0));
+  P(mremap(a, 8192, 4096, 7));
+  P(mremap(a, 8192, 4096, 2));
+  P(mremap(a, 8192, 0, 0));
+  P(mremap(a, 4096*8, 4096*16, MREMAP_MAYMOVE));
+  P(madvise(a, 4096, 99));
+  P(madvise(a+1, 4096, MADV_DONTNEED));
+  P(madvise(a, 0, MADV_DONTNEED));
+  char* b = mmap(0, 4096, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0);
+  char* c = mmap(0, 4096, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0);
+  printf("b=%p c=%p\n", b, c);
+  P(syscall(SYS_brk, 0));
+  P(syscall(SYS_brk, 0x1000));
+  P(syscall(SYS_brk, 0x7fff00000000L));
+  FILE* fp=fopen("/proc/self/maps","r"); char buf[256]; while(fgets(buf,256,fp)) if (buf[0]=='7') fputs(buf,stdout);
+  return 0;
+}

@@ -1,0 +1,772 @@
+package dev.specfault.fault;
+
+import static dev.specfault.fault.Mman.MAP_ANONYMOUS;
+import static dev.specfault.fault.Mman.MAP_FIXED;
+import static dev.specfault.fault.Mman.MAP_FIXED_NOREPLACE;
+import static dev.specfault.fault.Mman.MAP_GROWSDOWN;
+import static dev.specfault.fault.Mman.MAP_NORESERVE;
+import static dev.specfault.fault.Mman.MAP_POPULATE;
+import static dev.specfault.fault.Mman.MAP_PRIVATE;
+import static dev.specfault.fault.Mman.MAP_SHARED;
+import static dev.specfault.fault.Mman.MAP_SHARED_VALIDATE;
+import static dev.specfault.fault.Mman.MAP_STACK;
+import static dev.specfault.fault.Mman.MAP_TYPE;
+import static dev.specfault.fault.Mman.PAGE_MASK;
+import static dev.specfault.fault.Mman.PAGE_SIZE;
+
+import dev.specfault.pmap.AccessResult;
+import dev.specfault.pmap.Cpu;
+import dev.specfault.pmap.Machine;
+import dev.specfault.pmap.Pmap;
+import dev.specfault.vma.Area;
+import dev.specfault.vma.AreaIndex;
+import dev.specfault.vma.LayoutPlan;
+import dev.specfault.vma.LayoutPlanner;
+import dev.specfault.vma.VmaFlags;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The system-call half of an address space, shared by both designs: argument checks, errnos,
+ * placement, and the layout each call asks for (a {@link LayoutPlan} from {@code vma}'s planner,
+ * with Linux's splits and merges). What a design does differently — how the plan is made
+ * visible, how PTEs and anonymous memory follow it, and the fault path — is behind the abstract
+ * methods.
+ *
+ * <h2>Linux behaviour reproduced here (6.x, x86-64; checked with strace)</h2>
+ * <ul>
+ *   <li>mmap: EINVAL for len 0, a map type other than SHARED/PRIVATE/SHARED_VALIDATE (unknown
+ *   flags are ignored except under SHARED_VALIDATE), an unaligned FIXED address or file offset;
+ *   ENOMEM when the rounded length overflows, the range passes TASK_SIZE, no gap fits or the map
+ *   count would pass {@code max_map_count}; EPERM for FIXED below {@code mmap_min_addr}; EEXIST for
+ *   FIXED_NOREPLACE over a mapping. A hint is used when the range is free (guard gaps included),
+ *   otherwise top-down placement below {@code mmap_base}.</li>
+ *   <li>munmap: EINVAL for an unaligned start, len 0 or a range past TASK_SIZE; holes are fine;
+ *   ENOMEM when a split would pass the map-count limit.</li>
+ *   <li>mprotect: EINVAL for an unaligned start or an unknown bit; len 0 succeeds; ENOMEM when the
+ *   range overflows, starts in a hole, or hits one (after applying to the part before it).</li>
+ *   <li>brk: below the start of the break or failing: the current break; shrinking unmaps;
+ *   growing needs a page and the guard gap of free space above.</li>
+ *   <li>mremap: EINVAL for unknown flags, FIXED without MAYMOVE, DONTUNMAP (not modelled), an
+ *   unaligned address, new length 0, old length 0 (shared duplication not modelled), an
+ *   overlapping FIXED target; EFAULT when the old range is not inside one mapping; ENOMEM when it
+ *   cannot grow in place without MAYMOVE.</li>
+ *   <li>madvise(MADV_DONTNEED): EINVAL for an unaligned start, an unknown advice or an overflow;
+ *   len 0 succeeds; applies to the mapped parts and returns ENOMEM if the range had a hole.</li>
+ * </ul>
+ *
+ * <pre>
+ * Locks used to protect members:
+ *   [I] immutable
+ *   [m] the writer lock (speculative: the mmap lock; locked: the vm_map lock) held for writing
+ * </pre>
+ */
+public abstract class AbstractSpace implements AddressSpace {
+    /** Internal result: the fault path asks the caller to retry the access. */
+    protected static final long NO_ADDR = -1;
+
+    protected final String name; // [I]
+    protected final Machine machine; // [I]
+    protected final SpaceConfig config; // [I]
+    protected final SpaceStats stats = new SpaceStats(); // [I]
+    protected final Set<FaultBug> bugs; // [I]
+    protected final FaultHooks hooks; // [I]
+
+    protected long startBrk; // [m]
+    protected long brk; // [m], read racily by currentBrk()
+
+    protected AbstractSpace(String name, Machine machine, SpaceConfig config, Set<FaultBug> bugs, FaultHooks hooks) {
+        this.name = name;
+        this.machine = machine;
+        this.config = config;
+        this.bugs = bugs.isEmpty() ? EnumSet.noneOf(FaultBug.class) : EnumSet.copyOf(bugs);
+        this.hooks = hooks == null ? FaultHooks.NONE : hooks;
+        this.startBrk = config.brkStart();
+        this.brk = config.brkStart();
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // What a design provides
+
+    /** Takes the writer lock (mmap lock / vm_map lock) for writing. */
+    protected abstract void writeLock();
+
+    protected abstract void writeUnlock();
+
+    /** => writer lock. The current layout. */
+    protected abstract AreaIndex index();
+
+    /** What a commit does to the PTEs (and anonymous memory) of the ranges it changes. */
+    protected enum Change {
+        /** Nothing mapped there can exist (a new area in a hole, a stack growing). */
+        NONE,
+        /** Remove every page in the range (munmap, FIXED over a mapping, shrink). */
+        ZAP,
+        /** Lower the rights of the range's PTEs to {@code prot}. */
+        PROTECT
+    }
+
+    /**
+     * => writer lock. Makes {@code plan} the layout and changes the PTEs of [start, end) as
+     * {@code change} says, in the design's order; frees what it removed. Each added area that maps
+     * a {@link FileObject} takes a reference on it; each removed one drops its reference once no
+     * fault can still use the area (after an SRCU grace period).
+     */
+    protected abstract void commit(LayoutPlan plan, Change change, long start, long end, int prot);
+
+    /**
+     * => writer lock; [oldStart, oldStart + len) lies inside one area and [newStart, newStart + len)
+     * is free or being replaced by {@code plan}. Moves the pages and makes {@code plan} the layout.
+     *
+     * @return 0 or -ENOMEM (a table page could not be allocated; nothing changed)
+     */
+    protected abstract long commitMove(LayoutPlan plan, long oldStart, long newStart, long len);
+
+    /** => writer lock. Drops the pages of [start, end) inside {@code a} (MADV_DONTNEED). */
+    protected abstract void discard(Area a, long start, long end);
+
+    /** Faults [start, end) in, for MAP_POPULATE (no lock held; errors ignored, as Linux does). */
+    protected abstract void populate(long start, long end, boolean write);
+
+    // ------------------------------------------------------------------------------------------
+    // Accessors
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public Machine machine() {
+        return machine;
+    }
+
+    @Override
+    public SpaceConfig config() {
+        return config;
+    }
+
+    @Override
+    public SpaceStats stats() {
+        return stats;
+    }
+
+    @Override
+    public long currentBrk() {
+        return brk;
+    }
+
+    @Override
+    public long startBrk() {
+        return startBrk;
+    }
+
+    public Set<FaultBug> bugs() {
+        return bugs;
+    }
+
+    protected final boolean hasBug(FaultBug b) {
+        return bugs.contains(b);
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Memory accesses
+
+    @Override
+    public int load(Cpu cpu, long va) {
+        if (!enter(cpu)) {
+            return AccessResult.KILLED;
+        }
+        return cpu.load(va);
+    }
+
+    @Override
+    public int store(Cpu cpu, long va, long value) {
+        if (!enter(cpu)) {
+            return AccessResult.KILLED;
+        }
+        return cpu.store(va, value);
+    }
+
+    /** Makes {@code cpu} run this space (a context switch if it ran another). */
+    private boolean enter(Cpu cpu) {
+        final Pmap p = pmap();
+        if (p.isStopped()) {
+            return false;
+        }
+        if (cpu.loadedOpaque() != p || cpu.lazyOpaque()) {
+            cpu.switchTo(p);
+        }
+        return true;
+    }
+
+    /** Whether an access of kind {@code access} ({@link dev.specfault.pmap.Prot}) is allowed by {@code prot}. */
+    public static boolean allowed(int prot, int access) {
+        switch (access) {
+            case dev.specfault.pmap.Prot.ACCESS_WRITE:
+                return (prot & Mman.PROT_WRITE) != 0;
+            case dev.specfault.pmap.Prot.ACCESS_EXEC:
+                return (prot & Mman.PROT_EXEC) != 0;
+            default:
+                // Linux vma_is_accessible(): any right lets a read through (x86 cannot express
+                // write-only or execute-only pages).
+                return (prot & (Mman.PROT_READ | Mman.PROT_WRITE | Mman.PROT_EXEC)) != 0;
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // mmap
+
+    @Override
+    public long mmap(long addr, long len, int prot, int flags) {
+        return mmap(addr, len, prot, flags | MAP_ANONYMOUS, null, 0);
+    }
+
+    @Override
+    public long mmap(long addr, long len, int prot, int flags, FileObject file, long offset) {
+        if (isExited()) {
+            return -Errno.ENOMEM;
+        }
+        // Linux calc_vm_prot_bits(): mmap ignores unknown protection bits (checked with strace:
+        // PROT_READ|0x10 maps r--p); only mprotect rejects them.
+        prot &= Mman.PROT_READ | Mman.PROT_WRITE | Mman.PROT_EXEC;
+        if (len == 0) {
+            return -Errno.EINVAL;
+        }
+        final boolean anonymous = file == null || (flags & MAP_ANONYMOUS) != 0;
+        final int type = flags & MAP_TYPE;
+        if (anonymous) {
+            // do_mmap's anonymous branch knows only SHARED and PRIVATE: SHARED|PRIVATE (which is
+            // MAP_SHARED_VALIDATE) is EINVAL here.
+            if (type != MAP_SHARED && type != MAP_PRIVATE) {
+                return -Errno.EINVAL;
+            }
+        } else {
+            if (type != MAP_SHARED && type != MAP_PRIVATE && type != MAP_SHARED_VALIDATE) {
+                return -Errno.EINVAL;
+            }
+            if (type == MAP_SHARED_VALIDATE && (flags & ~Mman.MAP_KNOWN) != 0) {
+                return -Errno.EOPNOTSUPP;
+            }
+            if ((offset & ~PAGE_MASK) != 0) {
+                return -Errno.EINVAL;
+            }
+        }
+        if ((flags & MAP_FIXED_NOREPLACE) != 0) {
+            flags |= MAP_FIXED;
+        }
+        final long rlen = Mman.pageAlign(len);
+        if (rlen == 0 || len < 0) {
+            return -Errno.ENOMEM;
+        }
+        final boolean fixed = (flags & MAP_FIXED) != 0;
+        if (fixed) {
+            if ((addr & ~PAGE_MASK) != 0) {
+                return -Errno.EINVAL;
+            }
+            if (Long.compareUnsigned(rlen, config.taskSize()) > 0
+                    || Long.compareUnsigned(addr, config.taskSize() - rlen) > 0) {
+                return -Errno.ENOMEM;
+            }
+            if (addr < config.mmapMinAddr()) {
+                return -Errno.EPERM;
+            }
+        } else if (Long.compareUnsigned(rlen, config.taskSize()) > 0) {
+            return -Errno.ENOMEM;
+        }
+        final boolean shared = type != MAP_PRIVATE;
+        int vmFlags = shared ? VmaFlags.SHARED : 0;
+        if (anonymous) {
+            vmFlags |= VmaFlags.ANONYMOUS;
+        }
+        if ((flags & MAP_GROWSDOWN) != 0) {
+            vmFlags |= VmaFlags.GROWSDOWN;
+        }
+        if ((flags & MAP_NORESERVE) != 0) {
+            vmFlags |= VmaFlags.NORESERVE;
+        }
+        if ((flags & MAP_STACK) != 0) {
+            vmFlags |= VmaFlags.STACK;
+        }
+        final long start;
+        writeLock();
+        try {
+            final AreaIndex idx = index();
+            if (idx.count() > config.maxMapCount()) {
+                return -Errno.ENOMEM; // do_mmap's first check
+            }
+            if (fixed) {
+                start = addr;
+                if ((flags & MAP_FIXED_NOREPLACE) != 0 && overlaps(idx, start, start + rlen)) {
+                    return -Errno.EEXIST;
+                }
+            } else {
+                start = place(idx, addr, rlen);
+                if (start == NO_ADDR) {
+                    return -Errno.ENOMEM;
+                }
+            }
+            Object backing = null;
+            long pgoff;
+            if (anonymous && shared) {
+                backing = SharedAnon.create(rlen, machine.frames(), start); // its one reference is the area's
+                pgoff = 0;
+            } else if (anonymous) {
+                pgoff = start >>> 12; // Linux: vm_pgoff of anonymous memory is its first page number
+            } else {
+                backing = file;
+                pgoff = offset >>> 12;
+            }
+            final Area a = new Area(start, start + rlen, prot, vmFlags, backing, pgoff, null);
+            final LayoutPlan plan = LayoutPlanner.map(idx, a);
+            if (idx.count() + plan.countDelta() > config.maxMapCount()) {
+                if (anonymous && shared) {
+                    ((FileObject) backing).release();
+                }
+                return -Errno.ENOMEM;
+            }
+            commit(plan, overlaps(idx, start, start + rlen) ? Change.ZAP : Change.NONE, start, start + rlen, 0);
+            if (anonymous && shared) {
+                ((FileObject) backing).release(); // the creation reference: the areas hold their own now
+            }
+        } finally {
+            writeUnlock();
+        }
+        if ((flags & MAP_POPULATE) != 0) {
+            populate(start, start + rlen, (prot & Mman.PROT_WRITE) != 0 && !shared);
+        }
+        return start;
+    }
+
+    /** => writer lock. Whether any area overlaps [start, end). */
+    protected static boolean overlaps(AreaIndex idx, long start, long end) {
+        final Area a = idx.find(start);
+        return a != null && a.start() < end;
+    }
+
+    /**
+     * => writer lock. Linux get_unmapped_area: a page-aligned hint if [hint, hint + len) is free,
+     * guard gaps included; otherwise the highest gap below mmap_base; otherwise bottom-up.
+     */
+    protected long place(AreaIndex idx, long hint, long len) {
+        final long low = Math.max(PAGE_SIZE, config.mmapMinAddr());
+        if (hint != 0) {
+            // Linux round_hint_to_min(): the hint is rounded down to a page, and a hint below
+            // mmap_min_addr becomes mmap_min_addr.
+            long h = hint & PAGE_MASK;
+            if (h != 0 && h < config.mmapMinAddr()) {
+                h = Mman.pageAlign(config.mmapMinAddr());
+            }
+            if (h != 0 && Long.compareUnsigned(h, config.taskSize() - len) <= 0 && h >= config.mmapMinAddr()
+                    && fits(idx, h, len)) {
+                return h;
+            }
+        }
+        long at = LayoutPlanner.unmappedTopDown(idx, len, low, config.mmapBase(), config.stackGuardGap());
+        if (at < 0) {
+            // Linux falls back to a bottom-up search from TASK_UNMAPPED_BASE (window / 3).
+            at = LayoutPlanner.unmappedTopDown(idx, len, low, config.mmapWindow(), config.stackGuardGap());
+        }
+        return at < 0 ? NO_ADDR : at;
+    }
+
+    /** [h, h + len) overlaps nothing, and the next area's guard gap (vm_start_gap) is respected. */
+    private boolean fits(AreaIndex idx, long h, long len) {
+        final Area next = idx.find(h);
+        if (next == null) {
+            return true;
+        }
+        long gapStart = next.start();
+        if ((next.flags() & VmaFlags.GROWSDOWN) != 0) {
+            gapStart = next.start() > config.stackGuardGap() ? next.start() - config.stackGuardGap() : 0;
+        }
+        final Area prev = next.start() <= h ? next : idx.prev(next);
+        if (prev != null && prev.end() > h) {
+            return false;
+        }
+        return h + len <= gapStart;
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // munmap
+
+    @Override
+    public long munmap(long addr, long len) {
+        if ((addr & ~PAGE_MASK) != 0 || Long.compareUnsigned(addr, config.taskSize()) > 0
+                || Long.compareUnsigned(len, config.taskSize() - addr) > 0) {
+            return -Errno.EINVAL;
+        }
+        final long rlen = Mman.pageAlign(len);
+        if (rlen == 0) {
+            return -Errno.EINVAL;
+        }
+        if (isExited()) {
+            return 0;
+        }
+        writeLock();
+        try {
+            return unmapLocked(addr, addr + rlen);
+        } finally {
+            writeUnlock();
+        }
+    }
+
+    /** => writer lock. */
+    protected long unmapLocked(long start, long end) {
+        final AreaIndex idx = index();
+        final LayoutPlan plan = LayoutPlanner.unmap(idx, start, end);
+        if (plan.removed().isEmpty()) {
+            return 0;
+        }
+        if (idx.count() + plan.countDelta() > config.maxMapCount()) {
+            return -Errno.ENOMEM;
+        }
+        commit(plan, Change.ZAP, start, end, 0);
+        return 0;
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // mprotect
+
+    @Override
+    public long mprotect(long addr, long len, int prot) {
+        if ((addr & ~PAGE_MASK) != 0) {
+            return -Errno.EINVAL;
+        }
+        if (len == 0) {
+            return 0;
+        }
+        final long rlen = Mman.pageAlign(len);
+        final long end = addr + rlen;
+        if (rlen == 0 || Long.compareUnsigned(end, addr) <= 0) {
+            return -Errno.ENOMEM;
+        }
+        // arch_validate_prot(): R, W, X and PROT_SEM (0x8, accepted and ignored). PROT_GROWSDOWN and
+        // PROT_GROWSUP are not modelled: EINVAL.
+        if ((prot & ~(Mman.PROT_READ | Mman.PROT_WRITE | Mman.PROT_EXEC | Mman.PROT_SEM)) != 0) {
+            return -Errno.EINVAL;
+        }
+        prot &= Mman.PROT_READ | Mman.PROT_WRITE | Mman.PROT_EXEC;
+        if (isExited()) {
+            return -Errno.ENOMEM;
+        }
+        writeLock();
+        try {
+            final AreaIndex idx = index();
+            final Area first = idx.find(addr);
+            if (first == null || first.start() > addr) {
+                return -Errno.ENOMEM;
+            }
+            final LayoutPlan plan = LayoutPlanner.protect(idx, addr, end, prot);
+            if (idx.count() + plan.countDelta() > config.maxMapCount()) {
+                return -Errno.ENOMEM;
+            }
+            // The range the plan changed: from addr to the first hole (or end).
+            long applied = addr;
+            Area a = first;
+            while (a != null && a.start() <= applied && applied < end) {
+                applied = Math.min(a.end(), end);
+                a = idx.next(a);
+            }
+            if (!plan.removed().isEmpty()) {
+                commit(plan, Change.PROTECT, addr, applied, prot);
+            }
+            return plan.hitHole() || applied < end ? -Errno.ENOMEM : 0;
+        } finally {
+            writeUnlock();
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // brk
+
+    @Override
+    public long brk(long addr) {
+        if (isExited()) {
+            return brk;
+        }
+        writeLock();
+        try {
+            final long orig = brk;
+            if (addr < startBrk) {
+                return orig;
+            }
+            final long newbrk = Mman.pageAlign(addr);
+            final long oldbrk = Mman.pageAlign(brk);
+            if (newbrk == 0 || Long.compareUnsigned(newbrk, config.taskSize()) > 0) {
+                return orig;
+            }
+            if (oldbrk == newbrk) {
+                brk = addr;
+                return addr;
+            }
+            if (addr <= brk) {
+                final long r = unmapLocked(newbrk, oldbrk);
+                if (r < 0) {
+                    return orig;
+                }
+                brk = addr;
+                return addr;
+            }
+            final AreaIndex idx = index();
+            // Linux: the next area, with its guard gap, must leave a page above the new break.
+            final Area next = idx.find(oldbrk);
+            if (next != null) {
+                long gapStart = next.start();
+                if ((next.flags() & VmaFlags.GROWSDOWN) != 0) {
+                    gapStart = next.start() > config.stackGuardGap() ? next.start() - config.stackGuardGap() : 0;
+                }
+                if (newbrk + PAGE_SIZE > gapStart) {
+                    return orig;
+                }
+            }
+            if (idx.count() >= config.maxMapCount()) {
+                return orig;
+            }
+            final Area a = new Area(oldbrk, newbrk, Mman.PROT_READ | Mman.PROT_WRITE, VmaFlags.ANONYMOUS, null,
+                    oldbrk >>> 12, null);
+            final LayoutPlan plan = LayoutPlanner.map(idx, a);
+            if (idx.count() + plan.countDelta() > config.maxMapCount()) {
+                return orig;
+            }
+            commit(plan, Change.NONE, oldbrk, newbrk, 0);
+            brk = addr;
+            return addr;
+        } finally {
+            writeUnlock();
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // mremap
+
+    @Override
+    public long mremap(long addr, long oldLen, long newLen, int flags, long newAddr) {
+        if ((flags & ~(Mman.MREMAP_MAYMOVE | Mman.MREMAP_FIXED | Mman.MREMAP_DONTUNMAP)) != 0) {
+            return -Errno.EINVAL;
+        }
+        if ((flags & Mman.MREMAP_FIXED) != 0 && (flags & Mman.MREMAP_MAYMOVE) == 0) {
+            return -Errno.EINVAL;
+        }
+        if ((flags & Mman.MREMAP_DONTUNMAP) != 0) {
+            return -Errno.EINVAL; // not modelled: say so rather than do something else
+        }
+        if ((addr & ~PAGE_MASK) != 0) {
+            return -Errno.EINVAL;
+        }
+        final long olen = Mman.pageAlign(oldLen);
+        final long nlen = Mman.pageAlign(newLen);
+        if (nlen == 0 || (oldLen != 0 && olen == 0)) {
+            return -Errno.EINVAL;
+        }
+        if (isExited()) {
+            return -Errno.EFAULT;
+        }
+        writeLock();
+        try {
+            final AreaIndex idx = index();
+            final Area vma = idx.lookup(addr);
+            if (vma == null) {
+                return -Errno.EFAULT;
+            }
+            if ((flags & Mman.MREMAP_FIXED) != 0) {
+                return mremapTo(idx, vma, addr, olen, nlen, newAddr);
+            }
+            if (olen >= nlen) {
+                if (olen > nlen) {
+                    final long r = unmapLocked(addr + nlen, addr + olen);
+                    if (r < 0) {
+                        return r;
+                    }
+                }
+                return addr;
+            }
+            if (olen == 0) {
+                return -Errno.EINVAL; // shared duplication (old_len 0) is not modelled
+            }
+            if (olen > vma.end() - addr) {
+                return -Errno.EFAULT;
+            }
+            if (idx.count() >= config.maxMapCount()) {
+                return -Errno.ENOMEM;
+            }
+            // Grow in place: the old range reaches the area's end and the room above is free.
+            if (olen == vma.end() - addr) {
+                final long newEnd = addr + nlen;
+                final Area next = idx.next(vma);
+                if (Long.compareUnsigned(newEnd, config.taskSize()) <= 0 && newEnd > addr
+                        && (next == null || next.start() >= newEnd)) {
+                    final Area grown = vma.withRange(vma.start(), newEnd);
+                    commit(LayoutPlanner.map(idx, grown), Change.NONE, vma.end(), newEnd, 0);
+                    return addr;
+                }
+            }
+            if ((flags & Mman.MREMAP_MAYMOVE) == 0) {
+                return -Errno.ENOMEM;
+            }
+            final long to = place(idx, 0, nlen);
+            if (to == NO_ADDR) {
+                return -Errno.ENOMEM;
+            }
+            return move(idx, vma, addr, olen, to, nlen);
+        } finally {
+            writeUnlock();
+        }
+    }
+
+    private long mremapTo(AreaIndex idx, Area vma, long addr, long olen, long nlen, long newAddr) {
+        if ((newAddr & ~PAGE_MASK) != 0) {
+            return -Errno.EINVAL;
+        }
+        if (Long.compareUnsigned(nlen, config.taskSize()) > 0
+                || Long.compareUnsigned(newAddr, config.taskSize() - nlen) > 0) {
+            return -Errno.EINVAL;
+        }
+        if (addr < newAddr + nlen && newAddr < addr + olen) {
+            return -Errno.EINVAL; // overlapping ranges
+        }
+        if (olen == 0) {
+            return -Errno.EINVAL;
+        }
+        // Linux mremap_to: unmap the target, then the tail that shrinking drops.
+        long r = unmapLocked(newAddr, newAddr + nlen);
+        if (r < 0) {
+            return r;
+        }
+        long len = olen;
+        if (olen > nlen) {
+            r = unmapLocked(addr + nlen, addr + olen);
+            if (r < 0) {
+                return r;
+            }
+            len = nlen;
+        }
+        final Area v = index().lookup(addr);
+        if (v == null || len > v.end() - addr) {
+            return -Errno.EFAULT;
+        }
+        return move(index(), v, addr, len, newAddr, nlen);
+    }
+
+    /** => writer lock. Moves [addr, addr + olen) of {@code vma} to [to, to + nlen). */
+    private long move(AreaIndex idx, Area vma, long addr, long olen, long to, long nlen) {
+        if (olen > vma.end() - addr) {
+            return -Errno.EFAULT;
+        }
+        final Area moved = new Area(to, to + nlen, vma.prot(), vma.flags(), vma.backing(), vma.pgoffAt(addr),
+                vma.anon());
+        // One plan: unmap the old range, map the new one; published in one store.
+        final LayoutPlan plan = Plans.unmapThenMap(idx, addr, addr + olen, moved);
+        if (idx.count() + plan.countDelta() > config.maxMapCount()) {
+            return -Errno.ENOMEM;
+        }
+        final long r = commitMove(plan, addr, to, Math.min(olen, nlen));
+        return r < 0 ? r : to;
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // madvise
+
+    @Override
+    public long madvise(long addr, long len, int advice) {
+        if (advice != Mman.MADV_DONTNEED) {
+            return -Errno.EINVAL;
+        }
+        if ((addr & ~PAGE_MASK) != 0) {
+            return -Errno.EINVAL;
+        }
+        final long rlen = Mman.pageAlign(len);
+        if (len != 0 && rlen == 0) {
+            return -Errno.EINVAL;
+        }
+        final long end = addr + rlen;
+        if (Long.compareUnsigned(end, addr) < 0) {
+            return -Errno.EINVAL;
+        }
+        if (end == addr) {
+            return 0;
+        }
+        if (isExited()) {
+            return -Errno.ENOMEM;
+        }
+        writeLock();
+        try {
+            final List<Area> hit = new ArrayList<>();
+            index().forEachOverlapping(addr, end, hit::add);
+            long covered = addr;
+            boolean hole = false;
+            for (Area a : hit) {
+                if (a.start() > covered) {
+                    hole = true;
+                }
+                discard(a, Math.max(addr, a.start()), Math.min(end, a.end()));
+                covered = a.end();
+            }
+            if (covered < end) {
+                hole = true;
+            }
+            return hole ? -Errno.ENOMEM : 0;
+        } finally {
+            writeUnlock();
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Stack growth (both designs: under the writer lock)
+
+    /**
+     * => writer lock. Linux expand_downwards: grows the GROWSDOWN area {@code vma} down to the page of
+     * {@code va} within RLIMIT_STACK, above mmap_min_addr, keeping the guard gap to the previous
+     * accessible area.
+     *
+     * @return whether it grew
+     */
+    protected boolean growLocked(Area vma, long va) {
+        final long newStart = va & PAGE_MASK;
+        if ((vma.flags() & VmaFlags.GROWSDOWN) == 0 || newStart >= vma.start()) {
+            return newStart >= vma.start();
+        }
+        if (newStart < config.mmapMinAddr()) {
+            return false;
+        }
+        if (vma.end() - newStart > config.rlimitStack()) {
+            return false;
+        }
+        final AreaIndex idx = index();
+        final Area prev = idx.prev(vma);
+        if (prev != null) {
+            if (prev.end() > newStart) {
+                return false;
+            }
+            final boolean accessible = (prev.prot() & (Mman.PROT_READ | Mman.PROT_WRITE | Mman.PROT_EXEC)) != 0;
+            if ((prev.flags() & VmaFlags.GROWSDOWN) == 0 && accessible
+                    && newStart - prev.end() < config.stackGuardGap()) {
+                return false;
+            }
+        }
+        final Area grown = vma.withRange(newStart, vma.end());
+        final LayoutPlan plan = LayoutPlanner.map(idx, grown);
+        if (idx.count() + plan.countDelta() > config.maxMapCount()) {
+            return false;
+        }
+        commit(plan, Change.NONE, newStart, vma.start(), 0);
+        stats.fault(SpaceStats.Fault.GROWTH);
+        return true;
+    }
+
+    /** => writer lock. Maps the initial stack, as execve leaves it. */
+    protected void mapInitialStack() {
+        final long top = config.stackTop();
+        final long start = top - SpaceConfig.INITIAL_STACK;
+        final Area a = new Area(start, top, Mman.PROT_READ | Mman.PROT_WRITE,
+                VmaFlags.ANONYMOUS | VmaFlags.GROWSDOWN, null, start >>> 12, null);
+        commit(LayoutPlanner.map(index(), a), Change.NONE, start, top, 0);
+    }
+
+    @Override
+    public String toString() {
+        return design().cliName() + " space " + name;
+    }
+}

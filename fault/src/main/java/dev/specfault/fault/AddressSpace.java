@@ -1,0 +1,101 @@
+package dev.specfault.fault;
+
+import dev.specfault.pmap.Cpu;
+import dev.specfault.pmap.Machine;
+import dev.specfault.pmap.Pmap;
+import dev.specfault.vma.Area;
+import java.util.List;
+
+/**
+ * An address space: the contract both fault-path designs implement, with Linux 6.x's semantics
+ * on x86-64 (DESIGN.md, "Address spaces"), checked against the kernel with strace.
+ *
+ * <h2>Results</h2>
+ * System calls return what the raw Linux system call returns: a non-negative value on success
+ * (an address, or 0) and {@code -errno} on failure ({@link Errno}); {@link #brk} returns the
+ * break, the old one on failure, as Linux does. Nothing is thrown for bad input. Memory accesses
+ * ({@link #load}, {@link #store}) return a {@link dev.specfault.pmap.AccessResult}: OK, SIGSEGV,
+ * SIGBUS, OOM or KILLED; a loaded value is in {@link Cpu#value()}.
+ *
+ * <h2>Threads and CPUs</h2>
+ * Any number of threads may call any operation concurrently. An access runs on an emulated CPU
+ * bound to the calling thread ({@link Cpu#bind()}); the space switches the CPU to itself first
+ * (the previous space stays loaded lazily, as on a real context switch).
+ */
+public interface AddressSpace {
+    Design design();
+
+    String name();
+
+    Machine machine();
+
+    Pmap pmap();
+
+    SpaceConfig config();
+
+    SpaceStats stats();
+
+    /** Anonymous mmap ({@code MAP_ANONYMOUS} is implied; fd -1). */
+    long mmap(long addr, long len, int prot, int flags);
+
+    /** mmap of a file ({@code file == null} means anonymous, as {@code MAP_ANONYMOUS}). */
+    long mmap(long addr, long len, int prot, int flags, FileObject file, long offset);
+
+    long munmap(long addr, long len);
+
+    long mprotect(long addr, long len, int prot);
+
+    /** Linux brk: the new break, or the current one (unchanged) on failure or for {@code brk(0)}. */
+    long brk(long addr);
+
+    /** mremap; {@code newAddr} is used with {@link Mman#MREMAP_FIXED} only. */
+    long mremap(long oldAddr, long oldLen, long newLen, int flags, long newAddr);
+
+    long madvise(long addr, long len, int advice);
+
+    /**
+     * fork: a new space of the same design on the same machine; private pages copy-on-write,
+     * shared pages shared. Returns null for ENOMEM.
+     */
+    AddressSpace fork();
+
+    /** exit: stops the space's CPUs, then tears down in DESIGN.md's order. Idempotent. */
+    void exit();
+
+    boolean isExited();
+
+    /** Waits until everything this space retired so far has been freed (an SRCU barrier). */
+    void quiesce();
+
+    /** Loads the 8-byte word at {@code va} on {@code cpu} (bound to the calling thread). */
+    int load(Cpu cpu, long va);
+
+    /** Stores an 8-byte word at {@code va} on {@code cpu} (bound to the calling thread). */
+    int store(Cpu cpu, long va, long value);
+
+    /** The areas now, in address order (a consistent snapshot). */
+    List<Area> areas();
+
+    /** The layout as {@code /proc/PID/maps} prints it. */
+    default String procMaps() {
+        return ProcMaps.format(areas(), this);
+    }
+
+    /** The current program break (unaligned, as the last successful brk set it). */
+    long currentBrk();
+
+    /** Where the break started ({@code mm->start_brk}). */
+    long startBrk();
+
+    /**
+     * Invariants that hold in a quiet state (no operation in flight): P0 (no PTE or TLB entry refers
+     * to a free frame), P1 (every valid PTE and TLB entry is covered by an area granting its rights),
+     * table sanity. Empty when all hold; each string names what broke.
+     */
+    default List<String> checkQuiet() {
+        return checkQuiet(0, config().taskSize());
+    }
+
+    /** {@link #checkQuiet()} over the PTEs of [start, end) only (every TLB entry is still checked). */
+    List<String> checkQuiet(long start, long end);
+}

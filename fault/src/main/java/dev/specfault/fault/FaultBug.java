@@ -1,0 +1,54 @@
+package dev.specfault.fault;
+
+/**
+ * Seeded bugs of the fault paths: per-space settings, off by default, turned on by tests and
+ * {@code --inject}. Each breaks a correctness property of DESIGN.md and has a test that catches it.
+ */
+public enum FaultBug {
+    /** Speculative fault: validation ignores the record's dead state (P1: a PTE after munmap). */
+    SKIP_DEAD_CHECK("speculative", "validation under the PTL ignores a dead VMA record"),
+    /** Speculative writer: zaps before marking the records dead (P1: a fault installs after the zap). */
+    ZAP_BEFORE_MARK_DEAD("speculative", "a writer zaps the PTEs before marking the old records dead"),
+    /** Speculative writer: publishes the new tree before zapping (P8: a load sees unmapped memory's data). */
+    PUBLISH_BEFORE_ZAP("speculative", "a writer publishes the new tree before zapping the PTEs"),
+    /** Speculative fault: no incarnation check (P3: a freed and reused record is trusted). */
+    SKIP_INCARNATION_CHECK("speculative", "validation does not compare the record's incarnation"),
+    /** Speculative fault: the entry is not re-read under the PTL (P0/P4: two faults install one page twice). */
+    SKIP_PTE_RECHECK("speculative", "validation does not re-read the PTE under the PTL"),
+    /** Speculative fault: installs into a table that was unlinked meanwhile (P6: an orphan page). */
+    SKIP_TABLE_LINKED_CHECK("speculative", "validation does not check that the leaf table is still linked"),
+    /** fork does not make the parent's write sequence odd (P4: the child sees the parent's later write). */
+    FORK_WITHOUT_WRITE_SEQ("speculative", "fork write-protects the parent without bumping the write sequence"),
+    /** mprotect that lowers rights does not flush TLBs (P5: a stale writable translation). */
+    MPROTECT_SKIP_FLUSH("all", "mprotect lowers the rights of PTEs without flushing TLBs"),
+    /** Locked fault: a failed amap upgrade goes on under the shared lock (P4: two promotions of one slot, a lost store). */
+    UPGRADE_WITHOUT_RESTART("locked", "a failed amap lock upgrade proceeds under the shared lock instead of restarting"),
+    /** Locked exit: purge flushes the PCID/ASID before detaching lazy CPUs (P0/P7: a speculative fill survives). */
+    PURGE_FLUSH_BEFORE_DETACH("locked", "purge flushes the TLB tag before switching lazy CPUs away from the space"),
+    /** Locked stack growth: uvm_grow reads the mutable stack size before taking the map lock (a lost update). */
+    GROW_UNLOCKED_STACK_SIZE("locked", "stack growth reads vm_ssize without the map lock"),
+    /** Locked fault: amap_copy under the shared map lock (P4/P6: two copies of one range, one lost). */
+    AMAP_COPY_SHARED_LOCK("locked", "amap_copy runs under the shared map lock instead of the exclusive one");
+
+    private final String design;
+    private final String description;
+
+    FaultBug(String design, String description) {
+        this.design = design;
+        this.description = description;
+    }
+
+    /** The design it breaks: speculative, locked, kernel-lock or all. */
+    public String design() {
+        return design;
+    }
+
+    public String description() {
+        return description;
+    }
+
+    /** The command-line name: lower case, words joined by '-'. */
+    public String cliName() {
+        return name().toLowerCase().replace('_', '-');
+    }
+}

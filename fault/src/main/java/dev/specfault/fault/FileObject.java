@@ -1,0 +1,181 @@
+package dev.specfault.fault;
+
+import dev.specfault.pmap.phys.FrameAllocator;
+import dev.specfault.pmap.phys.FrameCache;
+import dev.specfault.pmap.phys.PhysicalMemory;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLongArray;
+
+/**
+ * A memfd-like file: a fixed size (set at creation, as {@code memfd_create} + {@code ftruncate}
+ * before the first mapping; no later truncation) and a page cache shared by every mapping of it.
+ * Shared anonymous memory is such a file too (Linux backs it with shmem).
+ *
+ * <h2>Page cache</h2>
+ * One slot per page, {@code 0} or {@code frame + 1}. A page is created on first touch, zeroed, and
+ * installed by CAS (a loser frees its frame): lock-free, so a speculative fault can find its page
+ * without any lock. The cache holds one reference on each page; a caller gets its own with
+ * get-unless-zero ({@link #getPage}), so a page the cache drops concurrently is never resurrected.
+ *
+ * <h2>Lifetime</h2>
+ * Reference-counted: the creator holds one ({@link #close()} drops it) and every VMA record that maps
+ * the file holds one, dropped after an SRCU grace period of the space that retired the record. When
+ * the count reaches zero the cache drops its pages (the frames go back when no PTE maps them).
+ *
+ * <pre>
+ * Locks used to protect members:
+ *   [I] immutable
+ *   [a] atomic
+ * </pre>
+ */
+public final class FileObject {
+    /** {@link #getPage} result for a page at or beyond the end of the file. */
+    public static final long SIGBUS = -2;
+
+    private final String name; // [I]
+    private final long size; // [I] bytes
+    private final FrameAllocator frames; // [I]
+    private final AtomicLongArray pages; // [a] frame + 1 per page
+    private final AtomicInteger refs = new AtomicInteger(1); // [a]
+
+    public FileObject(String name, long size, FrameAllocator frames) {
+        if (size < 0 || Mman.pageAlign(size) / Mman.PAGE_SIZE > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("file size " + size);
+        }
+        this.name = name;
+        this.size = size;
+        this.frames = frames;
+        this.pages = new AtomicLongArray((int) (Mman.pageAlign(size) / Mman.PAGE_SIZE));
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public long size() {
+        return size;
+    }
+
+    /** Pages in the file: accesses at or beyond this page index get SIGBUS. */
+    public long pageCount() {
+        return pages.length();
+    }
+
+    /** Takes a reference (a new VMA record maps the file). */
+    public void acquire() {
+        for (;;) {
+            final int r = refs.get();
+            if (r <= 0) {
+                throw new IllegalStateException("file " + name + " already released");
+            }
+            if (refs.compareAndSet(r, r + 1)) {
+                return;
+            }
+        }
+    }
+
+    /** Drops a reference; the last one drops the page cache. */
+    public void release() {
+        final int r = refs.decrementAndGet();
+        if (r < 0) {
+            throw new IllegalStateException("file " + name + " released too often");
+        }
+        if (r == 0) {
+            for (int i = 0; i < pages.length(); i++) {
+                final long v = pages.getAndSet(i, 0);
+                if (v != 0) {
+                    frames.put(v - 1);
+                }
+            }
+        }
+    }
+
+    /** The creator's reference (memfd's file descriptor) is closed. */
+    public void close() {
+        release();
+    }
+
+    public int refs() {
+        return refs.get();
+    }
+
+    /**
+     * The frame caching page {@code pgoff}, created zeroed if absent, with a reference taken for the
+     * caller (who puts it when done); {@link #SIGBUS} beyond the end; {@link FrameAllocator#OOM}.
+     */
+    public long getPage(long pgoff, FrameCache cache) {
+        if (pgoff < 0 || pgoff >= pages.length()) {
+            return SIGBUS;
+        }
+        final int i = (int) pgoff;
+        for (;;) {
+            final long v = pages.get(i);
+            if (v != 0) {
+                if (frames.getUnlessZero(v - 1)) {
+                    if (pages.get(i) == v) {
+                        return v - 1;
+                    }
+                    frames.put(v - 1, cache); // dropped and maybe reused meanwhile: look again
+                    continue;
+                }
+                if (refs.get() <= 0) {
+                    return SIGBUS; // released: the file is gone (only a stale mapping can ask)
+                }
+                continue;
+            }
+            if (refs.get() <= 0) {
+                return SIGBUS;
+            }
+            final long f = frames.alloc(cache, FrameAllocator.DATA, true);
+            if (f == FrameAllocator.OOM) {
+                return FrameAllocator.OOM;
+            }
+            frames.get(f); // the caller's reference; the allocation's is the cache's
+            if (pages.compareAndSet(i, 0, f + 1)) {
+                return f;
+            }
+            frames.put(f, cache);
+            frames.put(f, cache);
+        }
+    }
+
+    /** The cached frame of a page, or -1 (no reference taken; for checkers in a quiet state). */
+    public long cachedFrame(long pgoff) {
+        if (pgoff < 0 || pgoff >= pages.length()) {
+            return -1;
+        }
+        final long v = pages.get((int) pgoff);
+        return v == 0 ? -1 : v - 1;
+    }
+
+    /** pread of one 8-byte word at byte offset {@code off} (0 for a page never written). */
+    public long readWord(long off) {
+        final long f = getPage(off >>> PhysicalMemory.PAGE_SHIFT, null);
+        if (f < 0) {
+            throw new IllegalArgumentException("offset " + off + " beyond " + name);
+        }
+        try {
+            return frames.memory().getAcquire(f, (int) (off & (Mman.PAGE_SIZE - 1)) >>> 3);
+        } finally {
+            frames.put(f);
+        }
+    }
+
+    /** pwrite of one 8-byte word at byte offset {@code off}. */
+    public void writeWord(long off, long v) {
+        final long f = getPage(off >>> PhysicalMemory.PAGE_SHIFT, null);
+        if (f < 0) {
+            throw new IllegalArgumentException("offset " + off + " beyond " + name);
+        }
+        try {
+            frames.memory().putRelease(f, (int) (off & (Mman.PAGE_SIZE - 1)) >>> 3, v);
+        } finally {
+            frames.put(f);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "file[" + name + ", " + size + " bytes, refs " + refs.get() + "]";
+    }
+}

@@ -1,0 +1,102 @@
+package dev.specfault.fault;
+
+/**
+ * The constants of {@code <sys/mman.h>} with Linux's values (x86-64 and arm64 generic ABI), so that
+ * a trace from strace replays with the numbers it shows.
+ */
+public final class Mman {
+    public static final int PROT_NONE = 0;
+    public static final int PROT_READ = 1;
+    public static final int PROT_WRITE = 2;
+    public static final int PROT_EXEC = 4;
+    /** Accepted by mprotect and ignored (Linux PROT_SEM). */
+    public static final int PROT_SEM = 8;
+    /** mprotect only, for a GROWSDOWN area; not supported here (EINVAL). */
+    public static final int PROT_GROWSDOWN = 0x01000000;
+
+    public static final int MAP_SHARED = 0x01;
+    public static final int MAP_PRIVATE = 0x02;
+    public static final int MAP_SHARED_VALIDATE = 0x03;
+    public static final int MAP_TYPE = 0x0f;
+    public static final int MAP_FIXED = 0x10;
+    public static final int MAP_ANONYMOUS = 0x20;
+    public static final int MAP_GROWSDOWN = 0x0100;
+    public static final int MAP_DENYWRITE = 0x0800;
+    public static final int MAP_EXECUTABLE = 0x1000;
+    public static final int MAP_LOCKED = 0x2000;
+    public static final int MAP_NORESERVE = 0x4000;
+    public static final int MAP_POPULATE = 0x8000;
+    public static final int MAP_NONBLOCK = 0x10000;
+    public static final int MAP_STACK = 0x20000;
+    public static final int MAP_HUGETLB = 0x40000;
+    public static final int MAP_FIXED_NOREPLACE = 0x100000;
+
+    /** Flags MAP_SHARED_VALIDATE accepts (Linux LEGACY_MAP_MASK plus the newer ones we model). */
+    public static final int MAP_KNOWN = MAP_TYPE | MAP_FIXED | MAP_ANONYMOUS | MAP_GROWSDOWN | MAP_DENYWRITE
+            | MAP_EXECUTABLE | MAP_LOCKED | MAP_NORESERVE | MAP_POPULATE | MAP_NONBLOCK | MAP_STACK
+            | MAP_HUGETLB | MAP_FIXED_NOREPLACE;
+
+    public static final int MREMAP_MAYMOVE = 1;
+    public static final int MREMAP_FIXED = 2;
+    public static final int MREMAP_DONTUNMAP = 4;
+
+    public static final int MADV_DONTNEED = 4;
+
+    public static final long PAGE_SIZE = 4096;
+    public static final long PAGE_MASK = ~(PAGE_SIZE - 1);
+
+    private Mman() {
+    }
+
+    /** Linux PAGE_ALIGN: rounds up; 0 when it overflows past 2^64 (callers treat that as overflow). */
+    public static long pageAlign(long len) {
+        return (len + PAGE_SIZE - 1) & PAGE_MASK;
+    }
+
+    public static boolean aligned(long addr) {
+        return (addr & (PAGE_SIZE - 1)) == 0;
+    }
+
+    /** mmap flags as strace prints them. */
+    public static String mapFlags(int flags) {
+        final StringBuilder b = new StringBuilder();
+        switch (flags & MAP_TYPE) {
+            case MAP_SHARED: b.append("MAP_SHARED"); break;
+            case MAP_PRIVATE: b.append("MAP_PRIVATE"); break;
+            case MAP_SHARED_VALIDATE: b.append("MAP_SHARED_VALIDATE"); break;
+            default: b.append("0x").append(Integer.toHexString(flags & MAP_TYPE)); break;
+        }
+        final int[] bits = {MAP_FIXED, MAP_ANONYMOUS, MAP_GROWSDOWN, MAP_NORESERVE, MAP_POPULATE, MAP_STACK,
+            MAP_FIXED_NOREPLACE};
+        final String[] names = {"MAP_FIXED", "MAP_ANONYMOUS", "MAP_GROWSDOWN", "MAP_NORESERVE", "MAP_POPULATE",
+            "MAP_STACK", "MAP_FIXED_NOREPLACE"};
+        for (int i = 0; i < bits.length; i++) {
+            if ((flags & bits[i]) != 0) {
+                b.append('|').append(names[i]);
+            }
+        }
+        return b.toString();
+    }
+
+    /** Protection bits as strace prints them. */
+    public static String prot(int prot) {
+        if (prot == PROT_NONE) {
+            return "PROT_NONE";
+        }
+        final StringBuilder b = new StringBuilder();
+        if ((prot & PROT_READ) != 0) {
+            b.append("PROT_READ");
+        }
+        if ((prot & PROT_WRITE) != 0) {
+            b.append(b.length() > 0 ? "|" : "").append("PROT_WRITE");
+        }
+        if ((prot & PROT_EXEC) != 0) {
+            b.append(b.length() > 0 ? "|" : "").append("PROT_EXEC");
+        }
+        final int rest = prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC);
+        if (rest != 0) {
+            b.append(b.length() > 0 ? "|" : "").append("0x").append(Integer.toHexString(rest));
+        }
+        return b.toString();
+    }
+}

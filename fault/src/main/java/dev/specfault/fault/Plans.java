@@ -1,0 +1,43 @@
+package dev.specfault.fault;
+
+import dev.specfault.vma.Area;
+import dev.specfault.vma.AreaIndex;
+import dev.specfault.vma.AreaMap;
+import dev.specfault.vma.LayoutPlan;
+import dev.specfault.vma.LayoutPlanner;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/** Layout plans made of two steps but published as one (mremap's move). */
+final class Plans {
+    private Plans() {
+    }
+
+    /**
+     * => writer lock. Unmap [start, end), then map {@code a}, as one plan: a lookup sees the old
+     * layout or the new one, never the moment between (the moved memory in neither place). Copies
+     * the layout once (O(areas)): mremap with MAYMOVE is rare enough.
+     */
+    static LayoutPlan unmapThenMap(AreaIndex idx, long start, long end, Area a) {
+        final LayoutPlan first = LayoutPlanner.unmap(idx, start, end);
+        final AreaMap after = AreaMap.copyOf(idx);
+        after.apply(first);
+        final LayoutPlan second = LayoutPlanner.map(after, a);
+        final Set<Area> removed = new HashSet<>(first.removed());
+        final Set<Area> added = new HashSet<>(first.added());
+        for (Area r : second.removed()) {
+            if (!added.remove(r)) {
+                removed.add(r); // an area of the original layout the second step replaces
+            }
+        }
+        added.addAll(second.added());
+        final List<Area> rl = new ArrayList<>(removed);
+        final List<Area> al = new ArrayList<>(added);
+        rl.sort(Comparator.comparingLong(Area::start));
+        al.sort(Comparator.comparingLong(Area::start));
+        return new LayoutPlan(rl, al, false);
+    }
+}

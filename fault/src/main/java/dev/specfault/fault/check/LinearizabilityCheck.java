@@ -1,0 +1,107 @@
+package dev.specfault.fault.check;
+
+import static org.jetbrains.lincheck.datastructures.ManagedStrategyGuaranteeKt.forClasses;
+
+import org.jetbrains.lincheck.datastructures.ModelCheckingOptions;
+import org.jetbrains.lincheck.datastructures.StressOptions;
+
+/**
+ * Runs the P8 harness ({@link SpaceLinearizability}) for one configuration, in model checking or
+ * stress mode, with a budget. Shared by the tests and {@code ./specfault check}. One check at a
+ * time per JVM (the configuration is handed to Lincheck's instances through a static field).
+ */
+public final class LinearizabilityCheck {
+    private LinearizabilityCheck() {
+    }
+
+    /** A Lincheck budget: iterations × invocations per iteration, actors per thread, 2 threads. */
+    public record Budget(int iterations, int invocations, int actors, boolean minimize) {
+        /**
+         * The default run's budget for this harness: an invocation builds a whole machine and space
+         * and costs ~30–100 ms under the model checker on 2 cores (50–100x the uninstrumented cost),
+         * so {@code iterations × invocations} is small here; the long profile
+         * ({@code specfault.lincheck.long}) runs the project's large budget.
+         */
+        public static Budget defaults(int iterations, int invocations) {
+            final boolean longRun = Boolean.getBoolean("specfault.lincheck.long");
+            // Not the project's 100 x 5,000: at 30-100 ms an invocation that would take hours.
+            return longRun
+                    ? new Budget(Integer.getInteger("specfault.fault.lincheck.mc.iterations", 10),
+                            Integer.getInteger("specfault.fault.lincheck.mc.invocations", 500), 3, true)
+                    : new Budget(iterations, invocations, 3, true);
+        }
+
+        /** The stress-mode budget (real threads): small by default, the project's large one in the long profile. */
+        public static Budget stressDefaults(int iterations, int invocations) {
+            final boolean longRun = Boolean.getBoolean("specfault.lincheck.long");
+            return longRun
+                    ? new Budget(Integer.getInteger("specfault.fault.lincheck.stress.iterations", 10),
+                            Integer.getInteger("specfault.fault.lincheck.stress.invocations", 2000), 3, true)
+                    : new Budget(iterations, invocations, 3, true);
+        }
+
+        public Budget withoutMinimizing() {
+            return new Budget(iterations, invocations, actors, false);
+        }
+    }
+
+    /**
+     * Code treated as atomic by the model checker (one switch point per call): physical memory (one
+     * 8-byte access, or one page zeroed, copied or poisoned, is one event — what the hardware gives;
+     * Lincheck would otherwise take a 512-word loop for a livelock), JCTools, Agrona, and JDK
+     * collections used only under specfault's own locks or thread-confined.
+     */
+    private static Boolean trusted(String className) {
+        return className.equals("dev.specfault.pmap.phys.PhysicalMemory")
+                || className.startsWith("org.jctools.")
+                || className.startsWith("org.agrona.")
+                || className.equals("java.util.ArrayList")
+                || className.equals("java.util.ArrayDeque")
+                || className.equals("java.util.Arrays")
+                || className.equals("java.util.HashMap")
+                || className.equals("java.util.HashSet")
+                || className.equals("java.util.TreeMap")
+                || className.equals("java.util.EnumMap")
+                || className.equals("java.util.EnumSet")
+                || className.equals("java.util.RegularEnumSet")
+                || className.startsWith("java.util.ImmutableCollections")
+                || className.startsWith("java.util.concurrent.atomic.LongAdder")
+                || className.startsWith("java.util.concurrent.atomic.Striped64")
+                || className.startsWith("java.lang.ThreadLocal");
+    }
+
+    /** Model checking of {@code c}; throws Lincheck's {@code LincheckAssertionError} on a violation. */
+    public static void modelCheck(CheckConfig c, Budget b) {
+        synchronized (LinearizabilityCheck.class) {
+            SpaceLinearizability.configure(c);
+            new ModelCheckingOptions()
+                    .iterations(b.iterations())
+                    .invocationsPerIteration(b.invocations())
+                    .threads(2)
+                    .actorsPerThread(b.actors())
+                    .actorsBefore(2)
+                    .actorsAfter(1)
+                    .minimizeFailedScenario(b.minimize())
+                    .addGuarantee(forClasses(LinearizabilityCheck::trusted).allMethods().treatAsAtomic())
+                    .sequentialSpecification(SpaceModel.class)
+                    .check(SpaceLinearizability.class);
+        }
+    }
+
+    /** Stress mode (real threads) of {@code c}; throws Lincheck's {@code LincheckAssertionError} on a violation. */
+    public static void stress(CheckConfig c, Budget b) {
+        synchronized (LinearizabilityCheck.class) {
+            SpaceLinearizability.configure(c);
+            new StressOptions()
+                    .iterations(b.iterations())
+                    .invocationsPerIteration(b.invocations())
+                    .threads(2)
+                    .actorsPerThread(b.actors())
+                    .actorsBefore(2)
+                    .actorsAfter(1)
+                    .minimizeFailedScenario(b.minimize())
+                    .sequentialSpecification(SpaceModel.class)
+                    .check(SpaceLinearizability.class);
+        }
+    }
+}

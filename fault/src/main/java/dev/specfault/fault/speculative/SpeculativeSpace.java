@@ -1,0 +1,998 @@
+package dev.specfault.fault.speculative;
+
+import dev.specfault.fault.AbstractSpace;
+import dev.specfault.fault.AddressSpace;
+import dev.specfault.fault.Design;
+import dev.specfault.fault.FaultBug;
+import dev.specfault.fault.FaultHooks;
+import dev.specfault.fault.FileObject;
+import dev.specfault.fault.Mman;
+import dev.specfault.fault.SpaceOptions;
+import dev.specfault.fault.SpaceStats;
+import dev.specfault.pmap.AccessResult;
+import dev.specfault.pmap.Arch;
+import dev.specfault.pmap.Cpu;
+import dev.specfault.pmap.FaultHandler;
+import dev.specfault.pmap.Pmap;
+import dev.specfault.pmap.Prot;
+import dev.specfault.pmap.PteFormat;
+import dev.specfault.pmap.TablePage;
+import dev.specfault.pmap.WalkResult;
+import dev.specfault.pmap.phys.FrameAllocator;
+import dev.specfault.pmap.phys.FrameCache;
+import dev.specfault.pmap.phys.PhysicalMemory;
+import dev.specfault.srcu.GracePeriodDriver;
+import dev.specfault.srcu.SrcuDomain;
+import dev.specfault.vma.Area;
+import dev.specfault.vma.AreaIndex;
+import dev.specfault.vma.LayoutPlan;
+import dev.specfault.vma.LayoutPlanner;
+import dev.specfault.vma.Vma;
+import dev.specfault.vma.VmaFlags;
+import dev.specfault.vma.VmaTree;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.agrona.collections.Long2LongHashMap;
+import org.agrona.collections.LongArrayList;
+
+/**
+ * The speculative design: Linux-style page faults that find their VMA with no lock, under an SRCU
+ * read section, do their work optimistically and validate under the page-table lock before the
+ * PTE goes in (Peter Zijlstra's 2008 RFC, the SPF patchsets of Laurent Dufour and Michel
+ * Lespinasse, Linux 6.4's per-VMA locks).
+ *
+ * <h2>Writers</h2>
+ * Every writer (mmap, munmap, mprotect, mremap, brk, madvise, stack growth, fork, exit) holds the
+ * mmap lock for writing and, for a plan that replaces records ({@link #commit}):
+ * <pre>
+ *   prepare the new tree off to the side
+ *   mark every replaced record dead, still in the tree   (full fence: before the zap reads a PTE)
+ *   zap / protect / move the PTEs, each table under its PTL
+ *   flush TLBs for the range
+ *   publish the new tree in one store
+ *   free the data frames; free empty tables (floor/ceiling) and retired records through SRCU
+ * </pre>
+ * Non-replacing writers (fork's write-protect of the parent, madvise) make the records' write
+ * sequence odd across the PTE work instead.
+ *
+ * <h2>Faults ({@link #handleFault})</h2>
+ * <pre>
+ *   srcu_read_lock
+ *   v = find(va); inc = v.incarnation; seq = v.writeSeq      none/below: SIGSEGV (or growth: fall back)
+ *   dead or odd: look once more, then fall back             (no spinning: the fallback blocks)
+ *   rights; walk: a level missing → fall back               (speculative faults never allocate tables)
+ *   prepare: zero-fill / copy / page-cache page, frames pinned get-unless-zero
+ *   PTL; re-check: !dead, incarnation, seq, table linked, PTE (A/D masked) → install; unlock
+ *   srcu_read_unlock
+ * </pre>
+ * A failed re-check throws away what was prepared, counts the cause and starts over (at most
+ * {@link #MAX_ATTEMPTS} times, then falls back). The fallback is the slow path under the mmap lock
+ * held for reading, where tables may be allocated and the stack grown (under the write lock).
+ *
+ * <h2>Why the re-check is enough</h2>
+ * A writer marks a record dead before it takes any PTL of its range, and a fault validates under
+ * the PTL of the entry it installs: either the fault's critical section comes first (the zap then
+ * removes what it installed) or the writer's (the fault then sees the record dead). Speculative
+ * faults never create tables, so a zap that found no table leaves nothing a fault could fill.
+ * Records and tables are freed only after a grace period, so everything read inside the read
+ * section stays the object it was; the incarnation check turns a violation of that into a
+ * reported use-after-free instead of a silent one.
+ *
+ * <pre>
+ * Locks used to protect members:
+ *   [I] immutable
+ *   [m] mmapLock held for writing (readers of the tree: [s])
+ *   [s] read under an SRCU read section of domain, freed after a grace period
+ *   [p] the PTL of the leaf table
+ * </pre>
+ */
+public final class SpeculativeSpace extends AbstractSpace implements FaultHandler {
+    /** Speculative attempts of one fault before it falls back. */
+    public static final int MAX_ATTEMPTS = 4;
+
+    /** Internal results of one attempt. */
+    private static final int AGAIN = -100;
+    private static final int FALLBACK = -101;
+
+    private static final int NOTHING = 0;
+    private static final int INSTALL = 1;
+    private static final int REPLACE = 2;
+    private static final int REWRITE = 3;
+
+    private final SpaceOptions options; // [I]
+    private final SrcuDomain domain; // [I]
+    private final Pmap pmap; // [I]
+    private final PteFormat fmt; // [I]
+    private final PhysicalMemory mem; // [I]
+    private final FrameAllocator frames; // [I]
+    private final VmaTree tree; // [s] lookups, [m] batches
+    private final ReentrantReadWriteLock mmapLock = new ReentrantReadWriteLock(); // [I]
+    private volatile boolean exited; // [m] written, read anywhere
+
+    private SpeculativeSpace(SpaceOptions o) {
+        super(o.name(), o.machine(), o.config(), o.bugs(), o.hooks());
+        this.options = o;
+        final GracePeriodDriver driver = o.driver() != null ? o.driver() : GracePeriodDriver.shared();
+        this.domain = SrcuDomain.builder(o.name()).driver(driver).bugs(o.srcuBugs()).build();
+        this.pmap = machine.newPmap(o.name(), domain);
+        this.fmt = pmap.format();
+        this.mem = machine.memory();
+        this.frames = machine.frames();
+        this.tree = VmaTree.builder(domain).log(machine.useAfterFree()).bugs(o.vmaBugs()).quarantine(o.vmaQuarantine())
+                .build();
+        pmap.setHandler(this);
+    }
+
+    /** A new space; with the initial stack mapped if the configuration asks for it. */
+    public static SpeculativeSpace create(SpaceOptions o) {
+        final SpeculativeSpace s = new SpeculativeSpace(o);
+        if (o.config().initialStack()) {
+            s.writeLock();
+            try {
+                s.mapInitialStack();
+            } finally {
+                s.writeUnlock();
+            }
+        }
+        return s;
+    }
+
+    @Override
+    public Design design() {
+        return Design.SPECULATIVE;
+    }
+
+    @Override
+    public Pmap pmap() {
+        return pmap;
+    }
+
+    public SrcuDomain domain() {
+        return domain;
+    }
+
+    public VmaTree tree() {
+        return tree;
+    }
+
+    /** Threads waiting for the mmap lock (tests: a fault that fell back is blocked behind a writer). */
+    public int mmapLockWaiters() {
+        return mmapLock.getQueueLength();
+    }
+
+    @Override
+    public boolean isExited() {
+        return exited;
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Locks
+
+    @Override
+    protected void writeLock() {
+        final ReentrantReadWriteLock.WriteLock w = mmapLock.writeLock();
+        if (!w.tryLock()) {
+            stats.lockWait();
+            w.lock();
+        }
+    }
+
+    @Override
+    protected void writeUnlock() {
+        mmapLock.writeLock().unlock();
+    }
+
+    @Override
+    protected AreaIndex index() {
+        assert mmapLock.isWriteLockedByCurrentThread() || mmapLock.getReadHoldCount() > 0;
+        return tree.asAreaIndex();
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // The fault path
+
+    /** What one attempt prepared before taking the PTL. */
+    private static final class Prep {
+        int kind = NOTHING;
+        long newPte;
+        /** A frame with a reference of ours that becomes the new mapping's, or -1. */
+        long newFrame = -1;
+        /** A COW source pinned by get-unless-zero, or -1. */
+        long pinned = -1;
+        /** The old frame a REPLACE unmapped, whose mapping reference we drop after unlock, or -1. */
+        long unmapped = -1;
+        /** For REWRITE: what to do to the entry as it is under the PTL. */
+        int op;
+        int prot;
+        SpaceStats.Fault what = SpaceStats.Fault.SPURIOUS;
+    }
+
+    private static final int OP_YOUNG = 1;
+    private static final int OP_YOUNG_DIRTY = 2;
+    private static final int OP_WRITE_DIRTY = 3;
+    private static final int OP_UNPROTNONE = 4;
+
+    /**
+     * => called by a CPU of this space, outside its access (pmap's contract). Resolves the fault at
+     * {@code va} and asks the CPU to retry, or returns the signal.
+     */
+    @Override
+    public int handleFault(Cpu cpu, long va, int access, long walk) {
+        final int r = fault(cpu, va, access, walk);
+        // A fault that raced exit saw the layout emptied: the thread is being killed, not faulting.
+        return r != RETRY && exited ? AccessResult.KILLED : r;
+    }
+
+    private int fault(Cpu cpu, long va, int access, long walk) {
+        if (exited) {
+            return AccessResult.KILLED;
+        }
+        if (WalkResult.kind(walk) == WalkResult.NON_CANONICAL || WalkResult.kind(walk) == WalkResult.ADDRESS_SIZE
+                || Long.compareUnsigned(va, config.taskSize()) >= 0) {
+            return AccessResult.SIGSEGV;
+        }
+        for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+            stats.speculativeAttempt();
+            final int token = domain.readLock();
+            int r;
+            try {
+                r = speculate(cpu, va, access);
+            } finally {
+                domain.readUnlock(token);
+            }
+            if (r == AGAIN) {
+                continue;
+            }
+            if (r == FALLBACK) {
+                hooks.at(FaultHooks.Point.FAULT_BEFORE_FALLBACK, this, va);
+                return slowFault(cpu, va, access);
+            }
+            stats.speculativeSuccess();
+            return r;
+        }
+        stats.fallback(SpaceStats.Fallback.RETRIES_EXHAUSTED);
+        return slowFault(cpu, va, access);
+    }
+
+    /** => SRCU read section. One speculative attempt. */
+    private int speculate(Cpu cpu, long va, int access) {
+        Vma v = tree.find(va);
+        if (v == null) {
+            return AccessResult.SIGSEGV;
+        }
+        long inc = v.incarnation();
+        long seq = v.writeSeq();
+        if (v.isDead() || (seq & 1) != 0) {
+            // A writer is at work on this record: look once more (it may have published), then
+            // leave it to the slow path, which waits for the writer on the mmap lock.
+            v = tree.find(va);
+            if (v == null) {
+                return AccessResult.SIGSEGV;
+            }
+            inc = v.incarnation();
+            seq = v.writeSeq();
+            if (v.isDead() || (seq & 1) != 0) {
+                stats.fallback(SpaceStats.Fallback.WRITER_ACTIVE);
+                return FALLBACK;
+            }
+        }
+        if (v.start() > va) {
+            if ((v.flags() & VmaFlags.GROWSDOWN) != 0) {
+                stats.fallback(SpaceStats.Fallback.GROWTH);
+                return FALLBACK;
+            }
+            return AccessResult.SIGSEGV;
+        }
+        hooks.at(FaultHooks.Point.FAULT_AFTER_LOOKUP, this, va);
+        if (!allowed(v.prot(), access)) {
+            return AccessResult.SIGSEGV;
+        }
+        final long table = pmap.leafTable(va);
+        if (table < 0) {
+            stats.fallback(SpaceStats.Fallback.MISSING_TABLE);
+            return FALLBACK;
+        }
+        final int r = faultOn(cpu, v, inc, seq, va, access, table, true);
+        if (r == AccessResult.OOM) {
+            stats.fallback(SpaceStats.Fallback.NO_FRAME);
+            return FALLBACK;
+        }
+        return r;
+    }
+
+    /**
+     * The slow path: the mmap lock held for reading (writers are excluded, so the record cannot
+     * change), tables allocated as needed; stack growth under the write lock.
+     */
+    private int slowFault(Cpu cpu, long va, int access) {
+        final ReentrantReadWriteLock.ReadLock rl = mmapLock.readLock();
+        if (!rl.tryLock()) {
+            stats.lockWait();
+            rl.lock();
+        }
+        try {
+            if (exited) {
+                return AccessResult.KILLED;
+            }
+            final int token = domain.readLock();
+            try {
+                final Vma v = tree.find(va);
+                if (v == null) {
+                    return AccessResult.SIGSEGV;
+                }
+                if (v.start() > va) {
+                    if ((v.flags() & VmaFlags.GROWSDOWN) == 0) {
+                        return AccessResult.SIGSEGV;
+                    }
+                    // fall through to growth below, after dropping the read lock
+                } else {
+                    if (!allowed(v.prot(), access)) {
+                        return AccessResult.SIGSEGV;
+                    }
+                    final long table = pmap.leafTableAlloc(va, cpu == null ? null : cpu.frameCache());
+                    if (table == FrameAllocator.OOM) {
+                        return AccessResult.OOM;
+                    }
+                    final int r = faultOn(cpu, v, v.incarnation(), v.writeSeq(), va, access, table, false);
+                    return r == AGAIN ? RETRY : r;
+                }
+            } finally {
+                domain.readUnlock(token);
+            }
+        } finally {
+            rl.unlock();
+        }
+        writeLock();
+        try {
+            if (exited) {
+                return AccessResult.KILLED;
+            }
+            final Area a = index().find(va);
+            if (a == null) {
+                return AccessResult.SIGSEGV;
+            }
+            if (a.start() <= va) {
+                return RETRY; // another fault grew it meanwhile
+            }
+            return growLocked(a, va) ? RETRY : AccessResult.SIGSEGV;
+        } finally {
+            writeUnlock();
+        }
+    }
+
+    /**
+     * Prepares, takes the PTL, validates and installs. {@code speculative}: the record was found
+     * without the mmap lock and must be re-checked.
+     *
+     * @return {@link FaultHandler#RETRY} when done, {@link #AGAIN} when the attempt was thrown away,
+     *         or a signal
+     */
+    private int faultOn(Cpu cpu, Vma v, long inc, long seq, long va, int access, long table, boolean speculative) {
+        final FrameCache cache = cpu == null ? null : cpu.frameCache();
+        final int idx = Arch.index(va, 1);
+        final TablePage tp = pmap.tablePage(table);
+        final long tinc = tp.incarnation();
+        final long pte = pmap.pte(table, idx);
+        final Prep p = new Prep();
+        final int r = prepare(p, v.area(), va, access, table, idx, pte, cache);
+        if (r != RETRY) {
+            return r;
+        }
+        if (speculative) {
+            hooks.at(FaultHooks.Point.FAULT_BEFORE_PTL, this, va);
+        }
+        if (tp.lock()) {
+            stats.ptlWait();
+        }
+        SpaceStats.Retry why;
+        try {
+            why = validate(v, inc, seq, tp, table, tinc, idx, pte, speculative);
+            if (why == null) {
+                apply(p, table, idx, va, cpu);
+            }
+        } finally {
+            tp.unlock();
+        }
+        release(p, cache);
+        if (why != null) {
+            stats.retry(why);
+            return AGAIN;
+        }
+        stats.fault(p.what);
+        return RETRY;
+    }
+
+    /** => PTL. The re-check; null when the attempt may install. */
+    private SpaceStats.Retry validate(Vma v, long inc, long seq, TablePage tp, long table, long tinc, int idx,
+                                      long pte, boolean speculative) {
+        if (speculative) {
+            if (!hasBug(FaultBug.SKIP_DEAD_CHECK) && v.isDead()) {
+                return SpaceStats.Retry.DEAD;
+            }
+            if (!hasBug(FaultBug.SKIP_INCARNATION_CHECK) && v.incarnation() != inc) {
+                machine.useAfterFree().report("use after free of a VMA record: seen at incarnation " + inc
+                        + ", now " + v.incarnation() + " [space " + name + "]");
+                return SpaceStats.Retry.INCARNATION;
+            }
+            if (v.writeSeq() != seq) {
+                return SpaceStats.Retry.SEQUENCE;
+            }
+        }
+        if (!hasBug(FaultBug.SKIP_TABLE_LINKED_CHECK)) {
+            if (!pmap.validateTable(table, tinc) || !tp.isLinked(mem, fmt)) {
+                return SpaceStats.Retry.TABLE_UNLINKED;
+            }
+        }
+        if (!hasBug(FaultBug.SKIP_PTE_RECHECK)
+                && fmt.maskHardwareUpdates(pmap.pte(table, idx)) != fmt.maskHardwareUpdates(pte)) {
+            return SpaceStats.Retry.PTE_CHANGED;
+        }
+        return null;
+    }
+
+    /** The rights of a new leaf in area {@code a}: x86 has no write-only or exec-only pages. */
+    private static int leafProt(Area a, boolean writable) {
+        int prot = a.prot() & (Prot.READ | Prot.WRITE | Prot.EXEC);
+        if ((prot & (Prot.WRITE | Prot.EXEC)) != 0) {
+            prot |= Prot.READ;
+        }
+        if (!writable) {
+            prot &= ~Prot.WRITE;
+        }
+        return prot;
+    }
+
+    /**
+     * No lock held (an SRCU read section or the mmap lock for reading). Works out what to install
+     * and allocates, copies or pins what it needs.
+     *
+     * @return RETRY (prepared), AGAIN, SIGBUS or OOM
+     */
+    private int prepare(Prep p, Area a, long va, int access, long table, int idx, long pte, FrameCache cache) {
+        final boolean write = access == Prot.ACCESS_WRITE;
+        final boolean shared = (a.flags() & VmaFlags.SHARED) != 0;
+        final FileObject file = a.backing() instanceof FileObject f ? f : null;
+        if (fmt.mapsFrame(pte)) {
+            if (fmt.protNone(pte)) {
+                // mprotect raised the rights since: make it accessible again. Private pages come
+                // back read-only (a write then breaks COW or reuses the page).
+                p.kind = REWRITE;
+                p.op = OP_UNPROTNONE;
+                p.prot = leafProt(a, shared);
+                p.what = SpaceStats.Fault.PROT_NONE;
+                return RETRY;
+            }
+            if (write && !fmt.writable(pte)) {
+                if (shared) {
+                    p.kind = REWRITE;
+                    p.op = OP_WRITE_DIRTY;
+                    p.what = SpaceStats.Fault.WP_SHARED;
+                    return RETRY;
+                }
+                final long old = fmt.frame(pte);
+                hooks.at(FaultHooks.Point.FAULT_BEFORE_PIN, this, va);
+                if (!frames.getUnlessZero(old)) {
+                    stats.retry(SpaceStats.Retry.PIN_FAILED);
+                    return AGAIN;
+                }
+                p.pinned = old;
+                if (fmt.maskHardwareUpdates(pmap.pte(table, idx)) != fmt.maskHardwareUpdates(pte)) {
+                    release(p, cache); // the frame may have been freed and reused before the pin
+                    stats.retry(SpaceStats.Retry.PIN_FAILED);
+                    return AGAIN;
+                }
+                if (frames.refcount(old) == 2) {
+                    // Our pin and this mapping: nobody else can see the page; reuse it in place.
+                    // (fork makes the write sequence odd before it adds a reference under the PTL.)
+                    p.kind = REWRITE;
+                    p.op = OP_WRITE_DIRTY;
+                    p.what = SpaceStats.Fault.COW_REUSE;
+                    return RETRY;
+                }
+                final long nf = frames.alloc(cache, FrameAllocator.DATA, false);
+                if (nf == FrameAllocator.OOM) {
+                    release(p, cache);
+                    return AccessResult.OOM;
+                }
+                mem.copy(old, nf);
+                p.newFrame = nf;
+                p.kind = REPLACE;
+                p.newPte = fmt.leaf(nf, leafProt(a, true), Prot.DIRTY | Prot.YOUNG);
+                p.what = SpaceStats.Fault.COW_COPY;
+                return RETRY;
+            }
+            // Permitted: the access flag or software dirty state (arm64 without hardware AF/DBM),
+            // or a stale TLB entry another fault already fixed.
+            p.kind = REWRITE;
+            p.op = write ? OP_YOUNG_DIRTY : OP_YOUNG;
+            p.what = SpaceStats.Fault.ACCESS_FLAG;
+            return RETRY;
+        }
+        if (file != null) {
+            final long f = file.getPage(a.pgoffAt(va), cache);
+            if (f == FileObject.SIGBUS) {
+                return AccessResult.SIGBUS;
+            }
+            if (f == FrameAllocator.OOM) {
+                return AccessResult.OOM;
+            }
+            if (shared || !write) {
+                p.newFrame = f;
+                p.kind = INSTALL;
+                p.newPte = fmt.leaf(f, leafProt(a, shared), Prot.YOUNG | (write ? Prot.DIRTY : 0));
+                p.what = SpaceStats.Fault.FILE;
+                return RETRY;
+            }
+            final long nf = frames.alloc(cache, FrameAllocator.DATA, false);
+            if (nf == FrameAllocator.OOM) {
+                frames.put(f, cache);
+                return AccessResult.OOM;
+            }
+            mem.copy(f, nf);
+            frames.put(f, cache);
+            p.newFrame = nf;
+            p.kind = INSTALL;
+            p.newPte = fmt.leaf(nf, leafProt(a, true), Prot.YOUNG | Prot.DIRTY);
+            p.what = SpaceStats.Fault.COW_COPY;
+            return RETRY;
+        }
+        // Private anonymous memory: a zeroed page of its own (Linux would map the shared zero page
+        // read-only for a read; this emulator gives every touched page a frame).
+        final long nf = frames.alloc(cache, FrameAllocator.DATA, true);
+        if (nf == FrameAllocator.OOM) {
+            return AccessResult.OOM;
+        }
+        p.newFrame = nf;
+        p.kind = INSTALL;
+        p.newPte = fmt.leaf(nf, leafProt(a, true), Prot.YOUNG | (write ? Prot.DIRTY : 0));
+        p.what = SpaceStats.Fault.ZERO_FILL;
+        return RETRY;
+    }
+
+    /** => PTL, validated. Installs what was prepared. */
+    private void apply(Prep p, long table, int idx, long va, Cpu cpu) {
+        switch (p.kind) {
+            case INSTALL:
+                pmap.install(table, idx, p.newPte);
+                p.newFrame = -1; // the mapping's reference now
+                break;
+            case REPLACE: {
+                // COW break: clear, flush everywhere, then write; only then may the old frame go.
+                final long old = pmap.replace(table, idx, va, p.newPte, cpu);
+                p.newFrame = -1;
+                p.unmapped = fmt.frame(old);
+                break;
+            }
+            case REWRITE: {
+                final int op = p.op;
+                final int prot = p.prot;
+                pmap.rewrite(table, idx, va, (x, cur) -> rewriteOp(cur, op, prot));
+                break;
+            }
+            default:
+                break;
+        }
+    }
+
+    private long rewriteOp(long cur, int op, int prot) {
+        switch (op) {
+            case OP_YOUNG:
+                return fmt.mkyoung(cur);
+            case OP_YOUNG_DIRTY:
+                return fmt.writable(cur) ? fmt.mkdirty(fmt.mkyoung(cur)) : fmt.mkyoung(cur);
+            case OP_WRITE_DIRTY:
+                return fmt.mkdirty(fmt.mkyoung(fmt.mkwrite(cur)));
+            case OP_UNPROTNONE:
+                return fmt.leaf(fmt.frame(cur), prot, Prot.YOUNG | (fmt.dirty(cur) ? Prot.DIRTY : 0));
+            default:
+                throw new AssertionError(op);
+        }
+    }
+
+    /** No lock held. Drops whatever references the attempt still holds. */
+    private void release(Prep p, FrameCache cache) {
+        if (p.newFrame >= 0) {
+            frames.put(p.newFrame, cache);
+            p.newFrame = -1;
+        }
+        if (p.pinned >= 0) {
+            frames.put(p.pinned, cache);
+            p.pinned = -1;
+        }
+        if (p.unmapped >= 0) {
+            frames.put(p.unmapped, cache);
+            p.unmapped = -1;
+        }
+    }
+
+    @Override
+    protected void populate(long start, long end, boolean write) {
+        for (long va = start; va < end; va += Mman.PAGE_SIZE) {
+            for (int i = 0; i < 8; i++) {
+                final int r = slowFault(null, va, write ? Prot.ACCESS_WRITE : Prot.ACCESS_READ);
+                if (r != RETRY || isPopulated(va, write)) {
+                    break;
+                }
+            }
+        }
+    }
+
+    private boolean isPopulated(long va, boolean write) {
+        final int token = domain.readLock();
+        try {
+            final long t = pmap.leafTable(va);
+            if (t < 0) {
+                return false;
+            }
+            final long e = pmap.pte(t, Arch.index(va, 1));
+            return fmt.present(e) && (!write || fmt.writable(e));
+        } finally {
+            domain.readUnlock(token);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Writers
+
+    @Override
+    protected void commit(LayoutPlan plan, Change change, long start, long end, int prot) {
+        assert mmapLock.isWriteLockedByCurrentThread();
+        final VmaTree.Batch b = tree.prepare(plan);
+        for (Vma v : b.addedRecords()) {
+            if (v.backing() instanceof FileObject f) {
+                f.acquire();
+            }
+        }
+        final LongArrayList freed = new LongArrayList();
+        if (hasBug(FaultBug.ZAP_BEFORE_MARK_DEAD)) {
+            changePtes(change, start, end, prot, freed);
+            hooks.at(FaultHooks.Point.WRITER_AFTER_ZAP, this, start);
+            b.markDead();
+            hooks.at(FaultHooks.Point.WRITER_AFTER_MARK, this, start);
+            b.publish();
+            hooks.at(FaultHooks.Point.WRITER_AFTER_PUBLISH, this, start);
+        } else if (hasBug(FaultBug.PUBLISH_BEFORE_ZAP)) {
+            b.markDead();
+            hooks.at(FaultHooks.Point.WRITER_AFTER_MARK, this, start);
+            b.publish();
+            hooks.at(FaultHooks.Point.WRITER_AFTER_PUBLISH, this, start);
+            changePtes(change, start, end, prot, freed);
+            hooks.at(FaultHooks.Point.WRITER_AFTER_ZAP, this, start);
+        } else {
+            b.markDead();
+            hooks.at(FaultHooks.Point.WRITER_AFTER_MARK, this, start);
+            changePtes(change, start, end, prot, freed);
+            hooks.at(FaultHooks.Point.WRITER_AFTER_ZAP, this, start);
+            b.publish();
+            hooks.at(FaultHooks.Point.WRITER_AFTER_PUBLISH, this, start);
+        }
+        putAll(freed);
+        if (change == Change.ZAP) {
+            freeTables(start, end);
+        }
+        retire(b);
+    }
+
+    /** => mmap lock for writing, after publish. Drops the removed records' file references after a grace period, and the records. */
+    private void retire(VmaTree.Batch b) {
+        final List<FileObject> files = new ArrayList<>();
+        for (Vma v : b.removedRecords()) {
+            if (v.backing() instanceof FileObject f) {
+                files.add(f);
+            }
+        }
+        if (!files.isEmpty()) {
+            domain.call(() -> files.forEach(FileObject::release));
+        }
+        b.retire();
+    }
+
+    /**
+     * Drops the references of zapped PTEs: into the frame cache of the CPU bound to the calling
+     * thread, if any (a writer is usually a thread of the space: its cache gives frames back to the
+     * global stack a batch at a time), else one by one.
+     */
+    private void putAll(LongArrayList freed) {
+        FrameCache cache = null;
+        for (Cpu c : machine.cpus()) {
+            if (c.isBoundToCurrentThread()) {
+                cache = c.frameCache();
+                break;
+            }
+        }
+        for (int i = 0; i < freed.size(); i++) {
+            frames.put(freed.getLong(i), cache);
+        }
+    }
+
+    /** => mmap lock for writing; nothing maps [start, end) any more. Linux free_pgd_range's floor and ceiling. */
+    private void freeTables(long start, long end) {
+        final AreaIndex idx = index();
+        final Area next = idx.find(start);
+        if (next != null && next.start() < end) {
+            return; // the range is mapped again (MAP_FIXED over a mapping): its tables stay in use
+        }
+        final long ceiling = next == null ? config.taskSize() : next.start();
+        final Area prev = next == null ? idx.last() : idx.prev(next);
+        final long floor = prev == null ? 0 : prev.end();
+        pmap.freeTables(start, end, floor, ceiling, null);
+    }
+
+    /** => mmap lock for writing, records dead. */
+    private void changePtes(Change change, long start, long end, int prot, LongArrayList freed) {
+        switch (change) {
+            case ZAP:
+                pmap.zapRange(start, end, (va, old) -> freed.addLong(fmt.frame(old)));
+                pmap.flushRange(start, end, false, null);
+                break;
+            case PROTECT: {
+                final long n = pmap.protectRange(start, end, (va, old) -> lower(old, prot));
+                if (n > 0 && !hasBug(FaultBug.MPROTECT_SKIP_FLUSH)) {
+                    pmap.flushRange(start, end, false, null);
+                }
+                break;
+            }
+            default:
+                break;
+        }
+    }
+
+    /** A leaf's entry after mprotect to {@code prot}: rights only go down here; faults raise them. */
+    private long lower(long old, int prot) {
+        if (!fmt.mapsFrame(old) || fmt.protNone(old)) {
+            return old;
+        }
+        final int flags = (fmt.dirty(old) ? Prot.DIRTY : 0) | (fmt.young(old) ? Prot.YOUNG : 0);
+        if ((prot & (Prot.READ | Prot.WRITE | Prot.EXEC)) == 0) {
+            return fmt.leaf(fmt.frame(old), Prot.NONE, flags);
+        }
+        long n = old;
+        if ((prot & Prot.WRITE) == 0 && fmt.writable(n)) {
+            n = fmt.wrprotect(n);
+        }
+        return n;
+    }
+
+    @Override
+    protected long commitMove(LayoutPlan plan, long oldStart, long newStart, long len) {
+        assert mmapLock.isWriteLockedByCurrentThread();
+        // Tables at the destination first, so that nothing has changed if one cannot be allocated.
+        final long span = Arch.span(2);
+        for (long va = oldStart & -span; va < oldStart + len; va += span) {
+            if (pmap.leafTable(Math.max(va, oldStart)) >= 0) {
+                final long lo = newStart + (Math.max(va, oldStart) - oldStart);
+                final long hi = newStart + (Math.min(va + span, oldStart + len) - oldStart) - 1;
+                if (pmap.leafTableAlloc(lo, null) == FrameAllocator.OOM
+                        || pmap.leafTableAlloc(hi, null) == FrameAllocator.OOM) {
+                    return -dev.specfault.fault.Errno.ENOMEM;
+                }
+            }
+        }
+        final VmaTree.Batch b = tree.prepare(plan);
+        for (Vma v : b.addedRecords()) {
+            if (v.backing() instanceof FileObject f) {
+                f.acquire();
+            }
+        }
+        b.markDead();
+        hooks.at(FaultHooks.Point.WRITER_AFTER_MARK, this, oldStart);
+        final Long2LongHashMap moved = new Long2LongHashMap(-1);
+        pmap.zapRange(oldStart, oldStart + len, (va, old) -> moved.put(va, old));
+        pmap.flushRange(oldStart, oldStart + len, false, null);
+        hooks.at(FaultHooks.Point.WRITER_AFTER_ZAP, this, oldStart);
+        // Linux move_vma: the new records are write-locked while their entries arrive, so a fault
+        // there falls back and waits for us instead of filling a page the move then collides with.
+        for (Vma v : b.addedRecords()) {
+            v.beginWrite(); // not yet in the tree: the record's own sequence, odd before it is published
+        }
+        b.publish();
+        hooks.at(FaultHooks.Point.WRITER_AFTER_PUBLISH, this, oldStart);
+        moved.forEach((va, e) -> {
+            final long dva = newStart + (va - oldStart);
+            final long t = pmap.leafTable(dva);
+            final TablePage tp = pmap.tablePage(t);
+            tp.lock();
+            try {
+                pmap.install(t, Arch.index(dva, 1), e);
+            } finally {
+                tp.unlock();
+            }
+        });
+        for (Vma v : b.addedRecords()) {
+            v.endWrite();
+        }
+        // The zap uncounted the mappings and the installs counted them again: the frames' references move along.
+        freeTables(oldStart, oldStart + len);
+        retire(b);
+        return 0;
+    }
+
+    @Override
+    protected void discard(Area a, long start, long end) {
+        assert mmapLock.isWriteLockedByCurrentThread();
+        final Vma v = tree.find(a.start());
+        tree.beginWrite(v);
+        hooks.at(FaultHooks.Point.WRITER_AFTER_MARK, this, start);
+        final LongArrayList freed = new LongArrayList();
+        pmap.zapRange(start, end, (va, old) -> freed.addLong(fmt.frame(old)));
+        pmap.flushRange(start, end, false, null);
+        hooks.at(FaultHooks.Point.WRITER_AFTER_ZAP, this, start);
+        tree.endWrite(v);
+        putAll(freed);
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // fork and exit
+
+    @Override
+    public AddressSpace fork() {
+        writeLock();
+        try {
+            if (exited) {
+                return null;
+            }
+            final SpeculativeSpace child = new SpeculativeSpace(options.forChild(name + "'"));
+            child.startBrk = startBrk;
+            child.brk = brk;
+            final List<Area> all = new ArrayList<>();
+            index().forEachOverlapping(0, config.taskSize(), all::add);
+            child.writeLock();
+            try {
+                for (Area a : all) {
+                    child.commit(LayoutPlanner.map(child.index(), a), Change.NONE, a.start(), a.end(), 0);
+                }
+                for (Area a : all) {
+                    if ((a.flags() & VmaFlags.SHARED) == 0 && !copyPrivate(child, a)) {
+                        child.writeUnlock();
+                        child.exit();
+                        return null;
+                    }
+                }
+            } finally {
+                if (child.mmapLock.isWriteLockedByCurrentThread()) {
+                    child.writeUnlock();
+                }
+            }
+            return child;
+        } finally {
+            writeUnlock();
+        }
+    }
+
+    /**
+     * => both mmap locks for writing. Linux copy_page_range for a private area: write-protect the
+     * parent's entries (the write sequence odd meanwhile, so that a speculative fault that decided
+     * to reuse a page in place fails its re-check), share the frames with the child read-only,
+     * flush the parent.
+     */
+    private boolean copyPrivate(SpeculativeSpace child, Area a) {
+        final Vma v = tree.find(a.start());
+        final boolean seq = !hasBug(FaultBug.FORK_WITHOUT_WRITE_SEQ);
+        if (seq) {
+            tree.beginWrite(v);
+        }
+        try {
+            hooks.at(FaultHooks.Point.WRITER_AFTER_MARK, this, a.start());
+            final Long2LongHashMap copy = new Long2LongHashMap(-1);
+            final boolean writable = (a.prot() & Prot.WRITE) != 0;
+            pmap.protectRange(a.start(), a.end(), (va, old) -> {
+                final long n = writable && fmt.present(old) && fmt.writable(old) ? fmt.wrprotect(old) : old;
+                copy.put(va, n);
+                return n;
+            });
+            if (writable && !copy.isEmpty()) {
+                pmap.flushRange(a.start(), a.end(), false, null);
+            }
+            hooks.at(FaultHooks.Point.WRITER_AFTER_ZAP, this, a.start());
+            final boolean[] ok = {true};
+            copy.forEach((va, e) -> {
+                if (!ok[0]) {
+                    return;
+                }
+                final long t = child.pmap.leafTableAlloc(va, null);
+                if (t == FrameAllocator.OOM) {
+                    ok[0] = false;
+                    return;
+                }
+                frames.get(fmt.frame(e)); // the child's mapping's reference
+                final TablePage tp = child.pmap.tablePage(t);
+                tp.lock();
+                try {
+                    child.pmap.install(t, Arch.index(va, 1), fmt.mkold(e));
+                } finally {
+                    tp.unlock();
+                }
+            });
+            return ok[0];
+        } finally {
+            if (seq) {
+                tree.endWrite(v);
+            }
+        }
+    }
+
+    @Override
+    public void exit() {
+        writeLock();
+        try {
+            if (exited) {
+                return;
+            }
+            exited = true;
+            final LayoutPlan plan = LayoutPlanner.unmap(index(), 0, config.taskSize());
+            final VmaTree.Batch b = tree.prepare(plan);
+            b.markDead();
+            final LongArrayList freed = new LongArrayList();
+            pmap.teardown((va, old) -> freed.addLong(fmt.frame(old)), null);
+            b.publish();
+            putAll(freed);
+            retire(b);
+            tree.destroy();
+        } finally {
+            writeUnlock();
+        }
+    }
+
+    /** Waits until everything this space retired has been freed (SRCU barrier). */
+    public void quiesce() {
+        domain.barrier();
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Views and checks
+
+    @Override
+    public List<Area> areas() {
+        final List<Area> out = new ArrayList<>();
+        final int token = domain.readLock();
+        try {
+            tree.forEachOverlapping(0, config.taskSize(), v -> out.add(v.area()));
+        } finally {
+            domain.readUnlock(token);
+        }
+        return out;
+    }
+
+    @Override
+    public List<String> checkQuiet(long start, long end) {
+        final List<String> out = new ArrayList<>(machine.checkTlbs());
+        if (exited) {
+            return out;
+        }
+        final int token = domain.readLock();
+        try {
+            pmap.forEachLeaf(start, end, (va, e) -> {
+                final Vma v = tree.find(va);
+                if (frames.isFree(fmt.frame(e))) {
+                    out.add("P0: " + name + " leaf at 0x" + Long.toHexString(va) + " maps free frame 0x"
+                            + Long.toHexString(fmt.frame(e)));
+                }
+                if (v == null || v.start() > va) {
+                    out.add("P1: " + name + " leaf at 0x" + Long.toHexString(va) + " outside every area");
+                } else if (fmt.writable(e) && (v.prot() & Prot.WRITE) == 0) {
+                    out.add("P5: " + name + " writable leaf at 0x" + Long.toHexString(va) + " in " + v.area());
+                }
+            });
+            for (Cpu c : machine.cpus()) {
+                c.tlb().forEach((tag, vpn, t) -> {
+                    if (!machine.tagOwnedBy(c, tag, pmap) || !machine.coherence().reachable(c, tag, vpn)
+                            || !c.tlb().contains(tag, vpn, t)) {
+                        return;
+                    }
+                    final long va = vpn << PhysicalMemory.PAGE_SHIFT;
+                    final Vma v = tree.find(va);
+                    if (v == null || v.start() > va) {
+                        out.add("P1: " + c + " TLB entry for 0x" + Long.toHexString(va) + " outside every area of "
+                                + name);
+                    } else if (WalkResult.writable(t) && (v.prot() & Prot.WRITE) == 0) {
+                        out.add("P5: " + c + " writable TLB entry for 0x" + Long.toHexString(va) + " in " + v.area());
+                    }
+                });
+            }
+        } finally {
+            domain.readUnlock(token);
+        }
+        return out;
+    }
+}

@@ -1,0 +1,442 @@
+package dev.specfault.fault;
+
+import static dev.specfault.fault.Mman.MAP_ANONYMOUS;
+import static dev.specfault.fault.Mman.MAP_FIXED;
+import static dev.specfault.fault.Mman.MAP_FIXED_NOREPLACE;
+import static dev.specfault.fault.Mman.MAP_GROWSDOWN;
+import static dev.specfault.fault.Mman.MAP_POPULATE;
+import static dev.specfault.fault.Mman.MAP_PRIVATE;
+import static dev.specfault.fault.Mman.MAP_SHARED;
+import static dev.specfault.fault.Mman.PAGE_SIZE;
+import static dev.specfault.fault.Mman.PROT_NONE;
+import static dev.specfault.fault.Mman.PROT_READ;
+import static dev.specfault.fault.Mman.PROT_WRITE;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.specfault.pmap.AccessResult;
+import dev.specfault.pmap.Arch;
+import dev.specfault.pmap.Cpu;
+import dev.specfault.pmap.Machine;
+import dev.specfault.srcu.GracePeriodDriver;
+import dev.specfault.vma.Area;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The {@link AddressSpace} contract: Linux 6.x semantics and errnos, the expectations taken from
+ * the kernel on this machine (a C program under strace and {@code /proc/self/maps}; see
+ * docs/linux-semantics.md). Parameterised over design × architecture, as JCTools'
+ * QueueSanityTest is over queues: every design must pass every case.
+ */
+class AddressSpaceContractTest {
+    static final int RW = PROT_READ | PROT_WRITE;
+    static final int ANON = MAP_PRIVATE | MAP_ANONYMOUS;
+
+    /** Every design that implements the contract so far, on both architectures. */
+    static Stream<Arguments> spaces() {
+        final List<Arguments> l = new ArrayList<>();
+        for (Design d : ContractDesigns.DESIGNS) {
+            for (Arch a : new Arch[] {Arch.X86_64, Arch.ARM64}) {
+                l.add(Arguments.of(d, a));
+            }
+        }
+        return l.stream();
+    }
+
+    private Machine machine;
+    private Cpu cpu;
+    private final List<AddressSpace> spaces = new ArrayList<>();
+
+    private AddressSpace space(Design d, Arch arch) {
+        return space(d, arch, 4096, SpaceConfig.defaults(arch));
+    }
+
+    private AddressSpace space(Design d, Arch arch, long frames, SpaceConfig cfg) {
+        machine = Machine.builder(arch).frameLimit(frames).cpus(2).build();
+        cpu = machine.cpu(0);
+        cpu.bind();
+        final AddressSpace s = Spaces.create(new SpaceOptions(d, machine).name("t").config(cfg)
+                .driver(GracePeriodDriver.inline()));
+        spaces.add(s);
+        return s;
+    }
+
+    @AfterEach
+    void unbind() {
+        if (cpu != null && cpu.isBoundToCurrentThread()) {
+            cpu.unbind();
+        }
+    }
+
+    private long load(AddressSpace s, long va) {
+        final int r = s.load(cpu, va);
+        assertEquals(AccessResult.OK, r, () -> "load 0x" + Long.toHexString(va) + ": " + AccessResult.name(r));
+        return cpu.value();
+    }
+
+    private void store(AddressSpace s, long va, long v) {
+        final int r = s.store(cpu, va, v);
+        assertEquals(AccessResult.OK, r, () -> "store 0x" + Long.toHexString(va) + ": " + AccessResult.name(r));
+    }
+
+    private static void quiet(AddressSpace s) {
+        assertEquals(List.of(), s.checkQuiet());
+    }
+
+    // ------------------------------------------------------------------------------------------
+
+    @ParameterizedTest
+    @MethodSource("spaces")
+    void mmapPlacesTopDownBelowMmapBaseAndMergesNeighbours(Design d, Arch arch) {
+        final AddressSpace s = space(d, arch);
+        final long base = s.config().mmapBase();
+        final long a = s.mmap(0, PAGE_SIZE, RW, ANON);
+        final long b = s.mmap(0, PAGE_SIZE, RW, ANON);
+        assertEquals(base - PAGE_SIZE, a);
+        assertEquals(a - PAGE_SIZE, b);
+        // Linux merges them: one line in /proc/PID/maps (checked: b=...fba000 c=...fb9000 → one area).
+        final List<Area> areas = s.areas();
+        assertEquals(2, areas.size(), areas::toString); // the merged pair and the stack
+        assertEquals(b, areas.get(0).start());
+        assertEquals(a + PAGE_SIZE, areas.get(0).end());
+        assertTrue(s.procMaps().contains("[stack]"), s.procMaps());
+        assertTrue(s.procMaps().startsWith(String.format("%08x-%08x rw-p 00000000 00:00 0", b, a + PAGE_SIZE)),
+                s.procMaps());
+    }
+
+    @ParameterizedTest
+    @MethodSource("spaces")
+    void anonymousMemoryIsZeroAndKeepsStores(Design d, Arch arch) {
+        final AddressSpace s = space(d, arch);
+        final long a = s.mmap(0, 4 * PAGE_SIZE, RW, ANON);
+        assertEquals(0, load(s, a + 8));
+        store(s, a + 8, 42);
+        store(s, a + 3 * PAGE_SIZE, 7);
+        assertEquals(42, load(s, a + 8));
+        assertEquals(7, load(s, a + 3 * PAGE_SIZE));
+        assertEquals(AccessResult.SIGSEGV, s.load(cpu, a + 4 * PAGE_SIZE + 0x100000000L));
+        quiet(s);
+    }
+
+    @ParameterizedTest
+    @MethodSource("spaces")
+    void mmapErrnosAsLinux(Design d, Arch arch) {
+        final AddressSpace s = space(d, arch);
+        assertEquals(-Errno.EINVAL, s.mmap(0, 0, RW, ANON));
+        assertEquals(-Errno.EINVAL, s.mmap(0, PAGE_SIZE, RW, MAP_SHARED | MAP_PRIVATE | MAP_ANONYMOUS));
+        assertEquals(-Errno.EINVAL, s.mmap(0, PAGE_SIZE, RW, MAP_ANONYMOUS | 0x4));
+        assertEquals(-Errno.EINVAL, s.mmap(0x100001, 2 * PAGE_SIZE, RW, ANON | MAP_FIXED));
+        assertEquals(-Errno.ENOMEM, s.mmap(0, -PAGE_SIZE, RW, ANON));
+        assertEquals(-Errno.ENOMEM, s.mmap(s.config().taskSize() - PAGE_SIZE, 2 * PAGE_SIZE, RW, ANON | MAP_FIXED));
+        assertEquals(-Errno.EPERM, s.mmap(0x1000, PAGE_SIZE, RW, ANON | MAP_FIXED));
+        final long a = s.mmap(0x100000, PAGE_SIZE, RW, ANON | MAP_FIXED);
+        assertEquals(0x100000, a);
+        assertEquals(-Errno.EEXIST, s.mmap(0x100000, 2 * PAGE_SIZE, RW, ANON | MAP_FIXED_NOREPLACE));
+        // Unknown prot bits are ignored by mmap (r--p), hints are rounded down and raised to mmap_min_addr.
+        final long r = s.mmap(0x200001, PAGE_SIZE, PROT_READ | 0x10, ANON);
+        assertEquals(0x200000, r);
+        assertEquals(PROT_READ, s.areas().stream().filter(x -> x.start() == r).findFirst().orElseThrow().prot());
+        assertEquals(0x10000, s.mmap(0x1000, PAGE_SIZE, PROT_READ, ANON));
+        final FileObject f = new FileObject("f", PAGE_SIZE, machine.frames());
+        assertEquals(-Errno.EINVAL, s.mmap(0, PAGE_SIZE, PROT_READ, MAP_SHARED, f, 100));
+        f.close();
+    }
+
+    @ParameterizedTest
+    @MethodSource("spaces")
+    void fixedOverAMappingReplacesItAndSplitsInThree(Design d, Arch arch) {
+        final AddressSpace s = space(d, arch);
+        final long a = s.mmap(0x10000000, 3 * PAGE_SIZE, RW, ANON | MAP_FIXED);
+        store(s, a, 1);
+        store(s, a + PAGE_SIZE, 2);
+        store(s, a + 2 * PAGE_SIZE, 3);
+        assertEquals(a + PAGE_SIZE, s.mmap(a + PAGE_SIZE, PAGE_SIZE, PROT_READ, ANON | MAP_FIXED));
+        assertEquals(4, s.areas().size(), s::procMaps);
+        assertEquals(1, load(s, a));
+        assertEquals(0, load(s, a + PAGE_SIZE)); // a new mapping: the old page is gone
+        assertEquals(3, load(s, a + 2 * PAGE_SIZE));
+        assertEquals(AccessResult.SIGSEGV, s.store(cpu, a + PAGE_SIZE, 9));
+        quiet(s);
+    }
+
+    @ParameterizedTest
+    @MethodSource("spaces")
+    void munmapSplitsAndHolesAreFine(Design d, Arch arch) {
+        final AddressSpace s = space(d, arch);
+        final long a = s.mmap(0x10000000, 4 * PAGE_SIZE, RW, ANON | MAP_FIXED);
+        for (int i = 0; i < 4; i++) {
+            store(s, a + i * PAGE_SIZE, i + 10);
+        }
+        assertEquals(0, s.munmap(a + PAGE_SIZE, PAGE_SIZE));
+        assertEquals(AccessResult.SIGSEGV, s.load(cpu, a + PAGE_SIZE));
+        assertEquals(10, load(s, a));
+        assertEquals(12, load(s, a + 2 * PAGE_SIZE));
+        assertEquals(0, s.munmap(a, 8 * PAGE_SIZE)); // over the hole and beyond
+        assertEquals(AccessResult.SIGSEGV, s.load(cpu, a + 3 * PAGE_SIZE));
+        assertEquals(-Errno.EINVAL, s.munmap(a + 1, PAGE_SIZE));
+        assertEquals(-Errno.EINVAL, s.munmap(a, 0));
+        assertEquals(-Errno.EINVAL, s.munmap(a, -PAGE_SIZE));
+        assertEquals(0, s.munmap(0x20000000, PAGE_SIZE)); // nothing there
+        quiet(s);
+    }
+
+    @ParameterizedTest
+    @MethodSource("spaces")
+    void mprotectAppliesUpToAHoleThenFails(Design d, Arch arch) {
+        final AddressSpace s = space(d, arch);
+        final long a = s.mmap(0x10000000, 2 * PAGE_SIZE, RW, ANON | MAP_FIXED);
+        s.mmap(a + 3 * PAGE_SIZE, PAGE_SIZE, RW, ANON | MAP_FIXED);
+        store(s, a, 5);
+        store(s, a + PAGE_SIZE, 6);
+        assertEquals(-Errno.ENOMEM, s.mprotect(a + PAGE_SIZE, 3 * PAGE_SIZE, PROT_READ));
+        assertEquals(AccessResult.SIGSEGV, s.store(cpu, a + PAGE_SIZE, 1)); // applied before the hole
+        store(s, a, 7); // the first page kept its rights: split
+        store(s, a + 3 * PAGE_SIZE, 8); // after the hole: untouched
+        assertEquals(6, load(s, a + PAGE_SIZE));
+        assertEquals(0, s.mprotect(a, 0, PROT_READ));
+        assertEquals(-Errno.EINVAL, s.mprotect(a + 1, PAGE_SIZE, PROT_READ));
+        assertEquals(-Errno.EINVAL, s.mprotect(a, PAGE_SIZE, 0x10));
+        assertEquals(0, s.mprotect(a, PAGE_SIZE, PROT_READ | Mman.PROT_SEM));
+        assertEquals(-Errno.ENOMEM, s.mprotect(a, -PAGE_SIZE, PROT_READ));
+        assertEquals(-Errno.ENOMEM, s.mprotect(a + 2 * PAGE_SIZE, PAGE_SIZE, PROT_READ)); // starts in the hole
+        // Raising the rights again: the page is writable (COW reuse of the only reference).
+        assertEquals(0, s.mprotect(a, 2 * PAGE_SIZE, RW));
+        store(s, a + PAGE_SIZE, 66);
+        assertEquals(66, load(s, a + PAGE_SIZE));
+        assertEquals(2, s.areas().size() - 1, s::procMaps); // merged back: [a, a+2p) and [a+3p, a+4p)
+        quiet(s);
+    }
+
+    @ParameterizedTest
+    @MethodSource("spaces")
+    void protNoneKeepsThePageAndGivesItBack(Design d, Arch arch) {
+        final AddressSpace s = space(d, arch);
+        final long a = s.mmap(0x10000000, PAGE_SIZE, RW, ANON | MAP_FIXED);
+        store(s, a, 99);
+        assertEquals(0, s.mprotect(a, PAGE_SIZE, PROT_NONE));
+        assertEquals(AccessResult.SIGSEGV, s.load(cpu, a));
+        quiet(s);
+        assertEquals(0, s.mprotect(a, PAGE_SIZE, PROT_READ));
+        assertEquals(99, load(s, a));
+        assertEquals(AccessResult.SIGSEGV, s.store(cpu, a, 1));
+        quiet(s);
+    }
+
+    @ParameterizedTest
+    @MethodSource("spaces")
+    void brkGrowsAndShrinksPageWise(Design d, Arch arch) {
+        final AddressSpace s = space(d, arch);
+        final long start = s.startBrk();
+        assertEquals(start, s.brk(0));
+        assertEquals(start, s.brk(0x1000)); // below the start: the current break
+        assertEquals(start + 100, s.brk(start + 100));
+        store(s, start, 1);
+        assertEquals(AccessResult.SIGSEGV, s.load(cpu, start + PAGE_SIZE));
+        assertEquals(start + 3 * PAGE_SIZE, s.brk(start + 3 * PAGE_SIZE));
+        store(s, start + 2 * PAGE_SIZE, 3);
+        assertEquals(1, s.areas().stream().filter(x -> x.start() == start).count());
+        assertTrue(s.procMaps().contains("[heap]"), s.procMaps());
+        assertEquals(start + PAGE_SIZE, s.brk(start + PAGE_SIZE));
+        assertEquals(AccessResult.SIGSEGV, s.load(cpu, start + 2 * PAGE_SIZE));
+        assertEquals(1, load(s, start));
+        // Growing into a mapping fails and leaves the break.
+        s.mmap(start + 4 * PAGE_SIZE, PAGE_SIZE, RW, ANON | MAP_FIXED);
+        assertEquals(start + PAGE_SIZE, s.brk(start + 4 * PAGE_SIZE));
+        quiet(s);
+    }
+
+    @ParameterizedTest
+    @MethodSource("spaces")
+    void mremapShrinksGrowsAndMoves(Design d, Arch arch) {
+        final AddressSpace s = space(d, arch);
+        final long a = s.mmap(0x10000000, 2 * PAGE_SIZE, RW, ANON | MAP_FIXED);
+        store(s, a, 11);
+        store(s, a + PAGE_SIZE, 12);
+        assertEquals(a, s.mremap(a, 2 * PAGE_SIZE, 4 * PAGE_SIZE, 0, 0)); // grow in place
+        store(s, a + 3 * PAGE_SIZE, 14);
+        assertEquals(a, s.mremap(a, 4 * PAGE_SIZE, 2 * PAGE_SIZE, 0, 0)); // shrink
+        assertEquals(AccessResult.SIGSEGV, s.load(cpu, a + 3 * PAGE_SIZE));
+        s.mmap(a + 2 * PAGE_SIZE, PAGE_SIZE, PROT_READ, ANON | MAP_FIXED);
+        assertEquals(-Errno.ENOMEM, s.mremap(a, 2 * PAGE_SIZE, 4 * PAGE_SIZE, 0, 0)); // blocked, no MAYMOVE
+        final long b = s.mremap(a, 2 * PAGE_SIZE, 4 * PAGE_SIZE, Mman.MREMAP_MAYMOVE, 0);
+        assertTrue(b > 0 && b != a, () -> Errno.format(b));
+        assertEquals(11, load(s, b));
+        assertEquals(12, load(s, b + PAGE_SIZE));
+        assertEquals(0, load(s, b + 3 * PAGE_SIZE));
+        assertEquals(AccessResult.SIGSEGV, s.load(cpu, a));
+        final long c = s.mremap(b, PAGE_SIZE, PAGE_SIZE, Mman.MREMAP_MAYMOVE | Mman.MREMAP_FIXED, 0x30000000);
+        assertEquals(0x30000000, c);
+        assertEquals(11, load(s, c));
+        assertEquals(-Errno.EFAULT, s.mremap(0x50000000, PAGE_SIZE, 2 * PAGE_SIZE, Mman.MREMAP_MAYMOVE, 0));
+        assertEquals(-Errno.EFAULT, s.mremap(c, 8 * PAGE_SIZE, 16 * PAGE_SIZE, Mman.MREMAP_MAYMOVE, 0));
+        assertEquals(-Errno.EINVAL, s.mremap(c, PAGE_SIZE, PAGE_SIZE, 7, 0));
+        assertEquals(-Errno.EINVAL, s.mremap(c, PAGE_SIZE, PAGE_SIZE, Mman.MREMAP_FIXED, 0x40000000));
+        assertEquals(-Errno.EINVAL, s.mremap(c, PAGE_SIZE, 0, 0, 0));
+        assertEquals(-Errno.EINVAL, s.mremap(c + 1, PAGE_SIZE, PAGE_SIZE, 0, 0));
+        assertEquals(-Errno.EINVAL, s.mremap(c, 0, PAGE_SIZE, Mman.MREMAP_MAYMOVE, 0));
+        quiet(s);
+    }
+
+    @ParameterizedTest
+    @MethodSource("spaces")
+    void madviseDontneedDropsPrivatePagesKeepsSharedOnes(Design d, Arch arch) {
+        final AddressSpace s = space(d, arch);
+        final long a = s.mmap(0x10000000, 2 * PAGE_SIZE, RW, ANON | MAP_FIXED);
+        final long sh = s.mmap(0x20000000, PAGE_SIZE, RW, MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED);
+        store(s, a, 1);
+        store(s, sh, 2);
+        assertEquals(0, s.madvise(a, PAGE_SIZE, Mman.MADV_DONTNEED));
+        assertEquals(0, s.madvise(sh, PAGE_SIZE, Mman.MADV_DONTNEED));
+        assertEquals(0, load(s, a));
+        assertEquals(2, load(s, sh));
+        assertEquals(-Errno.ENOMEM, s.madvise(a, 4 * PAGE_SIZE, Mman.MADV_DONTNEED));
+        assertEquals(0, s.madvise(a, 0, Mman.MADV_DONTNEED));
+        assertEquals(-Errno.EINVAL, s.madvise(a + 1, PAGE_SIZE, Mman.MADV_DONTNEED));
+        assertEquals(-Errno.EINVAL, s.madvise(a, PAGE_SIZE, 99));
+        quiet(s);
+    }
+
+    @ParameterizedTest
+    @MethodSource("spaces")
+    void stackGrowsWithinTheLimitAndTheGuardGap(Design d, Arch arch) {
+        final AddressSpace s = space(d, arch, 8192, SpaceConfig.defaults(arch).withRlimitStack(1 << 20));
+        final long top = s.config().stackTop();
+        final long low = top - SpaceConfig.INITIAL_STACK;
+        store(s, low - 8, 5); // one page below: grows
+        assertEquals(5, load(s, low - 8));
+        store(s, top - (1 << 20), 6); // at the limit
+        assertEquals(AccessResult.SIGSEGV, s.store(cpu, top - (1 << 20) - 8, 7)); // past RLIMIT_STACK
+        assertTrue(s.stats().faults(SpaceStats.Fault.GROWTH) >= 2);
+        // A GROWSDOWN mapping does not grow into another area's guard gap.
+        final long g = s.mmap(0x40000000, PAGE_SIZE, RW, ANON | MAP_FIXED | MAP_GROWSDOWN);
+        s.mmap(0x40000000 - 2 * PAGE_SIZE, PAGE_SIZE, RW, ANON | MAP_FIXED);
+        assertEquals(AccessResult.SIGSEGV, s.store(cpu, g - 8, 1));
+        quiet(s);
+    }
+
+    @ParameterizedTest
+    @MethodSource("spaces")
+    void forkCopiesOnWriteBothWays(Design d, Arch arch) {
+        final AddressSpace p = space(d, arch);
+        final long a = p.mmap(0x10000000, 2 * PAGE_SIZE, RW, ANON | MAP_FIXED);
+        final long sh = p.mmap(0x20000000, PAGE_SIZE, RW, MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED);
+        store(p, a, 1);
+        store(p, sh, 10);
+        final AddressSpace c = p.fork();
+        assertNotNull(c);
+        spaces.add(c);
+        assertEquals(p.procMaps(), c.procMaps());
+        assertEquals(1, load(c, a));
+        store(p, a, 2);
+        assertEquals(1, load(c, a));
+        store(c, a, 3);
+        assertEquals(2, load(p, a));
+        assertEquals(3, load(c, a));
+        store(c, sh, 11); // shared memory stays shared
+        assertEquals(11, load(p, sh));
+        assertEquals(0, load(c, a + PAGE_SIZE));
+        quiet(p);
+        quiet(c);
+        c.exit();
+        store(p, a, 4); // the only reference now: reused in place
+        assertEquals(4, load(p, a));
+        quiet(p);
+    }
+
+    @ParameterizedTest
+    @MethodSource("spaces")
+    void filesShareThePageCacheAndSigbusPastTheEnd(Design d, Arch arch) {
+        final AddressSpace s = space(d, arch);
+        final FileObject f = new FileObject("data", PAGE_SIZE + 8, machine.frames());
+        f.writeWord(16, 77);
+        final long m1 = s.mmap(0, 4 * PAGE_SIZE, RW, MAP_SHARED, f, 0);
+        final long m2 = s.mmap(0, 4 * PAGE_SIZE, RW, MAP_SHARED, f, 0);
+        final long pr = s.mmap(0, 4 * PAGE_SIZE, RW, MAP_PRIVATE, f, 0);
+        assertTrue(m1 > 0 && m2 > 0 && pr > 0);
+        assertEquals(77, load(s, m1 + 16));
+        store(s, m1 + 24, 88);
+        assertEquals(88, load(s, m2 + 24));
+        assertEquals(88, f.readWord(24));
+        assertEquals(88, load(s, pr + 24));
+        store(s, pr + 24, 99); // private: a copy
+        assertEquals(88, load(s, m1 + 24));
+        assertEquals(99, load(s, pr + 24));
+        assertEquals(0, load(s, m1 + PAGE_SIZE)); // the second page exists (size is 4K + 8)
+        assertEquals(AccessResult.SIGBUS, s.load(cpu, m1 + 2 * PAGE_SIZE));
+        assertEquals(AccessResult.SIGBUS, s.store(cpu, pr + 3 * PAGE_SIZE, 1));
+        quiet(s);
+        f.close();
+    }
+
+    @ParameterizedTest
+    @MethodSource("spaces")
+    void outOfMemoryIsAResult(Design d, Arch arch) {
+        final AddressSpace s = space(d, arch, 24, SpaceConfig.defaults(arch));
+        final long a = s.mmap(0x10000000, 64 * PAGE_SIZE, RW, ANON | MAP_FIXED);
+        int r = AccessResult.OK;
+        int i = 0;
+        for (; i < 64 && r == AccessResult.OK; i++) {
+            r = s.store(cpu, a + i * PAGE_SIZE, i);
+        }
+        assertEquals(AccessResult.OOM, r);
+        assertEquals(0, s.munmap(a, 64 * PAGE_SIZE));
+        final long b = s.mmap(0x10000000, PAGE_SIZE, RW, ANON | MAP_FIXED);
+        store(s, b, 1); // memory came back
+        quiet(s);
+    }
+
+    @ParameterizedTest
+    @MethodSource("spaces")
+    void mapCountLimitIsEnomem(Design d, Arch arch) {
+        final AddressSpace s = space(d, arch, 4096, SpaceConfig.defaults(arch).withMaxMapCount(3));
+        final long a = s.mmap(0x10000000, 4 * PAGE_SIZE, RW, ANON | MAP_FIXED); // 2 with the stack
+        assertEquals(0, s.mprotect(a, PAGE_SIZE, PROT_READ)); // 3
+        assertEquals(-Errno.ENOMEM, s.munmap(a + 2 * PAGE_SIZE, PAGE_SIZE)); // a split in the middle: 4
+        assertEquals(-Errno.ENOMEM, s.mmap(0x20000000, PAGE_SIZE, RW, ANON | MAP_FIXED));
+        assertEquals(0, s.munmap(a, PAGE_SIZE));
+    }
+
+    @ParameterizedTest
+    @MethodSource("spaces")
+    void populateFaultsEverythingIn(Design d, Arch arch) {
+        final AddressSpace s = space(d, arch);
+        final long before = machine.frames().inUse();
+        final long a = s.mmap(0, 8 * PAGE_SIZE, RW, ANON | MAP_POPULATE);
+        assertTrue(machine.frames().inUse() >= before + 8);
+        final long faults = s.stats().totalFaults();
+        store(s, a + 7 * PAGE_SIZE, 1);
+        assertEquals(faults, s.stats().totalFaults(), "populated pages do not fault");
+    }
+
+    @ParameterizedTest
+    @MethodSource("spaces")
+    void exitGivesEveryFrameBack(Design d, Arch arch) {
+        final AddressSpace s = space(d, arch);
+        final long baseline = machine.frames().inUse() - s.pmap().tableCount();
+        final FileObject f = new FileObject("f", 4 * PAGE_SIZE, machine.frames());
+        final long m = s.mmap(0, 4 * PAGE_SIZE, RW, MAP_SHARED, f, 0);
+        final long a = s.mmap(0, 16 * PAGE_SIZE, RW, ANON);
+        for (int i = 0; i < 16; i++) {
+            store(s, a + i * PAGE_SIZE, i);
+        }
+        store(s, m, 1);
+        final AddressSpace c = s.fork();
+        spaces.add(c);
+        store(c, a, 5);
+        c.exit();
+        s.exit();
+        assertTrue(s.isExited());
+        assertEquals(AccessResult.KILLED, s.load(cpu, a));
+        f.close();
+        s.quiesce();
+        c.quiesce();
+        assertEquals(baseline, machine.frames().inUse(), "P6: frames leaked");
+    }
+}

@@ -1,0 +1,55 @@
+package dev.specfault.fault.check;
+
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.specfault.fault.Design;
+import dev.specfault.fault.FaultBug;
+import dev.specfault.pmap.Arch;
+import org.jetbrains.lincheck.LincheckAssertionError;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * P8 on the speculative design, on x86 and arm64, by model checking and in stress mode, and the
+ * harness catching seeded bugs by model checking. (Every seeded bug also has a deterministic
+ * scenario in SpeculativeSeededBugTest.)
+ */
+class SpeculativeLinearizabilityTest {
+    @ParameterizedTest
+    @EnumSource(value = Arch.class, names = {"X86_64", "ARM64"})
+    void modelChecking(Arch arch) {
+        LinearizabilityCheck.modelCheck(CheckConfig.of(Design.SPECULATIVE, arch),
+                LinearizabilityCheck.Budget.defaults(2, 100));
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Arch.class, names = {"X86_64", "ARM64"})
+    void stress(Arch arch) {
+        LinearizabilityCheck.stress(CheckConfig.of(Design.SPECULATIVE, arch),
+                LinearizabilityCheck.Budget.stressDefaults(3, 1000));
+    }
+
+    /** In the default run: one seeded bug found by the model checker (~30 s here). */
+    @ParameterizedTest
+    @EnumSource(value = FaultBug.class, names = {"SKIP_PTE_RECHECK"})
+    void modelCheckingCatches(FaultBug bug) {
+        assertCaught(bug);
+    }
+
+    /** The long profile: the model checker finds the other fault-path bugs too. */
+    @org.junit.jupiter.api.Tag("long")
+    @ParameterizedTest
+    @EnumSource(value = FaultBug.class, names = {"SKIP_DEAD_CHECK", "ZAP_BEFORE_MARK_DEAD", "PUBLISH_BEFORE_ZAP",
+        "MPROTECT_SKIP_FLUSH"})
+    void modelCheckingCatchesLong(FaultBug bug) {
+        assertCaught(bug);
+    }
+
+    private static void assertCaught(FaultBug bug) {
+        final LincheckAssertionError e = assertThrows(LincheckAssertionError.class,
+                () -> LinearizabilityCheck.modelCheck(CheckConfig.of(Design.SPECULATIVE, Arch.X86_64).with(bug),
+                        new LinearizabilityCheck.Budget(20, 200, 3, false)));
+        assertTrue(e.getMessage() != null && !e.getMessage().isEmpty());
+    }
+}

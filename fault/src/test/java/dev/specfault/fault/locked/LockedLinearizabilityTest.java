@@ -1,0 +1,50 @@
+package dev.specfault.fault.locked;
+
+import dev.specfault.fault.Design;
+import dev.specfault.fault.check.CheckConfig;
+import dev.specfault.fault.check.LinearizabilityCheck;
+import dev.specfault.pmap.Arch;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import java.util.stream.Stream;
+
+/**
+ * P8 on the locked design and its kernel-lock mode, both architectures: mmap, munmap, mprotect,
+ * madvise, mremap, load and store are linearizable against the sequential model (Lincheck model
+ * checking). The default run uses a small budget (the harness costs ~0.1 s per invocation here);
+ * the long profile runs BUILD.md's budget and stress mode.
+ */
+class LockedLinearizabilityTest {
+    /**
+     * The default run's budget: 2 scenarios × 40 interleavings, 3 actors per thread (~15 s per
+     * configuration on the loaded 2-core machine; 2 × 150 took 45–65 s each).
+     */
+    static final LinearizabilityCheck.Budget SMALL = new LinearizabilityCheck.Budget(2, 40, 3, true);
+
+    static Stream<Arguments> matrix() {
+        return Stream.of(Design.LOCKED, Design.KERNEL_LOCK)
+                .flatMap(d -> Stream.of(Arch.X86_64, Arch.ARM64).map(a -> Arguments.of(d, a)));
+    }
+
+    @ParameterizedTest
+    @MethodSource("matrix")
+    void modelChecking(Design d, Arch arch) {
+        LinearizabilityCheck.modelCheck(CheckConfig.of(d, arch), SMALL);
+    }
+
+    @Tag("long")
+    @ParameterizedTest
+    @MethodSource("matrix")
+    void modelCheckingLong(Design d, Arch arch) {
+        LinearizabilityCheck.modelCheck(CheckConfig.of(d, arch), LinearizabilityCheck.Budget.defaults(2, 150));
+    }
+
+    @Tag("long")
+    @ParameterizedTest
+    @MethodSource("matrix")
+    void stress(Design d, Arch arch) {
+        LinearizabilityCheck.stress(CheckConfig.of(d, arch), LinearizabilityCheck.Budget.stressDefaults(3, 1000));
+    }
+}

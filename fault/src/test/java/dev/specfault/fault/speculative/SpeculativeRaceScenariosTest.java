@@ -1,0 +1,157 @@
+package dev.specfault.fault.speculative;
+
+import static dev.specfault.fault.Mman.PAGE_SIZE;
+import static dev.specfault.fault.Mman.PROT_READ;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.specfault.fault.FaultHooks;
+import dev.specfault.fault.Mman;
+import dev.specfault.fault.SpaceConfig;
+import dev.specfault.fault.SpaceStats;
+import dev.specfault.pmap.AccessResult;
+import dev.specfault.pmap.Arch;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Future;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * The known kernel race shapes, each as a deterministic scenario on the correct speculative
+ * design: a hook pauses a fault between two steps and runs the racing writer there. Each asserts
+ * the outcome a sequential execution allows, that the invariants hold, and which validation step
+ * caught the race (its counter).
+ */
+class SpeculativeRaceScenariosTest extends ScenarioBase {
+
+    /** munmap between lookup and PTL: the fault retries and reports SIGSEGV. */
+    @ParameterizedTest
+    @EnumSource(value = Arch.class, names = {"X86_64", "ARM64"})
+    void munmapBetweenLookupAndPtl(Arch arch) {
+        build(arch, Set.of(), Set.of());
+        space.mmap(P, 2 * PAGE_SIZE, RW, ANON);
+        space.mmap(P + 4 * PAGE_SIZE, PAGE_SIZE, PROT_READ, ANON);
+        store(0, P + PAGE_SIZE, 1);
+        hook.arm(FaultHooks.Point.FAULT_BEFORE_PTL, () -> space.munmap(P, 2 * PAGE_SIZE));
+        assertEquals(AccessResult.SIGSEGV, store(0, P, 2));
+        assertTrue(space.stats().retries(SpaceStats.Retry.DEAD) > 0);
+        assertEquals(List.of(), space.checkQuiet());
+    }
+
+    /** mprotect(PROT_READ) between lookup and PTL: the write fault retries and gets SIGSEGV. */
+    @ParameterizedTest
+    @EnumSource(value = Arch.class, names = {"X86_64", "ARM64"})
+    void mprotectBetweenLookupAndPtl(Arch arch) {
+        build(arch, Set.of(), Set.of());
+        space.mmap(P, 2 * PAGE_SIZE, RW, ANON);
+        store(0, P + PAGE_SIZE, 1);
+        hook.arm(FaultHooks.Point.FAULT_BEFORE_PTL, () -> space.mprotect(P, 2 * PAGE_SIZE, PROT_READ));
+        assertEquals(AccessResult.SIGSEGV, store(0, P, 2));
+        assertTrue(space.stats().retries(SpaceStats.Retry.DEAD) > 0);
+        assertEquals(0, load(1, P));
+        assertEquals(1, load(1, P + PAGE_SIZE));
+        assertEquals(List.of(), space.checkQuiet());
+    }
+
+    /** MAP_FIXED replaces the range under a fault through the old record: it lands in the new mapping. */
+    @ParameterizedTest
+    @EnumSource(value = Arch.class, names = {"X86_64", "ARM64"})
+    void mapFixedReplacesTheRangeUnderAFault(Arch arch) {
+        build(arch, Set.of(), Set.of());
+        space.mmap(P, 2 * PAGE_SIZE, RW, ANON);
+        store(0, P + PAGE_SIZE, 1);
+        // A different mapping (rwx): a new record, and the old one dead.
+        hook.arm(FaultHooks.Point.FAULT_BEFORE_PTL, () -> space.mmap(P, 2 * PAGE_SIZE, RW | Mman.PROT_EXEC, ANON));
+        assertEquals(AccessResult.OK, store(0, P, 2));
+        assertEquals(2, load(1, P));
+        assertEquals(0, load(1, P + PAGE_SIZE)); // the new mapping's page
+        assertTrue(space.stats().retries(SpaceStats.Retry.DEAD) > 0, space.stats()::toString);
+        assertEquals(List.of(), space.checkQuiet());
+    }
+
+    /** mremap moves the range under a fault: SIGSEGV at the old address, the data at the new one. */
+    @ParameterizedTest
+    @EnumSource(value = Arch.class, names = {"X86_64", "ARM64"})
+    void mremapMovesTheRangeUnderAFault(Arch arch) {
+        build(arch, Set.of(), Set.of());
+        space.mmap(P, 2 * PAGE_SIZE, RW, ANON);
+        store(0, P + PAGE_SIZE, 5);
+        final long q = P + 64 * PAGE_SIZE;
+        hook.arm(FaultHooks.Point.FAULT_BEFORE_PTL, () -> assertEquals(q, space.mremap(P, 2 * PAGE_SIZE,
+                2 * PAGE_SIZE, Mman.MREMAP_MAYMOVE | Mman.MREMAP_FIXED, q)));
+        assertEquals(AccessResult.SIGSEGV, store(0, P, 2));
+        assertEquals(5, load(1, q + PAGE_SIZE));
+        assertEquals(0, load(1, q));
+        assertEquals(List.of(), space.checkQuiet());
+    }
+
+    /** fork write-protects the parent while a COW fault that decided to reuse its page is in flight. */
+    @ParameterizedTest
+    @EnumSource(value = Arch.class, names = {"X86_64", "ARM64"})
+    void forkDuringACowFault(Arch arch) {
+        build(arch, Set.of(), Set.of());
+        space.mmap(P, PAGE_SIZE, RW, ANON);
+        store(0, P, 1);
+        space.mprotect(P, PAGE_SIZE, PROT_READ);
+        space.mprotect(P, PAGE_SIZE, RW);
+        final dev.specfault.fault.AddressSpace[] child = new dev.specfault.fault.AddressSpace[1];
+        hook.arm(FaultHooks.Point.FAULT_BEFORE_PTL, () -> child[0] = space.fork());
+        assertEquals(AccessResult.OK, store(0, P, 2));
+        assertTrue(space.stats().retries(SpaceStats.Retry.SEQUENCE) > 0);
+        assertTrue(space.stats().faults(SpaceStats.Fault.COW_COPY) > 0);
+        assertEquals(1, on(1, () -> {
+            assertEquals(AccessResult.OK, child[0].load(machine.cpu(1), P));
+            return machine.cpu(1).value();
+        }));
+        assertEquals(List.of(), space.checkQuiet());
+        assertEquals(List.of(), child[0].checkQuiet());
+    }
+
+    /** Two CPUs grow the stack at once: one growth, both accesses succeed. */
+    @ParameterizedTest
+    @EnumSource(value = Arch.class, names = {"X86_64", "ARM64"})
+    void stackGrowthRacesALookup(Arch arch) {
+        build(arch, Set.of(), Set.of(), true);
+        final long low = space.config().stackTop() - SpaceConfig.INITIAL_STACK;
+        final Future<?>[] other = new Future<?>[1];
+        hook.arm(FaultHooks.Point.FAULT_BEFORE_FALLBACK, () -> {
+            // CPU 0 saw the address below the stack and is about to take the lock: CPU 1 grows it first.
+            assertEquals(AccessResult.OK, store(1, low - 2 * PAGE_SIZE, 22));
+        });
+        assertEquals(AccessResult.OK, store(0, low - 8, 11));
+        assertEquals(11, load(1, low - 8));
+        assertEquals(22, load(0, low - 2 * PAGE_SIZE));
+        assertEquals(1, space.stats().faults(SpaceStats.Fault.GROWTH), "one growth served both");
+        assertEquals(1, space.areas().size());
+        assertEquals(List.of(), space.checkQuiet());
+        assertTrue(other[0] == null);
+    }
+
+    /**
+     * madvise(DONTNEED) frees the COW source a fault read from the PTE outside the PTL (frame ABA):
+     * the get-unless-zero pin fails, or succeeds on a reused frame and the PTE re-read sees the
+     * change; either way the fault starts over and zero-fills.
+     */
+    @ParameterizedTest
+    @EnumSource(value = Arch.class, names = {"X86_64", "ARM64"})
+    void madviseFreesACowSourceBeforeThePin(Arch arch) {
+        build(arch, Set.of(), Set.of());
+        space.mmap(P, 4 * PAGE_SIZE, RW, ANON);
+        store(0, P, 1);
+        space.mprotect(P, PAGE_SIZE, PROT_READ);
+        space.mprotect(P, PAGE_SIZE, RW);
+        final long inUse = machine.frames().inUse();
+        hook.arm(FaultHooks.Point.FAULT_BEFORE_PIN, () -> {
+            assertEquals(0, space.madvise(P, PAGE_SIZE, Mman.MADV_DONTNEED)); // the source is freed ...
+            machine.cpu(0).frameCache().drain(machine.frames());
+            assertEquals(AccessResult.OK, store(1, P + 2 * PAGE_SIZE, 3)); // ... and maybe reused here
+        });
+        assertEquals(AccessResult.OK, store(0, P, 2));
+        assertTrue(space.stats().retries(SpaceStats.Retry.PIN_FAILED) > 0);
+        assertEquals(2, load(1, P));
+        assertEquals(3, load(1, P + 2 * PAGE_SIZE));
+        assertEquals(inUse + 1, machine.frames().inUse(), "one new page; nothing leaked");
+        assertEquals(List.of(), space.checkQuiet());
+    }
+}

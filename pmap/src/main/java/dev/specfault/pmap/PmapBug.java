@@ -1,0 +1,40 @@
+package dev.specfault.pmap;
+
+/**
+ * Seeded bugs of the emulated machine's kernel side: per-machine settings, off by default, turned on
+ * by tests and {@code ./specfault stress --inject}. Each breaks a property and has a test that
+ * proves it is caught.
+ */
+public enum PmapBug {
+    /** A flush of a range changes only the calling CPU's TLB: no generation bump, no IPI, no broadcast (P0, P5). */
+    SKIP_SHOOTDOWN("skip-shootdown", "TLB flushes reach only the local CPU: other CPUs keep stale translations"),
+    /**
+     * Teardown flushes the PCID/ASID and releases it before switching lazy CPUs away from the
+     * space: a speculative fill in between leaves an entry that the tag's next owner hits (P0, P7).
+     */
+    FLUSH_BEFORE_DETACH("flush-before-detach",
+            "teardown flushes the PCID/ASID before detaching lazy CPUs: a speculative fill survives"),
+    /** A zap reads the PTE and then writes 0, instead of get-and-clear: a dirty bit set in between is lost (P4). */
+    ZAP_PLAIN_WRITE("zap-plain-write", "zap reads then clears a PTE instead of get-and-clear: a concurrent dirty bit is lost"),
+    /** A table page goes back to the allocator right after the flush, without an SRCU grace period (P3). */
+    TABLE_FREE_NO_GRACE("table-free-no-grace-period",
+            "a page-table page is freed without an SRCU grace period while a software walker may hold it"),
+    /** A PCID slot or ASID is reused without the flush that makes it clean (P7). */
+    TAG_REUSE_NO_FLUSH("tag-reuse-no-flush", "a recycled PCID/ASID is used without flushing its old entries");
+
+    private final String cliName;
+    private final String description;
+
+    PmapBug(String cliName, String description) {
+        this.cliName = cliName;
+        this.description = description;
+    }
+
+    public String cliName() {
+        return cliName;
+    }
+
+    public String description() {
+        return description;
+    }
+}

@@ -1,0 +1,19 @@
+package dev.specfault.pmap;
+
+/**
+ * Test hooks: named points in kernel-side code where a deterministic scenario may pause one thread
+ * while another acts (a per-machine setting, a no-op by default; never static).
+ */
+@FunctionalInterface
+public interface PmapHooks {
+    /** In a zap with the seeded bug zap-plain-write: after the read, before the write of 0. */
+    String ZAP_AFTER_READ = "zap-after-read";
+    /** In a teardown with flush-before-detach: after the tag flush, before the detach. */
+    String TEARDOWN_BETWEEN_FLUSH_AND_DETACH = "teardown-between-flush-and-detach";
+    /** In a correct teardown: after the detach, before the tag flush. */
+    String TEARDOWN_BETWEEN_DETACH_AND_FLUSH = "teardown-between-detach-and-flush";
+
+    PmapHooks NONE = (point, pmap, va) -> { };
+
+    void at(String point, Pmap pmap, long va);
+}

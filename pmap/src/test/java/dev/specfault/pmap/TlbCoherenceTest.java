@@ -1,0 +1,122 @@
+package dev.specfault.pmap;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.specfault.pmap.phys.FrameAllocator;
+import java.util.EnumSet;
+import java.util.List;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * TLB coherence (P0, P5): after an unmap or a downgrade returns, no CPU translates the old entry;
+ * with the seeded bug skip-shootdown, another CPU keeps using its stale translation, and P0's
+ * checker sees it.
+ */
+class TlbCoherenceTest {
+    static final long BASE = 0x7f00_0000_0000L;
+    static final long PAGE = 4096;
+
+    static Machine machine(Arch arch, PmapBug... bugs) {
+        final EnumSet<PmapBug> set = EnumSet.noneOf(PmapBug.class);
+        set.addAll(List.of(bugs));
+        return Machine.builder(arch).cpus(2).frameLimit(4096).prefetchPercent(0).bugs(set).build();
+    }
+
+    /** CPU 1 has written 16 pages (so its TLB holds them); CPU 0 unmaps the first 8. */
+    private static boolean staleAfterUnmap(Arch arch, PmapBug... bugs) {
+        final Machine m = machine(arch, bugs);
+        final TestKernel k = new TestKernel(m, "space");
+        try (TestKernel.CpuThreads cpus = new TestKernel.CpuThreads(m)) {
+            k.map(BASE, BASE + 16 * PAGE, Prot.READ | Prot.WRITE);
+            cpus.switchTo(0, k.pmap);
+            cpus.switchTo(1, k.pmap);
+            for (int i = 0; i < 16; i++) {
+                assertEquals(AccessResult.OK, cpus.store(1, BASE + i * PAGE, 1000 + i));
+            }
+            cpus.run(0, () -> k.unmap(BASE, BASE + 8 * PAGE, m.cpu(0)));
+            final List<String> p0 = m.checkTlbs();
+            int stale = 0;
+            for (int i = 0; i < 8; i++) {
+                if (cpus.load(1, BASE + i * PAGE) == AccessResult.OK) {
+                    stale++;
+                }
+            }
+            for (int i = 8; i < 16; i++) {
+                assertEquals(1000 + i, cpus.loadValue(1, BASE + i * PAGE), "the rest stays mapped");
+            }
+            assertEquals(stale == 0, p0.isEmpty(), "P0 checker and the observed stale loads agree: " + p0);
+            return stale > 0;
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Arch.class)
+    void afterUnmapNoCpuTranslatesTheOldEntries(Arch arch) {
+        assertFalse(staleAfterUnmap(arch), "every CPU faults on the unmapped pages");
+    }
+
+    @ParameterizedTest
+    @EnumSource(Arch.class)
+    void seededSkipShootdownIsCaughtAfterUnmap(Arch arch) {
+        assertTrue(staleAfterUnmap(arch, PmapBug.SKIP_SHOOTDOWN),
+                "a CPU loaded through a translation of an unmapped, freed page");
+    }
+
+    /** P5: after a downgrade to read-only returns, no CPU writes through a stale writable entry. */
+    private static boolean writeAfterDowngrade(Arch arch, PmapBug... bugs) {
+        final Machine m = machine(arch, bugs);
+        final TestKernel k = new TestKernel(m, "space");
+        try (TestKernel.CpuThreads cpus = new TestKernel.CpuThreads(m)) {
+            k.map(BASE, BASE + 4 * PAGE, Prot.READ | Prot.WRITE);
+            cpus.switchTo(0, k.pmap);
+            cpus.switchTo(1, k.pmap);
+            assertEquals(AccessResult.OK, cpus.store(1, BASE, 7)); // a writable, dirty TLB entry
+            cpus.run(0, () -> {
+                k.writeProtect(BASE, BASE + 4 * PAGE, m.cpu(0));
+                return null;
+            });
+            final int r = cpus.store(1, BASE, 8);
+            assertEquals(7, r == AccessResult.OK ? 7 : cpus.loadValue(1, BASE), "the old value stays");
+            return r == AccessResult.OK;
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Arch.class)
+    void afterDowngradeNoCpuWritesThroughAStaleEntry(Arch arch) {
+        assertFalse(writeAfterDowngrade(arch), "the store faults and is refused");
+    }
+
+    @ParameterizedTest
+    @EnumSource(Arch.class)
+    void seededSkipShootdownIsCaughtAfterDowngrade(Arch arch) {
+        assertTrue(writeAfterDowngrade(arch, PmapBug.SKIP_SHOOTDOWN), "a store went through a stale writable entry");
+    }
+
+    @ParameterizedTest
+    @EnumSource(Arch.class)
+    void flushesAreCountedAndMissingTablesAreFreed(Arch arch) {
+        final Machine m = machine(arch);
+        final TestKernel k = new TestKernel(m, "space");
+        try (TestKernel.CpuThreads cpus = new TestKernel.CpuThreads(m)) {
+            k.map(BASE, BASE + 1024 * PAGE, Prot.READ | Prot.WRITE);
+            cpus.switchTo(0, k.pmap);
+            for (int i = 0; i < 1024; i += 64) {
+                assertEquals(AccessResult.OK, cpus.store(0, BASE + i * PAGE, i));
+            }
+            final int tablesBefore = k.pmap.tableCount();
+            assertTrue(tablesBefore >= arch.levels() + 1, "root, upper levels and two leaf tables: " + tablesBefore);
+            final long inUse = m.frames().inUse();
+            final int freed = cpus.run(0, () -> k.unmap(BASE, BASE + 1024 * PAGE, m.cpu(0)));
+            assertEquals(tablesBefore - 1, freed, "every table but the root is freed when nothing else is mapped");
+            k.domain.barrier(); // the grace period that lets them go back to the allocator
+            assertEquals(1, k.pmap.tableCount());
+            assertEquals(inUse - 16 - freed, m.frames().inUse(), "data frames and table pages are back");
+            assertTrue(k.pmap.stats().flushes() >= 2);
+            assertEquals(FrameAllocator.TABLE, m.frames().kind(k.pmap.root()));
+        }
+    }
+}
