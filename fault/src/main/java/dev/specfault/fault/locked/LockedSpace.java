@@ -509,6 +509,7 @@ public final class LockedSpace extends AbstractSpace implements FaultHandler {
 
     /** {@code uvm_fault_upper}: the slot has an anon. => map (shared), amap (upper_lock_type). */
     private int upper(Flt f, Area a, Aref ar, Anon anon, long table) {
+        assert map.isLockedByCurrentThread() && f.amapHeld() != RwLock.NONE && f.amap == ar.amap();
         final Amap amap = ar.amap();
         // uvmfault_anonget: a page that is not resident needs the exclusive lock (ENOLCK).
         if (!anon.resident()) {
@@ -548,6 +549,7 @@ public final class LockedSpace extends AbstractSpace implements FaultHandler {
 
     /** {@code uvm_fault_lower}: no anon in the slot (or no amap). => map (shared), amap if any. */
     private int lower(Flt f, Area a, Aref ar, FileObject file, long table) {
+        assert map.isLockedByCurrentThread() && (ar == null || f.amapHeld() != RwLock.NONE);
         if (file == null) {
             // Anonymous memory: promote a zero-filled page into the amap.
             assert ar != null && !ar.needsCopy() : "anonymous fault without an amap of its own";
@@ -715,6 +717,7 @@ public final class LockedSpace extends AbstractSpace implements FaultHandler {
      * @return the entry as it was
      */
     private long pmapEnter(Flt f, long table, long frame, int prot, int flags) {
+        assert map.isLockedByCurrentThread() && !pmap.pmapLock().isHeldByCurrentThread();
         final long va = f.va;
         final int idx = Arch.index(va, 1);
         lockPmap();
@@ -753,6 +756,7 @@ public final class LockedSpace extends AbstractSpace implements FaultHandler {
             writeLock();
         }
         try {
+            assert bug || map.isWriteLockedByCurrentThread();
             if (exited) {
                 return;
             }
@@ -847,6 +851,7 @@ public final class LockedSpace extends AbstractSpace implements FaultHandler {
         hooks.at(FaultHooks.Point.LOCKED_GROW_BEFORE_LOCK, this, va);
         writeLock();
         try {
+            assert map.isWriteLockedByCurrentThread();
             if (exited) {
                 return AccessResult.KILLED;
             }
