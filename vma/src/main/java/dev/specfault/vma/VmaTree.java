@@ -148,7 +148,7 @@ public final class VmaTree {
                 .poisoning(b.poisoning).build();
         final Node empty = nodePool.allocate();
         empty.reset(true, 0);
-        ROOT.setRelease(this, empty);
+        setRootRelease(empty);
     }
 
     /** A builder: poisoning on, quarantine 64, a new use-after-free log, no seeded bug. */

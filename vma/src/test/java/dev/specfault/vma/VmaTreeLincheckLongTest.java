@@ -7,11 +7,18 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * The long profile's proofs: model checking catches SKIP_MARK_DEAD (a stray PTE in validation), and
+ * The long profile's proofs: model checking catches PUBLISH_TWO_STORES (a hole) and SKIP_MARK_DEAD (a
+ * stray PTE in validation), and
  * stress mode (real threads, timing-dependent) catches every seeded bug of the tree.
  */
 @Tag("long")
 class VmaTreeLincheckLongTest {
+
+    /** A reader sees a hole (touch says SIGSEGV, find skips the range): results no order explains. */
+    @Test
+    void modelCheckingCatchesPublishTwoStores() {
+        VmaTreeLincheckTest.assertCaught(VmaTreeLincheckTest.TwoStores.class, "Invalid execution results");
+    }
 
     @Test
     void modelCheckingCatchesSkipMarkDead() {
