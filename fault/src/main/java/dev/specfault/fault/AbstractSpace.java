@@ -127,8 +127,97 @@ public abstract class AbstractSpace implements AddressSpace {
     /** => writer lock. Drops the pages of [start, end) inside {@code a} (MADV_DONTNEED). */
     protected abstract void discard(Area a, long start, long end);
 
+    /**
+     * Enters the design's read side of the layout (speculative: an SRCU read section; locked: the
+     * map lock shared), in which {@link #areaAt} may be called.
+     *
+     * @return a token for {@link #layoutReadUnlock}
+     */
+    protected abstract int layoutReadLock();
+
+    protected abstract void layoutReadUnlock(int token);
+
+    /** => {@link #layoutReadLock}. The area containing {@code va}, or null. */
+    protected abstract Area areaAt(long va);
+
+    /** The fault path without a CPU (MAP_POPULATE): RETRY when it did something, else a signal. */
+    protected abstract int faultWithoutCpu(long va, int access);
+
     /** Faults [start, end) in, for MAP_POPULATE (no lock held; errors ignored, as Linux does). */
-    protected abstract void populate(long start, long end, boolean write);
+    protected void populate(long start, long end, boolean write) {
+        final int access = write ? dev.specfault.pmap.Prot.ACCESS_WRITE : dev.specfault.pmap.Prot.ACCESS_READ;
+        for (long va = start; va < end; va += PAGE_SIZE) {
+            for (int i = 0; i < 8; i++) {
+                final int r = faultWithoutCpu(va, access);
+                if (r != dev.specfault.pmap.FaultHandler.RETRY || isPopulated(va, write)) {
+                    break;
+                }
+            }
+        }
+    }
+
+    private boolean isPopulated(long va, boolean write) {
+        final int token = layoutReadLock();
+        try {
+            final Pmap p = pmap();
+            final long t = p.leafTable(va);
+            if (t < 0) {
+                return false;
+            }
+            final long e = p.pte(t, dev.specfault.pmap.Arch.index(va, 1));
+            return p.format().present(e) && (!write || p.format().writable(e));
+        } finally {
+            layoutReadUnlock(token);
+        }
+    }
+
+    /** The rights of a new leaf in area {@code a}: x86 has no write-only or exec-only pages. */
+    protected static int leafProt(Area a, boolean writable) {
+        int prot = a.prot() & (dev.specfault.pmap.Prot.READ | dev.specfault.pmap.Prot.WRITE
+                | dev.specfault.pmap.Prot.EXEC);
+        if ((prot & (dev.specfault.pmap.Prot.WRITE | dev.specfault.pmap.Prot.EXEC)) != 0) {
+            prot |= dev.specfault.pmap.Prot.READ;
+        }
+        if (!writable) {
+            prot &= ~dev.specfault.pmap.Prot.WRITE;
+        }
+        return prot;
+    }
+
+    /**
+     * => {@link #layoutReadLock}, quiet state. P1 and P5 over every CPU's TLB: an entry of this
+     * space that a CPU could still use must lie in an area that grants its rights.
+     */
+    protected final void checkTlbCoverage(List<String> out) {
+        final Pmap p = pmap();
+        for (Cpu c : machine.cpus()) {
+            c.tlb().forEach((tag, vpn, t) -> {
+                if (!machine.tagOwnedBy(c, tag, p) || !machine.coherence().reachable(c, tag, vpn)
+                        || !c.tlb().contains(tag, vpn, t)) {
+                    return;
+                }
+                final long va = vpn << dev.specfault.pmap.phys.PhysicalMemory.PAGE_SHIFT;
+                final Area a = areaAt(va);
+                if (a == null) {
+                    out.add("P1: " + c + " TLB entry for 0x" + Long.toHexString(va) + " outside every area of " + name);
+                } else if (dev.specfault.pmap.WalkResult.writable(t) && (a.prot() & Mman.PROT_WRITE) == 0) {
+                    out.add("P5: " + c + " writable TLB entry for 0x" + Long.toHexString(va) + " in " + a);
+                }
+            });
+        }
+    }
+
+    /** Maps the initial stack if the configuration asks for it (a new space, as after execve). */
+    protected final void mapInitialStackIfConfigured() {
+        if (config.initialStack()) {
+            writeLock();
+            try {
+                mapInitialStack();
+            } finally {
+                writeUnlock();
+            }
+        }
+    }
 
     // ------------------------------------------------------------------------------------------
     // Accessors

@@ -8,6 +8,11 @@ public final class Spaces {
     private Spaces() {
     }
 
+    /** Whether {@code d} can be built (every design can now). */
+    public static boolean isBuilt(Design d) {
+        return d != null;
+    }
+
     public static AddressSpace create(SpaceOptions o) {
         switch (o.design()) {
             case SPECULATIVE:

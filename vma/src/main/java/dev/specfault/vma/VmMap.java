@@ -112,7 +112,20 @@ public final class VmMap implements AreaIndex {
      * fault compares the value it saw before dropping the lock with the value after relocking.
      */
     public long timestamp() {
+        return timestampAcquire();
+    }
+
+    private long timestampAcquire() {
         return (long) TIMESTAMP.getAcquire(this);
+    }
+
+    /** => the write lock: its holder is the only writer. */
+    private long timestampPlain() {
+        return (long) TIMESTAMP.get(this);
+    }
+
+    private void setTimestampRelease(long v) {
+        TIMESTAMP.setRelease(this, v);
     }
 
     // ----------------------------------------------------------------------------------------
@@ -190,7 +203,7 @@ public final class VmMap implements AreaIndex {
         assert isWriteLockedByCurrentThread() : "VmMap timestamp bump without the write lock";
         // Release: a thread that reads the new value (acquire) after relocking also sees the change
         // (it relocks anyway, which orders it; the release makes the lock-free read meaningful too).
-        TIMESTAMP.setRelease(this, (long) TIMESTAMP.get(this) + 1);
+        setTimestampRelease(timestampPlain() + 1);
     }
 
     @Override

@@ -83,10 +83,43 @@ public final class Vma extends Pooled {
         end = a.end();
         prot = a.prot();
         flags = a.flags();
-        dead = 0;
+        dead = 0; // plain: published with the other fields by the root's release store
         // The sequence is not reset: it keeps counting across incarnations, so a value is never
         // seen twice for one object. It is even here (endWrite() leaves it even).
-        assert (writeSeq & 1) == 0 : "reused record with an odd write sequence";
+        assert (writeSeqPlain() & 1) == 0 : "reused record with an odd write sequence";
+    }
+
+    // ----------------------------------------------------------------------------------------
+    // Accessors of the [a] fields (the access mode is in the name)
+
+    private int deadAcquire() {
+        return (int) DEAD.getAcquire(this);
+    }
+
+    /** => the mmap lock: its holder is the only writer. */
+    private int deadPlain() {
+        return (int) DEAD.get(this);
+    }
+
+    private void setDeadVolatile(int v) {
+        DEAD.setVolatile(this, v);
+    }
+
+    private long writeSeqAcquire() {
+        return (long) WRITE_SEQ.getAcquire(this);
+    }
+
+    /** => the mmap lock: its holder is the only writer. */
+    private long writeSeqPlain() {
+        return (long) WRITE_SEQ.get(this);
+    }
+
+    private void setWriteSeqVolatile(long v) {
+        WRITE_SEQ.setVolatile(this, v);
+    }
+
+    private void setWriteSeqRelease(long v) {
+        WRITE_SEQ.setRelease(this, v);
     }
 
     // ----------------------------------------------------------------------------------------
@@ -133,7 +166,7 @@ public final class Vma extends Pooled {
 
     /** Whether a writer has marked this record dead (acquire). */
     public boolean isDead() {
-        return (int) DEAD.getAcquire(this) != 0;
+        return deadAcquire() != 0;
     }
 
     /**
@@ -142,8 +175,8 @@ public final class Vma extends Pooled {
      * record the batch replaces (and is where the seeded bug {@link VmaBug#SKIP_MARK_DEAD} lives).
      */
     public void markDead() {
-        assert (int) DEAD.get(this) == 0 : "markDead twice: " + this;
-        DEAD.setVolatile(this, 1);
+        assert deadPlain() == 0 : "markDead twice: " + this;
+        setDeadVolatile(1);
         // smp_store_mb(): the writer's later loads of page-table entries during the zap (the
         // lockless loads of upper-level entries that find the tables, and the leaf entries read
         // before their get-and-clear) must not be performed before the dead mark is visible.
@@ -158,7 +191,7 @@ public final class Vma extends Pooled {
 
     /** The write sequence (acquire): odd while a non-replacing writer changes PTEs under it. */
     public long writeSeq() {
-        return (long) WRITE_SEQ.getAcquire(this);
+        return writeSeqAcquire();
     }
 
     /**
@@ -166,11 +199,11 @@ public final class Vma extends Pooled {
      * {@link VmaTree#beginWrite(Vma)}, which also checks that the record is in the tree.
      */
     public void beginWrite() {
-        final long s = (long) WRITE_SEQ.get(this);
+        final long s = writeSeqPlain();
         if ((s & 1) != 0) {
             throw new IllegalStateException("beginWrite on a record already being written: " + this);
         }
-        WRITE_SEQ.setVolatile(this, s + 1);
+        setWriteSeqVolatile(s + 1);
         // As in markDead(): the page-table loads of the change that follows come after the odd
         // sequence is visible (StoreLoad).
         VarHandle.fullFence();
@@ -178,12 +211,12 @@ public final class Vma extends Pooled {
 
     /** => the mmap lock is held for writing; the sequence is odd. Makes it even. */
     public void endWrite() {
-        final long s = (long) WRITE_SEQ.get(this);
+        final long s = writeSeqPlain();
         if ((s & 1) == 0) {
             throw new IllegalStateException("endWrite on a record not being written: " + this);
         }
         // Release: every page-table change made while it was odd is before the even value.
-        WRITE_SEQ.setRelease(this, s + 1);
+        setWriteSeqRelease(s + 1);
     }
 
     // ----------------------------------------------------------------------------------------
@@ -197,7 +230,7 @@ public final class Vma extends Pooled {
         flags = -1;
         // A poisoned record also reads as dead: a late validator that skips the incarnation check
         // still fails safe.
-        DEAD.setVolatile(this, 1);
+        setDeadVolatile(1);
     }
 
     @Override

@@ -148,7 +148,7 @@ public final class VmaTree {
                 .poisoning(b.poisoning).build();
         final Node empty = nodePool.allocate();
         empty.reset(true, 0);
-        ROOT.setRelease(this, empty);
+        setRootRelease(empty);
     }
 
     /** A builder: poisoning on, quarantine 64, a new use-after-free log, no seeded bug. */
@@ -436,19 +436,23 @@ public final class VmaTree {
     // ----------------------------------------------------------------------------------------
     // The walk
 
-    /** First index in {@code k[0, sz)} whose key is above {@code addr}; {@code sz} if none. */
-    private static int firstAbove(long[] k, int sz, long addr) {
-        int lo = 0;
-        int hi = sz;
-        while (lo < hi) {
-            final int mid = (lo + hi) >>> 1;
-            if (k[mid] > addr) {
-                hi = mid;
-            } else {
-                lo = mid + 1;
-            }
+    /**
+     * First index in {@code k[0, sz)} whose key is above {@code addr}; {@code sz} if none. Branch-free
+     * binary search: the loop's trip count depends only on {@code sz}, and the step is a conditional
+     * move, so a lookup does not pay a misprediction per level.
+     */
+    static int firstAbove(long[] k, int sz, long addr) {
+        if (sz == 0) {
+            return 0;
         }
-        return lo;
+        int base = 0;
+        int n = sz;
+        while (n > 1) {
+            final int half = n >>> 1;
+            base = k[base + half - 1] <= addr ? base + half : base;
+            n -= half;
+        }
+        return k[base] <= addr ? base + 1 : base;
     }
 
     /** A node's size, read once; a poisoned node is a use after free. */
@@ -697,14 +701,16 @@ public final class VmaTree {
          */
         public void retire() {
             step(PUBLISHED, CLOSED, "retire");
-            for (Vma v : removed) {
-                vmaPool.retire(v);
-            }
-            for (Node n : txn.replaced) {
-                nodePool.retire(n);
-            }
-            for (Node n : txn.dropped) {
-                nodePool.retire(n);
+            // One call_srcu per pool for the whole batch (not one per object): a batch costs at most
+            // two queued callbacks and one wake-up of the grace-period driver.
+            vmaPool.retireAll(removed);
+            if (txn.dropped.isEmpty()) {
+                nodePool.retireAll(txn.replaced);
+            } else {
+                final List<Node> nodes = new ArrayList<>(txn.replaced.size() + txn.dropped.size());
+                nodes.addAll(txn.replaced);
+                nodes.addAll(txn.dropped);
+                nodePool.retireAll(nodes);
             }
             setWriterRelease(null);
         }
@@ -715,12 +721,8 @@ public final class VmaTree {
          */
         public void abandon() {
             step(PREPARED, CLOSED, "abandon");
-            for (Vma v : added) {
-                vmaPool.retire(v);
-            }
-            for (Node n : txn.created) {
-                nodePool.retire(n);
-            }
+            vmaPool.retireAll(added);
+            nodePool.retireAll(txn.created);
             setWriterRelease(null);
         }
 

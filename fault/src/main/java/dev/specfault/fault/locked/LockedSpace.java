@@ -175,14 +175,7 @@ public final class LockedSpace extends AbstractSpace implements FaultHandler {
     /** A new space; with the initial stack mapped if the configuration asks for it. */
     public static LockedSpace create(SpaceOptions o, Tuning t) {
         final LockedSpace s = new LockedSpace(o, t);
-        if (o.config().initialStack()) {
-            s.writeLock();
-            try {
-                s.mapInitialStack();
-            } finally {
-                s.writeUnlock();
-            }
-        }
+        s.mapInitialStackIfConfigured();
         return s;
     }
 
@@ -696,18 +689,6 @@ public final class LockedSpace extends AbstractSpace implements FaultHandler {
         return true;
     }
 
-    /** The rights of a new leaf in area {@code a}: x86 has no write-only or exec-only pages. */
-    private static int leafProt(Area a, boolean writable) {
-        int prot = a.prot() & (Prot.READ | Prot.WRITE | Prot.EXEC);
-        if ((prot & (Prot.WRITE | Prot.EXEC)) != 0) {
-            prot |= Prot.READ;
-        }
-        if (!writable) {
-            prot &= ~Prot.WRITE;
-        }
-        return prot;
-    }
-
     /**
      * {@code pmap_enter}: => the map lock (shared) and whatever the page's owner needs; takes the
      * pmap lock. Maps {@code frame} at the fault's address with {@code prot}: in place if the entry
@@ -892,29 +873,24 @@ public final class LockedSpace extends AbstractSpace implements FaultHandler {
     }
 
     @Override
-    protected void populate(long start, long end, boolean write) {
-        for (long va = start; va < end; va += Mman.PAGE_SIZE) {
-            for (int i = 0; i < 8; i++) {
-                final int r = fault(null, va, write ? Prot.ACCESS_WRITE : Prot.ACCESS_READ);
-                if (r != RETRY || isPopulated(va, write)) {
-                    break;
-                }
-            }
-        }
+    protected int faultWithoutCpu(long va, int access) {
+        return fault(null, va, access);
     }
 
-    private boolean isPopulated(long va, boolean write) {
+    @Override
+    protected int layoutReadLock() {
         mapReadLock();
-        try {
-            final long t = pmap.leafTable(va);
-            if (t < 0) {
-                return false;
-            }
-            final long e = pmap.pte(t, Arch.index(va, 1));
-            return fmt.present(e) && (!write || fmt.writable(e));
-        } finally {
-            map.readUnlock();
-        }
+        return 0;
+    }
+
+    @Override
+    protected void layoutReadUnlock(int token) {
+        map.readUnlock();
+    }
+
+    @Override
+    protected Area areaAt(long va) {
+        return map.lookup(va);
     }
 
     /**
@@ -1270,22 +1246,7 @@ public final class LockedSpace extends AbstractSpace implements FaultHandler {
         mapReadLock();
         try {
             pmap.forEachLeaf(start, end, (va, e) -> checkLeaf(va, e, out));
-            for (Cpu c : machine.cpus()) {
-                c.tlb().forEach((tag, vpn, t) -> {
-                    if (!machine.tagOwnedBy(c, tag, pmap) || !machine.coherence().reachable(c, tag, vpn)
-                            || !c.tlb().contains(tag, vpn, t)) {
-                        return;
-                    }
-                    final long va = vpn << PhysicalMemory.PAGE_SHIFT;
-                    final Area a = map.lookup(va);
-                    if (a == null) {
-                        out.add("P1: " + c + " TLB entry for 0x" + Long.toHexString(va) + " outside every area of "
-                                + name);
-                    } else if (WalkResult.writable(t) && (a.prot() & Prot.WRITE) == 0) {
-                        out.add("P5: " + c + " writable TLB entry for 0x" + Long.toHexString(va) + " in " + a);
-                    }
-                });
-            }
+            checkTlbCoverage(out);
             for (Aref r : arefs.all()) {
                 // An aref may span several areas (an mprotect split one): all of them private.
                 for (long at = r.start(); at < r.end();) {

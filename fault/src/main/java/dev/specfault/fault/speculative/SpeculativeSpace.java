@@ -127,14 +127,7 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
     /** A new space; with the initial stack mapped if the configuration asks for it. */
     public static SpeculativeSpace create(SpaceOptions o) {
         final SpeculativeSpace s = new SpeculativeSpace(o);
-        if (o.config().initialStack()) {
-            s.writeLock();
-            try {
-                s.mapInitialStack();
-            } finally {
-                s.writeUnlock();
-            }
-        }
+        s.mapInitialStackIfConfigured();
         return s;
     }
 
@@ -219,6 +212,12 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
      */
     @Override
     public int handleFault(Cpu cpu, long va, int access, long walk) {
+        final int r = fault(cpu, va, access, walk);
+        // A fault that raced exit saw the layout emptied: the thread is being killed, not faulting.
+        return r != RETRY && exited ? AccessResult.KILLED : r;
+    }
+
+    private int fault(Cpu cpu, long va, int access, long walk) {
         if (exited) {
             return AccessResult.KILLED;
         }
@@ -425,18 +424,6 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
         return null;
     }
 
-    /** The rights of a new leaf in area {@code a}: x86 has no write-only or exec-only pages. */
-    private static int leafProt(Area a, boolean writable) {
-        int prot = a.prot() & (Prot.READ | Prot.WRITE | Prot.EXEC);
-        if ((prot & (Prot.WRITE | Prot.EXEC)) != 0) {
-            prot |= Prot.READ;
-        }
-        if (!writable) {
-            prot &= ~Prot.WRITE;
-        }
-        return prot;
-    }
-
     /**
      * No lock held (an SRCU read section or the mmap lock for reading). Works out what to install
      * and allocates, copies or pins what it needs.
@@ -601,29 +588,24 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
     }
 
     @Override
-    protected void populate(long start, long end, boolean write) {
-        for (long va = start; va < end; va += Mman.PAGE_SIZE) {
-            for (int i = 0; i < 8; i++) {
-                final int r = slowFault(null, va, write ? Prot.ACCESS_WRITE : Prot.ACCESS_READ);
-                if (r != RETRY || isPopulated(va, write)) {
-                    break;
-                }
-            }
-        }
+    protected int faultWithoutCpu(long va, int access) {
+        return slowFault(null, va, access);
     }
 
-    private boolean isPopulated(long va, boolean write) {
-        final int token = domain.readLock();
-        try {
-            final long t = pmap.leafTable(va);
-            if (t < 0) {
-                return false;
-            }
-            final long e = pmap.pte(t, Arch.index(va, 1));
-            return fmt.present(e) && (!write || fmt.writable(e));
-        } finally {
-            domain.readUnlock(token);
-        }
+    @Override
+    protected int layoutReadLock() {
+        return domain.readLock();
+    }
+
+    @Override
+    protected void layoutReadUnlock(int token) {
+        domain.readUnlock(token);
+    }
+
+    @Override
+    protected Area areaAt(long va) {
+        final Vma v = tree.lookup(va);
+        return v == null ? null : v.area();
     }
 
     // ------------------------------------------------------------------------------------------
@@ -968,22 +950,7 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
                     out.add("P5: " + name + " writable leaf at 0x" + Long.toHexString(va) + " in " + v.area());
                 }
             });
-            for (Cpu c : machine.cpus()) {
-                c.tlb().forEach((tag, vpn, t) -> {
-                    if (!machine.tagOwnedBy(c, tag, pmap) || !machine.coherence().reachable(c, tag, vpn)
-                            || !c.tlb().contains(tag, vpn, t)) {
-                        return;
-                    }
-                    final long va = vpn << PhysicalMemory.PAGE_SHIFT;
-                    final Vma v = tree.find(va);
-                    if (v == null || v.start() > va) {
-                        out.add("P1: " + c + " TLB entry for 0x" + Long.toHexString(va) + " outside every area of "
-                                + name);
-                    } else if (WalkResult.writable(t) && (v.prot() & Prot.WRITE) == 0) {
-                        out.add("P5: " + c + " writable TLB entry for 0x" + Long.toHexString(va) + " in " + v.area());
-                    }
-                });
-            }
+            checkTlbCoverage(out);
         } finally {
             domain.readUnlock(token);
         }

@@ -176,6 +176,48 @@ public final class PoisoningPool<T extends Pooled> {
         domain.call(o.reclaim);
     }
 
+    /**
+     * Retires every object of {@code objects} with <em>one</em> SRCU callback: {@link #retire(Pooled)}
+     * for a writer that replaces many objects at once (a VMA tree batch), so that the batch costs one
+     * {@code call()} (and at most one wake-up of the grace-period driver) instead of one per object.
+     * All or nothing: if one object is not live, none is retired.
+     * => the objects are unreachable for readers that begin from now on; no object appears twice.
+     *
+     * @throws IllegalStateException if an object is not live, or the domain is closed
+     */
+    public void retireAll(java.util.List<? extends T> objects) {
+        if (objects.isEmpty()) {
+            return;
+        }
+        if (domain.isClosed()) {
+            throw new IllegalStateException("retire into pool " + name + " of a closed SRCU domain");
+        }
+        for (T o : objects) {
+            if (o.stateAcquire() != Pooled.LIVE) {
+                throw new IllegalStateException("retire of a " + Pooled.stateName(o.stateAcquire()) + " "
+                        + o.describe() + " (pool " + name + ")");
+            }
+        }
+        final Object[] batch = objects.toArray();
+        for (int i = 0; i < batch.length; i++) {
+            if (!((Pooled) batch[i]).casState(Pooled.LIVE, Pooled.RETIRED)) {
+                // Only a racing retire of the same object gets here: undo ours, then report.
+                for (int j = 0; j < i; j++) {
+                    ((Pooled) batch[j]).setStateVolatile(Pooled.LIVE);
+                }
+                throw new IllegalStateException("retire raced on " + ((Pooled) batch[i]).describe()
+                        + " (pool " + name + ")");
+            }
+        }
+        live.addAndGet(-batch.length);
+        retired.addAndGet(batch.length);
+        domain.call(() -> {
+            for (Object o : batch) {
+                ((Pooled) o).reclaim.run();
+            }
+        });
+    }
+
     /** Runs after the grace period: poison, quarantine, and release the oldest to the free list. */
     private void reclaim(T o) {
         if (poisoning) {

@@ -55,6 +55,26 @@ class PoisoningPoolTest {
     }
 
     @Test
+    void retireAllUsesOneCallbackAndIsAllOrNothing() {
+        final SrcuDomain d = SrcuDomain.builder("t").driver(GracePeriodDriver.manual()).build();
+        final PoisoningPool<Rec> p = pool(d, 4);
+        final Rec a = p.allocate();
+        final Rec b = p.allocate();
+        final Rec c = p.allocate();
+        p.retire(c);
+        assertThrows(IllegalStateException.class, () -> p.retireAll(java.util.List.of(a, c)));
+        assertTrue(a.isLive(), "nothing retired when one object is not live");
+        final long queued = d.stats().callbacksQueued();
+        p.retireAll(java.util.List.of(a, b));
+        assertEquals(queued + 1, d.stats().callbacksQueued(), "one callback for the whole batch");
+        assertEquals(3, p.stats().retired());
+        assertFalse(a.isPoisoned());
+        d.barrier();
+        assertTrue(a.isPoisoned() && b.isPoisoned() && c.isPoisoned());
+        assertTrue(p.stats().idle());
+    }
+
+    @Test
     void quarantineIsFifoAndReuseBumpsTheIncarnation() {
         final SrcuDomain d = SrcuDomain.builder("t").driver(GracePeriodDriver.inline()).build();
         final PoisoningPool<Rec> p = pool(d, 2);
