@@ -24,7 +24,7 @@ import net.jqwik.api.Provide;
  * must name exactly the replaced areas; mprotect must report holes as Linux does; placement finds a
  * gap exactly when one exists, the highest one.
  */
-class LayoutPlannerProperties {
+class LayoutPlannerPropertiesTest {
     /** The window: pages [BASE, BASE + W). */
     static final int BASE = 16;
     static final int W = 24;
