@@ -77,7 +77,10 @@ class VmaTreeLincheckTest {
                 .sequentialSpecification(TreeSpace.Spec.class).check(Correct.class);
     }
 
-    /** Stress mode: 6 iterations by default (a space with a domain and two pools per invocation). */
+    /**
+     * Stress mode: 6 x 1,000 invocations by default (a space with a domain and two pools per
+     * invocation: 6 x 5,000 took ~115 s on an idle project machine), the project's budget in long.
+     */
     @Test
     void stressFindsNoViolation() {
         stress().sequentialSpecification(TreeSpace.Spec.class).check(Correct.class);
@@ -87,7 +90,8 @@ class VmaTreeLincheckTest {
     static final boolean LONG = Boolean.getBoolean("specfault.lincheck.long");
 
     static org.jetbrains.lincheck.datastructures.StressOptions stress() {
-        return LincheckBudget.stress().iterations(LONG ? 20 : 6);
+        final org.jetbrains.lincheck.datastructures.StressOptions o = LincheckBudget.stress().iterations(LONG ? 20 : 6);
+        return LONG ? o : o.invocationsPerIteration(1000);
     }
 
     /** A reader reaches a poisoned node or record (-1 / -2 results, or the log in validation). */

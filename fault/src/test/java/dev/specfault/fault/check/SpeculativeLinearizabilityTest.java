@@ -12,8 +12,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * P8 on the speculative design, on x86 and arm64, by model checking and in stress mode, and the
- * harness catching seeded bugs by model checking. (Every seeded bug also has a deterministic
- * scenario in SpeculativeSeededBugTest.)
+ * harness catching seeded bugs by model checking in the long profile. (Every seeded bug has a
+ * deterministic scenario in SpeculativeSeededBugTest, in the default run.)
  */
 class SpeculativeLinearizabilityTest {
     @ParameterizedTest
@@ -30,18 +30,15 @@ class SpeculativeLinearizabilityTest {
                 LinearizabilityCheck.Budget.stressDefaults(3, 1000));
     }
 
-    /** In the default run: one seeded bug found by the model checker (~30 s here). */
-    @ParameterizedTest
-    @EnumSource(value = FaultBug.class, names = {"SKIP_PTE_RECHECK"})
-    void modelCheckingCatches(FaultBug bug) {
-        assertCaught(bug);
-    }
-
-    /** The long profile: the model checker finds the other fault-path bugs too. */
+    /**
+     * The long profile: the model checker finds the fault-path bugs too (skip-pte-recheck took
+     * 36-137 s to find, run to run: too long and too variable for the default run, where every
+     * bug is proved by a deterministic scenario in SpeculativeSeededBugTest).
+     */
     @org.junit.jupiter.api.Tag("long")
     @ParameterizedTest
-    @EnumSource(value = FaultBug.class, names = {"SKIP_DEAD_CHECK", "ZAP_BEFORE_MARK_DEAD", "PUBLISH_BEFORE_ZAP",
-        "MPROTECT_SKIP_FLUSH"})
+    @EnumSource(value = FaultBug.class, names = {"SKIP_PTE_RECHECK", "SKIP_DEAD_CHECK", "ZAP_BEFORE_MARK_DEAD",
+        "PUBLISH_BEFORE_ZAP", "MPROTECT_SKIP_FLUSH"})
     void modelCheckingCatchesLong(FaultBug bug) {
         assertCaught(bug);
     }
