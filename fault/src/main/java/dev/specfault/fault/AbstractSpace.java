@@ -171,6 +171,42 @@ public abstract class AbstractSpace implements AddressSpace {
         }
     }
 
+    /**
+     * A leaf's entry after mprotect to {@code prot}: rights only go down here (write-protect, or a
+     * PROT_NONE leaf that keeps its frame); faults raise them again.
+     */
+    protected static long lowerLeaf(dev.specfault.pmap.PteFormat fmt, long old, int prot) {
+        if (!fmt.mapsFrame(old) || fmt.protNone(old)) {
+            return old;
+        }
+        final int flags = (fmt.dirty(old) ? dev.specfault.pmap.Prot.DIRTY : 0)
+                | (fmt.young(old) ? dev.specfault.pmap.Prot.YOUNG : 0);
+        if ((prot & (Mman.PROT_READ | Mman.PROT_WRITE | Mman.PROT_EXEC)) == 0) {
+            return fmt.leaf(fmt.frame(old), dev.specfault.pmap.Prot.NONE, flags);
+        }
+        long n = old;
+        if ((prot & Mman.PROT_WRITE) == 0 && fmt.writable(n)) {
+            n = fmt.wrprotect(n);
+        }
+        return n;
+    }
+
+    /**
+     * => writer lock; [start, end) was just unmapped. Linux free_pgd_range's floor and ceiling: the
+     * end of the area below and the start of the area above, or null when the range is mapped again
+     * (MAP_FIXED over a mapping: its tables stay in use).
+     */
+    protected final long[] tableGap(long start, long end) {
+        final AreaIndex idx = index();
+        final Area next = idx.find(start);
+        if (next != null && next.start() < end) {
+            return null;
+        }
+        final long ceiling = next == null ? config.taskSize() : next.start();
+        final Area prev = next == null ? idx.last() : idx.prev(next);
+        return new long[] {prev == null ? 0 : prev.end(), ceiling};
+    }
+
     /** The rights of a new leaf in area {@code a}: x86 has no write-only or exec-only pages. */
     protected static int leafProt(Area a, boolean writable) {
         int prot = a.prot() & (dev.specfault.pmap.Prot.READ | dev.specfault.pmap.Prot.WRITE

@@ -1015,7 +1015,7 @@ public final class LockedSpace extends AbstractSpace implements FaultHandler {
     private void pmapProtect(long start, long end, int prot) {
         lockPmap();
         try {
-            final long n = pmap.protectRange(start, end, (va, old) -> lower(old, prot));
+            final long n = pmap.protectRange(start, end, (va, old) -> lowerLeaf(fmt, old, prot));
             if (n > 0 && !hasBug(FaultBug.MPROTECT_SKIP_FLUSH)) {
                 pmap.flushRange(start, end, false, null);
             }
@@ -1024,34 +1024,15 @@ public final class LockedSpace extends AbstractSpace implements FaultHandler {
         }
     }
 
-    /** A leaf's entry after mprotect to {@code prot}: rights only go down here; faults raise them. */
-    private long lower(long old, int prot) {
-        if (!fmt.mapsFrame(old) || fmt.protNone(old)) {
-            return old;
-        }
-        final int flags = (fmt.dirty(old) ? Prot.DIRTY : 0) | (fmt.young(old) ? Prot.YOUNG : 0);
-        if ((prot & (Prot.READ | Prot.WRITE | Prot.EXEC)) == 0) {
-            return fmt.leaf(fmt.frame(old), Prot.NONE, flags);
-        }
-        long n = old;
-        if ((prot & Prot.WRITE) == 0 && fmt.writable(n)) {
-            n = fmt.wrprotect(n);
-        }
-        return n;
-    }
-
     /** => map lock exclusive; nothing maps [start, end) any more. Linux free_pgd_range's floor and ceiling. */
     private void freeTables(long start, long end) {
-        final Area next = map.find(start);
-        if (next != null && next.start() < end) {
-            return; // mapped again (MAP_FIXED over a mapping): its tables stay in use
+        final long[] gap = tableGap(start, end);
+        if (gap == null) {
+            return;
         }
-        final long ceiling = next == null ? config.taskSize() : next.start();
-        final Area prev = next == null ? map.last() : map.prev(next);
-        final long floor = prev == null ? 0 : prev.end();
         lockPmap();
         try {
-            pmap.freeTables(start, end, floor, ceiling, null);
+            pmap.freeTables(start, end, gap[0], gap[1], null);
         } finally {
             unlockPmap();
         }
