@@ -207,6 +207,28 @@ public abstract class AbstractSpace implements AddressSpace {
         return new long[] {prev == null ? 0 : prev.end(), ceiling};
     }
 
+    /**
+     * => writer lock. mremap's move, first step: the destination's leaf tables for every source
+     * table that exists, so that nothing has changed yet if one cannot be allocated.
+     *
+     * @return false on OOM
+     */
+    protected final boolean allocMoveTables(long oldStart, long newStart, long len) {
+        final Pmap p = pmap();
+        final long span = dev.specfault.pmap.Arch.span(2);
+        for (long va = oldStart & -span; va < oldStart + len; va += span) {
+            if (p.leafTable(Math.max(va, oldStart)) >= 0) {
+                final long lo = newStart + (Math.max(va, oldStart) - oldStart);
+                final long hi = newStart + (Math.min(va + span, oldStart + len) - oldStart) - 1;
+                if (p.leafTableAlloc(lo, null) == dev.specfault.pmap.phys.FrameAllocator.OOM
+                        || p.leafTableAlloc(hi, null) == dev.specfault.pmap.phys.FrameAllocator.OOM) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
     /** The rights of a new leaf in area {@code a}: x86 has no write-only or exec-only pages. */
     protected static int leafProt(Area a, boolean writable) {
         int prot = a.prot() & (dev.specfault.pmap.Prot.READ | dev.specfault.pmap.Prot.WRITE

@@ -1041,17 +1041,8 @@ public final class LockedSpace extends AbstractSpace implements FaultHandler {
     @Override
     protected long commitMove(LayoutPlan plan, long oldStart, long newStart, long len) {
         assert map.isWriteLockedByCurrentThread();
-        // Tables at the destination first, so that nothing has changed if one cannot be allocated.
-        final long span = Arch.span(2);
-        for (long va = oldStart & -span; va < oldStart + len; va += span) {
-            if (pmap.leafTable(Math.max(va, oldStart)) >= 0) {
-                final long lo = newStart + (Math.max(va, oldStart) - oldStart);
-                final long hi = newStart + (Math.min(va + span, oldStart + len) - oldStart) - 1;
-                if (pmap.leafTableAlloc(lo, null) == FrameAllocator.OOM
-                        || pmap.leafTableAlloc(hi, null) == FrameAllocator.OOM) {
-                    return -Errno.ENOMEM;
-                }
-            }
+        if (!allocMoveTables(oldStart, newStart, len)) {
+            return -Errno.ENOMEM;
         }
         for (Area a : plan.added()) {
             if (a.backing() instanceof FileObject f) {

@@ -712,17 +712,8 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
     @Override
     protected long commitMove(LayoutPlan plan, long oldStart, long newStart, long len) {
         assert mmapLock.isWriteLockedByCurrentThread();
-        // Tables at the destination first, so that nothing has changed if one cannot be allocated.
-        final long span = Arch.span(2);
-        for (long va = oldStart & -span; va < oldStart + len; va += span) {
-            if (pmap.leafTable(Math.max(va, oldStart)) >= 0) {
-                final long lo = newStart + (Math.max(va, oldStart) - oldStart);
-                final long hi = newStart + (Math.min(va + span, oldStart + len) - oldStart) - 1;
-                if (pmap.leafTableAlloc(lo, null) == FrameAllocator.OOM
-                        || pmap.leafTableAlloc(hi, null) == FrameAllocator.OOM) {
-                    return -dev.specfault.fault.Errno.ENOMEM;
-                }
-            }
+        if (!allocMoveTables(oldStart, newStart, len)) {
+            return -dev.specfault.fault.Errno.ENOMEM;
         }
         final VmaTree.Batch b = tree.prepare(plan);
         for (Vma v : b.addedRecords()) {
