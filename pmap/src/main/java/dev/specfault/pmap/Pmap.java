@@ -68,7 +68,7 @@ public final class Pmap {
     private final String name;                     // [I]
     private final boolean kernel;                  // [I] the machine's kernel-only space
     private final AtomicLongArray cpumask;         // [a] CPUs that have this space loaded (lazily too)
-    private final ReentrantLock pmapLock = new ReentrantLock(); // OpenBSD's per-pmap lock
+    private final ReentrantLock pmapLock = new ReentrantLock(); // [I] OpenBSD's per-pmap lock
     private volatile FaultHandler handler;         // [a] set once by the address space
     private volatile int lifecycle = LIVE;         // [a]
 

@@ -26,6 +26,7 @@ import dev.specfault.pmap.phys.PhysicalMemory;
  *
  * <pre>
  * Locks used to protect members:
+ *   [I] immutable
  *   [q] the pending list's monitor (a leaf lock); count also read racily at access entry
  * </pre>
  */

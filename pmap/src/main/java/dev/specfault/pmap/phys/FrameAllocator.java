@@ -62,7 +62,7 @@ public final class FrameAllocator {
     private final AtomicIntegerArray refs;        // [a]
     private final AtomicIntegerArray maps;        // [a]
     private final AtomicIntegerArray kinds;       // [a]
-    private final Object freeLock = new Object();
+    private final Object freeLock = new Object();   // [I] the monitor of [f]
     private final int[] freeStack;                // [f]
     private int freeTop;                          // [f]
     private final PaddedAtomicLong inUse = new PaddedAtomicLong(); // [a]
