@@ -27,6 +27,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.HistogramLogWriter;
@@ -282,12 +283,26 @@ public final class StressCommand implements Callable<Integer> {
                 }, "stress-" + (isWriter ? "writer-" : "faulter-") + id));
             }
             final long t0 = System.nanoTime();
-            ts.forEach(Thread::start);
+            ts.forEach(t -> {
+                t.setDaemon(true); // a thread stuck under a seeded bug must not keep the tool alive
+                t.start();
+            });
+            // Watchdog: a thread that has not finished 10 s after the deadline is stuck (a lock held
+            // forever, a loop that cannot end: what a seeded bug can do to the machine's state).
+            final long joinBy = deadline + TimeUnit.SECONDS.toNanos(10);
+            boolean stuck = false;
             for (Thread t : ts) {
-                t.join();
+                t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(joinBy - System.nanoTime())));
+                if (t.isAlive()) {
+                    violations.add("hang: " + t.getName() + " did not finish 10 s after the run's end");
+                    stuck = true;
+                }
             }
             final double secs = (System.nanoTime() - t0) / 1e9;
             try {
+                if (stuck) {
+                    throw new IllegalStateException("threads stuck: the space is not quiet, no checks after the run");
+                }
                 violations.addAll(space.checkQuiet());
                 space.exit();
                 if (file != null) {
