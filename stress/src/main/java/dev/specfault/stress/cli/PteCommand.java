@@ -62,11 +62,12 @@ public final class PteCommand implements Runnable {
             final PteFormat f = format(spec.commandLine(), arch);
             final long e = parseValue(spec.commandLine(), value);
             final PrintWriter out = spec.commandLine().getOut();
-            out.printf("%s entry 0x%016x%n", arch, e);
+            // NAME=VALUE, one per line, nothing else: the output is what encode takes back.
             final LinkedHashMap<String, Long> fields = f.decode(e);
             for (Map.Entry<String, Long> x : fields.entrySet()) {
                 final long v = x.getValue();
-                out.printf("  %-10s %s%n", x.getKey(), v > 9 ? "0x" + Long.toHexString(v) : Long.toString(v));
+                out.printf("%s=%s%n", x.getKey(),
+                        x.getKey().equals("frame") ? "0x" + Long.toHexString(v) : Long.toString(v));
             }
             return 0;
         }

@@ -12,8 +12,8 @@ import org.HdrHistogram.Recorder;
 
 /**
  * The stress tool's workloads, after will-it-scale and DESIGN.md's "Measuring": each faulting
- * thread runs {@link #faulter} on its own region; {@code mmap_churn} adds writer threads that map
- * and unmap elsewhere in the same space. Every store writes a value tagged with the thread and a
+ * thread runs {@link #faulter} round after round on its own region; writer threads (those of
+ * {@code mmap_churn} map and unmap elsewhere in the same space) run {@link #writer} step after step. Every store writes a value tagged with the thread and a
  * sequence number and reads it back (P4 within the thread's own region); a mismatch or an
  * unexpected signal is reported to {@code violation}.
  */
@@ -52,17 +52,31 @@ public enum Workload {
         return null;
     }
 
-    /** Whether the workload has writer threads. */
+    /** Whether the workload has writer threads by default. */
     public boolean hasWriters() {
         return this == MMAP_CHURN;
+    }
+
+    /** Whether the workload maps the cell's file object (page_fault2, page_fault3). */
+    public boolean usesFile() {
+        return this == PAGE_FAULT2 || this == PAGE_FAULT3;
+    }
+
+    /** Frames one writer thread may hold at once (the machine's frame limit is sized with it). */
+    public long writerFrames() {
+        return 64;
     }
 
     /**
      * One faulting thread's round: map {@code bytes}, store a tagged value to every page and load it
      * back, unmap. Returns pages touched; latencies of each touch go to {@code latency} (ns).
      */
-    public long faulter(AddressSpace space, Cpu cpu, FileObject file, long bytes, int thread, long round,
-                        Recorder latency, Consumer<String> violation) {
+    public long faulter(WorkloadContext ctx, Cpu cpu, int thread, long round, SplittableRandom rnd) {
+        final AddressSpace space = ctx.space();
+        final FileObject file = ctx.file();
+        final long bytes = ctx.bytes();
+        final Recorder latency = ctx.latency();
+        final Consumer<String> violation = ctx::violation;
         final int prot = Mman.PROT_READ | Mman.PROT_WRITE;
         final long a;
         switch (this) {
@@ -111,8 +125,13 @@ public enum Workload {
         return pages;
     }
 
-    /** One writer step of mmap_churn: map a few pages somewhere, touch one, unmap them. */
-    public static long writer(AddressSpace space, Cpu cpu, SplittableRandom rnd, Consumer<String> violation) {
+    /**
+     * One step of a writer thread (for mmap_churn: map a few pages somewhere, touch one, unmap them).
+     * Returns the operations done.
+     */
+    public long writer(WorkloadContext ctx, Cpu cpu, int thread, SplittableRandom rnd) {
+        final AddressSpace space = ctx.space();
+        final Consumer<String> violation = ctx::violation;
         final long len = (1 + rnd.nextInt(16)) * Mman.PAGE_SIZE;
         final long a = space.mmap(0, len, Mman.PROT_READ | Mman.PROT_WRITE, Mman.MAP_PRIVATE | Mman.MAP_ANONYMOUS);
         if (Errno.isError(a)) {

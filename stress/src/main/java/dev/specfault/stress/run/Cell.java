@@ -1,0 +1,210 @@
+package dev.specfault.stress.run;
+
+import dev.specfault.fault.AddressSpace;
+import dev.specfault.fault.FaultBug;
+import dev.specfault.fault.FileObject;
+import dev.specfault.fault.SpaceOptions;
+import dev.specfault.fault.Spaces;
+import dev.specfault.pmap.Cpu;
+import dev.specfault.pmap.Machine;
+import dev.specfault.pmap.PmapBug;
+import dev.specfault.srcu.SrcuBug;
+import dev.specfault.srcu.SrcuDomain;
+import dev.specfault.stress.workload.Workload;
+import dev.specfault.stress.workload.WorkloadContext;
+import dev.specfault.vma.VmaBug;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+
+/**
+ * Runs one {@link CellSpec} on a machine and space of its own with the invariant checks on: P4 on
+ * every touch (the tagged value reads back), P3 (the use-after-free log) during and after, P0/P1/P5
+ * in the quiet state after the run ({@link AddressSpace#checkQuiet()}), P6 after exit (every frame
+ * back). Threads still running 10 s after the run's end are a {@code hang} violation (a seeded bug
+ * can leave a lock held forever); they are daemons, so they never keep the tool alive.
+ */
+public final class Cell {
+    /** How often the main thread samples the running rate, the SRCU backlog and frames in use. */
+    private static final long SAMPLE_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+
+    /** Told the elapsed time and pages touched so far, a few times a second. */
+    @FunctionalInterface
+    public interface Progress {
+        void update(long elapsedNanos, long pages);
+    }
+
+    private Cell() {
+    }
+
+    /** Runs {@code spec}; {@code progress} may be {@code null}. */
+    public static CellResult run(CellSpec spec, Progress progress) throws InterruptedException {
+        final Workload w = spec.workload();
+        final int threads = spec.threads();
+        final int nWriters = spec.writers();
+        final SeededBug bug = spec.bug();
+        final long bytes = (long) spec.regionMiB() << 20;
+        final long pagesPerThread = bytes >>> 12;
+        final Machine.Builder mb = Machine.builder(spec.arch()).cpus(threads + nWriters)
+                .frameLimit(Math.max(4096, (threads + 1) * (pagesPerThread + pagesPerThread / 256 + 64)
+                        + nWriters * w.writerFrames() + 1024))
+                .seed(spec.seed());
+        if (bug != null && bug.value() instanceof PmapBug pb) {
+            mb.bugs(EnumSet.of(pb));
+        }
+        final SpaceOptions o = new SpaceOptions(spec.design(), mb.build()).name("stress");
+        if (bug != null) {
+            if (bug.value() instanceof FaultBug fb) {
+                o.bugs(EnumSet.of(fb));
+            } else if (bug.value() instanceof VmaBug vb) {
+                o.vmaBugs(EnumSet.of(vb));
+            } else if (bug.value() instanceof SrcuBug sb) {
+                o.srcuBugs(EnumSet.of(sb));
+            }
+        }
+        final Machine m = o.machine();
+        final AddressSpace space = Spaces.create(o);
+        final SrcuDomain domain = space.pmap().domain();
+        final long baseline = m.frames().inUse();
+        final FileObject file = w.usesFile() ? new FileObject("stress", bytes, m.frames()) : null;
+        final ConcurrentLinkedQueue<String> violations = new ConcurrentLinkedQueue<>();
+        final Recorder latency = new Recorder(3);
+        final WorkloadContext ctx = new WorkloadContext(space, file, bytes, latency, violations::add);
+        final AtomicLong pages = new AtomicLong();
+        final AtomicLong writerOps = new AtomicLong();
+        final long deadline = System.nanoTime() + spec.duration().toNanos();
+        final List<Thread> ts = new ArrayList<>();
+        for (int i = 0; i < threads + nWriters; i++) {
+            final int id = i;
+            final boolean isWriter = i >= threads;
+            ts.add(new Thread(() -> {
+                final Cpu cpu = m.cpu(id);
+                cpu.bind();
+                try {
+                    final SplittableRandom rnd = new SplittableRandom(spec.seed() * 1_000_003L + id);
+                    long round = 0;
+                    while (System.nanoTime() < deadline && violations.isEmpty()) {
+                        if (isWriter) {
+                            writerOps.addAndGet(w.writer(ctx, cpu, id, rnd));
+                        } else {
+                            pages.addAndGet(w.faulter(ctx, cpu, id, round++, rnd));
+                        }
+                        if (m.useAfterFree().count() > 0) {
+                            violations.add("P3: " + m.useAfterFree().reports().get(0));
+                        }
+                    }
+                } catch (IllegalStateException | AssertionError e) {
+                    // The emulator's own consistency checks (frame and map counts, lock
+                    // assertions) tripped: an invariant broke, reported as such.
+                    violations.add("invariant: " + e);
+                } finally {
+                    cpu.unbind();
+                }
+            }, "stress-" + (isWriter ? "writer-" : "faulter-") + id));
+        }
+        final long t0 = System.nanoTime();
+        ts.forEach(t -> {
+            t.setDaemon(true); // a thread stuck under a seeded bug must not keep the tool alive
+            t.start();
+        });
+        long framesMax = 0;
+        long nextProgress = t0;
+        for (long now = t0; now < deadline && anyAlive(ts); now = System.nanoTime()) {
+            framesMax = Math.max(framesMax, m.frames().inUse());
+            if (progress != null && now >= nextProgress) {
+                progress.update(now - t0, pages.get());
+                nextProgress = now + TimeUnit.MILLISECONDS.toNanos(250);
+            }
+            TimeUnit.NANOSECONDS.sleep(Math.min(SAMPLE_NANOS, Math.max(1, deadline - now)));
+        }
+        // Watchdog: a thread that has not finished 10 s after the deadline is stuck (a lock held
+        // forever, a loop that cannot end: what a seeded bug can do to the machine's state).
+        final long joinBy = deadline + TimeUnit.SECONDS.toNanos(10);
+        boolean stuck = false;
+        for (Thread t : ts) {
+            t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(joinBy - System.nanoTime())));
+            if (t.isAlive()) {
+                violations.add("hang: " + t.getName() + " did not finish 10 s after the run's end");
+                stuck = true;
+            }
+        }
+        final double secs = (System.nanoTime() - t0) / 1e9;
+        if (progress != null) {
+            progress.update(System.nanoTime() - t0, pages.get());
+        }
+        final long backlogMax = domain.stats().backlogMax();
+        final long faults = space.stats().totalFaults();
+        final Map<String, Long> counters = space.stats().snapshot();
+        final long retries = space.stats().totalRetries();
+        final long fallbacks = space.stats().totalFallbacks();
+        long leaked = -1;
+        try {
+            if (stuck) {
+                throw new IllegalStateException("threads stuck: the space is not quiet, no checks after the run");
+            }
+            violations.addAll(space.checkQuiet());
+            space.exit();
+            if (file != null) {
+                file.close();
+            }
+            space.quiesce();
+            leaked = m.frames().inUse() - (baseline - 1);
+            if (leaked != 0) {
+                violations.add("P6: " + leaked + " frames still in use after exit (baseline " + baseline + ")");
+            }
+        } catch (IllegalStateException | AssertionError e) {
+            violations.add("invariant: " + e + " (during the checks after the run)");
+        }
+        final long uaf = m.useAfterFree().count();
+        if (uaf > 0 && violations.stream().noneMatch(v -> v.startsWith("P3"))) {
+            violations.add("P3: " + m.useAfterFree().reports().get(0));
+        }
+        final Histogram h = latency.getIntervalHistogram();
+        final Map<String, Object> row = new LinkedHashMap<>();
+        row.put("design", spec.design().cliName());
+        row.put("arch", spec.arch().cliName());
+        row.put("workload", w.cliName());
+        row.put("threads", threads);
+        row.put("writers", nWriters);
+        row.put("seconds", secs);
+        row.put("pages", pages.get());
+        row.put("pages_per_sec", pages.get() / secs);
+        row.put("faults", faults);
+        row.put("faults_per_sec", faults / secs);
+        row.put("p50_ns", h.getValueAtPercentile(50));
+        row.put("p99_ns", h.getValueAtPercentile(99));
+        row.put("p999_ns", h.getValueAtPercentile(99.9));
+        row.put("max_ns", h.getMaxValue());
+        row.put("retries", retries);
+        row.put("fallbacks", fallbacks);
+        row.put("sigsegv", ctx.sigsegvCount());
+        row.put("sigbus", ctx.sigbusCount());
+        row.put("violations", violations.size());
+        row.put("use_after_free", uaf);
+        row.put("leaked_frames", Math.max(0, leaked));
+        row.put("srcu_backlog_max", backlogMax);
+        row.put("frames_in_use_max", framesMax);
+        row.put("writer_ops", writerOps.get());
+        row.put("forks", ctx.forkCount());
+        row.put("inject", bug == null ? "" : bug.name());
+        counters.forEach(row::put);
+        return new CellResult(spec, row, List.copyOf(violations), h);
+    }
+
+    private static boolean anyAlive(List<Thread> ts) {
+        for (Thread t : ts) {
+            if (t.isAlive()) {
+                return true;
+            }
+        }
+        return false;
+    }
+}
