@@ -92,14 +92,23 @@ public final class SpaceStats {
 
     public void fault(Fault kind) {
         faults.get(kind).increment();
+        if (FaultEvents.recording()) {
+            FaultEvents.fault(kind);
+        }
     }
 
     public void retry(Retry cause) {
         retries.get(cause).increment();
+        if (FaultEvents.recording()) {
+            FaultEvents.retry(cause);
+        }
     }
 
     public void fallback(Fallback cause) {
         fallbacks.get(cause).increment();
+        if (FaultEvents.recording()) {
+            FaultEvents.fallback(cause);
+        }
     }
 
     public void speculativeAttempt() {

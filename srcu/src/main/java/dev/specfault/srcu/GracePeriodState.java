@@ -40,6 +40,8 @@ abstract class GracePeriodStateFields extends GracePeriodStatePad0 {
     final ArrayList<Runnable> batch = new ArrayList<>();
     final MessagePassingQueue.Consumer<Runnable> batchAdder = batch::add;
     long gpStartNanos;                                   // [g]
+    /** The flight-recorder event of the grace period in progress, or null when not recording. [g] */
+    GracePeriodEvent gpEvent;
     /** Callbacks queued so far (incremented before the offer). [a] */
     final PaddedAtomicLong queued = new PaddedAtomicLong();
     /** Callbacks run so far. [g] written volatile, [a] read */

@@ -458,6 +458,11 @@ public final class SrcuDomain implements AutoCloseable {
                     // stops after one chunk (4096), which would strand the rest for a later one.
                     gp.callbacks.drain(gp.batchAdder, Integer.MAX_VALUE);
                     gp.gpStartNanos = System.nanoTime();
+                    if (GracePeriodEvent.recording()) {
+                        final GracePeriodEvent e = new GracePeriodEvent();
+                        e.begin();
+                        gp.gpEvent = e;
+                    }
                     gp.gpSeq = seq + 1; // starts: covers every read section that began before it
                     // Linux rcu_seq_start's smp_mb(): the scans' loads (the slot array included)
                     // come after the start, and after the unlinks of the callbacks just drained.
@@ -485,6 +490,17 @@ public final class SrcuDomain implements AutoCloseable {
                     }
                     gp.phase = IDLE;
                     gp.gpSeq = seq + 1; // ends
+                    final GracePeriodEvent e = gp.gpEvent;
+                    if (e != null) {
+                        gp.gpEvent = null;
+                        e.end();
+                        if (e.shouldCommit()) {
+                            e.domain = name;
+                            e.sequence = seq + 1;
+                            e.callbacks = gp.batch.size();
+                            e.commit();
+                        }
+                    }
                     runBatch();
                     break;
                 default:

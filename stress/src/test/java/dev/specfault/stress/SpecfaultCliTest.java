@@ -79,6 +79,36 @@ class SpecfaultCliTest {
     }
 
     @Test
+    void stressRecordsFlightRecorderEvents(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        final java.nio.file.Path f = dir.resolve("r.jfr");
+        final Result r = run("stress", "--workload", "mmap_churn", "--design", "speculative", "--duration", "300ms",
+                "--region", "1", "--jfr", f.toString(), "--json", dir.resolve("r.json").toString());
+        assertEquals(0, r.code(), r.out() + r.err());
+        final java.util.Map<String, Long> byType = new java.util.HashMap<>();
+        final java.util.Set<String> kinds = new java.util.HashSet<>();
+        final java.util.Set<String> results = new java.util.HashSet<>();
+        for (jdk.jfr.consumer.RecordedEvent e : jdk.jfr.consumer.RecordingFile.readAllEvents(f)) {
+            final String t = e.getEventType().getName();
+            byType.merge(t, 1L, Long::sum);
+            if (t.equals("specfault.Fault")) {
+                kinds.add(e.getString("kind"));
+                results.add(e.getString("result"));
+                assertEquals("speculative", e.getString("design"));
+            }
+        }
+        assertTrue(byType.getOrDefault("specfault.Fault", 0L) > 100, byType.toString());
+        assertTrue(byType.getOrDefault("specfault.GracePeriod", 0L) > 0, byType.toString());
+        assertTrue(kinds.contains("zero_fill") && results.contains("RETRY"), kinds + " " + results);
+        // Every fallback the space counted is an event (the recording is on disk: nothing dropped).
+        final String json = java.nio.file.Files.readString(dir.resolve("r.json"));
+        final java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"fallbacks\": (\\d+)").matcher(json);
+        assertTrue(m.find(), json);
+        assertEquals(Long.parseLong(m.group(1)), byType.getOrDefault("specfault.FaultFallback", 0L), byType.toString());
+        // Off again after the run: no events without --jfr.
+        assertFalse(dev.specfault.fault.FaultEvents.recording());
+    }
+
+    @Test
     void stressInjectListsEverySeededBugOfTheProject() {
         final Result r = run("stress", "--inject", "list");
         assertEquals(0, r.code());

@@ -5,6 +5,7 @@ import dev.specfault.fault.AddressSpace;
 import dev.specfault.fault.Design;
 import dev.specfault.fault.Errno;
 import dev.specfault.fault.FaultBug;
+import dev.specfault.fault.FaultEvents;
 import dev.specfault.fault.FaultHooks;
 import dev.specfault.fault.FileObject;
 import dev.specfault.fault.Mman;
@@ -345,6 +346,11 @@ public final class LockedSpace extends AbstractSpace implements FaultHandler {
      */
     @Override
     public int handleFault(Cpu cpu, long va, int access, long walk) {
+        return FaultEvents.recording() ? FaultEvents.timed(this, this::handle, cpu, va, access, walk)
+                : handle(cpu, va, access, walk);
+    }
+
+    private int handle(Cpu cpu, long va, int access, long walk) {
         if (exited) {
             return AccessResult.KILLED;
         }

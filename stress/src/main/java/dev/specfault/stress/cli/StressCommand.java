@@ -68,6 +68,10 @@ public final class StressCommand implements Callable<Integer> {
     @Option(names = "--hgrm", description = "write each cell's touch latencies as an HdrHistogram log in DIR")
     Path hgrm;
 
+    @Option(names = "--jfr", paramLabel = "FILE",
+            description = "record JDK Flight Recorder events (specfault.Fault, FaultRetry, FaultFallback, GracePeriod) to FILE")
+    Path jfr;
+
     @Option(names = "--inject", paramLabel = "BUG", description = "turn on a seeded bug; 'list' prints every one")
     String inject;
 
@@ -111,6 +115,24 @@ public final class StressCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(cl, "--duration must be positive");
         }
         final List<Map<String, Object>> rows = new ArrayList<>();
+        final boolean violated;
+        try (FlightRecording rec = FlightRecording.startIf(jfr)) {
+            violated = runCells(out, designs, archs, w, nWriters, d, bug, rows);
+            rec.dumpTo(jfr);
+        }
+        if (json != null) {
+            Files.writeString(json, Results.json(rows));
+        }
+        if (csv != null) {
+            Files.writeString(csv, Results.csv(rows));
+        }
+        return violated ? Specfault.EXIT_VIOLATION : 0;
+    }
+
+    /** Runs every cell and prints its line; returns whether an invariant broke. */
+    private boolean runCells(java.io.PrintWriter out, List<Design> designs, List<Arch> archs, Workload w, int nWriters,
+                             Duration d, SeededBug bug, List<Map<String, Object>> rows)
+            throws InterruptedException, IOException {
         boolean violated = false;
         out.printf("%-12s %-8s %-12s %14s %10s %10s %10s %9s %9s%n", "design", "arch", "workload", "pages/s",
                 "p50 ns", "p99 ns", "p99.9 ns", "retries", "fallbacks");
@@ -136,13 +158,7 @@ public final class StressCommand implements Callable<Integer> {
                 }
             }
         }
-        if (json != null) {
-            Files.writeString(json, Results.json(rows));
-        }
-        if (csv != null) {
-            Files.writeString(csv, Results.csv(rows));
-        }
-        return violated ? Specfault.EXIT_VIOLATION : 0;
+        return violated;
     }
 
     /** Writes {@code h} as an HdrHistogram log with one interval. */

@@ -1,0 +1,46 @@
+package dev.specfault.srcu;
+
+import jdk.jfr.Category;
+import jdk.jfr.Description;
+import jdk.jfr.Enabled;
+import jdk.jfr.Event;
+import jdk.jfr.Label;
+import jdk.jfr.Name;
+import jdk.jfr.StackTrace;
+
+/**
+ * A JDK Flight Recorder event for one grace period of a domain, from its start (the callbacks
+ * queued so far joined it) to its end (both scans found the readers gone). Emitted only while
+ * {@link #setRecording recording} is on, so a domain pays nothing for it otherwise; the event's
+ * thread is the one that drove the grace period to its end.
+ */
+@Name("specfault.GracePeriod")
+@Label("SRCU grace period")
+@Category({"specfault", "SRCU"})
+@Description("One SRCU grace period of a domain, start to end")
+@StackTrace(false)
+@Enabled(true)
+public final class GracePeriodEvent extends Event {
+    private static volatile boolean recording;
+
+    @Label("Domain")
+    String domain;
+
+    @Label("Sequence")
+    @Description("The grace-period sequence number at the end (Linux srcu_gp_seq)")
+    long sequence;
+
+    @Label("Callbacks")
+    @Description("Callbacks this grace period served")
+    long callbacks;
+
+    /** Turns emission on or off for every domain (the stress tool's {@code --jfr}). */
+    public static void setRecording(boolean on) {
+        recording = on;
+    }
+
+    /** Whether emission is on. */
+    public static boolean recording() {
+        return recording;
+    }
+}
