@@ -37,7 +37,7 @@ class SpecfaultCliTest {
             "bench -zz", "srcu --bogus", "pte", "pte decode --arch sparc 1", "pte decode --arch x86 zz",
             "pte decode 0x1", "pte encode --arch arm64 VALID=1", "pte encode --arch x86 P", "pte encode --arch x86 P=x",
             "check --arch sparc", "check --design fast", "check --mode quick", "check --iterations 0",
-            "check --inject no-such-bug", "stress --workload nope", "stress --design fast", "stress --arch sparc",
+            "check --inject no-such-bug", "check --threads 0", "check --actors 99", "stress --workload nope", "stress --design fast", "stress --arch sparc",
             "stress --threads 0", "stress --duration 0s", "stress --region 0", "stress --inject no-such-bug"})
     void badArgumentsGiveOneLineAndExitCode2(String line) {
         final Result r = run(line.isEmpty() ? new String[0] : line.split(" "));
@@ -106,6 +106,24 @@ class SpecfaultCliTest {
         assertEquals(Long.parseLong(m.group(1)), byType.getOrDefault("specfault.FaultFallback", 0L), byType.toString());
         // Off again after the run: no events without --jfr.
         assertFalse(dev.specfault.fault.FaultEvents.recording());
+    }
+
+    @Test
+    void checkRunsTheHarness() {
+        final Result r = run("check", "--mode", "stress", "--iterations", "1", "--invocations", "50", "--threads", "3",
+                "--actors", "2");
+        assertEquals(0, r.code(), r.out() + r.err());
+        assertTrue(r.out().contains("3 threads x 2 actors): linearizable"), r.out());
+    }
+
+    /** The model checker needs 36-137 s for this bug (fault's SpeculativeLinearizabilityTest): long profile. */
+    @org.junit.jupiter.api.Tag("long")
+    @Test
+    void checkCatchesASeededBug() {
+        final Result r = run("check", "--design", "speculative", "--inject", "skip-pte-recheck", "--iterations", "20",
+                "--invocations", "200");
+        assertEquals(1, r.code(), r.out() + r.err());
+        assertTrue(r.out().startsWith("VIOLATION P8"), r.out());
     }
 
     @Test

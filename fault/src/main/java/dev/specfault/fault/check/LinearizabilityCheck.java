@@ -14,8 +14,19 @@ public final class LinearizabilityCheck {
     private LinearizabilityCheck() {
     }
 
-    /** A Lincheck budget: iterations × invocations per iteration, actors per thread, 2 threads. */
-    public record Budget(int iterations, int invocations, int actors, boolean minimize) {
+    /** A Lincheck budget: iterations × invocations per iteration, parallel threads, actors per thread. */
+    public record Budget(int iterations, int invocations, int threads, int actors, boolean minimize) {
+        public Budget {
+            if (iterations < 1 || invocations < 1 || threads < 1 || actors < 1) {
+                throw new IllegalArgumentException("budget: every count must be positive");
+            }
+        }
+
+        /** Two threads (the harness's default). */
+        public Budget(int iterations, int invocations, int actors, boolean minimize) {
+            this(iterations, invocations, 2, actors, minimize);
+        }
+
         /**
          * The default run's budget for this harness: an invocation builds a whole machine and space
          * and costs ~30–100 ms under the model checker on 2 cores (50–100x the uninstrumented cost),
@@ -41,7 +52,7 @@ public final class LinearizabilityCheck {
         }
 
         public Budget withoutMinimizing() {
-            return new Budget(iterations, invocations, actors, false);
+            return new Budget(iterations, invocations, threads, actors, false);
         }
     }
 
@@ -73,11 +84,11 @@ public final class LinearizabilityCheck {
     /** Model checking of {@code c}; throws Lincheck's {@code LincheckAssertionError} on a violation. */
     public static void modelCheck(CheckConfig c, Budget b) {
         synchronized (LinearizabilityCheck.class) {
-            SpaceLinearizability.configure(c);
+            SpaceLinearizability.configure(c, b.threads());
             new ModelCheckingOptions()
                     .iterations(b.iterations())
                     .invocationsPerIteration(b.invocations())
-                    .threads(2)
+                    .threads(b.threads())
                     .actorsPerThread(b.actors())
                     .actorsBefore(2)
                     .actorsAfter(1)
@@ -91,11 +102,11 @@ public final class LinearizabilityCheck {
     /** Stress mode (real threads) of {@code c}; throws Lincheck's {@code LincheckAssertionError} on a violation. */
     public static void stress(CheckConfig c, Budget b) {
         synchronized (LinearizabilityCheck.class) {
-            SpaceLinearizability.configure(c);
+            SpaceLinearizability.configure(c, b.threads());
             new StressOptions()
                     .iterations(b.iterations())
                     .invocationsPerIteration(b.invocations())
-                    .threads(2)
+                    .threads(b.threads())
                     .actorsPerThread(b.actors())
                     .actorsBefore(2)
                     .actorsAfter(1)

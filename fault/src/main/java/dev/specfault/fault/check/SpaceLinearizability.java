@@ -54,10 +54,12 @@ public class SpaceLinearizability {
     static final int FRAMES = 96;
 
     private static volatile CheckConfig config;
+    private static volatile int threads = 2;
 
-    /** Sets what the next instances check. */
-    static void configure(CheckConfig c) {
+    /** Sets what the next instances check, and how many parallel threads will run them. */
+    static void configure(CheckConfig c, int parallelThreads) {
         config = c;
+        threads = parallelThreads;
     }
 
     private final Machine machine;
@@ -67,10 +69,11 @@ public class SpaceLinearizability {
 
     public SpaceLinearizability() {
         final CheckConfig c = config;
+        final int cpus = threads + 1; // the parallel threads and the one that runs the init and post parts
         if (c == null) {
             throw new IllegalStateException("SpaceLinearizability.configure was not called");
         }
-        machine = Machine.builder(c.arch()).frameLimit(FRAMES).cpus(3).tlbEntries(8).prefetchPercent(0)
+        machine = Machine.builder(c.arch()).frameLimit(FRAMES).cpus(cpus).tlbEntries(8).prefetchPercent(0)
                 .bugs(c.pmapBugs()).build();
         space = Spaces.create(new SpaceOptions(c.design(), machine).name("lin").bugs(c.bugs()).vmaBugs(c.vmaBugs())
                 .config(dev.specfault.fault.SpaceConfig.defaults(c.arch()).withInitialStack(false))

@@ -39,6 +39,12 @@ public final class CheckCommand implements Callable<Integer> {
     @Option(names = "--invocations", defaultValue = "100", description = "invocations per iteration (default ${DEFAULT-VALUE})")
     int invocations;
 
+    @Option(names = "--threads", defaultValue = "2", description = "parallel threads (default ${DEFAULT-VALUE})")
+    int threads;
+
+    @Option(names = "--actors", defaultValue = "3", description = "operations per thread (default ${DEFAULT-VALUE})")
+    int actors;
+
     @Option(names = "--inject", paramLabel = "BUG", description = "a seeded bug (see ./specfault stress --inject list)")
     String inject;
 
@@ -57,11 +63,17 @@ public final class CheckCommand implements Callable<Integer> {
         if (iterations < 1 || invocations < 1) {
             throw new CommandLine.ParameterException(cl, "--iterations and --invocations must be positive");
         }
+        if (threads < 1 || threads > 4) {
+            throw new CommandLine.ParameterException(cl, "--threads must be 1..4");
+        }
+        if (actors < 1 || actors > 8) {
+            throw new CommandLine.ParameterException(cl, "--actors must be 1..8");
+        }
         CheckConfig c = CheckConfig.of(d, a);
         if (inject != null) {
             c = withBug(cl, c, inject);
         }
-        final LinearizabilityCheck.Budget b = new LinearizabilityCheck.Budget(iterations, invocations, 3, true);
+        final LinearizabilityCheck.Budget b = new LinearizabilityCheck.Budget(iterations, invocations, threads, actors, true);
         final long t0 = System.nanoTime();
         try {
             if (mode.equals("model")) {
@@ -74,8 +86,8 @@ public final class CheckCommand implements Callable<Integer> {
             out.println(e.getMessage());
             return Specfault.EXIT_VIOLATION;
         }
-        out.printf("check %s (%s, %d x %d invocations): linearizable, invariants held (%.1f s)%n", c, mode,
-                iterations, invocations, (System.nanoTime() - t0) / 1e9);
+        out.printf("check %s (%s, %d x %d invocations, %d threads x %d actors): linearizable, invariants held (%.1f s)%n",
+                c, mode, iterations, invocations, threads, actors, (System.nanoTime() - t0) / 1e9);
         return 0;
     }
 
