@@ -108,7 +108,13 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
     private final PhysicalMemory mem; // [I]
     private final FrameAllocator frames; // [I]
     private final VmaTree tree; // [s] lookups, [m] batches
-    private final ReentrantReadWriteLock mmapLock = new ReentrantReadWriteLock(); // [I]
+    /**
+     * The mmap lock, FIFO-fair: Linux's rwsem lets a writer steal the lock only until the first
+     * waiter has waited RWSEM_WAIT_TIMEOUT (4 ms), then hands it off. The JDK's non-fair mode has no
+     * hand-off, so a writer looping on mmap/munmap (mmap_churn) starved a falling-back fault for
+     * up to a second; fair mode hands off at once, the closer of the JDK's two to the kernel.
+     */
+    private final ReentrantReadWriteLock mmapLock = new ReentrantReadWriteLock(true); // [I]
     private volatile boolean exited; // [m] written, read anywhere
 
     private SpeculativeSpace(SpaceOptions o) {
