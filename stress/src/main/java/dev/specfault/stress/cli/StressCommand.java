@@ -68,6 +68,10 @@ public final class StressCommand implements Callable<Integer> {
     @Option(names = "--hgrm", description = "write each cell's touch latencies as an HdrHistogram log in DIR")
     Path hgrm;
 
+    @Option(names = "--timeline", paramLabel = "FILE",
+            description = "write one CSV line per cell and second: SRCU backlog and frames in use (mean, max), pages")
+    Path timeline;
+
     @Option(names = "--jfr", paramLabel = "FILE",
             description = "record JDK Flight Recorder events (specfault.Fault, FaultRetry, FaultFallback, GracePeriod) to FILE")
     Path jfr;
@@ -152,6 +156,9 @@ public final class StressCommand implements Callable<Integer> {
                     violated = true;
                 }
                 out.flush();
+                if (timeline != null) {
+                    appendTimeline(timeline, c, rows.size() == 1);
+                }
                 if (hgrm != null) {
                     writeHistogramLog(hgrm.resolve(de.cliName() + "-" + a.cliName() + "-" + w.cliName() + ".hlog"),
                             c.latency());
@@ -159,6 +166,25 @@ public final class StressCommand implements Callable<Integer> {
             }
         }
         return violated;
+    }
+
+    /** Appends the cell's seconds to {@code file} (with the header first when {@code first}). */
+    static void appendTimeline(Path file, CellResult c, boolean first) throws IOException {
+        final StringBuilder b = new StringBuilder();
+        if (first) {
+            b.append("design,arch,workload,second,srcu_backlog_mean,srcu_backlog_max,frames_in_use_mean,"
+                    + "frames_in_use_max,pages\n");
+        }
+        for (CellResult.Second s : c.timeline()) {
+            b.append(String.format(java.util.Locale.ROOT, "%s,%s,%s,%d,%.1f,%d,%.1f,%d,%d%n",
+                    c.spec().design().cliName(), c.spec().arch().cliName(), c.spec().workload().cliName(),
+                    s.second(), s.backlogMean(), s.backlogMax(), s.framesMean(), s.framesMax(), s.pages()));
+        }
+        if (first) {
+            Files.writeString(file, b);
+        } else {
+            Files.writeString(file, b, java.nio.file.StandardOpenOption.APPEND);
+        }
     }
 
     /** Writes {@code h} as an HdrHistogram log with one interval. */

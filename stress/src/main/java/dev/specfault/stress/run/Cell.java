@@ -117,8 +117,35 @@ public final class Cell {
         });
         long framesMax = 0;
         long nextProgress = t0;
+        final List<CellResult.Second> timeline = new ArrayList<>();
+        long secEnd = t0 + TimeUnit.SECONDS.toNanos(1);
+        long n = 0;
+        long backlogSum = 0;
+        long backlogSecMax = 0;
+        long framesSum = 0;
+        long framesSecMax = 0;
+        long pagesAtSecStart = 0;
         for (long now = t0; now < deadline && anyAlive(ts); now = System.nanoTime()) {
-            framesMax = Math.max(framesMax, m.frames().inUse());
+            final long frames = m.frames().inUse();
+            final long backlog = domain.stats().backlog();
+            framesMax = Math.max(framesMax, frames);
+            n++;
+            backlogSum += backlog;
+            backlogSecMax = Math.max(backlogSecMax, backlog);
+            framesSum += frames;
+            framesSecMax = Math.max(framesSecMax, frames);
+            if (now >= secEnd) {
+                final long p = pages.get();
+                timeline.add(new CellResult.Second(timeline.size() + 1, (double) backlogSum / n, backlogSecMax,
+                        (double) framesSum / n, framesSecMax, p - pagesAtSecStart));
+                pagesAtSecStart = p;
+                n = 0;
+                backlogSum = 0;
+                backlogSecMax = 0;
+                framesSum = 0;
+                framesSecMax = 0;
+                secEnd += TimeUnit.SECONDS.toNanos(1);
+            }
             if (progress != null && now >= nextProgress) {
                 progress.update(now - t0, pages.get());
                 nextProgress = now + TimeUnit.MILLISECONDS.toNanos(250);
@@ -196,7 +223,7 @@ public final class Cell {
         row.put("forks", ctx.forkCount());
         row.put("inject", bug == null ? "" : bug.name());
         counters.forEach(row::put);
-        return new CellResult(spec, row, List.copyOf(violations), h);
+        return new CellResult(spec, row, List.copyOf(violations), h, List.copyOf(timeline));
     }
 
     private static boolean anyAlive(List<Thread> ts) {

@@ -12,8 +12,24 @@ import org.HdrHistogram.Histogram;
  *                   space's counters by cause)
  * @param violations broken invariants, one line each
  * @param latency    the touch latencies (ns)
+ * @param timeline   one sample per second of the run: the SRCU backlog and frames in use
  */
-public record CellResult(CellSpec spec, Map<String, Object> row, List<String> violations, Histogram latency) {
+public record CellResult(CellSpec spec, Map<String, Object> row, List<String> violations, Histogram latency,
+                         List<Second> timeline) {
+
+    /**
+     * One second of a run, from samples every 20 ms.
+     *
+     * @param second      seconds since the start (this sample covers [second-1, second))
+     * @param backlogMean the space's SRCU callbacks waiting for a grace period, mean
+     * @param backlogMax  the same, largest sample
+     * @param framesMean  frames in use on the machine, mean
+     * @param framesMax   the same, largest sample
+     * @param pages       pages touched in this second
+     */
+    public record Second(int second, double backlogMean, long backlogMax, double framesMean, long framesMax,
+                         long pages) {
+    }
 
     public double pagesPerSec() {
         return ((Number) row.get("pages_per_sec")).doubleValue();
