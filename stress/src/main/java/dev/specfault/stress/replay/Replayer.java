@@ -604,7 +604,7 @@ public final class Replayer {
         final long nlen = arg(c, 2);
         final int flags = Values.flags(c.args().get(3), Values.MREMAP);
         final long newAddr = c.args().size() > 4 ? arg(c, 4) : 0;
-        if ((flags & Mman.MREMAP_DONTUNMAP) != 0) {
+        if ((flags & Mman.MREMAP_DONTUNMAP) != 0 && !"EINVAL".equals(c.errName())) {
             report.unsupported("mremap (MREMAP_DONTUNMAP)", c.line());
             return;
         }
