@@ -102,8 +102,10 @@ public final class Replayer {
     private final List<Mm> mms = new ArrayList<>();
     private final boolean traceHasExecve;
     private Machine machine;
+    /** The first process's mm: what --maps and --touch look at when the replay is over. */
     private Mm main;
-    private boolean mainFromExec;
+    private int rootPid;
+    private boolean sawExec;
     private int at; // index of the event being replayed
 
     public Replayer(Options o, TraceParser.Trace trace) {
@@ -221,6 +223,7 @@ public final class Replayer {
             tasks.put(pid, t);
             if (main == null) {
                 main = t.mm;
+                rootPid = pid;
             }
         }
         return t;
@@ -360,16 +363,12 @@ public final class Replayer {
             }
         });
         others.forEach(this::taskGone);
-        final boolean first = !mainFromExec;
+        final boolean first = !sawExec;
+        sawExec = true;
         final Mm old = t.mm;
         t.mm = fresh(c.pid(), first && o.initialMaps() != null);
-        if (first) {
-            mainFromExec = true;
-            final Mm previous = main;
-            main = t.mm;
-            if (previous != null && previous != old && previous.users == 0) {
-                previous.space.exit();
-            }
+        if (c.pid() == rootPid) {
+            main = t.mm; // the program the first process runs now: its maps are the ones saved at its exit
         }
         release(old);
     }
