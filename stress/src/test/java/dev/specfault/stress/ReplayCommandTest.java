@@ -77,6 +77,22 @@ class ReplayCommandTest {
     }
 
     @Test
+    void helpListsReplay() {
+        assertTrue(SpecfaultCliTest.run("--help").out().contains("replay"));
+    }
+
+    @Test
+    void aPythonRunWithThreadsAndMremapReplaysClean() throws IOException {
+        final Result r = SpecfaultCliTest.run("replay", res("python.strace"), "--initial-maps",
+                res("python.initial.maps"));
+        assertEquals(0, r.code(), r.out() + r.err());
+        for (long[] s : summaries(r)) {
+            assertEquals(calls("python.strace"), s[0], r.out());
+            assertEquals(0, s[1] + s[2] + s[3], r.out());
+        }
+    }
+
+    @Test
     void withoutInitialMapsTheLoadersOwnMemoryIsOutside() {
         final Result r = SpecfaultCliTest.run("replay", res("true.strace"), "-v");
         assertEquals(0, r.code(), r.out() + r.err());
@@ -136,6 +152,27 @@ class ReplayCommandTest {
         for (long[] s : summaries(r)) {
             assertTrue(s[1] >= 2, r.out());
         }
+    }
+
+    @Test
+    void aMoveWhereThisLayoutCouldGrowInPlaceIsAMismatch(@TempDir Path dir) throws IOException {
+        final Path t = dir.resolve("t.strace");
+        final String head = "1 execve(\"/x\", [\"x\"], 0x7fffffffe7c0 /* 0 vars */) = 0\n"
+                + "1 mmap(NULL, 8192, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = 0x7ffff7fb0000\n";
+        // Room above: the kernel would have grown it in place.
+        Files.writeString(t, head + "1 mremap(0x7ffff7fb0000, 8192, 16384, MREMAP_MAYMOVE) = 0x7ffff7f00000\n");
+        Result r = SpecfaultCliTest.run("replay", t.toString(), "--initial-maps", res("errnos/initial.maps"),
+                "--design", "speculative", "--maps", res("errnos/initial.maps"));
+        assertEquals(1, r.code(), r.out());
+        assertTrue(r.out().startsWith("MISMATCH line 3: mremap(0x7ffff7fb0000, 8192, 16384, MREMAP_MAYMOVE) = 0x7ffff7f00000"
+                + " (kernel), speculative returned 0x7ffff7fb0000 (the kernel moved it; this layout lets it grow in place"),
+                r.out());
+        // No room above: the move is replayed to the kernel's address.
+        Files.writeString(t, head + "1 mmap(0x7ffff7fb2000, 4096, PROT_READ, MAP_PRIVATE|MAP_FIXED|MAP_ANONYMOUS, -1, 0)"
+                + " = 0x7ffff7fb2000\n1 mremap(0x7ffff7fb0000, 8192, 16384, MREMAP_MAYMOVE) = 0x7ffff7f00000\n"
+                + "1 munmap(0x7ffff7f00000, 16384) = 0\n1 mprotect(0x7ffff7fb0000, 4096, PROT_READ) = -1 ENOMEM (Cannot allocate memory)\n");
+        r = SpecfaultCliTest.run("replay", t.toString(), "--initial-maps", res("errnos/initial.maps"));
+        assertEquals(0, r.code(), r.out());
     }
 
     @Test
