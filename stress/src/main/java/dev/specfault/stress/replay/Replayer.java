@@ -17,6 +17,7 @@ import dev.specfault.vma.VmaFlags;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -54,6 +55,13 @@ import java.util.regex.Pattern;
  *   unknown:  [0 ........................................ TASK_SIZE)   after execve, no maps given
  *   mmap(NULL, 8192) = X      ->  [0 ... X) known [X+8192 ... TASK_SIZE)
  *   mprotect(ld.so's relro)   ->  outside (not compared)
+ * </pre>
+ *
+ * <pre>
+ * Locks used to protect members:
+ *   [I] immutable after construction
+ *   [c] owned by the replaying thread; --touch's threads only read the final space and machine,
+ *       and hand their findings back through a concurrent queue joined before it is read
  * </pre>
  */
 public final class Replayer {
@@ -93,20 +101,20 @@ public final class Replayer {
         }
     }
 
-    private final Options o;
-    private final List<TraceEvent> events;
-    private final ReplayReport report;
-    private final Map<String, Long> extents = new HashMap<>();
-    private final Map<String, FileObject> files = new LinkedHashMap<>();
-    private final Map<Integer, Task> tasks = new HashMap<>();
-    private final List<Mm> mms = new ArrayList<>();
-    private final boolean traceHasExecve;
-    private Machine machine;
+    private final Options o; // [I]
+    private final List<TraceEvent> events; // [I]
+    private final ReplayReport report; // [c]
+    private final Map<String, Long> extents = new HashMap<>(); // [c] furthest mapping of each path
+    private final Map<String, FileObject> files = new LinkedHashMap<>(); // [c]
+    private final Map<Integer, Task> tasks = new HashMap<>(); // [c] pid -> task
+    private final List<Mm> mms = new ArrayList<>(); // [c] every space made, exited at the end
+    private final boolean traceHasExecve; // [I]
+    private Machine machine; // [c]
     /** The first process's mm: what --maps and --touch look at when the replay is over. */
-    private Mm main;
-    private int rootPid;
-    private boolean sawExec;
-    private int at; // index of the event being replayed
+    private Mm main; // [c]
+    private int rootPid; // [c]
+    private boolean sawExec; // [c]
+    private int at; // [c] index of the event being replayed
 
     public Replayer(Options o, TraceParser.Trace trace) {
         this.o = o;
@@ -128,7 +136,7 @@ public final class Replayer {
                 }
             }
         }
-        for (List<MapsFile.Entry> l : java.util.Arrays.asList(o.initialMaps(), o.finalMaps())) {
+        for (List<MapsFile.Entry> l : Arrays.asList(o.initialMaps(), o.finalMaps())) {
             if (l != null) {
                 l.forEach(e -> extend(e.name(), e.offset() + e.end() - e.start()));
             }
