@@ -3,6 +3,7 @@ package dev.specfault.stress;
 import dev.specfault.stress.cli.BenchCommand;
 import dev.specfault.stress.cli.CheckCommand;
 import dev.specfault.stress.cli.PteCommand;
+import dev.specfault.stress.cli.ReplayCommand;
 import dev.specfault.stress.cli.SrcuCommand;
 import dev.specfault.stress.cli.StressCommand;
 import java.io.PrintWriter;
@@ -20,7 +21,7 @@ import picocli.CommandLine.Command;
         versionProvider = Specfault.Version.class,
         description = "A laboratory for page-fault concurrency: an emulated MMU and two fault-path designs.",
         subcommands = {StressCommand.class, SrcuCommand.class, CheckCommand.class, PteCommand.class, BenchCommand.class,
-            CommandLine.HelpCommand.class})
+            ReplayCommand.class, CommandLine.HelpCommand.class})
 public final class Specfault implements Runnable {
     /** Exit code of a run that found a correctness violation. */
     public static final int EXIT_VIOLATION = 1;

@@ -1,0 +1,125 @@
+package dev.specfault.stress.cli;
+
+import dev.specfault.fault.Design;
+import dev.specfault.pmap.Arch;
+import dev.specfault.stress.Specfault;
+import dev.specfault.stress.replay.MapsFile;
+import dev.specfault.stress.replay.ReplayReport;
+import dev.specfault.stress.replay.Replayer;
+import dev.specfault.stress.replay.TraceParser;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code ./specfault replay TRACE}: replays a real program's memory system calls, as
+ * {@code strace -f -y -e trace=memory,process} logged them, on each chosen design and checks that
+ * every call gets the kernel's result (docs/replay.md). Mismatches are lines starting
+ * {@code MISMATCH line N:} and exit code 1; each design's last line is
+ * {@code DESIGN: replayed=N mismatches=M unsupported=U outside=O}.
+ */
+@Command(name = "replay", mixinStandardHelpOptions = true,
+        description = {"Replays an strace log (strace -f -y -e trace=memory,process) on each design and compares every result.",
+                "Exit code 1 with MISMATCH lines if a call's result (or --maps, --touch) differs from the kernel's."})
+public final class ReplayCommand implements Callable<Integer> {
+    /** How many outside calls --verbose lists, and how many --touch mismatches are printed per design. */
+    private static final int LIST_LIMIT = 50;
+
+    @Parameters(index = "0", paramLabel = "TRACE", description = "the strace log")
+    Path trace;
+
+    @Option(names = "--design", defaultValue = "all", description = "speculative, locked, kernel-lock, all, or a comma list (default ${DEFAULT-VALUE})")
+    String design;
+
+    @Option(names = "--arch", defaultValue = "x86", description = "x86 or arm64 (arm64: TASK_SIZE is 2^48, see docs/replay.md; default ${DEFAULT-VALUE})")
+    String arch;
+
+    @Option(names = "--initial-maps", paramLabel = "FILE", description = "/proc/PID/maps right after the first execve")
+    Path initialMaps;
+
+    @Option(names = "--maps", paramLabel = "FILE", description = "/proc/PID/maps at the end: the final layout must equal it page by page")
+    Path maps;
+
+    @Option(names = "--touch", description = "afterwards, fault every mapped page from several CPUs")
+    boolean touch;
+
+    @Option(names = "--cpus", defaultValue = "4", description = "emulated CPUs (threads) for --touch (default ${DEFAULT-VALUE})")
+    int cpus;
+
+    @Option(names = {"-v", "--verbose"}, description = "also list the calls outside the trace")
+    boolean verbose;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        final CommandLine cl = spec.commandLine();
+        final PrintWriter out = cl.getOut();
+        final List<Design> designs = StressCommand.designs(cl, design);
+        final Arch a = CheckCommand.arch(cl, arch);
+        if (a == Arch.X86_64_LA57) {
+            throw new CommandLine.ParameterException(cl, "--arch must be x86 or arm64 (LA57 would place above 47 bits)");
+        }
+        if (cpus < 1 || cpus > 64) {
+            throw new CommandLine.ParameterException(cl, "--cpus must be 1..64");
+        }
+        final TraceParser.Trace t = TraceParser.parse(read(cl, trace, "TRACE"));
+        final List<MapsFile.Entry> init = initialMaps == null ? null : maps(cl, initialMaps, "--initial-maps");
+        final List<MapsFile.Entry> fin = maps == null ? null : maps(cl, maps, "--maps");
+        boolean mismatched = false;
+        for (Design d : designs) {
+            final ReplayReport r = new Replayer(new Replayer.Options(d, a, init, fin, touch, cpus), t).run();
+            int touchLines = 0;
+            for (String m : r.mismatches()) {
+                if (m.startsWith("MISMATCH --touch") && ++touchLines > LIST_LIMIT) {
+                    continue;
+                }
+                out.println(m);
+            }
+            if (touchLines > LIST_LIMIT) {
+                out.println("(" + (touchLines - LIST_LIMIT) + " more --touch mismatches)");
+            }
+            for (Map.Entry<String, List<Integer>> u : r.unsupported().entrySet()) {
+                final List<Integer> lines = u.getValue();
+                out.println("unsupported: " + u.getKey() + " x" + lines.size() + " (line "
+                        + lines.stream().limit(10).map(String::valueOf).collect(Collectors.joining(", "))
+                        + (lines.size() > 10 ? ", ..." : "") + ")");
+            }
+            if (verbose) {
+                r.outsideCalls().stream().limit(LIST_LIMIT).forEach(c -> out.println("outside: " + c));
+                r.notes().forEach(n -> out.println("note: " + n));
+            }
+            out.println(d.cliName() + ": " + r.summary());
+            mismatched |= !r.mismatches().isEmpty();
+        }
+        return mismatched ? Specfault.EXIT_VIOLATION : 0;
+    }
+
+    private static List<String> read(CommandLine cl, Path p, String what) {
+        try {
+            return Files.readAllLines(p, StandardCharsets.ISO_8859_1);
+        } catch (IOException | RuntimeException e) {
+            throw new CommandLine.ParameterException(cl, what + " " + p + " cannot be read ("
+                    + e.getClass().getSimpleName() + ")");
+        }
+    }
+
+    private static List<MapsFile.Entry> maps(CommandLine cl, Path p, String what) {
+        try {
+            return MapsFile.parse(read(cl, p, what));
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(cl, what + " " + p + ": " + e.getMessage());
+        }
+    }
+}

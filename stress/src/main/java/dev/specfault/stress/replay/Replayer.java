@@ -1,0 +1,869 @@
+package dev.specfault.stress.replay;
+
+import dev.specfault.fault.AddressSpace;
+import dev.specfault.fault.Design;
+import dev.specfault.fault.Errno;
+import dev.specfault.fault.FileObject;
+import dev.specfault.fault.Mman;
+import dev.specfault.fault.SpaceConfig;
+import dev.specfault.fault.SpaceOptions;
+import dev.specfault.fault.Spaces;
+import dev.specfault.pmap.AccessResult;
+import dev.specfault.pmap.Arch;
+import dev.specfault.pmap.Cpu;
+import dev.specfault.pmap.Machine;
+import dev.specfault.vma.Area;
+import dev.specfault.vma.VmaFlags;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.BrokenBarrierException;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Replays a trace on one design and compares every call's result with the kernel's.
+ *
+ * <h2>The idea</h2>
+ * Each traced process has an "mm" — one {@link AddressSpace}, shared by the tasks that share the
+ * kernel's {@code mm_struct} (CLONE_VM threads, a vfork child until it execs or exits) — and each
+ * call runs on its task's mm. Where the kernel chose an address (a non-fixed mmap, a moving
+ * mremap) the call is replayed at that address ({@code MAP_FIXED_NOREPLACE}, {@code MREMAP_FIXED}),
+ * so that the layouts keep step; every other call is replayed as written. Then the result must be
+ * the kernel's: the same address or 0, the same errno, the same break.
+ *
+ * <h2>Memory outside the trace</h2>
+ * Each mm keeps the ranges whose kernel state is unknown: everything after an execve whose maps
+ * were not given (the loader, the program, the stack, the vdso are somewhere), nothing after the
+ * first execve with {@code --initial-maps}. What a call shows the kernel did makes a range known —
+ * a placement at X says [X, X + len) was free; a successful munmap, that the range is free now. A
+ * call whose range touches unknown memory is counted "outside": it is not compared, and only what
+ * is certain of its effect is applied (an mprotect that failed part-way into unknown memory makes
+ * the rest of its range unknown).
+ *
+ * <pre>
+ *   unknown:  [0 ........................................ TASK_SIZE)   after execve, no maps given
+ *   mmap(NULL, 8192) = X      ->  [0 ... X) known [X+8192 ... TASK_SIZE)
+ *   mprotect(ld.so's relro)   ->  outside (not compared)
+ * </pre>
+ *
+ * <pre>
+ * Locks used to protect members:
+ *   [I] immutable after construction
+ *   [c] owned by the replaying thread; --touch's threads only read the final space and machine,
+ *       and hand their findings back through a concurrent queue joined before it is read
+ * </pre>
+ */
+public final class Replayer {
+    /** How to replay: the design and architecture, the snapshots, and {@code --touch}. */
+    public record Options(Design design, Arch arch, List<MapsFile.Entry> initialMaps, List<MapsFile.Entry> finalMaps,
+                          boolean touch, int cpus) {
+    }
+
+    /** Errnos our mmap can return: any other failure depends on the file or the caller's rights. */
+    private static final Set<String> MMAP_ERRNOS = Set.of("EINVAL", "ENOMEM", "EPERM", "EEXIST", "EOPNOTSUPP");
+    private static final Pattern FD = Pattern.compile("^(-?\\d+)(?:<(.*)>)?$");
+    private static final Pattern CLONE_VM = Pattern.compile("\\bCLONE_VM\\b");
+    private static final Pattern CLONE_THREAD = Pattern.compile("\\bCLONE_THREAD\\b");
+    private static final int TOUCH_CHUNK = 1024;
+
+    /** One mm_struct: the space, the tasks using it, the ranges whose kernel state is unknown. */
+    private static final class Mm {
+        final AddressSpace space;
+        final IntervalSet unknown;
+        final boolean brkKnown;
+        int users = 1;
+
+        Mm(AddressSpace space, IntervalSet unknown, boolean brkKnown) {
+            this.space = space;
+            this.unknown = unknown;
+            this.brkKnown = brkKnown;
+        }
+    }
+
+    private static final class Task {
+        final int tgid;
+        Mm mm;
+
+        Task(int tgid, Mm mm) {
+            this.tgid = tgid;
+            this.mm = mm;
+        }
+    }
+
+    private final Options o; // [I]
+    private final List<TraceEvent> events; // [I]
+    private final ReplayReport report; // [c]
+    private final Map<String, Long> extents = new HashMap<>(); // [c] furthest mapping of each path
+    private final Map<String, FileObject> files = new LinkedHashMap<>(); // [c]
+    private final Map<Integer, Task> tasks = new HashMap<>(); // [c] pid -> task
+    private final List<Mm> mms = new ArrayList<>(); // [c] every space made, exited at the end
+    private final boolean traceHasExecve; // [I]
+    private Machine machine; // [c]
+    /** The first process's mm: what --maps and --touch look at when the replay is over. */
+    private Mm main; // [c]
+    private int rootPid; // [c]
+    private boolean sawExec; // [c]
+    private int at; // [c] index of the event being replayed
+
+    public Replayer(Options o, TraceParser.Trace trace) {
+        this.o = o;
+        this.events = trace.events();
+        this.report = new ReplayReport(o.design().cliName());
+        boolean exec = false;
+        for (TraceEvent e : events) {
+            if (e instanceof TraceEvent.Call c) {
+                exec |= isExec(c.name()) && !c.failed() && !c.unknown();
+                if (c.name().equals("mmap") && c.args().size() == 6) {
+                    final Matcher m = FD.matcher(c.args().get(4));
+                    if (m.matches() && m.group(2) != null) {
+                        try {
+                            extend(m.group(2), Values.number(c.args().get(5)) + Values.number(c.args().get(1)));
+                        } catch (IllegalArgumentException ignored) {
+                            // an unreadable call: it is reported when it is replayed
+                        }
+                    }
+                }
+            }
+        }
+        for (List<MapsFile.Entry> l : Arrays.asList(o.initialMaps(), o.finalMaps())) {
+            if (l != null) {
+                l.forEach(e -> extend(e.name(), e.offset() + e.end() - e.start()));
+            }
+        }
+        this.traceHasExecve = exec;
+    }
+
+    private void extend(String name, long extent) {
+        extents.merge(name, Math.max(0, extent), Math::max);
+    }
+
+    private static boolean isExec(String name) {
+        return name.equals("execve") || name.equals("execveat");
+    }
+
+    /** Replays every event, then compares with {@code --maps} and touches with {@code --touch}. */
+    public ReplayReport run() {
+        machine = Machine.builder(o.arch()).cpus(o.cpus()).frameLimit(o.touch() ? 8192 : 4096).seed(1).build();
+        try {
+            for (at = 0; at < events.size(); at++) {
+                step(events.get(at));
+            }
+            if (main != null) {
+                if (o.finalMaps() != null) {
+                    compareMaps(main, o.finalMaps());
+                }
+                if (o.touch()) {
+                    touch(main);
+                }
+                for (String v : main.space.checkQuiet()) {
+                    report.mismatch("MISMATCH invariant after the replay: " + v);
+                }
+            }
+        } finally {
+            for (Mm m : mms) {
+                m.space.exit();
+            }
+            for (Mm m : mms) {
+                m.space.quiesce();
+            }
+            files.values().forEach(FileObject::close);
+        }
+        return report;
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Events
+
+    private void step(TraceEvent e) {
+        if (e instanceof TraceEvent.Unparsed u) {
+            report.unsupported("unreadable line (" + u.why() + ")", u.line());
+            return;
+        }
+        if (e instanceof TraceEvent.Exit x) {
+            taskGone(x.pid());
+            return;
+        }
+        final TraceEvent.Call c = (TraceEvent.Call) e;
+        if (c.errName() != null && c.errName().startsWith("ERESTART")) {
+            report.unsupported(c.name() + " (interrupted: " + c.errName() + ")", c.line());
+            return;
+        }
+        try {
+            switch (c.name()) {
+                case "execve": case "execveat": exec(c); break;
+                case "clone": case "clone3": case "fork": case "vfork": clone(c); break;
+                case "exit":
+                    report.replayed();
+                    taskGone(c.pid());
+                    break;
+                case "exit_group": exitGroup(c); break;
+                case "mmap": mmap(c); break;
+                case "munmap": munmap(c); break;
+                case "mprotect": mprotect(c); break;
+                case "madvise": madvise(c); break;
+                case "brk": brk(c); break;
+                case "mremap": mremap(c); break;
+                default: report.unsupported(c.name(), c.line()); break;
+            }
+        } catch (IllegalArgumentException | IndexOutOfBoundsException x) {
+            report.unsupported(c.name() + " (unreadable arguments)", c.line());
+        }
+    }
+
+    private Task task(int pid) {
+        Task t = tasks.get(pid);
+        if (t == null) {
+            // A process we did not see start (the one strace forked before its execve, or one it
+            // attached to): its memory is unknown, unless the trace never execs and maps were given.
+            final boolean initial = !traceHasExecve && o.initialMaps() != null && main == null;
+            t = new Task(pid, fresh(pid, initial));
+            tasks.put(pid, t);
+            if (main == null) {
+                main = t.mm;
+                rootPid = pid;
+            }
+        }
+        return t;
+    }
+
+    /** A new mm as execve leaves it: from {@code --initial-maps}, or all unknown. */
+    private Mm fresh(int pid, boolean initial) {
+        SpaceConfig cfg = SpaceConfig.defaults(o.arch()).withInitialStack(false);
+        Long brkStart = null;
+        MapsFile.Entry heap = null;
+        if (initial) {
+            for (MapsFile.Entry e : o.initialMaps()) {
+                if (e.name().equals("[heap]")) {
+                    heap = e;
+                }
+            }
+        }
+        brkStart = heap != null ? Long.valueOf(heap.start()) : firstBrk(pid);
+        final boolean brkKnown = brkStart != null && Mman.aligned(brkStart) && brkStart >= cfg.mmapMinAddr()
+                && Long.compareUnsigned(brkStart, cfg.taskSize()) < 0;
+        if (brkKnown) {
+            cfg = cfg.withBrkStart(brkStart);
+        }
+        final AddressSpace s = Spaces.create(new SpaceOptions(o.design(), machine).name("pid" + pid).config(cfg));
+        final Mm m = new Mm(s, new IntervalSet(), brkKnown);
+        mms.add(m);
+        if (initial) {
+            applyInitialMaps(m, heap);
+        } else {
+            m.unknown.add(0, cfg.taskSize());
+        }
+        return m;
+    }
+
+    /** The break a new program of {@code pid} starts with: the result of its first brk(NULL). */
+    private Long firstBrk(int pid) {
+        for (int i = at + 1; i < events.size(); i++) {
+            if (events.get(i) instanceof TraceEvent.Call c && c.pid() == pid) {
+                if (isExec(c.name()) && !c.failed()) {
+                    return null;
+                }
+                if (c.name().equals("brk")) {
+                    try {
+                        return Values.number(c.args().get(0)) == 0 && !c.failed() && !c.unknown() ? c.result() : null;
+                    } catch (IllegalArgumentException | IndexOutOfBoundsException x) {
+                        return null;
+                    }
+                }
+            }
+        }
+        return null;
+    }
+
+    private void applyInitialMaps(Mm m, MapsFile.Entry heap) {
+        final AddressSpace s = m.space;
+        for (MapsFile.Entry e : o.initialMaps()) {
+            final long len = e.end() - e.start();
+            if (Long.compareUnsigned(e.end(), s.config().taskSize()) > 0 || e == heap) {
+                continue; // [vsyscall] is above user space on both sides; the heap is the break
+            }
+            int flags = Mman.MAP_FIXED | (e.shared() ? Mman.MAP_SHARED : Mman.MAP_PRIVATE);
+            FileObject f = null;
+            if (e.isFile() || e.isSpecial()) {
+                f = file(e.name()); // a special mapping gets an object of its own: it merges with nothing
+            } else if (e.name().equals("[stack]")) {
+                flags |= Mman.MAP_GROWSDOWN;
+            }
+            final long r = s.mmap(e.start(), len, e.prot(), flags, f, f == null ? 0 : e.offset());
+            if (r != e.start()) {
+                report.mismatch("MISMATCH --initial-maps line " + e.line() + ": mapping it gave " + Errno.format(r));
+            }
+        }
+        if (heap != null) {
+            final long r = s.brk(heap.end());
+            if (r != heap.end()) {
+                report.mismatch("MISMATCH --initial-maps line " + heap.line() + ": the [heap] could not be made ("
+                        + Errno.format(r) + ")");
+            }
+        }
+    }
+
+    /** One object per path per replay, shared by every mapping of it, as the page cache is. */
+    private FileObject file(String path) {
+        return files.computeIfAbsent(path, p -> {
+            long size = extents.getOrDefault(p, 0L);
+            try {
+                final Path real = Path.of(p);
+                if (p.startsWith("/") && Files.isRegularFile(real) && Files.isReadable(real)) {
+                    size = Files.size(real);
+                }
+            } catch (java.io.IOException | RuntimeException x) {
+                // not readable here: sized to cover every mapping of it
+            }
+            return new FileObject(p, size, machine.frames());
+        });
+    }
+
+    private void release(Mm m) {
+        if (--m.users == 0 && m != main) {
+            m.space.exit();
+        }
+    }
+
+    private void taskGone(int pid) {
+        final Task t = tasks.remove(pid);
+        if (t != null) {
+            release(t.mm);
+        }
+    }
+
+    private void exitGroup(TraceEvent.Call c) {
+        report.replayed();
+        final Task t = tasks.get(c.pid());
+        if (t == null) {
+            return;
+        }
+        final List<Integer> group = new ArrayList<>();
+        tasks.forEach((pid, x) -> {
+            if (x.tgid == t.tgid) {
+                group.add(pid);
+            }
+        });
+        group.forEach(this::taskGone);
+    }
+
+    private void exec(TraceEvent.Call c) {
+        report.replayed();
+        if (c.failed() || c.unknown()) {
+            return;
+        }
+        final Task t = task(c.pid());
+        // de_thread: the other threads of the group are gone.
+        final List<Integer> others = new ArrayList<>();
+        tasks.forEach((pid, x) -> {
+            if (x.tgid == t.tgid && pid != c.pid()) {
+                others.add(pid);
+            }
+        });
+        others.forEach(this::taskGone);
+        final boolean first = !sawExec;
+        sawExec = true;
+        final Mm old = t.mm;
+        t.mm = fresh(c.pid(), first && o.initialMaps() != null);
+        if (c.pid() == rootPid) {
+            main = t.mm; // the program the first process runs now: its maps are the ones saved at its exit
+        }
+        release(old);
+    }
+
+    private void clone(TraceEvent.Call c) {
+        report.replayed();
+        if (c.failed() || c.unknown()) {
+            return;
+        }
+        final Task parent = task(c.pid());
+        final int child = (int) c.result();
+        final boolean vm = c.name().equals("vfork") || CLONE_VM.matcher(c.text()).find();
+        final boolean thread = CLONE_THREAD.matcher(c.text()).find();
+        final Mm mm;
+        if (vm) {
+            mm = parent.mm;
+            mm.users++;
+        } else {
+            final AddressSpace f = parent.mm.space.fork();
+            if (f == null) {
+                report.mismatch("MISMATCH line " + c.line() + ": " + c.text() + " = " + c.resultText()
+                        + " (kernel), " + o.design().cliName() + " could not fork (ENOMEM)");
+                mm = fresh(child, false);
+            } else {
+                mm = new Mm(f, parent.mm.unknown.copy(), parent.mm.brkKnown);
+                mms.add(mm);
+            }
+        }
+        final Task old = tasks.put(child, new Task(thread ? parent.tgid : child, mm));
+        if (old != null) {
+            release(old.mm);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Memory calls
+
+    private static long arg(TraceEvent.Call c, int i) {
+        return Values.number(c.args().get(i));
+    }
+
+    private void compare(TraceEvent.Call c, long got) {
+        compare(c, got, "");
+    }
+
+    private void compare(TraceEvent.Call c, long got, String why) {
+        report.replayed();
+        if (got != c.result()) {
+            report.mismatch("MISMATCH line " + c.line() + ": " + c.text() + " = " + c.resultText() + " (kernel), "
+                    + o.design().cliName() + " returned " + Errno.format(got) + why);
+        }
+    }
+
+    /** The kernel had [start, end) free: drop whatever stale state our side has in its unknown parts. */
+    private static void clearUnknown(Mm m, long start, long end) {
+        for (long[] r : m.unknown.inside(start, end)) {
+            m.space.munmap(r[0], r[1] - r[0]);
+        }
+    }
+
+    private static boolean mappedHere(AddressSpace s, long start, long end) {
+        for (Area a : s.areas()) {
+            if (a.start() < end && start < a.end()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void mmap(TraceEvent.Call c) {
+        final Mm m = task(c.pid()).mm;
+        final AddressSpace s = m.space;
+        final long addr = arg(c, 0);
+        final long len = arg(c, 1);
+        final int prot = Values.flags(c.args().get(2), Values.PROT);
+        int flags = Values.flags(c.args().get(3), Values.MAP);
+        final long off = arg(c, 5);
+        if ((flags & Mman.MAP_HUGETLB) != 0) {
+            report.unsupported("mmap (MAP_HUGETLB)", c.line());
+            return;
+        }
+        // Placement hints only: the kernel's address is used anyway.
+        flags &= ~(Values.MAP_32BIT | Values.MAP_UNINITIALIZED);
+        FileObject f = null;
+        if ((flags & Mman.MAP_ANONYMOUS) == 0) {
+            final Matcher fd = FD.matcher(c.args().get(4));
+            if (!fd.matches() || fd.group(2) == null) {
+                report.unsupported(c.failed() ? "mmap of a file (" + c.errName() + ": file state not modelled)"
+                        : "mmap of a file without its path (strace -y prints it)", c.line());
+                return;
+            }
+            if (fd.group(2).equals("/dev/zero")) {
+                flags |= Mman.MAP_ANONYMOUS; // Linux: private /dev/zero is anonymous memory, shared is shmem
+            } else {
+                f = file(fd.group(2));
+            }
+        }
+        if (c.failed() && !MMAP_ERRNOS.contains(c.errName())) {
+            report.unsupported("mmap (" + c.errName() + ": file state not modelled)", c.line());
+            return;
+        }
+        final boolean fixed = (flags & (Mman.MAP_FIXED | Mman.MAP_FIXED_NOREPLACE)) != 0;
+        final long rlen = Mman.pageAlign(len);
+        if (!c.failed()) {
+            final long x = c.result();
+            final long got;
+            if (fixed) {
+                got = s.mmap(addr, len, prot, flags, f, off); // deterministic even over unknown memory
+            } else {
+                clearUnknown(m, x, x + rlen);
+                got = s.mmap(x, len, prot, flags | Mman.MAP_FIXED_NOREPLACE, f, off);
+            }
+            m.unknown.remove(x, x + rlen);
+            compare(c, got, !fixed && got == -Errno.EEXIST ? " (the kernel placed it where this layout has a mapping)"
+                    : "");
+            return;
+        }
+        final boolean layoutDependent = c.errName().equals("EEXIST") && m.unknown.intersects(addr, addr + rlen)
+                || !fixed && c.errName().equals("ENOMEM") && !m.unknown.isEmpty() && rlen != 0
+                        && Long.compareUnsigned(rlen, s.config().taskSize()) <= 0;
+        if (layoutDependent) {
+            report.outside(c);
+            return;
+        }
+        final long got = s.mmap(addr, len, prot, flags, f, off);
+        compare(c, got);
+        if (!Errno.isError(got)) {
+            s.munmap(got, rlen); // follow the kernel, which mapped nothing
+        }
+    }
+
+    private void munmap(TraceEvent.Call c) {
+        final Mm m = task(c.pid()).mm;
+        final long addr = arg(c, 0);
+        final long len = arg(c, 1);
+        final long end = addr + Mman.pageAlign(len);
+        final boolean out = !"EINVAL".equals(c.errName()) && m.unknown.intersects(addr, end);
+        final long got = m.space.munmap(addr, len);
+        if (out) {
+            report.outside(c);
+        } else {
+            compare(c, got);
+        }
+        if (!c.failed() && got == 0) {
+            m.unknown.remove(addr, end); // free on both sides now
+        }
+    }
+
+    private void mprotect(TraceEvent.Call c) {
+        final Mm m = task(c.pid()).mm;
+        final AddressSpace s = m.space;
+        final long addr = arg(c, 0);
+        final long len = arg(c, 1);
+        final int prot = Values.flags(c.args().get(2), Values.PROT);
+        if ((prot & (Mman.PROT_GROWSDOWN | Values.PROT_GROWSUP)) != 0) {
+            report.unsupported("mprotect (PROT_GROWSDOWN/PROT_GROWSUP)", c.line());
+            return;
+        }
+        final long end = addr + Mman.pageAlign(len);
+        if ("EINVAL".equals(c.errName()) || !m.unknown.intersects(addr, end)) {
+            compare(c, s.mprotect(addr, len, prot));
+            return;
+        }
+        report.outside(c);
+        // Linux applies the change from addr up to the first hole, then fails. The known prefix is
+        // applied here; a hole in it stopped the kernel too.
+        final long u = m.unknown.firstIn(addr, end);
+        if (u > addr && s.mprotect(addr, u - addr, prot) < 0) {
+            return;
+        }
+        if (!c.failed()) {
+            for (long[] k : m.unknown.outside(u, end)) {
+                s.mprotect(k[0], k[1] - k[0], prot); // the whole range was mapped in the kernel
+            }
+        } else {
+            m.unknown.add(u, end); // it stopped somewhere in there: we cannot tell where
+        }
+    }
+
+    private void madvise(TraceEvent.Call c) {
+        final Mm m = task(c.pid()).mm;
+        final long addr = arg(c, 0);
+        final long len = arg(c, 1);
+        final String a = Values.uncomment(c.args().get(2));
+        final int advice = Values.flags(a, Values.MADV);
+        if (advice != Mman.MADV_DONTNEED && Values.MADV.containsValue(advice)) {
+            report.unsupported("madvise (" + a + ")", c.line());
+            return;
+        }
+        final long end = addr + Mman.pageAlign(len);
+        if ("EINVAL".equals(c.errName()) || !m.unknown.intersects(addr, end)) {
+            compare(c, m.space.madvise(addr, len, advice));
+            return;
+        }
+        report.outside(c);
+        for (long[] k : m.unknown.outside(addr, end)) {
+            m.space.madvise(k[0], k[1] - k[0], advice);
+        }
+    }
+
+    private void brk(TraceEvent.Call c) {
+        final Mm m = task(c.pid()).mm;
+        final AddressSpace s = m.space;
+        if (!m.brkKnown) {
+            report.outside(c); // where this program's break started is not in the trace
+            return;
+        }
+        final long want = arg(c, 0);
+        final long cur = s.currentBrk();
+        final long kernel = c.result();
+        if (want != 0 && kernel == want && Mman.pageAlign(kernel) > Mman.pageAlign(cur)) {
+            clearUnknown(m, Mman.pageAlign(cur), Mman.pageAlign(kernel));
+            m.unknown.remove(Mman.pageAlign(cur), Mman.pageAlign(kernel));
+        }
+        final long got = s.brk(want);
+        if (got != kernel && want > cur && m.unknown.intersects(Mman.pageAlign(cur),
+                Mman.pageAlign(want) + Mman.PAGE_SIZE + s.config().stackGuardGap())) {
+            report.outside(c); // the kernel refused for something in memory we do not know
+            if (got != cur) {
+                s.brk(cur);
+            }
+            return;
+        }
+        compare(c, got);
+    }
+
+    /** Whether {@code mremap(old, olen, nlen, 0)} would succeed in place here (Linux vma_expandable). */
+    private static boolean couldGrowInPlace(AddressSpace s, long old, long olen, long nlen) {
+        final Area a = areaAt(s.areas(), old);
+        if (a == null || nlen <= olen || old + olen != a.end()) {
+            return false;
+        }
+        final long end = old + nlen;
+        return end > old && Long.compareUnsigned(end, s.config().taskSize()) <= 0 && !mappedHere(s, a.end(), end);
+    }
+
+    private void mremap(TraceEvent.Call c) {
+        final Mm m = task(c.pid()).mm;
+        final AddressSpace s = m.space;
+        final long old = arg(c, 0);
+        final long olen = arg(c, 1);
+        final long nlen = arg(c, 2);
+        final int flags = Values.flags(c.args().get(3), Values.MREMAP);
+        final long newAddr = c.args().size() > 4 ? arg(c, 4) : 0;
+        if ((flags & Mman.MREMAP_DONTUNMAP) != 0 && !"EINVAL".equals(c.errName())) {
+            report.unsupported("mremap (MREMAP_DONTUNMAP)", c.line());
+            return;
+        }
+        if (olen == 0 && !c.failed()) {
+            report.unsupported("mremap (old_len 0: duplicating a shared mapping)", c.line());
+            return;
+        }
+        final long oend = old + Mman.pageAlign(olen);
+        final long r = c.result();
+        final long rend = r + Mman.pageAlign(nlen);
+        if ("EINVAL".equals(c.errName()) || !m.unknown.intersects(old, oend)) {
+            long got;
+            String why = "";
+            if (!c.failed() && r != old && (flags & Mman.MREMAP_FIXED) == 0) {
+                // The kernel moved it to r: move it there too, if r is free here.
+                clearUnknown(m, r, rend);
+                if (couldGrowInPlace(s, old, oend - old, Mman.pageAlign(nlen))) {
+                    // Linux grows in place when it can: a move says the kernel's layout had no room.
+                    report.replayed();
+                    report.mismatch("MISMATCH line " + c.line() + ": " + c.text() + " = " + c.resultText()
+                            + " (kernel), " + o.design().cliName() + " returned " + Errno.format(old)
+                            + " (the kernel moved it; this layout lets it grow in place; moved anyway)");
+                    s.mremap(old, olen, nlen, flags | Mman.MREMAP_MAYMOVE | Mman.MREMAP_FIXED, r);
+                    m.unknown.remove(r, rend);
+                    return;
+                }
+                if (mappedHere(s, r, rend)) {
+                    got = -Errno.EEXIST;
+                    why = " (the kernel moved it where this layout has a mapping; not replayed)";
+                } else {
+                    got = s.mremap(old, olen, nlen, flags | Mman.MREMAP_MAYMOVE | Mman.MREMAP_FIXED, r);
+                }
+            } else {
+                got = s.mremap(old, olen, nlen, flags, newAddr);
+            }
+            if (!c.failed()) {
+                m.unknown.remove(r, rend);
+            }
+            compare(c, got, why);
+            return;
+        }
+        report.outside(c);
+        if (c.failed()) {
+            return;
+        }
+        // What the kernel moved or grew came from unknown memory: the result is unknown too.
+        if (r != old) {
+            s.munmap(old, oend - old);
+            m.unknown.remove(old, oend);
+        } else if (rend < oend) {
+            s.munmap(rend, oend - rend);
+            m.unknown.remove(rend, oend);
+        }
+        s.munmap(r, rend - r);
+        m.unknown.add(r, rend);
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // After the replay
+
+    private static String rights(int prot, boolean shared) {
+        return ((prot & Mman.PROT_READ) != 0 ? "r" : "-") + ((prot & Mman.PROT_WRITE) != 0 ? "w" : "-")
+                + ((prot & Mman.PROT_EXEC) != 0 ? "x" : "-") + (shared ? "s" : "p");
+    }
+
+    private static Area areaAt(List<Area> areas, long va) {
+        for (Area a : areas) {
+            if (a.start() <= va && va < a.end()) {
+                return a;
+            }
+        }
+        return null;
+    }
+
+    /** Compares the layout page by page (start, end, rights) with a saved {@code /proc/PID/maps}. */
+    private void compareMaps(Mm m, List<MapsFile.Entry> expected) {
+        final AddressSpace s = m.space;
+        final long top = s.config().taskSize();
+        final List<MapsFile.Entry> exp = new ArrayList<>();
+        for (MapsFile.Entry e : expected) {
+            if (Long.compareUnsigned(e.end(), top) <= 0) {
+                exp.add(e); // [vsyscall] lies above user space
+            }
+        }
+        // The stack grows by faults, which no trace shows: fault ours down to where the kernel's got.
+        for (MapsFile.Entry e : exp) {
+            final Area a = areaAt(s.areas(), e.end() - 1);
+            if (e.name().equals("[stack]") && a != null && (a.flags() & VmaFlags.GROWSDOWN) != 0 && a.start() > e.start()) {
+                final Cpu cpu = machine.cpu(0);
+                cpu.bind();
+                try {
+                    s.load(cpu, e.start());
+                } finally {
+                    cpu.unbind();
+                }
+            }
+        }
+        final List<Area> areas = s.areas();
+        final TreeSet<Long> cuts = new TreeSet<>();
+        exp.forEach(e -> {
+            cuts.add(e.start());
+            cuts.add(e.end());
+        });
+        areas.forEach(a -> {
+            cuts.add(a.start());
+            cuts.add(a.end());
+        });
+        long skipped = 0;
+        long runStart = -1;
+        long runEnd = -1;
+        String runWhat = null;
+        final List<Long> points = new ArrayList<>(cuts);
+        final List<String> found = new ArrayList<>();
+        for (int i = 0; i + 1 < points.size(); i++) {
+            final long x = points.get(i);
+            final long y = points.get(i + 1);
+            MapsFile.Entry want = null;
+            for (MapsFile.Entry e : exp) {
+                if (e.start() <= x && x < e.end()) {
+                    want = e;
+                }
+            }
+            final Area got = areaAt(areas, x);
+            final String w = want == null ? "unmapped" : rights(want.prot(), want.shared());
+            final String g = got == null ? "unmapped" : rights(got.prot(), (got.flags() & VmaFlags.SHARED) != 0);
+            String what = null;
+            if (!w.equals(g)) {
+                if (m.unknown.intersects(x, y)) {
+                    skipped += (y - x) >>> 12;
+                } else {
+                    what = (want == null ? "" : " line " + want.line()) + ": expected " + w + ", got " + g;
+                }
+            }
+            if (what != null && what.equals(runWhat) && runEnd == x) {
+                runEnd = y;
+                continue;
+            }
+            if (runWhat != null) {
+                found.add(String.format("MISMATCH --maps%s (0x%x-0x%x)", runWhat, runStart, runEnd));
+            }
+            runWhat = what;
+            runStart = x;
+            runEnd = y;
+        }
+        if (runWhat != null) {
+            found.add(String.format("MISMATCH --maps%s (0x%x-0x%x)", runWhat, runStart, runEnd));
+        }
+        found.forEach(report::mismatch);
+        if (skipped > 0) {
+            report.note("--maps: " + skipped + " differing pages lie in memory outside the trace (not compared)");
+        }
+    }
+
+    /** What an access to {@code va} in {@code a} must give. */
+    private static int expected(Area a, long va) {
+        if ((a.prot() & (Mman.PROT_READ | Mman.PROT_WRITE | Mman.PROT_EXEC)) == 0) {
+            return AccessResult.SIGSEGV;
+        }
+        if (a.backing() instanceof FileObject f && a.pgoffAt(va) >= f.pageCount()) {
+            return AccessResult.SIGBUS; // beyond the end of the file
+        }
+        return AccessResult.OK;
+    }
+
+    /**
+     * Faults every page of the layout from {@code cpus} threads, each bound to its own CPU: a store
+     * where writable, a load elsewhere. Pages are taken in chunks; after each chunk, anonymous
+     * private memory is dropped again (MADV_DONTNEED) so that a large layout needs few frames.
+     */
+    private void touch(Mm m) {
+        final AddressSpace s = m.space;
+        final List<long[]> chunks = new ArrayList<>(); // start, end of page runs inside one area
+        final List<Area> areas = s.areas();
+        for (Area a : areas) {
+            for (long p = a.start(); p < a.end(); p += TOUCH_CHUNK * Mman.PAGE_SIZE) {
+                chunks.add(new long[] {p, Math.min(a.end(), p + TOUCH_CHUNK * Mman.PAGE_SIZE)});
+            }
+        }
+        final int n = o.cpus();
+        final int[] next = {0};
+        final AtomicBoolean stop = new AtomicBoolean();
+        final ConcurrentLinkedQueue<String> bad = new ConcurrentLinkedQueue<>();
+        final CyclicBarrier barrier = new CyclicBarrier(n, () -> {
+            final long[] ch = chunks.get(next[0]++);
+            final Area a = areaAt(areas, ch[0]);
+            if (a != null && (a.flags() & VmaFlags.SHARED) == 0) {
+                s.madvise(ch[0], ch[1] - ch[0], Mman.MADV_DONTNEED);
+            }
+        });
+        final List<Thread> ts = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            final int id = i;
+            final Thread t = new Thread(() -> {
+                final Cpu cpu = machine.cpu(id);
+                cpu.bind();
+                try {
+                    for (long[] ch : chunks) {
+                        final Area a = areaAt(areas, ch[0]);
+                        for (long va = ch[0] + id * Mman.PAGE_SIZE; va < ch[1] && !stop.get(); va += n * Mman.PAGE_SIZE) {
+                            final boolean write = (a.prot() & Mman.PROT_WRITE) != 0;
+                            final int r = write ? s.store(cpu, va, va) : s.load(cpu, va);
+                            if (r == AccessResult.OOM) {
+                                stop.set(true);
+                                bad.add("NOTE --touch: out of emulated frames at 0x" + Long.toHexString(va)
+                                        + "; stopped");
+                            } else if (r != expected(a, va)) {
+                                bad.add(String.format("MISMATCH --touch: %s at 0x%x on cpu %d in %s: %s, expected %s",
+                                        write ? "store" : "load", va, id, rights(a.prot(), (a.flags() & VmaFlags.SHARED) != 0),
+                                        AccessResult.name(r), AccessResult.name(expected(a, va))));
+                            }
+                        }
+                        barrier.await();
+                    }
+                } catch (InterruptedException | BrokenBarrierException e) {
+                    bad.add("NOTE --touch: interrupted");
+                } finally {
+                    cpu.unbind();
+                }
+            }, "replay-touch-" + i);
+            t.setDaemon(true);
+            ts.add(t);
+            t.start();
+        }
+        for (Thread t : ts) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        for (String b : bad) {
+            if (b.startsWith("MISMATCH")) {
+                report.mismatch(b);
+            } else {
+                report.note(b);
+            }
+        }
+        long pages = 0;
+        for (Area a : areas) {
+            pages += a.pages();
+        }
+        report.note("--touch: " + pages + " pages faulted from " + n + " CPUs");
+    }
+}

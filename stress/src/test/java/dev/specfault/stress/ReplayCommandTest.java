@@ -1,0 +1,286 @@
+package dev.specfault.stress;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.specfault.stress.SpecfaultCliTest.Result;
+import java.io.IOException;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * {@code ./specfault replay} end to end, in process: traces recorded on a project machine
+ * (resources {@code replay/}, see its README) and hand-written ones for every errno
+ * ({@code replay/errnos/}).
+ */
+class ReplayCommandTest {
+    private static final String[] DESIGNS = {"speculative", "locked", "kernel-lock"};
+    private static final Pattern SUMMARY = Pattern.compile(
+            "^(\\S+): replayed=(\\d+) mismatches=(\\d+) unsupported=(\\d+) outside=(\\d+)$", Pattern.MULTILINE);
+
+    static String res(String name) {
+        try {
+            return Path.of(ReplayCommandTest.class.getResource("/replay/" + name).toURI()).toString();
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The summary of each design: replayed, mismatches, unsupported, outside. */
+    static List<long[]> summaries(Result r) {
+        final List<long[]> l = new ArrayList<>();
+        final Matcher m = SUMMARY.matcher(r.out());
+        int i = 0;
+        while (m.find()) {
+            assertEquals(DESIGNS[i++], m.group(1), r.out());
+            l.add(new long[] {Long.parseLong(m.group(2)), Long.parseLong(m.group(3)), Long.parseLong(m.group(4)),
+                Long.parseLong(m.group(5))});
+        }
+        assertEquals(3, l.size(), "one summary per design: " + r.out());
+        final String[] lines = r.out().strip().split("\n");
+        assertTrue(SUMMARY.matcher(lines[lines.length - 1]).matches(), "the last line is a summary: " + r.out());
+        return l;
+    }
+
+    /** Calls in a trace file: every line but +++ and --- lines, an unfinished half counted once. */
+    static long calls(String name) throws IOException {
+        return Files.readAllLines(Path.of(res(name))).stream()
+                .filter(l -> !l.contains("+++") && !l.contains("---") && !l.contains("resumed>") && !l.isBlank())
+                .count();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"true", "ls", "threads", "forker", "mman", "edge"})
+    void realTracesReplayCleanOnEveryDesign(String p) throws IOException {
+        final Result r = SpecfaultCliTest.run("replay", res(p + ".strace"), "--initial-maps", res(p + ".initial.maps"),
+                "--maps", res(p + ".final.maps"));
+        assertEquals(0, r.code(), r.out() + r.err());
+        assertFalse(r.out().contains("MISMATCH"), r.out());
+        final long unsupported = p.equals("forker") ? 2 : p.equals("edge") ? 1 : 0; // wait4; mmap's EACCES
+        final long outside = p.equals("forker") ? 2 : 0; // /bin/true exec'd by the child: its loader's relro
+        for (long[] s : summaries(r)) {
+            assertEquals(0, s[1], r.out());
+            assertEquals(unsupported, s[2], r.out());
+            assertEquals(outside, s[3], r.out());
+            assertEquals(calls(p + ".strace") - unsupported - outside, s[0], r.out());
+        }
+    }
+
+    @Test
+    void helpListsReplay() {
+        assertTrue(SpecfaultCliTest.run("--help").out().contains("replay"));
+    }
+
+    @Test
+    void aPythonRunWithThreadsAndMremapReplaysClean() throws IOException {
+        final Result r = SpecfaultCliTest.run("replay", res("python.strace"), "--initial-maps",
+                res("python.initial.maps"));
+        assertEquals(0, r.code(), r.out() + r.err());
+        for (long[] s : summaries(r)) {
+            assertEquals(calls("python.strace"), s[0], r.out());
+            assertEquals(0, s[1] + s[2] + s[3], r.out());
+        }
+    }
+
+    @Test
+    void withoutInitialMapsTheLoadersOwnMemoryIsOutside() {
+        final Result r = SpecfaultCliTest.run("replay", res("true.strace"), "-v");
+        assertEquals(0, r.code(), r.out() + r.err());
+        for (long[] s : summaries(r)) {
+            assertEquals(0, s[1], r.out());
+            assertEquals(2, s[3], r.out()); // mprotect of the program's and ld.so's relro
+        }
+        assertTrue(r.out().contains("outside: line 12: mprotect(0x55555555c000, 4096, PROT_READ) = 0"), r.out());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"einval", "enomem", "eexist", "efault", "eperm", "eopnotsupp", "brk"})
+    void handWrittenErrnoTracesReplayClean(String p) throws IOException {
+        final Result r = SpecfaultCliTest.run("replay", res("errnos/" + p + ".strace"), "--initial-maps",
+                res("errnos/initial.maps"));
+        assertEquals(0, r.code(), r.out() + r.err());
+        for (long[] s : summaries(r)) {
+            assertEquals(calls("errnos/" + p + ".strace"), s[0], "every call replayed and compared: " + r.out());
+            assertEquals(0, s[1] + s[2] + s[3], r.out());
+        }
+    }
+
+    @Test
+    void partialEffectsOfFailedCallsMatchTheFinalMaps(@TempDir Path dir) throws IOException {
+        Result r = SpecfaultCliTest.run("replay", res("errnos/enomem.strace"), "--initial-maps",
+                res("errnos/initial.maps"), "--maps", res("errnos/enomem.final.maps"));
+        assertEquals(0, r.code(), r.out() + r.err());
+        // Had the failed mprotect over the hole changed nothing, pages 0-3 would still be rw-p.
+        final Path wrong = dir.resolve("wrong.maps");
+        Files.writeString(wrong, Files.readString(Path.of(res("errnos/enomem.final.maps")))
+                .replace("7ffff7fb0000-7ffff7fb4000 r--p", "7ffff7fb0000-7ffff7fb4000 rw-p"));
+        r = SpecfaultCliTest.run("replay", res("errnos/enomem.strace"), "--initial-maps", res("errnos/initial.maps"),
+                "--maps", wrong.toString(), "--design", "locked");
+        assertEquals(1, r.code(), r.out());
+        assertTrue(r.out().contains("MISMATCH --maps line 3: expected rw-p, got r--p (0x7ffff7fb0000-0x7ffff7fb4000)"),
+                r.out());
+    }
+
+    @Test
+    void anEditedResultIsAMismatchAtItsLine(@TempDir Path dir) throws IOException {
+        final List<String> lines = new ArrayList<>(Files.readAllLines(Path.of(res("mman.strace"))));
+        assertTrue(lines.get(16).contains("mprotect(0x7ffff7dc2000, 32768, PROT_READ) = -1 ENOMEM"), lines.get(16));
+        lines.set(16, lines.get(16).replace("-1 ENOMEM (Cannot allocate memory)", "0"));
+        // and a placement where this layout has a mapping: the kernel "chose" libc's address
+        assertTrue(lines.get(19).contains("= 0x7ffff7fbc000"), lines.get(19));
+        lines.set(19, lines.get(19).replace("= 0x7ffff7fbc000", "= 0x7ffff7dd5000"));
+        final Path t = dir.resolve("wrong.strace");
+        Files.write(t, lines);
+        final Result r = SpecfaultCliTest.run("replay", t.toString(), "--initial-maps", res("mman.initial.maps"));
+        assertEquals(1, r.code(), r.out() + r.err());
+        for (String d : DESIGNS) {
+            assertTrue(r.out().contains("MISMATCH line 17: mprotect(0x7ffff7dc2000, 32768, PROT_READ) = 0 (kernel), " + d
+                    + " returned -1 ENOMEM"), r.out());
+            assertTrue(r.out().contains("MISMATCH line 20: mmap(NULL, 16384,") && r.out().contains(d
+                    + " returned -1 EEXIST (the kernel placed it where this layout has a mapping)"), r.out());
+        }
+        for (long[] s : summaries(r)) {
+            assertTrue(s[1] >= 2, r.out());
+        }
+    }
+
+    @Test
+    void aMoveWhereThisLayoutCouldGrowInPlaceIsAMismatch(@TempDir Path dir) throws IOException {
+        final Path t = dir.resolve("t.strace");
+        final String head = "1 execve(\"/x\", [\"x\"], 0x7fffffffe7c0 /* 0 vars */) = 0\n"
+                + "1 mmap(NULL, 8192, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = 0x7ffff7fb0000\n";
+        // Room above: the kernel would have grown it in place.
+        Files.writeString(t, head + "1 mremap(0x7ffff7fb0000, 8192, 16384, MREMAP_MAYMOVE) = 0x7ffff7f00000\n");
+        Result r = SpecfaultCliTest.run("replay", t.toString(), "--initial-maps", res("errnos/initial.maps"),
+                "--design", "speculative", "--maps", res("errnos/initial.maps"));
+        assertEquals(1, r.code(), r.out());
+        assertTrue(r.out().startsWith("MISMATCH line 3: mremap(0x7ffff7fb0000, 8192, 16384, MREMAP_MAYMOVE) = 0x7ffff7f00000"
+                + " (kernel), speculative returned 0x7ffff7fb0000 (the kernel moved it; this layout lets it grow in place"),
+                r.out());
+        // No room above: the move is replayed to the kernel's address.
+        Files.writeString(t, head + "1 mmap(0x7ffff7fb2000, 4096, PROT_READ, MAP_PRIVATE|MAP_FIXED|MAP_ANONYMOUS, -1, 0)"
+                + " = 0x7ffff7fb2000\n1 mremap(0x7ffff7fb0000, 8192, 16384, MREMAP_MAYMOVE) = 0x7ffff7f00000\n"
+                + "1 munmap(0x7ffff7f00000, 16384) = 0\n1 mprotect(0x7ffff7fb0000, 4096, PROT_READ) = -1 ENOMEM (Cannot allocate memory)\n");
+        r = SpecfaultCliTest.run("replay", t.toString(), "--initial-maps", res("errnos/initial.maps"));
+        assertEquals(0, r.code(), r.out());
+    }
+
+    @Test
+    void unsupportedCallsAreCountedAndListed() {
+        final Result r = SpecfaultCliTest.run("replay", res("errnos/unsupported.strace"), "--initial-maps",
+                res("errnos/initial.maps"), "--design", "speculative,locked,kernel-lock");
+        assertEquals(0, r.code(), r.out() + r.err());
+        for (String u : new String[] {"arch_prctl x1 (line 2)", "set_tid_address x1 (line 3)",
+            "mmap (MAP_HUGETLB) x1 (line 4)", "madvise (MADV_FREE) x1 (line 6)", "mincore x1 (line 7)",
+            "mprotect (PROT_GROWSDOWN/PROT_GROWSUP) x1 (line 8)", "mmap (EACCES: file state not modelled) x1 (line 9)",
+            "mmap of a file without its path (strace -y prints it) x1 (line 10)", "unreadable line (no call) x1 (line 11)",
+            "wait4 x1 (line 12)", "clone (interrupted: ERESTARTNOINTR) x1 (line 13)"}) {
+            assertTrue(r.out().contains("unsupported: " + u), u + " in " + r.out());
+        }
+        for (long[] s : summaries(r)) {
+            assertEquals(11, s[2], r.out());
+            assertEquals(3, s[0], r.out()); // execve, mmap, exit_group
+        }
+    }
+
+    @Test
+    void threadsShareTheSpaceForkCopiesItVforkSharesUntilExecve(@TempDir Path dir) throws IOException {
+        Result r = SpecfaultCliTest.run("replay", res("errnos/tasks.strace"), "--initial-maps",
+                res("errnos/initial.maps"), "-v");
+        assertEquals(0, r.code(), r.out() + r.err());
+        for (long[] s : summaries(r)) {
+            assertEquals(0, s[1], r.out());
+            assertEquals(2, s[3], r.out()); // the exec'd /bin/true's own memory
+        }
+        assertTrue(r.out().contains("outside: line 23: mprotect(0x7ffff75d5000, 4096, PROT_READ) = -1 ENOMEM"), r.out());
+        // As a fork, the thread's munmap would not be seen by the main thread at line 10.
+        final Path t = dir.resolve("fork.strace");
+        Files.writeString(t, Files.readString(Path.of(res("errnos/tasks.strace"))).replace("{flags=CLONE_VM|", "{flags="));
+        r = SpecfaultCliTest.run("replay", t.toString(), "--initial-maps", res("errnos/initial.maps"), "--design",
+                "speculative");
+        assertEquals(1, r.code(), r.out());
+        assertTrue(r.out().startsWith("MISMATCH line 10: mprotect(0x7ffff75d1000, 4096, PROT_READ) = -1 ENOMEM"), r.out());
+    }
+
+    @Test
+    void touchFaultsEveryPageFromSeveralCpusOnBothArchitectures() throws IOException {
+        for (String arch : new String[] {"x86", "arm64"}) {
+            final Result r = SpecfaultCliTest.run("replay", res("true.strace"), "--initial-maps", res("true.initial.maps"),
+                    "--maps", res("true.final.maps"), "--touch", "--cpus", "3", "-v", "--arch", arch);
+            assertEquals(0, r.code(), r.out() + r.err());
+            long pages = 0;
+            for (String l : Files.readAllLines(Path.of(res("true.final.maps")))) {
+                final String[] range = l.split(" ")[0].split("-");
+                if (!l.contains("[vsyscall]")) {
+                    pages += (Long.parseUnsignedLong(range[1], 16) - Long.parseUnsignedLong(range[0], 16)) >>> 12;
+                }
+            }
+            assertEquals(3, r.out().split("--touch: " + pages + " pages faulted from 3 CPUs", -1).length - 1, r.out());
+            for (long[] s : summaries(r)) {
+                assertEquals(0, s[1], r.out());
+            }
+        }
+    }
+
+    @Test
+    void touchBeyondTheEndOfAFileIsSigbusNotAMismatch(@TempDir Path dir) throws IOException {
+        final Path file = dir.resolve("small");
+        Files.writeString(file, "one page at most");
+        final Path t = dir.resolve("t.strace");
+        Files.writeString(t, "1 execve(\"/x\", [\"x\"], 0x7fffffffe7c0 /* 0 vars */) = 0\n"
+                + "1 mmap(NULL, 12288, PROT_READ, MAP_PRIVATE, 3<" + file + ">, 0) = 0x7ffff7fbd000\n"
+                + "1 mmap(NULL, 8192, PROT_NONE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = 0x7ffff7fbb000\n");
+        final Result r = SpecfaultCliTest.run("replay", t.toString(), "--initial-maps", res("errnos/initial.maps"),
+                "--touch", "--design", "speculative", "-v");
+        assertEquals(0, r.code(), r.out() + r.err());
+        assertTrue(r.out().contains("speculative: replayed=3 mismatches=0"), r.out());
+        assertTrue(r.out().contains("pages faulted from 4 CPUs"), r.out());
+    }
+
+    @Test
+    void mapsAreComparedWithTheLastProgramTheFirstProcessRan(@TempDir Path dir) throws IOException {
+        final Path t = dir.resolve("t.strace");
+        Files.writeString(t, "1 execve(\"/a\", [\"a\"], 0x7fffffffe7c0 /* 0 vars */) = 0\n"
+                + "1 mmap(NULL, 8192, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = 0x7ffff7fbe000\n"
+                + "1 execve(\"/b\", [\"b\"], 0x7fffffffe7c0 /* 0 vars */) = 0\n"
+                + "1 brk(NULL) = 0x555555570000\n"
+                + "1 mmap(NULL, 4096, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = 0x7ffff7fbf000\n"
+                + "1 mprotect(0x555555554000, 4096, PROT_READ) = 0\n"
+                + "1 exit_group(0) = ?\n");
+        final Path maps = dir.resolve("final.maps");
+        Files.writeString(maps, "555555554000-555555556000 r--p 00000000 00:00 0    /b\n"
+                + "7ffff7fbf000-7ffff7fc0000 r--p 00000000 00:00 0 \n"
+                + "7ffffffde000-7ffffffff000 rw-p 00000000 00:00 0    [stack]\n");
+        final Result r = SpecfaultCliTest.run("replay", t.toString(), "--initial-maps", res("errnos/initial.maps"),
+                "--maps", maps.toString(), "-v");
+        assertEquals(0, r.code(), r.out() + r.err());
+        for (long[] s : summaries(r)) {
+            assertEquals(6, s[0], r.out());
+            assertEquals(1, s[3], r.out()); // /b's own relro: its memory came from an execve without maps
+        }
+        assertTrue(r.out().contains("lie in memory outside the trace (not compared)"), r.out());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"replay", "replay NOFILE", "replay TRACE --design fast", "replay TRACE --arch sparc",
+            "replay TRACE --arch x86-la57", "replay TRACE --initial-maps NOFILE", "replay TRACE --maps TRACE",
+            "replay TRACE --cpus 0", "replay TRACE --bogus", "replay TRACE TRACE"})
+    void badArgumentsGiveOneLineAndExitCode2(String line, @TempDir Path dir) {
+        final String[] args = line.replace("NOFILE", dir.resolve("none").toString())
+                .replace("TRACE", res("true.strace")).split(" ");
+        final Result r = SpecfaultCliTest.run(args);
+        assertEquals(2, r.code(), r.out() + r.err());
+        assertEquals(1, r.err().strip().lines().count(), "one line: " + r.err());
+        assertFalse(r.err().contains("at dev.") || r.err().contains("Exception in"), "no stack trace: " + r.err());
+    }
+}
