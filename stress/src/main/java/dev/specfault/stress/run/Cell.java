@@ -40,6 +40,13 @@ public final class Cell {
     @FunctionalInterface
     public interface Progress {
         void update(long elapsedNanos, long pages);
+
+        /**
+         * Told the machine's frames in use and the SRCU backlog (callbacks queued, not yet run) at
+         * every sample, every 20 ms; by default ignored ({@code compare --soak} records them).
+         */
+        default void sample(long elapsedNanos, long framesInUse, long srcuBacklog) {
+        }
     }
 
     private Cell() {
@@ -118,7 +125,11 @@ public final class Cell {
         long framesMax = 0;
         long nextProgress = t0;
         for (long now = t0; now < deadline && anyAlive(ts); now = System.nanoTime()) {
-            framesMax = Math.max(framesMax, m.frames().inUse());
+            final long inUse = m.frames().inUse();
+            framesMax = Math.max(framesMax, inUse);
+            if (progress != null) {
+                progress.sample(now - t0, inUse, domain.stats().backlog());
+            }
             if (progress != null && now >= nextProgress) {
                 progress.update(now - t0, pages.get());
                 nextProgress = now + TimeUnit.MILLISECONDS.toNanos(250);
