@@ -61,7 +61,11 @@ public final class Charts {
     }
 
     private static CategoryChart chart(String title, String x, String y) {
-        final CategoryChart ch = new CategoryChartBuilder().width(WIDTH).height(HEIGHT).title(title)
+        return chart(title, x, y, HEIGHT);
+    }
+
+    private static CategoryChart chart(String title, String x, String y, int height) {
+        final CategoryChart ch = new CategoryChartBuilder().width(WIDTH).height(height).title(title)
                 .xAxisTitle(x).yAxisTitle(y).build();
         final var st = ch.getStyler();
         st.setLegendPosition(Styler.LegendPosition.OutsideS);
@@ -101,8 +105,9 @@ public final class Charts {
     }
 
     static CategoryChart causes(Comparison c, Arch a) {
+        // taller: the bars' labels (design / workload) are long and drawn upright
         final CategoryChart ch = chart("Retries and fallbacks by cause, " + a.cliName(), "design, workload",
-                "per 1,000 faults");
+                "per 1,000 faults", HEIGHT + 220);
         final List<String> xs = new ArrayList<>();
         final List<Map<String, Object>> rows = new ArrayList<>();
         final TreeSet<String> causes = new TreeSet<>();
