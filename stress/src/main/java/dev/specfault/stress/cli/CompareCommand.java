@@ -192,7 +192,7 @@ public final class CompareCommand implements Callable<Integer> {
             final Design sd = designs.contains(Design.SPECULATIVE) ? Design.SPECULATIVE : designs.get(0);
             final CellSpec cs = new CellSpec(sd, Arch.X86_64, Workload.MMAP_CHURN, 1, Math.max(1, writers), soak,
                     regionMiB, seed, sd == buggy ? bug : null);
-            sk = new Soak(cs.label() + " for " + DurationFormat.of(soak), ProgressLine.forTerminal("soak " + cs.label()));
+            sk = new Soak(cs.label() + " for " + DurationFormat.of(soak), soak.toSeconds(), ProgressLine.forTerminal("soak " + cs.label()));
             final CellResult res = Cell.run(cs, sk);
             ProgressLine.clear();
             res.violations().forEach(v -> warmupViolations.add(v + " [soak " + cs.label() + "]"));

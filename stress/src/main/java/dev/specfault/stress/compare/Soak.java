@@ -21,12 +21,17 @@ public final class Soak implements Cell.Progress {
     private static final int REFERENCE_WINDOW = 9; // [9 s, 10 s)
 
     private final String label;
+    private final long seconds;
     private final Cell.Progress delegate;
     private final List<long[]> samples = new ArrayList<>();
 
-    /** @param delegate the terminal's progress line, or {@code null} */
-    public Soak(String label, Cell.Progress delegate) {
+    /**
+     * @param seconds  how long the cell is meant to run (a violation stops it early)
+     * @param delegate the terminal's progress line, or {@code null}
+     */
+    public Soak(String label, long seconds, Cell.Progress delegate) {
         this.label = label;
+        this.seconds = seconds;
         this.delegate = delegate;
     }
 
@@ -75,7 +80,13 @@ public final class Soak implements Cell.Progress {
         final boolean okFrames = within(frames, "frames in use", b);
         b.append("; ");
         final boolean okBacklog = within(backlog, "SRCU backlog", b);
-        return Target.of(goal, okFrames && okBacklog, b.toString());
+        // The last window may be cut short by the deadline; more than that missing means the cell stopped.
+        final boolean whole = frames.length >= seconds - 1;
+        if (!whole) {
+            b.append("; stopped after ").append(frames.length).append(" s of ").append(seconds)
+                    .append(" (a violation ends the cell)");
+        }
+        return Target.of(goal, okFrames && okBacklog && whole, b.toString());
     }
 
     /** Whether every window after the reference lies within ±10% of it; describes the spread into {@code b}. */
