@@ -2,6 +2,7 @@ package dev.specfault.stress;
 
 import dev.specfault.stress.cli.BenchCommand;
 import dev.specfault.stress.cli.CheckCommand;
+import dev.specfault.stress.cli.CompareCommand;
 import dev.specfault.stress.cli.PteCommand;
 import dev.specfault.stress.cli.ReplayCommand;
 import dev.specfault.stress.cli.SrcuCommand;
@@ -20,8 +21,8 @@ import picocli.CommandLine.Command;
 @Command(name = "specfault", mixinStandardHelpOptions = true,
         versionProvider = Specfault.Version.class,
         description = "A laboratory for page-fault concurrency: an emulated MMU and two fault-path designs.",
-        subcommands = {StressCommand.class, SrcuCommand.class, CheckCommand.class, PteCommand.class, BenchCommand.class,
-            ReplayCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {CompareCommand.class, StressCommand.class, ReplayCommand.class, CheckCommand.class,
+            PteCommand.class, BenchCommand.class, SrcuCommand.class, CommandLine.HelpCommand.class})
 public final class Specfault implements Runnable {
     /** Exit code of a run that found a correctness violation. */
     public static final int EXIT_VIOLATION = 1;

@@ -40,6 +40,13 @@ public final class Cell {
     @FunctionalInterface
     public interface Progress {
         void update(long elapsedNanos, long pages);
+
+        /**
+         * Told the machine's frames in use and the SRCU backlog (callbacks queued, not yet run) at
+         * every sample, every 20 ms; by default ignored ({@code compare --soak} records them).
+         */
+        default void sample(long elapsedNanos, long framesInUse, long srcuBacklog) {
+        }
     }
 
     private Cell() {
@@ -134,6 +141,9 @@ public final class Cell {
             backlogSecMax = Math.max(backlogSecMax, backlog);
             framesSum += frames;
             framesSecMax = Math.max(framesSecMax, frames);
+            if (progress != null) {
+                progress.sample(now - t0, frames, backlog);
+            }
             if (now >= secEnd) {
                 final long p = pages.get();
                 timeline.add(new CellResult.Second(timeline.size() + 1, (double) backlogSum / n, backlogSecMax,

@@ -1,0 +1,145 @@
+package dev.specfault.stress;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.specfault.stress.SpecfaultCliTest.Result;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import javax.imageio.ImageIO;
+import javax.xml.parsers.DocumentBuilderFactory;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** {@code ./specfault compare} end to end, in process, with tiny cells. */
+class CompareCommandTest {
+    /** The issue's columns: every result row (JSON and CSV) has at least these. */
+    static final List<String> COLUMNS = List.of("design", "arch", "workload", "threads", "writers", "seconds",
+            "pages_per_sec", "faults", "faults_per_sec", "p50_ns", "p99_ns", "p999_ns", "max_ns", "retries",
+            "fallbacks", "sigsegv", "violations", "use_after_free", "leaked_frames", "srcu_backlog_max");
+
+    /** Short cells: 200 ms, 100 ms warm-up, one round, 1 MiB regions. */
+    static String[] tiny(Path out, String... more) {
+        return cells(out, "200ms", more);
+    }
+
+    /** Cells of {@code duration}, 100 ms warm-up, one round, 1 MiB regions. */
+    static String[] cells(Path out, String duration, String... more) {
+        return Stream.concat(Stream.of("compare", "--duration", duration, "--warmup", "100ms", "--rounds", "1",
+                "--region", "1", "--out", out.toString()), Arrays.stream(more)).toArray(String[]::new);
+    }
+
+    @Test
+    void writesTheTableTheTargetsAndEveryFileOfTheReport(@TempDir Path dir) throws Exception {
+        final Path out = dir.resolve("report");
+        final Result r = SpecfaultCliTest.run(tiny(out, "--arch", "x86"));
+        assertEquals(0, r.code(), r.out() + r.err());
+        assertFalse(r.out().contains("VIOLATION"), r.out());
+        // off a terminal: no progress line, no control characters
+        assertTrue((r.out() + r.err()).chars().noneMatch(ch -> ch == '\r' || ch == 0x1b), "control characters");
+        // the table: three groups, every design, ratios against locked; then the targets
+        for (String g : new String[] {"x86 page_fault1 1t", "x86 page_fault1 2t", "x86 mmap_churn 1t+1w"}) {
+            assertTrue(r.out().lines().anyMatch(g::equals), g + " in\n" + r.out());
+        }
+        assertTrue(r.out().lines().anyMatch(l -> l.matches("\\s+locked\\s.*\\s1\\.00x\\s.*")), r.out());
+        assertTrue(r.out().lines().anyMatch(l -> l.matches("\\s+speculative\\s.*\\d\\.\\d\\dx\\s.*")), r.out());
+        assertTrue(r.out().lines().anyMatch(l -> l.matches("\\s+kernel-lock\\s.*\\d\\.\\d\\dx\\s.*")), r.out());
+        assertTrue(r.out().contains("targets") && r.out().lines().anyMatch(l -> l.matches("\\s+(PASS|MISS) mmap_churn 1t\\+1w x86: .*")),
+                r.out());
+
+        // results.json parses; 3 groups x 3 designs, each row with the issue's columns
+        @SuppressWarnings("unchecked")
+        final List<Map<String, Object>> rows = (List<Map<String, Object>>) Json.parse(Files.readString(out.resolve("results.json")));
+        assertEquals(9, rows.size());
+        for (Map<String, Object> row : rows) {
+            assertTrue(row.keySet().containsAll(COLUMNS), row.keySet().toString());
+        }
+        assertEquals(9, ((List<?>) Json.parse(Files.readString(out.resolve("rounds.json")))).size());
+        // results.csv: a header with the columns, one line per row, as many fields as the header
+        final List<String> csv = Files.readAllLines(out.resolve("results.csv"));
+        final List<String> head = List.of(csv.get(0).split(","));
+        assertTrue(head.containsAll(COLUMNS), head.toString());
+        assertEquals(10, csv.size());
+        csv.forEach(l -> assertEquals(head.size(), l.split(",", -1).length, l));
+        assertTrue(Files.readAllLines(out.resolve("rounds.csv")).get(0).contains(",round,"));
+
+        // charts: throughput, 3 latency, causes; every PNG decodes, every SVG is well-formed XML
+        final List<Path> pngs;
+        try (Stream<Path> s = Files.list(out)) {
+            pngs = s.filter(p -> p.toString().endsWith(".png")).sorted().toList();
+        }
+        assertEquals(5, pngs.size(), pngs.toString());
+        final DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
+        f.setFeature("http://apache.org/xml/features/nonvalidating/load-external-dtd", false);
+        for (Path png : pngs) {
+            final BufferedImage img = ImageIO.read(new ByteArrayInputStream(Files.readAllBytes(png)));
+            assertNotNull(img, png + " decodes");
+            assertTrue(img.getWidth() > 100 && img.getHeight() > 100, png.toString());
+            final Path svg = Path.of(png.toString().replace(".png", ".svg"));
+            assertEquals("svg", f.newDocumentBuilder().parse(svg.toFile()).getDocumentElement().getNodeName(), svg.toString());
+        }
+
+        // report.html: self-contained (no external fetch), shows the charts, table, targets, command, machine
+        final String html = Files.readString(out.resolve("report.html"));
+        assertFalse(html.matches("(?s).*\\b(src|href)\\s*=\\s*[\"']?(https?:)?//.*"), "an external reference");
+        assertFalse(html.contains("@import") || html.contains("url("), "an external stylesheet resource");
+        assertEquals(5, html.split("<img class=\"chart\"", -1).length - 1);
+        assertEquals(5, html.split("src=\"data:image/png;base64,", -1).length - 1);
+        assertTrue(html.contains("x86 mmap_churn 1t+1w") && html.contains("Targets") && html.contains("specfault compare --duration 200ms"));
+        assertTrue(html.contains("<th>cores</th>") && html.contains("<th>JVM</th>"), "machine info");
+    }
+
+    @Test
+    void aSeededBugInsideCompareIsAViolationWithExitCode1(@TempDir Path dir) throws Exception {
+        // skip-shootdown: a CPU keeps a stale translation (P0/P1/P4); page_fault1 on 2 threads finds it
+        // in its first rounds. The bug is turned on in the speculative cells only.
+        final Path out = dir.resolve("r");
+        final Result r = SpecfaultCliTest.run(cells(out, "500ms", "--inject", "skip-shootdown", "--design", "speculative,locked",
+                "--arch", "x86", "--workload", "page_fault1", "--threads", "2", "--no-charts"));
+        assertEquals(1, r.code(), r.out() + r.err());
+        assertTrue(r.out().lines().anyMatch(l -> l.startsWith("VIOLATION ") && l.contains("speculative/x86")), r.out());
+        assertFalse(r.out().lines().anyMatch(l -> l.startsWith("VIOLATION ") && l.contains("locked/x86")), r.out());
+        assertTrue(Files.readString(out.resolve("report.html")).contains("VIOLATION "), "the report lists it");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"compare --duration 0s", "compare --duration 3x", "compare --rounds 0", "compare --rounds x",
+        "compare --design fast", "compare --arch sparc", "compare --workload nope", "compare --threads 0",
+        "compare --threads 1,x", "compare --region 0", "compare --writers -1", "compare --warmup 0s", "compare --soak 1y",
+        "compare --inject no-such-bug", "compare --inject upgrade-without-restart --design speculative", "compare --bogus",
+        "compare extra"})
+    void badArgumentsGiveOneLineAndExitCode2(String line) {
+        final Result r = SpecfaultCliTest.run(line.split(" "));
+        assertEquals(2, r.code(), r.err());
+        assertEquals(1, r.err().strip().lines().count(), "one line: " + r.err());
+        assertFalse(r.err().contains("at dev.") || r.err().contains("Exception"), "no stack trace: " + r.err());
+        assertEquals("", r.out());
+    }
+
+    @Test
+    void anOutThatIsAFileIsABadArgument(@TempDir Path dir) throws Exception {
+        final Path file = Files.writeString(dir.resolve("f"), "x");
+        final Result r = SpecfaultCliTest.run("compare", "--out", file.toString());
+        assertEquals(2, r.code(), r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+    }
+
+    @Test
+    void helpNamesTheDefaults() {
+        final Result r = SpecfaultCliTest.run("compare", "--help");
+        assertEquals(0, r.code());
+        assertTrue(r.out().contains("--full") && r.out().contains("--duration") && r.out().contains("default 3s"), r.out());
+        assertFalse(r.out().contains("--inject"), "--inject is for tests: " + r.out());
+        assertTrue(SpecfaultCliTest.run("--help").out().contains("compare"));
+    }
+}

@@ -1,0 +1,100 @@
+package dev.specfault.stress.compare;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.specfault.fault.Design;
+import dev.specfault.pmap.Arch;
+import dev.specfault.stress.run.CellResult;
+import dev.specfault.stress.run.CellSpec;
+import dev.specfault.stress.workload.Workload;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.HdrHistogram.Histogram;
+import org.junit.jupiter.api.Test;
+
+/** Aggregation across rounds, ratios, the targets' arithmetic and the soak's windows, on made-up rows. */
+class ComparisonTest {
+    static final Group CHURN = new Group(Arch.X86_64, Workload.MMAP_CHURN, 1, 1);
+    static final Group PF1 = new Group(Arch.X86_64, Workload.PAGE_FAULT1, 1, 0);
+
+    static CellResult cell(Group g, Design d, double pps, long p99, long maxNs, long violations, Long retriesDead) {
+        final Map<String, Object> row = new LinkedHashMap<>();
+        row.put("design", d.cliName());
+        row.put("threads", g.threads());
+        row.put("writers", g.writers());
+        row.put("pages_per_sec", pps);
+        row.put("faults", 1000L);
+        row.put("p99_ns", p99);
+        row.put("max_ns", maxNs);
+        row.put("violations", violations);
+        if (retriesDead != null) {
+            row.put("retries.dead", retriesDead);
+        }
+        final CellSpec spec = new CellSpec(d, g.arch(), g.workload(), g.threads(), g.writers(), Duration.ofMillis(1), 1, 1, null);
+        return new CellResult(spec, row, List.of(), new Histogram(3));
+    }
+
+    @Test
+    void rowsAreMediansExceptSumsAndMaxima() {
+        final Comparison c = new Comparison(List.of(Design.SPECULATIVE, Design.LOCKED), List.of(CHURN));
+        c.add(CHURN, Design.SPECULATIVE, 1, cell(CHURN, Design.SPECULATIVE, 100, 10, 50, 0, 4L));
+        c.add(CHURN, Design.SPECULATIVE, 2, cell(CHURN, Design.SPECULATIVE, 400, 30, 90, 1, null));
+        c.add(CHURN, Design.SPECULATIVE, 3, cell(CHURN, Design.SPECULATIVE, 200, 20, 70, 2, 6L));
+        final Map<String, Object> r = c.aggregate(CHURN, Design.SPECULATIVE);
+        assertEquals(200.0, r.get("pages_per_sec"), "median");
+        assertEquals(20L, r.get("p99_ns"), "median, an integer stays one");
+        assertEquals(90L, r.get("max_ns"), "maximum");
+        assertEquals(3L, r.get("violations"), "sum");
+        assertEquals(4L, r.get("retries.dead"), "a cause missing from a round counts as 0: median of 4, 0, 6");
+        assertEquals(3, r.get("rounds"));
+        assertEquals(List.of("design", "threads", "writers", "rounds"), List.copyOf(r.keySet()).subList(0, 4));
+        assertNull(c.aggregate(CHURN, Design.LOCKED));
+        assertTrue(c.ratio(CHURN, Design.SPECULATIVE, Design.LOCKED, "pages_per_sec").isEmpty());
+        assertEquals(3, c.roundRows().size());
+        assertEquals(2, c.roundRows().get(1).get("round"));
+        assertEquals(2.5, Comparison.median(new double[] {4, 1, 2, 3}));
+    }
+
+    @Test
+    void targetsPassAndMissOnTheirThresholds() {
+        final Comparison c = new Comparison(List.of(Design.SPECULATIVE, Design.LOCKED), List.of(PF1, CHURN));
+        c.add(PF1, Design.SPECULATIVE, 1, cell(PF1, Design.SPECULATIVE, 95, 1000, 1, 0, null));
+        c.add(PF1, Design.LOCKED, 1, cell(PF1, Design.LOCKED, 100, 1000, 1, 0, null));
+        c.add(CHURN, Design.SPECULATIVE, 1, cell(CHURN, Design.SPECULATIVE, 299, 2001, 1, 0, null));
+        c.add(CHURN, Design.LOCKED, 1, cell(CHURN, Design.LOCKED, 100, 20010, 1, 0, null));
+        final List<Target> t = Targets.evaluate(c, null);
+        assertEquals(Target.Status.MISS, t.get(0).status(), t.get(0).toString()); // 2.99x < 3x
+        assertEquals(Target.Status.PASS, t.get(1).status(), t.get(1).toString()); // 2001 * 10 <= 20010
+        assertEquals(Target.Status.MISS, t.get(2).status(), t.get(2).toString()); // 2001 > 2 x 1000
+        assertEquals(Target.Status.PASS, t.get(3).status(), t.get(3).toString()); // 0.95x
+        assertTrue(t.get(3).goal().startsWith("x86 page_fault1 1t"), t.get(3).goal());
+        assertEquals(Target.Status.NA, t.get(4).status());
+    }
+
+    @Test
+    void soakLevelsAreOneSecondMeansWithinTenPercentOfTheTenthSecond() {
+        final Soak flat = new Soak("flat", 15, null);
+        final Soak growing = new Soak("growing", 15, null);
+        final Soak stopped = new Soak("stopped", 60, null);
+        for (long t = 0; t < 15_000; t += 20) {
+            final long ns = t * 1_000_000L;
+            final long swing = (t / 20) % 2 == 0 ? 100 : 300; // mean 200 in every window
+            flat.sample(ns, 1000 + swing, swing);
+            growing.sample(ns, 1000 + swing, t < 10_000 ? swing : swing + (t - 10_000) / 100);
+            stopped.sample(ns, 1000 + swing, swing);
+        }
+        assertEquals(14, flat.windowMeans(1).length, "whole windows only: the one holding the last sample may be cut short");
+        assertEquals(200.0, flat.windowMeans(2)[9], 1e-9);
+        assertEquals(Target.Status.PASS, flat.target("g").status(), flat.target("g").measured());
+        assertEquals(Target.Status.MISS, growing.target("g").status(), growing.target("g").measured());
+        assertEquals(Target.Status.MISS, stopped.target("g").status(), "15 s of 60: " + stopped.target("g").measured());
+        assertTrue(stopped.target("g").measured().contains("stopped after 14 s of 60"), stopped.target("g").measured());
+        final Soak shortRun = new Soak("short", 60, null);
+        shortRun.sample(5_000_000_000L, 1, 1);
+        assertEquals(Target.Status.NA, shortRun.target("g").status());
+    }
+}
