@@ -35,7 +35,7 @@ class ComparisonTest {
             row.put("retries.dead", retriesDead);
         }
         final CellSpec spec = new CellSpec(d, g.arch(), g.workload(), g.threads(), g.writers(), Duration.ofMillis(1), 1, 1, null);
-        return new CellResult(spec, row, List.of(), new Histogram(3));
+        return new CellResult(spec, row, List.of(), new Histogram(3), List.of());
     }
 
     @Test
