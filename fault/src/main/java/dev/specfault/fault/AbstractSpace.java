@@ -90,6 +90,29 @@ public abstract class AbstractSpace implements AddressSpace {
     // ------------------------------------------------------------------------------------------
     // What a design provides
 
+    /**
+     * Direct reclaim, for a fault that found no free frame: if this space's SRCU domain holds
+     * frames back (table pages and records waiting for a grace period), waits until every queued
+     * callback has run — as the kernel's allocator reclaims before it reports OOM — and says
+     * whether that freed any frame, in which case the access is retried rather than killed. Called
+     * with no lock held and outside any read section (the top of {@code handleFault}).
+     *
+     * @return true if frames were freed (retry the access), false if the OOM stands
+     */
+    protected final boolean reclaim() {
+        final dev.specfault.srcu.SrcuDomain d = pmap().domain();
+        if (d.stats().backlog() == 0) {
+            return false;
+        }
+        final long before = machine.frames().inUse();
+        d.barrier();
+        if (machine.frames().inUse() >= before) {
+            return false;
+        }
+        stats.retry(SpaceStats.Retry.RECLAIM);
+        return true;
+    }
+
     /** Takes the writer lock (mmap lock / vm_map lock) for writing. */
     protected abstract void writeLock();
 

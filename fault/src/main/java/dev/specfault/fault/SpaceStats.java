@@ -55,7 +55,12 @@ public final class SpaceStats {
         /** Locked design: an anon's page was not resident (ENOLCK). */
         NOT_RESIDENT,
         /** Locked design: the fault created or copied an amap under the exclusive map lock (flt_amcopy). */
-        AMAP_COPY
+        AMAP_COPY,
+        /**
+         * No free frame while frames waited for a grace period: the fault waited for them (direct
+         * reclaim) and the access was retried.
+         */
+        RECLAIM
     }
 
     /** Why a speculative fault gave up and took the mmap lock. */

@@ -346,8 +346,9 @@ public final class LockedSpace extends AbstractSpace implements FaultHandler {
      */
     @Override
     public int handleFault(Cpu cpu, long va, int access, long walk) {
-        return FaultEvents.recording() ? FaultEvents.timed(this, this::handle, cpu, va, access, walk)
+        final int r = FaultEvents.recording() ? FaultEvents.timed(this, this::handle, cpu, va, access, walk)
                 : handle(cpu, va, access, walk);
+        return r == AccessResult.OOM && reclaim() ? RETRY : r;
     }
 
     private int handle(Cpu cpu, long va, int access, long walk) {

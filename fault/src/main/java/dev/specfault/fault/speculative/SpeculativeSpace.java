@@ -219,8 +219,9 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
      */
     @Override
     public int handleFault(Cpu cpu, long va, int access, long walk) {
-        return FaultEvents.recording() ? FaultEvents.timed(this, this::handle, cpu, va, access, walk)
+        final int r = FaultEvents.recording() ? FaultEvents.timed(this, this::handle, cpu, va, access, walk)
                 : handle(cpu, va, access, walk);
+        return r == AccessResult.OOM && reclaim() ? RETRY : r;
     }
 
     private int handle(Cpu cpu, long va, int access, long walk) {

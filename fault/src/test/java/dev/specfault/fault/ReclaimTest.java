@@ -1,0 +1,61 @@
+package dev.specfault.fault;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.specfault.pmap.AccessResult;
+import dev.specfault.pmap.Arch;
+import dev.specfault.pmap.Cpu;
+import dev.specfault.pmap.Machine;
+import dev.specfault.srcu.GracePeriodDriver;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Direct reclaim: a fault that finds no free frame while table pages wait for a grace period
+ * waits for them and retries, rather than reporting OOM (what stopped 60 s mmap_churn runs when
+ * the grace-period thread lagged); with nothing waiting, OOM stands.
+ */
+class ReclaimTest {
+    private static final int ANON = Mman.MAP_PRIVATE | Mman.MAP_ANONYMOUS;
+    private static final int RW = Mman.PROT_READ | Mman.PROT_WRITE;
+
+    @ParameterizedTest
+    @MethodSource("dev.specfault.fault.AddressSpaceContractTest#spaces")
+    void framesWaitingForAGracePeriodAreReclaimedBeforeOom(Design d, Arch arch) {
+        final Machine m = Machine.builder(arch).frameLimit(256).cpus(1).build();
+        final Cpu cpu = m.cpu(0);
+        cpu.bind();
+        try {
+            // No one drives grace periods: what munmap frees through SRCU stays held until a
+            // barrier (a lagging grace-period thread, made deterministic).
+            final AddressSpace s = Spaces.create(new SpaceOptions(d, m).name("t")
+                    .config(SpaceConfig.defaults(arch).withInitialStack(false)).driver(GracePeriodDriver.manual()));
+            // Tables of their own far from everything else: munmap frees them through SRCU.
+            for (int i = 0; i < 8; i++) {
+                final long a = 0x100000000L + i * (1L << 30);
+                assertEquals(a, s.mmap(a, Mman.PAGE_SIZE, RW, ANON | Mman.MAP_FIXED));
+                assertEquals(AccessResult.OK, s.store(cpu, a, 1));
+                assertEquals(0, s.munmap(a, Mman.PAGE_SIZE));
+            }
+            assertTrue(s.pmap().domain().stats().backlog() > 0, "table pages wait for a grace period");
+            final long free = m.frames().limit() - m.frames().inUse();
+            final long r = s.mmap(0, 4L << 20, RW, ANON);
+            long touched = 0;
+            int last;
+            while ((last = s.store(cpu, r + touched * Mman.PAGE_SIZE, 7)) == AccessResult.OK) {
+                touched++;
+            }
+            assertEquals(AccessResult.OOM, last, "memory does run out in the end");
+            // Each touch takes a frame: more pages were touched than frames were free, so the
+            // frames SRCU held were reclaimed and used.
+            assertTrue(touched > free, touched + " pages touched, " + free + " frames were free");
+            assertTrue(s.stats().retries(SpaceStats.Retry.RECLAIM) >= 1);
+            assertEquals(0, s.pmap().domain().stats().backlog());
+            s.exit();
+            s.quiesce();
+        } finally {
+            cpu.unbind();
+        }
+    }
+}
