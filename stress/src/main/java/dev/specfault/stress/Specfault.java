@@ -5,6 +5,7 @@ import dev.specfault.stress.cli.CheckCommand;
 import dev.specfault.stress.cli.PteCommand;
 import dev.specfault.stress.cli.SrcuCommand;
 import dev.specfault.stress.cli.StressCommand;
+import dev.specfault.stress.cli.WorkloadsCommand;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -19,7 +20,7 @@ import picocli.CommandLine.Command;
 @Command(name = "specfault", mixinStandardHelpOptions = true,
         versionProvider = Specfault.Version.class,
         description = "A laboratory for page-fault concurrency: an emulated MMU and two fault-path designs.",
-        subcommands = {StressCommand.class, SrcuCommand.class, CheckCommand.class, PteCommand.class, BenchCommand.class,
+        subcommands = {StressCommand.class, WorkloadsCommand.class, SrcuCommand.class, CheckCommand.class, PteCommand.class, BenchCommand.class,
             CommandLine.HelpCommand.class})
 public final class Specfault implements Runnable {
     /** Exit code of a run that found a correctness violation. */

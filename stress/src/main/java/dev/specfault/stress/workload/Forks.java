@@ -1,0 +1,287 @@
+package dev.specfault.stress.workload;
+
+import dev.specfault.fault.AddressSpace;
+import dev.specfault.fault.Errno;
+import dev.specfault.fault.Mman;
+import dev.specfault.pmap.AccessResult;
+import dev.specfault.pmap.Cpu;
+import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentLinkedQueue;
+
+/**
+ * fork_storm and exit_race: writer threads fork the cell's space again and again while the
+ * faulting threads store into it (two passes per round, so that the second pass breaks the
+ * copy-on-write sharing the forks left behind).
+ *
+ * <h2>What is checked</h2>
+ * <ul>
+ *   <li>Each writer owns a long-lived region of {@link #OWN_PAGES} pages in the parent, whose values
+ *   it alone changes: after a fork the child holds exactly them (P4: the child is the parent at one
+ *   instant inside the fork); the child's own stores read back; the parent never sees them.</li>
+ *   <li>fork_storm: around the page each faulting thread was storing to when the fork began, the
+ *   child's values are read twice with work in between and must not change (nobody stores to the
+ *   child there: a change is the parent's write leaking into the child, P4).</li>
+ *   <li>exit_race: the child goes to a queue that another writer empties by exiting its spaces,
+ *   while the forking writer's CPU, lazy, still points at the child and fills its TLB
+ *   speculatively from the child's tables (the hardware may); afterwards the parent's own region
+ *   must read back exactly (P0/P7: no entry of the exited child survives into the parent's
+ *   tag).</li>
+ *   <li>Faulting threads: before the second pass's store every page must still hold the first
+ *   pass's value (a COW break must copy, P4).</li>
+ * </ul>
+ * ENOMEM from fork (no frame for the child's tables) is counted, not a violation.
+ */
+final class Forks {
+    /** Pages of each writer's long-lived region in the parent. */
+    static final int OWN_PAGES = 16;
+
+    /** Per-cell state: each writer's region and expected values; the children waiting to exit. */
+    static final class State {
+        final long[] own;
+        final long[][] expected;
+        final long[] seq;
+        final ConcurrentLinkedQueue<AddressSpace> children = new ConcurrentLinkedQueue<>();
+
+        State(int writers) {
+            own = new long[writers];
+            expected = new long[writers][OWN_PAGES];
+            seq = new long[writers];
+        }
+    }
+
+    private Forks() {
+    }
+
+    /** A faulting thread's round: map, store every page, store every page again, unmap. */
+    static long twoPassRound(WorkloadContext ctx, Cpu cpu, int thread, long round) {
+        final AddressSpace s = ctx.space();
+        final long bytes = ctx.bytes();
+        final long a = s.mmap(0, bytes, Mman.PROT_READ | Mman.PROT_WRITE, Mman.MAP_PRIVATE | Mman.MAP_ANONYMOUS);
+        if (Errno.isError(a)) {
+            ctx.violation("mmap of a faulting thread's region failed: " + Errno.format(a));
+            return 0;
+        }
+        long pages = 0;
+        try {
+            for (long off = 0; off < bytes; off += Mman.PAGE_SIZE) {
+                ctx.setCursor(thread, a + off);
+                if (!Touch.storeAndCheck(ctx, s, cpu, a + off, Touch.tag(thread, round * 2, a + off))) {
+                    return pages;
+                }
+                pages++;
+            }
+            for (long off = 0; off < bytes; off += Mman.PAGE_SIZE) {
+                ctx.setCursor(thread, a + off);
+                if (!Touch.expect(ctx, s, cpu, a + off, Touch.tag(thread, round * 2, a + off),
+                        "the first pass's value, before the second pass's store")
+                        || !Touch.storeAndCheck(ctx, s, cpu, a + off, Touch.tag(thread, round * 2 + 1, a + off))) {
+                    return pages;
+                }
+                pages++;
+            }
+        } finally {
+            ctx.setCursor(thread, 0);
+            final long u = s.munmap(a, bytes);
+            if (u != 0) {
+                ctx.violation("munmap of a faulting thread's region failed: " + Errno.format(u));
+            }
+        }
+        return pages;
+    }
+
+    private static State state(WorkloadContext ctx) {
+        return (State) ctx.state();
+    }
+
+    /**
+     * Maps the writer's region on its first step and stores new values into some of its pages.
+     * Returns the writer's index, or -1 after a violation.
+     */
+    private static int prepareOwn(WorkloadContext ctx, State st, Cpu cpu, int thread, SplittableRandom rnd) {
+        final AddressSpace s = ctx.space();
+        final int w = thread - ctx.threads();
+        if (st.own[w] == 0) {
+            final long a = s.mmap(0, OWN_PAGES * Mman.PAGE_SIZE, Mman.PROT_READ | Mman.PROT_WRITE,
+                    Mman.MAP_PRIVATE | Mman.MAP_ANONYMOUS);
+            if (Errno.isError(a)) {
+                ctx.violation("mmap of a writer's region failed: " + Errno.format(a));
+                return -1;
+            }
+            st.own[w] = a;
+            for (int i = 0; i < OWN_PAGES; i++) {
+                final long v = Touch.tag(thread, 0, a + i * Mman.PAGE_SIZE);
+                if (!Touch.storeAndCheck(ctx, s, cpu, a + i * Mman.PAGE_SIZE, v)) {
+                    return -1;
+                }
+                st.expected[w][i] = v;
+            }
+        }
+        final long seq = ++st.seq[w];
+        for (int i = 0; i < OWN_PAGES; i++) {
+            if (rnd.nextInt(4) == 0) {
+                final long va = st.own[w] + i * Mman.PAGE_SIZE;
+                final long v = Touch.tag(thread, seq, va);
+                if (!Touch.storeAndCheck(ctx, s, cpu, va, v)) {
+                    return -1;
+                }
+                st.expected[w][i] = v;
+            }
+        }
+        return w;
+    }
+
+    /**
+     * Checks the child's copy of the writer's region, then stores into half of it (COW breaks in
+     * the child) and checks that the parent does not see those stores. Returns false after a
+     * violation.
+     */
+    private static boolean checkChild(WorkloadContext ctx, State st, Cpu cpu, int thread, int w, AddressSpace child,
+                                      SplittableRandom rnd) {
+        final AddressSpace s = ctx.space();
+        final long base = st.own[w];
+        for (int i = 0; i < OWN_PAGES; i++) {
+            if (!Touch.expect(ctx, child, cpu, base + i * Mman.PAGE_SIZE, st.expected[w][i],
+                    "the child's copy of the parent's value from before the fork")) {
+                return false;
+            }
+        }
+        final long cseq = st.seq[w] | 1L << 27;
+        for (int i = rnd.nextInt(2); i < OWN_PAGES; i += 2) {
+            if (!Touch.storeAndCheck(ctx, child, cpu, base + i * Mman.PAGE_SIZE, Touch.tag(thread, cseq, base + i * Mman.PAGE_SIZE))) {
+                return false;
+            }
+        }
+        for (int i = 0; i < OWN_PAGES; i++) {
+            if (!Touch.expect(ctx, s, cpu, base + i * Mman.PAGE_SIZE, st.expected[w][i],
+                    "the parent's value: the child's stores must not show in the parent")) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Reads, in the child, the pages around each faulting thread's cursor. */
+    private static void readAroundCursors(WorkloadContext ctx, AddressSpace child, Cpu cpu, long[] at, long[] vals,
+                                          boolean[] ok) {
+        for (int i = 0; i < at.length; i++) {
+            if (at[i] != 0) {
+                ok[i] = child.load(cpu, at[i]) == AccessResult.OK;
+                vals[i] = cpu.value();
+            }
+        }
+    }
+
+    /** One fork_storm writer step. */
+    static long forkStormWriter(WorkloadContext ctx, Cpu cpu, int thread, SplittableRandom rnd) {
+        final State st = state(ctx);
+        final int w = prepareOwn(ctx, st, cpu, thread, rnd);
+        if (w < 0) {
+            return 0;
+        }
+        final AddressSpace child = ctx.space().fork();
+        if (child == null) {
+            ctx.forkFailed();
+            return 0;
+        }
+        ctx.fork();
+        try {
+            // The faulting threads' stores in flight at the fork: the child's pages there must
+            // stay as they were (read twice, with the region checks in between).
+            final int n = ctx.threads();
+            final long[] at = new long[3 * n];
+            for (int t = 0; t < n; t++) {
+                final long c = ctx.cursor(t);
+                final long own = st.own[w];
+                if (c != 0 && (c + 2 * Mman.PAGE_SIZE <= own || c - Mman.PAGE_SIZE >= own + OWN_PAGES * Mman.PAGE_SIZE)) {
+                    // (not next to this writer's region, whose child copy it changes itself)
+                    at[3 * t] = c;
+                    at[3 * t + 1] = c + Mman.PAGE_SIZE;
+                    at[3 * t + 2] = c - Mman.PAGE_SIZE;
+                }
+            }
+            final long[] first = new long[at.length];
+            final long[] second = new long[at.length];
+            final boolean[] ok1 = new boolean[at.length];
+            final boolean[] ok2 = new boolean[at.length];
+            readAroundCursors(ctx, child, cpu, at, first, ok1);
+            if (!checkChild(ctx, st, cpu, thread, w, child, rnd)) {
+                return 1;
+            }
+            readAroundCursors(ctx, child, cpu, at, second, ok2);
+            for (int i = 0; i < at.length; i++) {
+                if (ok1[i] && ok2[i] && first[i] != second[i]) {
+                    ctx.violation("P4: the child's page at " + Touch.hex(at[i]) + " changed from "
+                            + Touch.hex(first[i]) + " to " + Touch.hex(second[i])
+                            + " though only the parent stores there (a parent's store after the fork leaked into the child)");
+                    return 1;
+                }
+            }
+        } finally {
+            child.exit();
+            ctx.exit();
+        }
+        return 1;
+    }
+
+    /** One exit_race writer step. */
+    static long exitRaceWriter(WorkloadContext ctx, Cpu cpu, int thread, SplittableRandom rnd) {
+        final State st = state(ctx);
+        final int w = prepareOwn(ctx, st, cpu, thread, rnd);
+        if (w < 0) {
+            return 0;
+        }
+        final AddressSpace child = ctx.space().fork();
+        if (child == null) {
+            ctx.forkFailed();
+            return 0;
+        }
+        ctx.fork();
+        if (!checkChild(ctx, st, cpu, thread, w, child, rnd)) {
+            child.exit();
+            return 1;
+        }
+        // Leave the child for another writer to exit; meanwhile this CPU is lazy on it (the last
+        // space it ran) and its TLB fills speculatively from the child's tables.
+        final long base = st.own[w];
+        st.children.add(child);
+        child.load(cpu, base); // run the child last
+        cpu.enterLazy();
+        for (int k = 0; k < 256 && !child.isExited(); k++) {
+            cpu.speculate(base + rnd.nextInt(OWN_PAGES) * Mman.PAGE_SIZE);
+        }
+        // Exit children of the queue (others' first: leave at least one when there are other
+        // writers, so that a child is exited while its forker's CPU speculates on it).
+        final int keep = ctx.writers() > 1 ? 1 : 0;
+        for (int k = 0; k < 2 && st.children.size() > keep; k++) {
+            final AddressSpace c = st.children.poll();
+            if (c != null) {
+                c.exit();
+                ctx.exit();
+            }
+        }
+        while (st.children.size() > 4 * ctx.writers()) {
+            final AddressSpace c = st.children.poll();
+            if (c != null) {
+                c.exit();
+                ctx.exit();
+            }
+        }
+        // The parent's region reads back exactly: no entry of an exited child was hit.
+        for (int i = 0; i < OWN_PAGES; i++) {
+            if (!Touch.expect(ctx, ctx.space(), cpu, base + i * Mman.PAGE_SIZE, st.expected[w][i],
+                    "the parent's own value after children exited")) {
+                return 1;
+            }
+        }
+        return 1;
+    }
+
+    /** After the run: exits the children still queued. */
+    static void finish(WorkloadContext ctx) {
+        final State st = state(ctx);
+        for (AddressSpace c; (c = st.children.poll()) != null;) {
+            c.exit();
+            ctx.exit();
+        }
+    }
+}
