@@ -35,7 +35,7 @@ import picocli.CommandLine.Option;
                 "Exit code 1 with VIOLATION lines if an invariant breaks; --inject list prints every seeded bug."})
 public final class StressCommand implements Callable<Integer> {
     @Option(names = "--workload", description = "one of: page_fault1, page_fault2, page_fault3, mmap_churn, mprotect_churn, "
-            + "stack_growth, fork_storm, exit_race, ebizzy ('./specfault workloads' says what each does; default page_fault1; "
+            + "stack_growth, fork_storm, exit_race, unmap_race, ebizzy ('./specfault workloads' says what each does; default page_fault1; "
             + "with --inject, the bug's)")
     String workload;
 
@@ -48,7 +48,7 @@ public final class StressCommand implements Callable<Integer> {
     @Option(names = "--threads", description = "faulting threads (default 2; with --inject, the bug's)")
     Integer threads;
 
-    @Option(names = "--writers", description = "writer threads of mmap_churn, mprotect_churn, fork_storm and exit_race (default 1; with --inject, the bug's)")
+    @Option(names = "--writers", description = "writer threads of mmap_churn, mprotect_churn, fork_storm, exit_race and unmap_race (default 1; with --inject, the bug's)")
     Integer writers;
 
     @Option(names = "--duration", converter = DurationConverter.class,

@@ -23,12 +23,19 @@ import java.util.concurrent.atomic.AtomicReference;
  * <h2>The main stack of a shared space, grown by all at once</h2>
  * An "epoch" space (a fresh space like the cell's, with its execve stack) is shared by the
  * faulting threads: each stores to its own depths below the initial stack (thread t to depths
- * t, t+n, t+2n, ...), so they grow the one main stack concurrently, down to RLIMIT_STACK. When all
- * have arrived (a phaser), the last one checks the epoch space quiet (P0/P1 and the locked
- * design's vm_ssize accounting: a lost update of the stack size shows there), exits it and makes
- * the next one.
+ * t, t+n, t+2n, ... for {@link #EPOCH_PAGES} pages each), so they grow the one main stack
+ * concurrently. When all have arrived (a phaser), the last one checks the epoch space quiet
+ * (P0/P1 and the locked design's vm_ssize accounting: a lost update of the stack size shows there
+ * if it was the last growth), exits it and makes the next one. Epochs are short, and
+ * {@link #EPOCHS_PER_ROUND} of them run per round, because the race that matters is the last
+ * growth of each.
  */
 final class StackGrowth {
+    /** Pages each thread grows the shared main stack by, per epoch. */
+    static final int EPOCH_PAGES = 2;
+    /** Epochs of the shared main stack per round. */
+    static final int EPOCHS_PER_ROUND = 16;
+
     /** The shared epoch space and the phaser the faulting threads meet at. */
     static final class State {
         final AtomicReference<AddressSpace> epoch = new AtomicReference<>();
@@ -69,7 +76,11 @@ final class StackGrowth {
         if (pages < 0) {
             return 0;
         }
-        return pages + sharedStack(ctx, cpu, thread, round);
+        long shared = 0;
+        for (int e = 0; e < EPOCHS_PER_ROUND; e++) {
+            shared += sharedStack(ctx, cpu, thread, round * EPOCHS_PER_ROUND + e);
+        }
+        return pages + shared;
     }
 
     /** Grows a GROWSDOWN area of its own to the limit; -1 after a violation. */
@@ -133,8 +144,9 @@ final class StackGrowth {
         if (s != null) {
             final long top = s.config().stackTop();
             final long low = top - SpaceConfig.INITIAL_STACK;
-            final long depth = (s.config().rlimitStack() - SpaceConfig.INITIAL_STACK) / Mman.PAGE_SIZE;
             final int n = ctx.threads();
+            final long depth = Math.min((long) EPOCH_PAGES * n,
+                    (s.config().rlimitStack() - SpaceConfig.INITIAL_STACK) / Mman.PAGE_SIZE);
             for (long i = thread; i < depth; i += n) {
                 final long va = low - (i + 1) * Mman.PAGE_SIZE;
                 if (!Touch.storeAndCheck(ctx, s, cpu, va, Touch.tag(thread, round, va))) {
@@ -142,7 +154,7 @@ final class StackGrowth {
                 }
                 pages++;
             }
-            if (thread == 0) {
+            if (thread == 0 && round % EPOCHS_PER_ROUND == 0) {
                 final int r = s.store(cpu, top - s.config().rlimitStack() - Mman.PAGE_SIZE, 1);
                 if (r == AccessResult.SIGSEGV) {
                     ctx.sigsegv();

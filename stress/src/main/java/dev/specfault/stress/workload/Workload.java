@@ -41,6 +41,9 @@ public enum Workload {
     /** Children exit while their parent breaks COW and their forker's CPU is lazy on them. */
     EXIT_RACE("exit_race",
             "children exit (by another writer) while the parent breaks COW on frames they share and their forker's lazy CPU speculates on them"),
+    /** Faults on fixed areas that writers munmap and map again under them. */
+    UNMAP_RACE("unmap_race",
+            "threads load and store in fixed 64 KiB areas that writers munmap and map again under them (SIGSEGV only while unmapped)"),
     /** Random-size map, touch random pages, read back, unmap. */
     EBIZZY("ebizzy", "random-size map (4 KiB to the region size), random pages touched and read back, unmap");
 
@@ -80,7 +83,7 @@ public enum Workload {
 
     /** Whether the workload has writer threads by default. */
     public boolean hasWriters() {
-        return this == MMAP_CHURN || this == MPROTECT_CHURN || this == FORK_STORM || this == EXIT_RACE;
+        return this == MMAP_CHURN || this == MPROTECT_CHURN || this == FORK_STORM || this == EXIT_RACE || this == UNMAP_RACE;
     }
 
     /** Whether the workload maps the cell's file object (page_fault2, page_fault3). */
@@ -135,6 +138,9 @@ public enum Workload {
             case STACK_GROWTH:
                 ctx.state(new StackGrowth.State(ctx));
                 break;
+            case UNMAP_RACE:
+                ctx.state(new UnmapRace.State(ctx));
+                break;
             default:
                 break;
         }
@@ -175,6 +181,8 @@ public enum Workload {
                 return Forks.twoPassRound(ctx, cpu, thread, round);
             case EBIZZY:
                 return Ebizzy.faulter(ctx, cpu, thread, round, rnd);
+            case UNMAP_RACE:
+                return UnmapRace.faulter(ctx, cpu, thread, round, rnd);
             default:
                 return pageFault(ctx, cpu, thread, round);
         }
@@ -226,6 +234,8 @@ public enum Workload {
                 return Forks.exitRaceWriter(ctx, cpu, thread, rnd);
             case MPROTECT_CHURN:
                 return mprotectStep(ctx, cpu, thread, rnd);
+            case UNMAP_RACE:
+                return UnmapRace.writer(ctx, cpu, thread, rnd);
             default:
                 return churnStep(ctx, cpu, thread, rnd);
         }
