@@ -7,6 +7,7 @@ import dev.specfault.pmap.AccessResult;
 import dev.specfault.pmap.Cpu;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * fork_storm and exit_race: writer threads fork the cell's space again and again while the
@@ -18,9 +19,11 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  *   <li>Each writer owns a long-lived region of {@link #OWN_PAGES} pages in the parent, whose values
  *   it alone changes: after a fork the child holds exactly them (P4: the child is the parent at one
  *   instant inside the fork); the child's own stores read back; the parent never sees them.</li>
- *   <li>fork_storm: around the page each faulting thread was storing to when the fork began, the
- *   child's values are read twice with work in between and must not change (nobody stores to the
- *   child there: a change is the parent's write leaking into the child, P4).</li>
+ *   <li>fork_storm: the writer bumps a fork generation before and after each fork, and the
+ *   faulting threads put the generation they read just before each store into the value. In the
+ *   child, the pages up to where each faulting thread was storing after the fork must hold no value
+ *   with a generation from after the fork returned (P4: a parent's store leaked into the child); and
+ *   read twice, with work in between, they must not change (nobody stores to the child there).</li>
  *   <li>exit_race: the child goes to a queue that another writer empties by exiting its spaces,
  *   while the forking writer's CPU, lazy, still points at the child and fills its TLB
  *   speculatively from the child's tables (the hardware may); afterwards the parent's own region
@@ -41,6 +44,8 @@ final class Forks {
         final long[][] expected;
         final long[] seq;
         final ConcurrentLinkedQueue<AddressSpace> children = new ConcurrentLinkedQueue<>();
+        /** Bumped by every writer before and after each fork; faulting threads put it in their values. */
+        final AtomicLong forkGen = new AtomicLong();
 
         State(int writers) {
             own = new long[writers];
@@ -52,30 +57,57 @@ final class Forks {
     private Forks() {
     }
 
-    /** A faulting thread's round: map, store every page, store every page again, unmap. */
+    /** Stores per page in the second pass (after the first, the page is writable in the TLB). */
+    static final int SECOND_PASS_STORES = 4;
+    private static final long GEN_MASK = (1L << 28) - 1;
+
+    /**
+     * A faulting thread's value: its thread, the fork generation it read just before the store, and
+     * a sequence. <pre>
+     *   63      56 55                28 27              0
+     *  [thread+1 ][ fork generation   ][ sequence        ]
+     * </pre>
+     */
+    static long value(int thread, long gen, long seq) {
+        return (thread + 1L) << 56 | (gen & GEN_MASK) << 28 | (seq & GEN_MASK);
+    }
+
+    /**
+     * A faulting thread's round: map, store every page, then store every page again
+     * {@link #SECOND_PASS_STORES} times (checking first that it still holds the first pass's
+     * value), unmap. Each value carries the fork generation read just before the store.
+     */
     static long twoPassRound(WorkloadContext ctx, Cpu cpu, int thread, long round) {
         final AddressSpace s = ctx.space();
+        final AtomicLong gen = state(ctx).forkGen;
         final long bytes = ctx.bytes();
         final long a = s.mmap(0, bytes, Mman.PROT_READ | Mman.PROT_WRITE, Mman.MAP_PRIVATE | Mman.MAP_ANONYMOUS);
         if (Errno.isError(a)) {
             ctx.violation("mmap of a faulting thread's region failed: " + Errno.format(a));
             return 0;
         }
+        final long[] first = new long[(int) (bytes / Mman.PAGE_SIZE)];
         long pages = 0;
         try {
-            for (long off = 0; off < bytes; off += Mman.PAGE_SIZE) {
-                ctx.setCursor(thread, a + off);
-                if (!Touch.storeAndCheck(ctx, s, cpu, a + off, Touch.tag(thread, round * 2, a + off))) {
+            for (int i = 0; i < first.length; i++) {
+                final long va = a + i * Mman.PAGE_SIZE;
+                ctx.setCursor(thread, va);
+                first[i] = value(thread, gen.get(), round * 8);
+                if (!Touch.storeAndCheck(ctx, s, cpu, va, first[i])) {
                     return pages;
                 }
                 pages++;
             }
-            for (long off = 0; off < bytes; off += Mman.PAGE_SIZE) {
-                ctx.setCursor(thread, a + off);
-                if (!Touch.expect(ctx, s, cpu, a + off, Touch.tag(thread, round * 2, a + off),
-                        "the first pass's value, before the second pass's store")
-                        || !Touch.storeAndCheck(ctx, s, cpu, a + off, Touch.tag(thread, round * 2 + 1, a + off))) {
+            for (int i = 0; i < first.length; i++) {
+                final long va = a + i * Mman.PAGE_SIZE;
+                ctx.setCursor(thread, va);
+                if (!Touch.expect(ctx, s, cpu, va, first[i], "the first pass's value, before the second pass's store")) {
                     return pages;
+                }
+                for (int k = 1; k <= SECOND_PASS_STORES; k++) {
+                    if (!Touch.storeAndCheck(ctx, s, cpu, va, value(thread, gen.get(), round * 8 + k))) {
+                        return pages;
+                    }
                 }
                 pages++;
             }
@@ -178,7 +210,9 @@ final class Forks {
         if (w < 0) {
             return 0;
         }
+        st.forkGen.incrementAndGet();
         final AddressSpace child = ctx.space().fork();
+        final long done = st.forkGen.incrementAndGet(); // faulting threads' stores from here on are after the fork
         if (child == null) {
             ctx.forkFailed();
             return 0;
@@ -188,15 +222,15 @@ final class Forks {
             // The faulting threads' stores in flight at the fork: the child's pages there must
             // stay as they were (read twice, with the region checks in between).
             final int n = ctx.threads();
-            final long[] at = new long[3 * n];
+            final long[] at = new long[4 * n];
             for (int t = 0; t < n; t++) {
                 final long c = ctx.cursor(t);
                 final long own = st.own[w];
-                if (c != 0 && (c + 2 * Mman.PAGE_SIZE <= own || c - Mman.PAGE_SIZE >= own + OWN_PAGES * Mman.PAGE_SIZE)) {
+                if (c != 0 && (c + Mman.PAGE_SIZE <= own || c - 3 * Mman.PAGE_SIZE >= own + OWN_PAGES * Mman.PAGE_SIZE)) {
                     // (not next to this writer's region, whose child copy it changes itself)
-                    at[3 * t] = c;
-                    at[3 * t + 1] = c + Mman.PAGE_SIZE;
-                    at[3 * t + 2] = c - Mman.PAGE_SIZE;
+                    for (int j = 0; j < 4; j++) {
+                        at[4 * t + j] = c - j * Mman.PAGE_SIZE;
+                    }
                 }
             }
             final long[] first = new long[at.length];
@@ -204,6 +238,15 @@ final class Forks {
             final boolean[] ok1 = new boolean[at.length];
             final boolean[] ok2 = new boolean[at.length];
             readAroundCursors(ctx, child, cpu, at, first, ok1);
+            for (int i = 0; i < at.length; i++) {
+                final long v = first[i];
+                final long owner = (v >>> 56) - 1;
+                if (ok1[i] && owner >= 0 && owner < n && ((v >>> 28) & GEN_MASK) >= (done & GEN_MASK)) {
+                    ctx.violation("P4: the child holds " + Touch.hex(v) + " at " + Touch.hex(at[i])
+                            + ", a value faulting thread " + owner + " stored after the fork had returned");
+                    return 1;
+                }
+            }
             if (!checkChild(ctx, st, cpu, thread, w, child, rnd)) {
                 return 1;
             }

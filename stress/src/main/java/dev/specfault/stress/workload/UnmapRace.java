@@ -30,7 +30,10 @@ import java.util.concurrent.atomic.AtomicLongArray;
  *   the thread's word returns its last store in this mapping, or 0 if the area was mapped anew
  *   since (P4).</li>
  * </ul>
- * Different values: a race with the writer, where either result is allowed (SIGSEGV is counted).
+ * Different values: a race with the writer, where either result is allowed (SIGSEGV is counted),
+ * but not both in turn: after a SIGSEGV during a munmap, an access that begins and ends during the
+ * same munmap must be SIGSEGV too (P8). Accesses come in bursts of 8 to one slot, so that two
+ * threads often fault the same fresh page at once.
  */
 final class UnmapRace {
     /** Pages of a slot's area. */
@@ -92,8 +95,14 @@ final class UnmapRace {
         final long[] mine = st.mine[thread];
         final long[] mineAt = st.mineAt[thread];
         long pages = 0;
+        int slot = 0;
+        long segvIn = -1; // the munmap phase in which this thread saw the slot unmapped
+        long segvVa = 0;
         for (int k = 0; k < 256; k++) {
-            final int slot = rnd.nextInt(st.slots);
+            if (k % 8 == 0) {
+                slot = rnd.nextInt(st.slots); // bursts of 8 accesses to one slot
+                segvIn = -1;
+            }
             final int page = rnd.nextInt(PAGES);
             final int i = slot * PAGES + page;
             final long va = BASE + slot * STRIDE + page * Mman.PAGE_SIZE + 8L * thread;
@@ -102,8 +111,12 @@ final class UnmapRace {
             int r = s.load(cpu, va);
             final long v = cpu.value();
             long p2 = st.phase.get(slot);
-            if (!check(ctx, s, "load", r, p1, p2, va)) {
+            if (!check(ctx, s, "load", r, p1, p2, va) || !linearizable(ctx, s, "load", r, p1, p2, va, segvIn, segvVa)) {
                 return pages;
+            }
+            if (r == AccessResult.SIGSEGV && p1 == p2 && (p2 & 3) == 1) { // within the munmap, not before it
+                segvIn = p2;
+                segvVa = va;
             }
             if (p1 == p2 && (p1 & 3) == 0 && mineAt[i] >= 0) {
                 final long expect = mineAt[i] == p1 ? mine[i] : 0;
@@ -122,8 +135,12 @@ final class UnmapRace {
             r = s.store(cpu, va, tag);
             ctx.latency().recordValue(Math.max(0, System.nanoTime() - t0));
             p2 = st.phase.get(slot);
-            if (!check(ctx, s, "store", r, p1, p2, va)) {
+            if (!check(ctx, s, "store", r, p1, p2, va) || !linearizable(ctx, s, "store", r, p1, p2, va, segvIn, segvVa)) {
                 return pages;
+            }
+            if (r == AccessResult.SIGSEGV && p1 == p2 && (p2 & 3) == 1) { // within the munmap, not before it
+                segvIn = p2;
+                segvVa = va;
             }
             if (r == AccessResult.OK) {
                 pages++;
@@ -134,6 +151,21 @@ final class UnmapRace {
             }
         }
         return pages;
+    }
+
+    /**
+     * P8 within one munmap: once this thread saw the slot unmapped while the munmap was running
+     * (a SIGSEGV that began and ended in phase 4k+1), a later access that begins and ends in that same phase must
+     * be SIGSEGV too — the munmap took effect at one instant, before the first SIGSEGV.
+     */
+    private static boolean linearizable(WorkloadContext ctx, AddressSpace s, String what, int r, long p1, long p2,
+                                        long va, long segvIn, long segvVa) {
+        if (r == AccessResult.OK && segvIn >= 0 && p1 == segvIn && p2 == segvIn) {
+            ctx.violation("P8: a " + what + " at " + Touch.hex(va) + " in " + s.name() + " returned OK after a SIGSEGV"
+                    + " in the same area during the same munmap (at " + Touch.hex(segvVa) + "): not linearizable, the munmap was seen, then not");
+            return false;
+        }
+        return true;
     }
 
     /** The rule of the phases for one access; false after a violation. */
