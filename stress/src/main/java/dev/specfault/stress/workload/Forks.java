@@ -38,12 +38,21 @@ final class Forks {
     /** Pages of each writer's long-lived region in the parent. */
     static final int OWN_PAGES = 16;
 
+    /** A child waiting to exit, with what its copy of its forker's region holds. */
+    record Child(AddressSpace space, long base, long[] values) {
+    }
+
     /** Per-cell state: each writer's region and expected values; the children waiting to exit. */
     static final class State {
         final long[] own;
         final long[][] expected;
         final long[] seq;
-        final ConcurrentLinkedQueue<AddressSpace> children = new ConcurrentLinkedQueue<>();
+        final ConcurrentLinkedQueue<Child> children = new ConcurrentLinkedQueue<>();
+        /**
+         * Exited children whose reclamation may still be pending (each space has its own SRCU
+         * domain): the oldest are waited for as the queue grows, the rest after the run (P6).
+         */
+        final ConcurrentLinkedQueue<AddressSpace> exited = new ConcurrentLinkedQueue<>();
         /** Bumped by every writer before and after each fork; faulting threads put it in their values. */
         final AtomicLong forkGen = new AtomicLong();
 
@@ -167,29 +176,31 @@ final class Forks {
      * the child) and checks that the parent does not see those stores. Returns false after a
      * violation.
      */
-    private static boolean checkChild(WorkloadContext ctx, State st, Cpu cpu, int thread, int w, AddressSpace child,
-                                      SplittableRandom rnd) {
+    private static long[] checkChild(WorkloadContext ctx, State st, Cpu cpu, int thread, int w, AddressSpace child,
+                                     SplittableRandom rnd) {
         final AddressSpace s = ctx.space();
         final long base = st.own[w];
         for (int i = 0; i < OWN_PAGES; i++) {
             if (!Touch.expect(ctx, child, cpu, base + i * Mman.PAGE_SIZE, st.expected[w][i],
                     "the child's copy of the parent's value from before the fork")) {
-                return false;
+                return null;
             }
         }
         final long cseq = st.seq[w] | 1L << 27;
+        final long[] inChild = st.expected[w].clone();
         for (int i = rnd.nextInt(2); i < OWN_PAGES; i += 2) {
-            if (!Touch.storeAndCheck(ctx, child, cpu, base + i * Mman.PAGE_SIZE, Touch.tag(thread, cseq, base + i * Mman.PAGE_SIZE))) {
-                return false;
+            inChild[i] = Touch.tag(thread, cseq, base + i * Mman.PAGE_SIZE);
+            if (!Touch.storeAndCheck(ctx, child, cpu, base + i * Mman.PAGE_SIZE, inChild[i])) {
+                return null;
             }
         }
         for (int i = 0; i < OWN_PAGES; i++) {
             if (!Touch.expect(ctx, s, cpu, base + i * Mman.PAGE_SIZE, st.expected[w][i],
                     "the parent's value: the child's stores must not show in the parent")) {
-                return false;
+                return null;
             }
         }
-        return true;
+        return inChild;
     }
 
     /** Reads, in the child, the pages around each faulting thread's cursor. */
@@ -247,7 +258,7 @@ final class Forks {
                     return 1;
                 }
             }
-            if (!checkChild(ctx, st, cpu, thread, w, child, rnd)) {
+            if (checkChild(ctx, st, cpu, thread, w, child, rnd) == null) {
                 return 1;
             }
             readAroundCursors(ctx, child, cpu, at, second, ok2);
@@ -260,13 +271,59 @@ final class Forks {
                 }
             }
         } finally {
-            child.exit();
-            ctx.exit();
+            exit(ctx, st, child);
         }
         return 1;
     }
 
-    /** One exit_race writer step. */
+    /** Checks every page of a queued child's region (on this CPU: one more space it runs). */
+    private static boolean checkQueued(WorkloadContext ctx, Cpu cpu, Child c) {
+        for (int i = 0; i < OWN_PAGES; i++) {
+            final long va = c.base() + i * Mman.PAGE_SIZE;
+            final int r = c.space().load(cpu, va);
+            if (r == AccessResult.KILLED && c.space().isExited()) {
+                return true; // another writer exited it meanwhile
+            }
+            if (r != AccessResult.OK) {
+                ctx.violation("P2: load of a queued child's page returned " + AccessResult.name(r) + " at " + Touch.hex(va));
+                return false;
+            }
+            if (cpu.value() != c.values()[i]) {
+                ctx.violation("P4/P7: read back " + Touch.hex(cpu.value()) + " at " + Touch.hex(va) + " in "
+                        + c.space().name() + ", expected " + Touch.hex(c.values()[i])
+                        + " (a child waiting to exit: its copy of its forker's region)");
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static void exitOne(WorkloadContext ctx, State st) {
+        final Child c = st.children.poll();
+        if (c != null) {
+            exit(ctx, st, c.space());
+        }
+    }
+
+    /** Exits a child; waits for the reclamation of the oldest exited ones beyond 32. */
+    private static void exit(WorkloadContext ctx, State st, AddressSpace child) {
+        child.exit();
+        ctx.exit();
+        st.exited.add(child);
+        while (st.exited.size() > 32) {
+            final AddressSpace old = st.exited.poll();
+            if (old != null) {
+                old.quiesce();
+            }
+        }
+    }
+
+    /**
+     * One exit_race writer step: fork, check the child, leave it in the queue and speculate on it
+     * from this (lazy) CPU until another writer has exited it; check the children still queued (so
+     * that every CPU runs many live spaces and recycles its PCIDs/ASIDs); exit some; check the
+     * parent's region.
+     */
     static long exitRaceWriter(WorkloadContext ctx, Cpu cpu, int thread, SplittableRandom rnd) {
         final State st = state(ctx);
         final int w = prepareOwn(ctx, st, cpu, thread, rnd);
@@ -279,35 +336,38 @@ final class Forks {
             return 0;
         }
         ctx.fork();
-        if (!checkChild(ctx, st, cpu, thread, w, child, rnd)) {
-            child.exit();
+        final long[] values = checkChild(ctx, st, cpu, thread, w, child, rnd);
+        if (values == null) {
+            exit(ctx, st, child);
             return 1;
         }
-        // Leave the child for another writer to exit; meanwhile this CPU is lazy on it (the last
-        // space it ran) and its TLB fills speculatively from the child's tables.
         final long base = st.own[w];
-        st.children.add(child);
-        child.load(cpu, base); // run the child last
-        cpu.enterLazy();
-        for (int k = 0; k < 256 && !child.isExited(); k++) {
-            cpu.speculate(base + rnd.nextInt(OWN_PAGES) * Mman.PAGE_SIZE);
+        if (ctx.writers() > 1) {
+            // Leave the child for another writer to exit; meanwhile this CPU is lazy on it (the
+            // last space it ran) and its TLB fills speculatively from the child's tables, until the
+            // teardown is over (or 2 ms).
+            st.children.add(new Child(child, base, values));
+            child.load(cpu, base);
+            cpu.enterLazy();
+            final long until = System.nanoTime() + 2_000_000;
+            while (!child.pmap().isDead() && System.nanoTime() < until) {
+                cpu.speculate(base + rnd.nextInt(OWN_PAGES) * Mman.PAGE_SIZE);
+            }
+        } else {
+            st.children.add(new Child(child, base, values));
         }
-        // Exit children of the queue (others' first: leave at least one when there are other
-        // writers, so that a child is exited while its forker's CPU speculates on it).
+        // Every queued child still reads back (a recycled tag must not hit another space's entry).
+        for (Child c : st.children) {
+            if (!c.space().isExited() && c.space() != child && !checkQueued(ctx, cpu, c)) {
+                return 1;
+            }
+        }
         final int keep = ctx.writers() > 1 ? 1 : 0;
-        for (int k = 0; k < 2 && st.children.size() > keep; k++) {
-            final AddressSpace c = st.children.poll();
-            if (c != null) {
-                c.exit();
-                ctx.exit();
-            }
+        for (int k = 0; k < 2 && st.children.size() > keep + 3; k++) {
+            exitOne(ctx, st);
         }
-        while (st.children.size() > 4 * ctx.writers()) {
-            final AddressSpace c = st.children.poll();
-            if (c != null) {
-                c.exit();
-                ctx.exit();
-            }
+        if (st.children.size() > keep) {
+            exitOne(ctx, st);
         }
         // The parent's region reads back exactly: no entry of an exited child was hit.
         for (int i = 0; i < OWN_PAGES; i++) {
@@ -322,9 +382,11 @@ final class Forks {
     /** After the run: exits the children still queued. */
     static void finish(WorkloadContext ctx) {
         final State st = state(ctx);
-        for (AddressSpace c; (c = st.children.poll()) != null;) {
-            c.exit();
-            ctx.exit();
+        while (!st.children.isEmpty()) {
+            exitOne(ctx, st);
+        }
+        for (AddressSpace c; (c = st.exited.poll()) != null;) {
+            c.quiesce();
         }
     }
 }
