@@ -37,9 +37,11 @@ import java.util.concurrent.atomic.AtomicLong;
 final class Forks {
     /** Pages of each writer's long-lived region in the parent. */
     static final int OWN_PAGES = 16;
+    /** exit_race: long-lived children per writer (x86 has 6 PCID slots per CPU). */
+    static final int RING = 8;
 
     /** A child waiting to exit, with what its copy of its forker's region holds. */
-    record Child(AddressSpace space, long base, long[] values) {
+    record Child(AddressSpace space, int forker, long base, long[] values) {
     }
 
     /** Per-cell state: each writer's region and expected values; the children waiting to exit. */
@@ -56,7 +58,13 @@ final class Forks {
         /** Bumped by every writer before and after each fork; faulting threads put it in their values. */
         final AtomicLong forkGen = new AtomicLong();
 
+        /** exit_race: each writer's ring of long-lived children, more live spaces than a CPU has tags. */
+        final Child[][] ring;
+        final int[] ringNext;
+
         State(int writers) {
+            ring = new Child[writers][RING];
+            ringNext = new int[writers];
             own = new long[writers];
             expected = new long[writers][OWN_PAGES];
             seq = new long[writers];
@@ -305,6 +313,16 @@ final class Forks {
         }
     }
 
+    /** Exits the oldest queued child another writer forked, if there is one. */
+    private static void exitOthers(WorkloadContext ctx, State st, int thread) {
+        for (Child c : st.children) {
+            if (c.forker() != thread && st.children.remove(c)) {
+                exit(ctx, st, c.space());
+                return;
+            }
+        }
+    }
+
     /** Exits a child; waits for the reclamation of the oldest exited ones beyond 32. */
     private static void exit(WorkloadContext ctx, State st, AddressSpace child) {
         child.exit();
@@ -326,6 +344,7 @@ final class Forks {
      */
     static long exitRaceWriter(WorkloadContext ctx, Cpu cpu, int thread, SplittableRandom rnd) {
         final State st = state(ctx);
+        exitOthers(ctx, st, thread); // first: its forker may be speculating on it now
         final int w = prepareOwn(ctx, st, cpu, thread, rnd);
         if (w < 0) {
             return 0;
@@ -345,18 +364,42 @@ final class Forks {
         if (ctx.writers() > 1) {
             // Leave the child for another writer to exit; meanwhile this CPU is lazy on it (the
             // last space it ran) and its TLB fills speculatively from the child's tables, until the
-            // teardown is over (or 2 ms).
-            st.children.add(new Child(child, base, values));
+            // teardown is over (or 20 ms).
+            st.children.add(new Child(child, thread, base, values));
             child.load(cpu, base);
             cpu.enterLazy();
-            final long until = System.nanoTime() + 2_000_000;
+            final long until = System.nanoTime() + 20_000_000;
             while (!child.pmap().isDead() && System.nanoTime() < until) {
                 cpu.speculate(base + rnd.nextInt(OWN_PAGES) * Mman.PAGE_SIZE);
             }
         } else {
-            st.children.add(new Child(child, base, values));
+            st.children.add(new Child(child, thread, base, values));
         }
-        // Every queued child still reads back (a recycled tag must not hit another space's entry).
+        // The ring: replace one long-lived child, then check them all from this CPU, which so runs
+        // more live spaces than it has PCIDs: a recycled tag must not hit another space's entry.
+        final int slot = st.ringNext[w]++ % RING;
+        if (st.ring[w][slot] != null) {
+            exit(ctx, st, st.ring[w][slot].space());
+            st.ring[w][slot] = null;
+        }
+        final AddressSpace longLived = ctx.space().fork();
+        if (longLived == null) {
+            ctx.forkFailed();
+        } else {
+            ctx.fork();
+            final long[] lv = checkChild(ctx, st, cpu, thread, w, longLived, rnd);
+            if (lv == null) {
+                exit(ctx, st, longLived);
+                return 1;
+            }
+            st.ring[w][slot] = new Child(longLived, thread, base, lv);
+        }
+        for (Child c : st.ring[w]) {
+            if (c != null && !checkQueued(ctx, cpu, c)) {
+                return 1;
+            }
+        }
+        // Every queued child still reads back.
         for (Child c : st.children) {
             if (!c.space().isExited() && c.space() != child && !checkQueued(ctx, cpu, c)) {
                 return 1;
@@ -384,6 +427,14 @@ final class Forks {
         final State st = state(ctx);
         while (!st.children.isEmpty()) {
             exitOne(ctx, st);
+        }
+        for (Child[] r : st.ring) {
+            for (int i = 0; i < r.length; i++) {
+                if (r[i] != null) {
+                    exit(ctx, st, r[i].space());
+                    r[i] = null;
+                }
+            }
         }
         for (AddressSpace c; (c = st.exited.poll()) != null;) {
             c.quiesce();

@@ -101,7 +101,7 @@ public enum Workload {
             case FORK_STORM:
                 return 512;
             case EXIT_RACE:
-                return 6 * 512;
+                return 16 * 512;
             default:
                 return 64;
         }
