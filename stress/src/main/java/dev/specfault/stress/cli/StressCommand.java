@@ -130,6 +130,10 @@ public final class StressCommand implements Callable<Integer> {
         if (nWriters < 0 || nWriters > 64) {
             throw new CommandLine.ParameterException(cl, "--writers must be 0..64");
         }
+        if (nWriters > 0 && !w.allowsWriters()) {
+            throw new CommandLine.ParameterException(cl, w.cliName()
+                    + " takes no writer threads (their mappings would sit in the stacks' guard gaps)");
+        }
         final int region = regionMiB != null ? regionMiB : bug != null ? bug.regionMiB() : 4;
         if (region < 1 || region > 1024) {
             throw new CommandLine.ParameterException(cl, "--region must be 1..1024 MiB");

@@ -86,7 +86,15 @@ public enum Workload {
         return this == MMAP_CHURN || this == MPROTECT_CHURN || this == FORK_STORM || this == EXIT_RACE || this == UNMAP_RACE;
     }
 
-    /** Whether the workload maps the cell's file object (page_fault2, page_fault3). */
+    /** Whether writer threads may run beside it at all (stack_growth's stacks need their guard gaps free). */
+    public boolean allowsWriters() {
+        return this != STACK_GROWTH;
+    }
+
+    /**
+     * Whether the workload maps the cell's file object (page_fault2, page_fault3): one region's
+     * size per faulting thread, each thread at its own offset.
+     */
     public boolean usesFile() {
         return this == PAGE_FAULT2 || this == PAGE_FAULT3;
     }
@@ -113,6 +121,7 @@ public enum Workload {
      */
     public long faulterFrames(long pages) {
         switch (this) {
+            case PAGE_FAULT2: // the page cache's page and the private copy
             case FORK_STORM:
             case EXIT_RACE:
                 return 2 * pages;
@@ -197,10 +206,11 @@ public enum Workload {
         final long a;
         switch (this) {
             case PAGE_FAULT2:
-                a = space.mmap(0, bytes, prot, Mman.MAP_PRIVATE, file, 0);
+                a = space.mmap(0, bytes, prot, Mman.MAP_PRIVATE, file, thread * bytes);
                 break;
             case PAGE_FAULT3:
-                a = space.mmap(0, bytes, prot, Mman.MAP_SHARED, file, 0);
+                // each thread its own part of the file, as each will-it-scale process its own file
+                a = space.mmap(0, bytes, prot, Mman.MAP_SHARED, file, thread * bytes);
                 break;
             default:
                 a = space.mmap(0, bytes, prot, Mman.MAP_PRIVATE | Mman.MAP_ANONYMOUS);
