@@ -30,7 +30,15 @@ import org.HdrHistogram.Recorder;
  * every touch (the tagged value reads back), P3 (the use-after-free log) during and after, P0/P1/P5
  * in the quiet state after the run ({@link AddressSpace#checkQuiet()}), P6 after exit (every frame
  * back). Threads still running 10 s after the run's end are a {@code hang} violation (a seeded bug
- * can leave a lock held forever); they are daemons, so they never keep the tool alive.
+ * can leave a lock held forever); they are daemons, so they never keep the tool alive. The exit and
+ * SRCU barrier after the run are bounded too ({@value #TEARDOWN_SECONDS} s): a grace period that
+ * never ends is a {@code hang} violation, not a hung tool.
+ *
+ * <p>The workload's life: {@link Workload#config} sets the space's limits, {@link Workload#start}
+ * makes its shared state (a workload may fork spaces or build more on the same machine: they share
+ * the cell's options and bugs), each thread calls {@link Workload#leave} when it stops, and
+ * {@link Workload#finish} exits and reclaims the workload's spaces before P6 is checked. The frame
+ * limit is sized from {@link Workload#faulterFrames} and {@link Workload#writerFrames}.
  */
 public final class Cell {
     /** How often the main thread samples the running rate, the SRCU backlog and frames in use. */
