@@ -44,23 +44,30 @@ final class Forks {
     record Child(AddressSpace space, int forker, long base, long[] values) {
     }
 
-    /** Per-cell state: each writer's region and expected values; the children waiting to exit. */
+    /**
+     * Per-cell state: each writer's region and expected values; the children waiting to exit.
+     * <pre>
+     * Who protects what:
+     *   [c] index w: only writer w (thread threads+w) reads or writes it
+     *   [a] concurrent queue / atomic
+     * </pre>
+     */
     static final class State {
-        final long[] own;
-        final long[][] expected;
-        final long[] seq;
-        final ConcurrentLinkedQueue<Child> children = new ConcurrentLinkedQueue<>();
+        final long[] own;               // [c]
+        final long[][] expected;        // [c]
+        final long[] seq;               // [c]
+        final ConcurrentLinkedQueue<Child> children = new ConcurrentLinkedQueue<>(); // [a]
         /**
          * Exited children whose reclamation may still be pending (each space has its own SRCU
          * domain): the oldest are waited for as the queue grows, the rest after the run (P6).
          */
-        final ConcurrentLinkedQueue<AddressSpace> exited = new ConcurrentLinkedQueue<>();
+        final ConcurrentLinkedQueue<AddressSpace> exited = new ConcurrentLinkedQueue<>(); // [a]
         /** Bumped by every writer before and after each fork; faulting threads put it in their values. */
-        final AtomicLong forkGen = new AtomicLong();
+        final AtomicLong forkGen = new AtomicLong(); // [a]
 
         /** exit_race: each writer's ring of long-lived children, more live spaces than a CPU has tags. */
-        final Child[][] ring;
-        final int[] ringNext;
+        final Child[][] ring;           // [c]
+        final int[] ringNext;           // [c]
 
         State(int writers) {
             ring = new Child[writers][RING];

@@ -36,10 +36,18 @@ final class StackGrowth {
     /** Epochs of the shared main stack per round. */
     static final int EPOCHS_PER_ROUND = 16;
 
-    /** The shared epoch space and the phaser the faulting threads meet at. */
+    /**
+     * The shared epoch space and the phaser the faulting threads meet at.
+     * <pre>
+     * Who protects what:
+     *   [ph] replaced only in the phaser's onAdvance (every party has arrived or left: nobody
+     *        touches the space), read by the parties after the advance (the phaser orders it)
+     *   [I]  immutable
+     * </pre>
+     */
     static final class State {
-        final AtomicReference<AddressSpace> epoch = new AtomicReference<>();
-        final Phaser phaser;
+        final AtomicReference<AddressSpace> epoch = new AtomicReference<>(); // [ph]
+        final Phaser phaser;                                                  // [I]
 
         State(WorkloadContext ctx) {
             epoch.set(ctx.spawn());

@@ -45,13 +45,21 @@ final class UnmapRace {
     /** Slots per writer. */
     static final int SLOTS_PER_WRITER = 2;
 
-    /** The slots' phases and each faulting thread's memory of its last store. */
+    /**
+     * The slots' phases and each faulting thread's memory of its last store.
+     * <pre>
+     * Who protects what:
+     *   [I] immutable
+     *   [a] atomic: written (incremented) only by the slot's writer, read volatile by faulting threads
+     *   [c] index t: only faulting thread t
+     * </pre>
+     */
     static final class State {
-        final int slots;
-        final AtomicLongArray phase;
+        final int slots;                // [I]
+        final AtomicLongArray phase;    // [a]
         /** [thread][slot * PAGES + page]: the last value stored, and the phase it was stored in (-1 unknown). */
-        final long[][] mine;
-        final long[][] mineAt;
+        final long[][] mine;            // [c]
+        final long[][] mineAt;          // [c]
 
         State(WorkloadContext ctx) {
             slots = Math.max(1, ctx.writers()) * SLOTS_PER_WRITER;
