@@ -7,6 +7,7 @@ import dev.specfault.stress.cli.PteCommand;
 import dev.specfault.stress.cli.ReplayCommand;
 import dev.specfault.stress.cli.SrcuCommand;
 import dev.specfault.stress.cli.StressCommand;
+import dev.specfault.stress.cli.WorkloadsCommand;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -21,8 +22,8 @@ import picocli.CommandLine.Command;
 @Command(name = "specfault", mixinStandardHelpOptions = true,
         versionProvider = Specfault.Version.class,
         description = "A laboratory for page-fault concurrency: an emulated MMU and two fault-path designs.",
-        subcommands = {CompareCommand.class, StressCommand.class, ReplayCommand.class, CheckCommand.class,
-            PteCommand.class, BenchCommand.class, SrcuCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {CompareCommand.class, StressCommand.class, WorkloadsCommand.class, ReplayCommand.class,
+            CheckCommand.class, PteCommand.class, BenchCommand.class, SrcuCommand.class, CommandLine.HelpCommand.class})
 public final class Specfault implements Runnable {
     /** Exit code of a run that found a correctness violation. */
     public static final int EXIT_VIOLATION = 1;

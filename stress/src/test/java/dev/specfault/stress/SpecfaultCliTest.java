@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
@@ -38,7 +39,9 @@ class SpecfaultCliTest {
             "pte decode 0x1", "pte encode --arch arm64 VALID=1", "pte encode --arch x86 P", "pte encode --arch x86 P=x",
             "check --arch sparc", "check --design fast", "check --mode quick", "check --iterations 0",
             "check --inject no-such-bug", "check --threads 0", "check --actors 99", "stress --workload nope", "stress --design fast", "stress --arch sparc",
-            "stress --threads 0", "stress --duration 0s", "stress --region 0", "stress --inject no-such-bug"})
+            "stress --threads 0", "stress --duration 0s", "stress --region 0", "stress --inject no-such-bug",
+            "stress --inject upgrade-without-restart --design speculative", "stress --inject skip-dead-check --design locked",
+            "stress --vma-quarantine -1", "workloads --bogus", "stress --workload stack_growth --writers 1"})
     void badArgumentsGiveOneLineAndExitCode2(String line) {
         final Result r = run(line.isEmpty() ? new String[0] : line.split(" "));
         assertEquals(2, r.code(), r.err());
@@ -150,13 +153,20 @@ class SpecfaultCliTest {
             assertTrue(r.out().lines().anyMatch(l -> l.startsWith(name + "\t") && l.split("\t").length == 4),
                     name + " in\n" + r.out());
         }
+        // name, the one design it breaks, a workload of ./specfault workloads, a description
+        assertEquals(dev.specfault.stress.run.SeededBug.all().size(), r.out().lines().count(), r.out());
+        for (String l : r.out().lines().toList()) {
+            final String[] f = l.split("\t");
+            assertTrue(List.of("speculative", "locked", "kernel-lock").contains(f[1]), l);
+            assertTrue(dev.specfault.stress.workload.Workload.byCliName(f[2]) != null, l);
+        }
     }
 
     @Test
     void stressWithASeededBugIsAViolation() {
         // The pmap layer's shootdown skipped: a CPU keeps a translation of a freed frame (P0) or
         // reads another thread's page (P4); found within the first round on 2 threads.
-        final Result r = run("stress", "--inject", "skip-shootdown", "--duration", "2s", "--region", "1");
+        final Result r = run("stress", "--inject", "skip-shootdown", "--duration", "5s", "--region", "1");
         assertEquals(1, r.code(), r.out() + r.err());
         assertTrue(r.out().lines().anyMatch(l -> l.startsWith("VIOLATION ")), r.out());
     }

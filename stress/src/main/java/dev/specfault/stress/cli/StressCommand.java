@@ -34,27 +34,33 @@ import picocli.CommandLine.Option;
         description = {"Runs a workload on designs x architectures with the invariant checks on.",
                 "Exit code 1 with VIOLATION lines if an invariant breaks; --inject list prints every seeded bug."})
 public final class StressCommand implements Callable<Integer> {
-    @Option(names = "--workload", description = "page_fault1, page_fault2, page_fault3 or mmap_churn (default page_fault1; with --inject, the bug's)")
+    @Option(names = "--workload", description = "one of: page_fault1, page_fault2, page_fault3, mmap_churn, mprotect_churn, "
+            + "stack_growth, fork_storm, exit_race, unmap_race, ebizzy ('./specfault workloads' says what each does; default page_fault1; "
+            + "with --inject, the bug's)")
     String workload;
 
     @Option(names = "--design", description = "speculative, locked, kernel-lock, all, or a comma list (default all built; with --inject, the bug's)")
     String design;
 
-    @Option(names = "--arch", defaultValue = "x86", description = "x86, x86-la57, arm64, all, or a comma list (default ${DEFAULT-VALUE})")
+    @Option(names = "--arch", description = "x86, x86-la57, arm64, all, or a comma list (default x86; with --inject, the bug's)")
     String arch;
 
-    @Option(names = "--threads", defaultValue = "2", description = "faulting threads (default ${DEFAULT-VALUE})")
-    int threads;
+    @Option(names = "--threads", description = "faulting threads (default 2; with --inject, the bug's)")
+    Integer threads;
 
-    @Option(names = "--writers", description = "writer threads for mmap_churn (default 1)")
+    @Option(names = "--writers", description = "writer threads of mmap_churn, mprotect_churn, fork_storm, exit_race and unmap_race (default 1; with --inject, the bug's)")
     Integer writers;
 
     @Option(names = "--duration", converter = DurationConverter.class,
-            description = "per cell (ms, s or m; default 3s, with --inject 10s)")
+            description = "per cell (ms, s or m; default 3s; with --inject, long enough to hit the bug reliably)")
     Duration duration;
 
-    @Option(names = "--region", defaultValue = "4", description = "MiB each faulting thread maps per round (default ${DEFAULT-VALUE})")
-    int regionMiB;
+    @Option(names = "--region", description = "MiB each faulting thread maps per round (default 4; with --inject, the bug's)")
+    Integer regionMiB;
+
+    @Option(names = "--vma-quarantine", paramLabel = "N",
+            description = "freed VMA records and tree nodes that wait before reuse (default the space's, 64; with --inject, the bug's)")
+    Integer vmaQuarantine;
 
     @Option(names = "--seed", defaultValue = "1", description = "random seed (default ${DEFAULT-VALUE})")
     long seed;
@@ -76,7 +82,10 @@ public final class StressCommand implements Callable<Integer> {
             description = "record JDK Flight Recorder events (specfault.Fault, FaultRetry, FaultFallback, GracePeriod) to FILE")
     Path jfr;
 
-    @Option(names = "--inject", paramLabel = "BUG", description = "turn on a seeded bug; 'list' prints every one")
+    @Option(names = "--inject", paramLabel = "BUG[,BUG...]",
+            description = {"turn on a seeded bug (and its companions, if it has any); its design, workload and settings "
+                    + "are the defaults. More bugs after a comma are turned on beside it. 'list' prints every seeded bug: "
+                    + "name, design, workload, description."})
     String inject;
 
     @CommandLine.Spec
@@ -93,35 +102,63 @@ public final class StressCommand implements Callable<Integer> {
             return 0;
         }
         SeededBug bug = null;
+        final List<SeededBug> also = new ArrayList<>();
         if (inject != null) {
-            bug = SeededBug.byName(inject).orElseThrow(
-                    () -> new CommandLine.ParameterException(cl, "unknown seeded bug '" + inject + "' (--inject list)"));
+            for (String n : inject.split(",")) {
+                final SeededBug b = SeededBug.byName(n).orElseThrow(
+                        () -> new CommandLine.ParameterException(cl, "unknown seeded bug '" + n + "' (--inject list)"));
+                if (bug == null) {
+                    bug = b;
+                    also.addAll(b.companions());
+                } else {
+                    also.add(b);
+                }
+            }
         }
         final Workload w = Workload.byCliName(workload != null ? workload : bug != null ? bug.workload() : "page_fault1");
         if (w == null) {
-            throw new CommandLine.ParameterException(cl, "unknown workload '" + workload
-                    + "' (page_fault1, page_fault2, page_fault3, mmap_churn)");
+            throw new CommandLine.ParameterException(cl, "unknown workload '" + workload + "' (" + Workload.names() + ")");
         }
         final List<Design> designs = designs(cl, design != null ? design : bug != null ? bug.design() : "all");
-        final List<Arch> archs = archs(cl, arch);
-        if (threads < 1 || threads > 64) {
+        for (SeededBug b : bugsOf(bug, also)) {
+            for (Design de : designs) {
+                if (!b.appliesTo(de)) {
+                    throw new CommandLine.ParameterException(cl, b.name() + " breaks only the " + b.design()
+                            + " design, not " + de.cliName() + " (--inject list)");
+                }
+            }
+        }
+        final List<Arch> archs = archs(cl, arch != null ? arch : bug != null ? bug.arch().cliName() : "x86");
+        final int nThreads = threads != null ? threads : bug != null ? bug.threads() : 2;
+        if (nThreads < 1 || nThreads > 64) {
             throw new CommandLine.ParameterException(cl, "--threads must be 1..64");
         }
-        final int nWriters = writers != null ? writers : w.hasWriters() ? 1 : 0;
+        final int nWriters = writers != null ? writers : bug != null && w == bug.defaultWorkload() ? bug.writers()
+                : w.hasWriters() ? 1 : 0;
         if (nWriters < 0 || nWriters > 64) {
             throw new CommandLine.ParameterException(cl, "--writers must be 0..64");
         }
-        if (regionMiB < 1 || regionMiB > 1024) {
+        if (nWriters > 0 && !w.allowsWriters()) {
+            throw new CommandLine.ParameterException(cl, w.cliName()
+                    + " takes no writer threads (their mappings would sit in the stacks' guard gaps)");
+        }
+        final int region = regionMiB != null ? regionMiB : bug != null ? bug.regionMiB() : 4;
+        if (region < 1 || region > 1024) {
             throw new CommandLine.ParameterException(cl, "--region must be 1..1024 MiB");
         }
-        final Duration d = duration != null ? duration : bug != null ? Duration.ofSeconds(10) : Duration.ofSeconds(3);
+        final int quarantine = vmaQuarantine != null ? vmaQuarantine : bug != null ? bug.vmaQuarantine() : -1;
+        if (vmaQuarantine != null && (vmaQuarantine < 0 || vmaQuarantine > 1 << 20)) {
+            throw new CommandLine.ParameterException(cl, "--vma-quarantine must be 0..1048576");
+        }
+        final Duration d = duration != null ? duration : bug != null ? bug.duration() : Duration.ofSeconds(3);
         if (d.isZero() || d.isNegative()) {
             throw new CommandLine.ParameterException(cl, "--duration must be positive");
         }
         final List<Map<String, Object>> rows = new ArrayList<>();
         final boolean violated;
         try (FlightRecording rec = FlightRecording.startIf(jfr)) {
-            violated = runCells(out, designs, archs, w, nWriters, d, bug, rows);
+            violated = runCells(out, designs, archs, new CellSpec(Design.SPECULATIVE, Arch.X86_64, w, nThreads, nWriters,
+                    d, region, seed, bug, also, quarantine), rows);
             rec.dumpTo(jfr);
         }
         if (json != null) {
@@ -133,17 +170,20 @@ public final class StressCommand implements Callable<Integer> {
         return violated ? Specfault.EXIT_VIOLATION : 0;
     }
 
-    /** Runs every cell and prints its line; returns whether an invariant broke. */
-    private boolean runCells(java.io.PrintWriter out, List<Design> designs, List<Arch> archs, Workload w, int nWriters,
-                             Duration d, SeededBug bug, List<Map<String, Object>> rows)
-            throws InterruptedException, IOException {
+    /**
+     * Runs {@code template} on every design × architecture and prints each cell's line; returns
+     * whether an invariant broke.
+     */
+    private boolean runCells(java.io.PrintWriter out, List<Design> designs, List<Arch> archs, CellSpec template,
+                             List<Map<String, Object>> rows) throws InterruptedException, IOException {
+        final Workload w = template.workload();
         boolean violated = false;
         out.printf("%-12s %-8s %-12s %14s %10s %10s %10s %9s %9s%n", "design", "arch", "workload", "pages/s",
                 "p50 ns", "p99 ns", "p99.9 ns", "retries", "fallbacks");
         out.flush();
         for (Design de : designs) {
             for (Arch a : archs) {
-                final CellSpec cs = new CellSpec(de, a, w, threads, nWriters, d, regionMiB, seed, bug);
+                final CellSpec cs = template.on(de, a);
                 final CellResult c = Cell.run(cs, ProgressLine.forTerminal(cs.label()));
                 ProgressLine.clear();
                 final Map<String, Object> row = c.row();
@@ -196,6 +236,14 @@ public final class StressCommand implements Callable<Integer> {
             lw.outputLegend();
             lw.outputIntervalHistogram(h);
         }
+    }
+
+    private static List<SeededBug> bugsOf(SeededBug bug, List<SeededBug> also) {
+        final List<SeededBug> l = new ArrayList<>(also);
+        if (bug != null) {
+            l.add(0, bug);
+        }
+        return l;
     }
 
     static List<Design> designs(CommandLine cl, String s) {

@@ -30,11 +30,21 @@ import org.HdrHistogram.Recorder;
  * every touch (the tagged value reads back), P3 (the use-after-free log) during and after, P0/P1/P5
  * in the quiet state after the run ({@link AddressSpace#checkQuiet()}), P6 after exit (every frame
  * back). Threads still running 10 s after the run's end are a {@code hang} violation (a seeded bug
- * can leave a lock held forever); they are daemons, so they never keep the tool alive.
+ * can leave a lock held forever); they are daemons, so they never keep the tool alive. The exit and
+ * SRCU barrier after the run are bounded too ({@value #TEARDOWN_SECONDS} s): a grace period that
+ * never ends is a {@code hang} violation, not a hung tool.
+ *
+ * <p>The workload's life: {@link Workload#config} sets the space's limits, {@link Workload#start}
+ * makes its shared state (a workload may fork spaces or build more on the same machine: they share
+ * the cell's options and bugs), each thread calls {@link Workload#leave} when it stops, and
+ * {@link Workload#finish} exits and reclaims the workload's spaces before P6 is checked. The frame
+ * limit is sized from {@link Workload#faulterFrames} and {@link Workload#writerFrames}.
  */
 public final class Cell {
     /** How often the main thread samples the running rate, the SRCU backlog and frames in use. */
     private static final long SAMPLE_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+    /** How long exit and the SRCU barrier after the run may take before they count as a hang. */
+    private static final long TEARDOWN_SECONDS = 5;
 
     /** Told the elapsed time and pages touched so far, a few times a second. */
     @FunctionalInterface
@@ -57,34 +67,45 @@ public final class Cell {
         final Workload w = spec.workload();
         final int threads = spec.threads();
         final int nWriters = spec.writers();
-        final SeededBug bug = spec.bug();
         final long bytes = (long) spec.regionMiB() << 20;
         final long pagesPerThread = bytes >>> 12;
         final Machine.Builder mb = Machine.builder(spec.arch()).cpus(threads + nWriters)
-                .frameLimit(Math.max(4096, (threads + 1) * (pagesPerThread + pagesPerThread / 256 + 64)
+                .frameLimit(Math.max(4096, (threads + 1) * (w.faulterFrames(pagesPerThread) + pagesPerThread / 256 + 64)
                         + nWriters * w.writerFrames() + 1024))
                 .seed(spec.seed());
-        if (bug != null && bug.value() instanceof PmapBug pb) {
-            mb.bugs(EnumSet.of(pb));
-        }
-        final SpaceOptions o = new SpaceOptions(spec.design(), mb.build()).name("stress");
-        if (bug != null) {
-            if (bug.value() instanceof FaultBug fb) {
-                o.bugs(EnumSet.of(fb));
-            } else if (bug.value() instanceof VmaBug vb) {
-                o.vmaBugs(EnumSet.of(vb));
-            } else if (bug.value() instanceof SrcuBug sb) {
-                o.srcuBugs(EnumSet.of(sb));
+        final EnumSet<PmapBug> pmapBugs = EnumSet.noneOf(PmapBug.class);
+        final EnumSet<FaultBug> faultBugs = EnumSet.noneOf(FaultBug.class);
+        final EnumSet<VmaBug> vmaBugs = EnumSet.noneOf(VmaBug.class);
+        final EnumSet<SrcuBug> srcuBugs = EnumSet.noneOf(SrcuBug.class);
+        for (SeededBug b : spec.bugs()) {
+            if (b.value() instanceof PmapBug pb) {
+                pmapBugs.add(pb);
+            } else if (b.value() instanceof FaultBug fb) {
+                faultBugs.add(fb);
+            } else if (b.value() instanceof VmaBug vb) {
+                vmaBugs.add(vb);
+            } else if (b.value() instanceof SrcuBug sb) {
+                srcuBugs.add(sb);
             }
+        }
+        mb.bugs(pmapBugs);
+        final SpaceOptions o = new SpaceOptions(spec.design(), mb.build()).name("stress")
+                .bugs(faultBugs).vmaBugs(vmaBugs).srcuBugs(srcuBugs);
+        o.config(w.config(o.config(), bytes));
+        if (spec.vmaQuarantine() >= 0) {
+            o.vmaQuarantine(spec.vmaQuarantine());
         }
         final Machine m = o.machine();
         final AddressSpace space = Spaces.create(o);
         final SrcuDomain domain = space.pmap().domain();
         final long baseline = m.frames().inUse();
-        final FileObject file = w.usesFile() ? new FileObject("stress", bytes, m.frames()) : null;
+        final FileObject file = w.usesFile() ? new FileObject("stress", threads * bytes, m.frames()) : null;
         final ConcurrentLinkedQueue<String> violations = new ConcurrentLinkedQueue<>();
         final Recorder latency = new Recorder(3);
-        final WorkloadContext ctx = new WorkloadContext(space, file, bytes, latency, violations::add);
+        final AtomicLong spawned = new AtomicLong();
+        final WorkloadContext ctx = new WorkloadContext(space, file, bytes, latency, violations::add, threads, nWriters,
+                () -> Spaces.create(copy(o, "stress-" + spawned.incrementAndGet())));
+        w.start(ctx);
         final AtomicLong pages = new AtomicLong();
         final AtomicLong writerOps = new AtomicLong();
         final long deadline = System.nanoTime() + spec.duration().toNanos();
@@ -113,6 +134,7 @@ public final class Cell {
                     // assertions) tripped: an invariant broke, reported as such.
                     violations.add("invariant: " + e);
                 } finally {
+                    w.leave(ctx, id);
                     cpu.unbind();
                 }
             }, "stress-" + (isWriter ? "writer-" : "faulter-") + id));
@@ -188,14 +210,31 @@ public final class Cell {
                 throw new IllegalStateException("threads stuck: the space is not quiet, no checks after the run");
             }
             violations.addAll(space.checkQuiet());
-            space.exit();
-            if (file != null) {
-                file.close();
-            }
-            space.quiesce();
-            leaked = m.frames().inUse() - (baseline - 1);
-            if (leaked != 0) {
-                violations.add("P6: " + leaked + " frames still in use after exit (baseline " + baseline + ")");
+            // exit and the SRCU barrier, bounded: a seeded bug in the reclaimer can stall grace
+            // periods for ever (a reader counted on the wrong index), which is a violation too.
+            final Thread teardown = new Thread(() -> {
+                w.finish(ctx); // the spaces the workload made
+                space.exit();
+                if (file != null) {
+                    file.close();
+                }
+                space.quiesce();
+            }, "stress-teardown");
+            teardown.setDaemon(true);
+            final Throwable[] failed = new Throwable[1];
+            teardown.setUncaughtExceptionHandler((t, e) -> failed[0] = e);
+            teardown.start();
+            teardown.join(TimeUnit.SECONDS.toMillis(TEARDOWN_SECONDS));
+            if (teardown.isAlive()) {
+                violations.add("hang: exit and the SRCU barrier did not finish within " + TEARDOWN_SECONDS
+                        + " s after the run (a grace period that never ends)");
+            } else if (failed[0] != null) {
+                violations.add("invariant: " + failed[0] + " (at exit)");
+            } else {
+                leaked = m.frames().inUse() - (baseline - 1);
+                if (leaked != 0) {
+                    violations.add("P6: " + leaked + " frames still in use after exit (baseline " + baseline + ")");
+                }
             }
         } catch (IllegalStateException | AssertionError e) {
             violations.add("invariant: " + e + " (during the checks after the run)");
@@ -231,9 +270,17 @@ public final class Cell {
         row.put("frames_in_use_max", framesMax);
         row.put("writer_ops", writerOps.get());
         row.put("forks", ctx.forkCount());
-        row.put("inject", bug == null ? "" : bug.name());
+        row.put("fork_enomem", ctx.forkFailureCount());
+        row.put("exits", ctx.exitCount());
+        row.put("inject", String.join(",", spec.bugs().stream().map(SeededBug::name).toList()));
         counters.forEach(row::put);
         return new CellResult(spec, row, List.copyOf(violations), h, List.copyOf(timeline));
+    }
+
+    /** The cell's options for another space on its machine (same design, config, bugs, quarantine). */
+    private static SpaceOptions copy(SpaceOptions o, String name) {
+        return new SpaceOptions(o.design(), o.machine()).name(name).config(o.config()).bugs(o.bugs())
+                .vmaBugs(o.vmaBugs()).srcuBugs(o.srcuBugs()).hooks(o.hooks()).vmaQuarantine(o.vmaQuarantine());
     }
 
     private static boolean anyAlive(List<Thread> ts) {

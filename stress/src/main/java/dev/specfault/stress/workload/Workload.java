@@ -4,18 +4,21 @@ import dev.specfault.fault.AddressSpace;
 import dev.specfault.fault.Errno;
 import dev.specfault.fault.FileObject;
 import dev.specfault.fault.Mman;
+import dev.specfault.fault.SpaceConfig;
 import dev.specfault.pmap.AccessResult;
 import dev.specfault.pmap.Cpu;
 import java.util.SplittableRandom;
-import java.util.function.Consumer;
-import org.HdrHistogram.Recorder;
 
 /**
  * The stress tool's workloads, after will-it-scale and DESIGN.md's "Measuring": each faulting
- * thread runs {@link #faulter} round after round on its own region; writer threads (those of
- * {@code mmap_churn} map and unmap elsewhere in the same space) run {@link #writer} step after step. Every store writes a value tagged with the thread and a
- * sequence number and reads it back (P4 within the thread's own region); a mismatch or an
- * unexpected signal is reported to {@code violation}.
+ * thread runs {@link #faulter} round after round; writer threads (those of the workloads with
+ * {@link #hasWriters()}) run {@link #writer} step after step, with no pause. Every store writes a
+ * value tagged with the thread and a sequence number and reads it back (P4 within the thread's own
+ * memory); a mismatch or an unexpected signal is reported to the context's {@code violation}.
+ *
+ * <p>Life of a cell: {@link #config} adjusts the space's limits, {@link #start} makes the shared
+ * state, the threads run (each calls {@link #leave} when it stops), {@link #finish} cleans up
+ * before the checks after the run.
  */
 public enum Workload {
     /** page_fault1: private anonymous; map, touch every page, unmap. */
@@ -25,7 +28,24 @@ public enum Workload {
     /** page_fault3: shared file mapping (the page cache's pages). */
     PAGE_FAULT3("page_fault3", "a shared file mapping: map, touch every page, unmap"),
     /** page_fault1 while writer threads mmap/munmap elsewhere in the space. */
-    MMAP_CHURN("mmap_churn", "page_fault1 on own regions while writer threads mmap and munmap elsewhere");
+    MMAP_CHURN("mmap_churn", "page_fault1 while writers loop: mmap 64 KiB elsewhere, touch one page, munmap"),
+    /** page_fault1 while writer threads lower the rights of pages they touched. */
+    MPROTECT_CHURN("mprotect_churn",
+            "page_fault1 while writers loop: mmap 64 KiB, touch 4 pages, mprotect read-only, a store must SIGSEGV, munmap"),
+    /** Threads grow GROWSDOWN stacks of their own and one shared main stack. */
+    STACK_GROWTH("stack_growth",
+            "each thread grows a GROWSDOWN stack page by page to RLIMIT_STACK (then SIGSEGV), and all grow one main stack at once"),
+    /** page_fault1 (two passes) while writers fork, check and exit children. */
+    FORK_STORM("fork_storm",
+            "page_fault1 in two passes while writers loop: fork, check the child's snapshot, COW stores in it, exit it"),
+    /** Children exit while their parent breaks COW and their forker's CPU is lazy on them. */
+    EXIT_RACE("exit_race",
+            "children exit (by another writer) while the parent breaks COW on frames they share and their forker's lazy CPU speculates on them"),
+    /** Faults on fixed areas that writers munmap and map again under them. */
+    UNMAP_RACE("unmap_race",
+            "threads load and store in fixed 64 KiB areas that writers munmap and map again under them (SIGSEGV only while unmapped)"),
+    /** Random-size map, touch random pages, read back, unmap. */
+    EBIZZY("ebizzy", "random-size map (4 KiB to the region size), random pages touched and read back, unmap");
 
     private final String cliName;
     private final String description;
@@ -52,99 +72,258 @@ public enum Workload {
         return null;
     }
 
-    /** Whether the workload has writer threads by default. */
-    public boolean hasWriters() {
-        return this == MMAP_CHURN;
+    /** Every workload's name, comma-separated (for messages). */
+    public static String names() {
+        final StringBuilder b = new StringBuilder();
+        for (Workload w : values()) {
+            b.append(b.length() == 0 ? "" : ", ").append(w.cliName);
+        }
+        return b.toString();
     }
 
-    /** Whether the workload maps the cell's file object (page_fault2, page_fault3). */
+    /** Whether the workload has writer threads by default. */
+    public boolean hasWriters() {
+        return this == MMAP_CHURN || this == MPROTECT_CHURN || this == FORK_STORM || this == EXIT_RACE || this == UNMAP_RACE;
+    }
+
+    /** Whether writer threads may run beside it at all (stack_growth's stacks need their guard gaps free). */
+    public boolean allowsWriters() {
+        return this != STACK_GROWTH;
+    }
+
+    /**
+     * Whether the workload maps the cell's file object (page_fault2, page_fault3): one region's
+     * size per faulting thread, each thread at its own offset.
+     */
     public boolean usesFile() {
         return this == PAGE_FAULT2 || this == PAGE_FAULT3;
     }
 
-    /** Frames one writer thread may hold at once (the machine's frame limit is sized with it). */
+    /**
+     * Frames one writer thread may hold at once (the machine's frame limit is sized with it): a
+     * forking writer's child holds copies of the page tables and of the pages it COW-breaks; exit_race
+     * keeps a few children alive in its queue.
+     */
     public long writerFrames() {
-        return 64;
+        switch (this) {
+            case FORK_STORM:
+                return 512;
+            case EXIT_RACE:
+                return 16 * 512;
+            default:
+                return 64;
+        }
     }
 
     /**
-     * One faulting thread's round: map {@code bytes}, store a tagged value to every page and load it
-     * back, unmap. Returns pages touched; latencies of each touch go to {@code latency} (ns).
+     * Frames one faulting thread with a region of {@code pages} may hold at once: its region, plus,
+     * where forks share it, a COW copy of every page; stack_growth's share of the epoch space.
+     */
+    public long faulterFrames(long pages) {
+        switch (this) {
+            case PAGE_FAULT2: // the page cache's page and the private copy
+            case FORK_STORM:
+            case EXIT_RACE:
+                return 2 * pages;
+            case STACK_GROWTH:
+                return pages + pages / 2;
+            default:
+                return pages;
+        }
+    }
+
+    /** The cell's space limits for this workload (stack_growth: RLIMIT_STACK of half a region). */
+    public SpaceConfig config(SpaceConfig base, long bytes) {
+        return this == STACK_GROWTH ? StackGrowth.config(base, bytes) : base;
+    }
+
+    /** Makes the workload's shared state, before any thread runs. */
+    public void start(WorkloadContext ctx) {
+        switch (this) {
+            case FORK_STORM:
+            case EXIT_RACE:
+                ctx.state(new Forks.State(ctx.writers()));
+                break;
+            case STACK_GROWTH:
+                ctx.state(new StackGrowth.State(ctx));
+                break;
+            case UNMAP_RACE:
+                ctx.state(new UnmapRace.State(ctx));
+                break;
+            default:
+                break;
+        }
+    }
+
+    /** Thread {@code thread} stops running rounds (the run's end or a violation); always called. */
+    public void leave(WorkloadContext ctx, int thread) {
+        if (this == STACK_GROWTH) {
+            StackGrowth.leave(ctx, thread);
+        }
+    }
+
+    /** After every thread stopped, before the checks: exits the spaces the workload made. */
+    public void finish(WorkloadContext ctx) {
+        switch (this) {
+            case FORK_STORM:
+            case EXIT_RACE:
+                Forks.finish(ctx);
+                break;
+            case STACK_GROWTH:
+                StackGrowth.finish(ctx);
+                break;
+            default:
+                break;
+        }
+    }
+
+    /**
+     * One faulting thread's round. Returns pages touched; latencies of each touch go to the
+     * context's recorder (ns).
      */
     public long faulter(WorkloadContext ctx, Cpu cpu, int thread, long round, SplittableRandom rnd) {
+        switch (this) {
+            case STACK_GROWTH:
+                return StackGrowth.faulter(ctx, cpu, thread, round);
+            case FORK_STORM:
+            case EXIT_RACE:
+                return Forks.twoPassRound(ctx, cpu, thread, round);
+            case EBIZZY:
+                return Ebizzy.faulter(ctx, cpu, thread, round, rnd);
+            case UNMAP_RACE:
+                return UnmapRace.faulter(ctx, cpu, thread, round, rnd);
+            default:
+                return pageFault(ctx, cpu, thread, round);
+        }
+    }
+
+    /** page_fault1/2/3: map {@code bytes}, store a tagged value to every page and load it back, unmap. */
+    private long pageFault(WorkloadContext ctx, Cpu cpu, int thread, long round) {
         final AddressSpace space = ctx.space();
         final FileObject file = ctx.file();
         final long bytes = ctx.bytes();
-        final Recorder latency = ctx.latency();
-        final Consumer<String> violation = ctx::violation;
         final int prot = Mman.PROT_READ | Mman.PROT_WRITE;
         final long a;
         switch (this) {
             case PAGE_FAULT2:
-                a = space.mmap(0, bytes, prot, Mman.MAP_PRIVATE, file, 0);
+                a = space.mmap(0, bytes, prot, Mman.MAP_PRIVATE, file, thread * bytes);
                 break;
             case PAGE_FAULT3:
-                a = space.mmap(0, bytes, prot, Mman.MAP_SHARED, file, 0);
+                // each thread its own part of the file, as each will-it-scale process its own file
+                a = space.mmap(0, bytes, prot, Mman.MAP_SHARED, file, thread * bytes);
                 break;
             default:
                 a = space.mmap(0, bytes, prot, Mman.MAP_PRIVATE | Mman.MAP_ANONYMOUS);
                 break;
         }
         if (Errno.isError(a)) {
-            violation.accept("mmap of a faulting thread's region failed: " + Errno.format(a));
+            ctx.violation("mmap of a faulting thread's region failed: " + Errno.format(a));
             return 0;
         }
         long pages = 0;
         for (long off = 0; off < bytes; off += Mman.PAGE_SIZE) {
             // P4: (thread, round, page) tagged; the value read back must be this thread's own.
-            final long tag = ((long) thread << 48) ^ (round << 20) ^ (off >>> 12);
-            final long t0 = System.nanoTime();
-            final int r = space.store(cpu, a + off, tag);
-            latency.recordValue(Math.max(0, System.nanoTime() - t0));
-            if (r != AccessResult.OK) {
-                violation.accept("P2: store to a mapped page returned " + AccessResult.name(r) + " at 0x"
-                        + Long.toHexString(a + off));
-                break;
-            }
-            final int l = space.load(cpu, a + off);
-            if (l != AccessResult.OK) {
-                violation.accept("P2: load of a mapped page returned " + AccessResult.name(l));
-                break;
-            }
-            if (cpu.value() != tag) {
-                violation.accept("P4: read back 0x" + Long.toHexString(cpu.value()) + " after storing 0x"
-                        + Long.toHexString(tag) + " at 0x" + Long.toHexString(a + off));
+            if (!Touch.storeAndCheck(ctx, space, cpu, a + off, Touch.tag(thread, round, a + off))) {
                 break;
             }
             pages++;
         }
         final long u = space.munmap(a, bytes);
         if (u != 0) {
-            violation.accept("munmap of a faulting thread's region failed: " + Errno.format(u));
+            ctx.violation("munmap of a faulting thread's region failed: " + Errno.format(u));
         }
         return pages;
     }
 
-    /**
-     * One step of a writer thread (for mmap_churn: map a few pages somewhere, touch one, unmap them).
-     * Returns the operations done.
-     */
+    /** One step of a writer thread. Returns the operations done. */
     public long writer(WorkloadContext ctx, Cpu cpu, int thread, SplittableRandom rnd) {
+        switch (this) {
+            case FORK_STORM:
+                return Forks.forkStormWriter(ctx, cpu, thread, rnd);
+            case EXIT_RACE:
+                return Forks.exitRaceWriter(ctx, cpu, thread, rnd);
+            case MPROTECT_CHURN:
+                return mprotectStep(ctx, cpu, thread, rnd);
+            case UNMAP_RACE:
+                return UnmapRace.writer(ctx, cpu, thread, rnd);
+            default:
+                return churnStep(ctx, cpu, thread, rnd);
+        }
+    }
+
+    /** Pages a churning writer maps per step: 64 KiB, as the issue has it. */
+    static final long CHURN_PAGES = 16;
+
+    /** mmap_churn's writer: mmap 64 KiB somewhere, touch one page, munmap. */
+    private static long churnStep(WorkloadContext ctx, Cpu cpu, int thread, SplittableRandom rnd) {
         final AddressSpace space = ctx.space();
-        final Consumer<String> violation = ctx::violation;
-        final long len = (1 + rnd.nextInt(16)) * Mman.PAGE_SIZE;
+        final long len = CHURN_PAGES * Mman.PAGE_SIZE;
         final long a = space.mmap(0, len, Mman.PROT_READ | Mman.PROT_WRITE, Mman.MAP_PRIVATE | Mman.MAP_ANONYMOUS);
         if (Errno.isError(a)) {
-            violation.accept("writer mmap failed: " + Errno.format(a));
+            ctx.violation("writer mmap failed: " + Errno.format(a));
             return 0;
         }
-        if (rnd.nextBoolean()) {
-            space.mprotect(a, Mman.PAGE_SIZE, Mman.PROT_READ);
-        }
-        space.store(cpu, a + len - Mman.PAGE_SIZE, 1);
+        final long va = a + rnd.nextInt((int) CHURN_PAGES) * Mman.PAGE_SIZE;
+        Touch.storeAndCheck(ctx, space, cpu, va, Touch.tag(thread, 0, va));
         final long u = space.munmap(a, len);
         if (u != 0) {
-            violation.accept("writer munmap failed: " + Errno.format(u));
+            ctx.violation("writer munmap failed: " + Errno.format(u));
+        }
+        return 1;
+    }
+
+    /**
+     * mprotect_churn's writer: mmap 64 KiB, store to 4 of its pages (writable translations in this
+     * CPU's TLB), mprotect it read-only, and then a store must be SIGSEGV (P5) and the values read
+     * back; munmap.
+     */
+    private static long mprotectStep(WorkloadContext ctx, Cpu cpu, int thread, SplittableRandom rnd) {
+        final AddressSpace space = ctx.space();
+        final long len = CHURN_PAGES * Mman.PAGE_SIZE;
+        final long a = space.mmap(0, len, Mman.PROT_READ | Mman.PROT_WRITE, Mman.MAP_PRIVATE | Mman.MAP_ANONYMOUS);
+        if (Errno.isError(a)) {
+            ctx.violation("writer mmap failed: " + Errno.format(a));
+            return 0;
+        }
+        try {
+            final long[] at = new long[4];
+            for (int i = 0; i < at.length; i++) {
+                at[i] = a + rnd.nextInt((int) CHURN_PAGES) * Mman.PAGE_SIZE;
+                if (!Touch.storeAndCheck(ctx, space, cpu, at[i], Touch.tag(thread, i, at[i]))) {
+                    return 1;
+                }
+            }
+            final long p = space.mprotect(a, len, Mman.PROT_READ);
+            if (p != 0) {
+                ctx.violation("writer mprotect failed: " + Errno.format(p));
+                return 1;
+            }
+            final int k = rnd.nextInt(at.length);
+            final int r = space.store(cpu, at[k], -1L);
+            if (r == AccessResult.SIGSEGV) {
+                ctx.sigsegv(); // expected: the page is read-only now
+            } else {
+                ctx.violation("P5: a store after mprotect(PROT_READ) returned " + AccessResult.name(r) + " at "
+                        + Touch.hex(at[k]) + " (a stale writable translation)");
+                return 1;
+            }
+            for (int i = at.length - 1; i >= 0; i--) {
+                // the last value stored to each page (a page may have been picked twice)
+                long v = Touch.tag(thread, i, at[i]);
+                for (int j = i + 1; j < at.length; j++) {
+                    if (at[j] == at[i]) {
+                        v = Touch.tag(thread, j, at[j]);
+                    }
+                }
+                if (!Touch.expect(ctx, space, cpu, at[i], v, "after mprotect(PROT_READ)")) {
+                    return 1;
+                }
+            }
+        } finally {
+            final long u = space.munmap(a, len);
+            if (u != 0) {
+                ctx.violation("writer munmap failed: " + Errno.format(u));
+            }
         }
         return 1;
     }

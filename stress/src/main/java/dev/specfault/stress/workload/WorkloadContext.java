@@ -3,14 +3,19 @@ package dev.specfault.stress.workload;
 import dev.specfault.fault.AddressSpace;
 import dev.specfault.fault.FileObject;
 import dev.specfault.pmap.Machine;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.HdrHistogram.Recorder;
 
 /**
  * What every thread of one cell shares: the space (and its machine), the file object of the file
- * workloads, each faulting thread's region size, the touch-latency recorder, and where violations
- * and counted events go.
+ * workloads, each faulting thread's region size, the touch-latency recorder, where violations and
+ * counted events go, and the workload's own shared state ({@link Workload#start}).
+ *
+ * <p>Thread ids: faulting threads are {@code 0 .. threads-1}, writer threads
+ * {@code threads .. threads+writers-1}; each thread's id is also its CPU's.
  */
 public final class WorkloadContext {
     private final AddressSpace space;
@@ -18,9 +23,17 @@ public final class WorkloadContext {
     private final long bytes;
     private final Recorder latency;
     private final Consumer<String> violation;
+    private final int threads;
+    private final int writers;
+    private final Supplier<AddressSpace> spawn;
+    /** Per faulting thread: the address it is storing to now (fork_storm reads it in the child). */
+    private final AtomicLongArray cursor;
     private final LongAdder sigsegv = new LongAdder();
     private final LongAdder sigbus = new LongAdder();
     private final LongAdder forks = new LongAdder();
+    private final LongAdder forkFailures = new LongAdder();
+    private final LongAdder exits = new LongAdder();
+    private volatile Object state;
 
     /**
      * @param space     the cell's space
@@ -31,11 +44,26 @@ public final class WorkloadContext {
      */
     public WorkloadContext(AddressSpace space, FileObject file, long bytes, Recorder latency,
                            Consumer<String> violation) {
+        this(space, file, bytes, latency, violation, 1, 0, null);
+    }
+
+    /**
+     * @param threads faulting threads
+     * @param writers writer threads
+     * @param spawn   builds a fresh space like the cell's (same design, machine, bugs) for the
+     *                workloads that need spaces of their own (stack_growth); may be null
+     */
+    public WorkloadContext(AddressSpace space, FileObject file, long bytes, Recorder latency,
+                           Consumer<String> violation, int threads, int writers, Supplier<AddressSpace> spawn) {
         this.space = space;
         this.file = file;
         this.bytes = bytes;
         this.latency = latency;
         this.violation = violation;
+        this.threads = threads;
+        this.writers = writers;
+        this.spawn = spawn;
+        this.cursor = new AtomicLongArray(Math.max(1, threads));
     }
 
     public AddressSpace space() {
@@ -58,6 +86,41 @@ public final class WorkloadContext {
         return latency;
     }
 
+    /** Faulting threads of the cell. */
+    public int threads() {
+        return threads;
+    }
+
+    /** Writer threads of the cell. */
+    public int writers() {
+        return writers;
+    }
+
+    /** A fresh space like the cell's, or null if the cell gave no factory. */
+    public AddressSpace spawn() {
+        return spawn == null ? null : spawn.get();
+    }
+
+    /** Faulting thread {@code t}'s current store address (0: none). */
+    public long cursor(int t) {
+        return cursor.get(t);
+    }
+
+    void setCursor(int t, long va) {
+        if (t < threads) {
+            cursor.lazySet(t, va);
+        }
+    }
+
+    /** The workload's shared state ({@link Workload#start}), or null. */
+    public Object state() {
+        return state;
+    }
+
+    void state(Object s) {
+        this.state = s;
+    }
+
     /** Reports a broken invariant. */
     public void violation(String what) {
         violation.accept(what);
@@ -78,6 +141,16 @@ public final class WorkloadContext {
         forks.increment();
     }
 
+    /** Counts a fork that returned ENOMEM (no frame for the child's tables). */
+    public void forkFailed() {
+        forkFailures.increment();
+    }
+
+    /** Counts an exit of a space other than the cell's. */
+    public void exit() {
+        exits.increment();
+    }
+
     public long sigsegvCount() {
         return sigsegv.sum();
     }
@@ -88,5 +161,13 @@ public final class WorkloadContext {
 
     public long forkCount() {
         return forks.sum();
+    }
+
+    public long forkFailureCount() {
+        return forkFailures.sum();
+    }
+
+    public long exitCount() {
+        return exits.sum();
     }
 }

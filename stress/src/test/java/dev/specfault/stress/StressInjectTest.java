@@ -1,0 +1,73 @@
+package dev.specfault.stress;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.specfault.stress.SpecfaultCliTest.Result;
+import dev.specfault.stress.run.SeededBug;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Every seeded bug through {@code stress --inject BUG} with its own defaults (design, workload,
+ * architecture, threads, duration): a VIOLATION line and exit code 1; the same run without the bug:
+ * exit 0. Timing-dependent, so the long profile; a few of the fastest also run by default, on
+ * shorter durations.
+ */
+class StressInjectTest {
+    /**
+     * The seeded bugs stress cannot make observable (docs/stress.md says why); their deterministic
+     * tests in pmap prove them.
+     */
+    static final List<String> NOT_OBSERVABLE = List.of("zap-plain-write", "table-free-no-grace-period");
+
+    static Stream<String> observable() {
+        return SeededBug.all().stream().map(SeededBug::name).filter(n -> !NOT_OBSERVABLE.contains(n));
+    }
+
+    /** The arguments {@code --inject} implies for {@code b}, without the bug itself. */
+    static List<String> settings(SeededBug b, String duration) {
+        final List<String> a = new ArrayList<>(List.of("stress", "--design", b.design(), "--workload", b.workload(),
+                "--arch", b.arch().cliName(), "--threads", "" + b.threads(), "--writers", "" + b.writers(),
+                "--region", "" + b.regionMiB(), "--duration", duration));
+        if (b.vmaQuarantine() >= 0) {
+            a.addAll(List.of("--vma-quarantine", "" + b.vmaQuarantine()));
+        }
+        return a;
+    }
+
+    static void caughtAndCleanWithout(String name, String bugDuration, String cleanDuration) {
+        final SeededBug b = SeededBug.byName(name).orElseThrow();
+        final List<String> inject = new ArrayList<>(List.of("stress", "--inject", name));
+        if (bugDuration != null) {
+            inject.addAll(List.of("--duration", bugDuration));
+        }
+        final Result r = SpecfaultCliTest.run(inject.toArray(String[]::new));
+        assertEquals(1, r.code(), name + ":\n" + r.out() + r.err());
+        assertTrue(r.out().lines().anyMatch(l -> l.startsWith("VIOLATION ")), r.out());
+        final Result clean = SpecfaultCliTest.run(settings(b, cleanDuration).toArray(String[]::new));
+        assertEquals(0, clean.code(), "without " + name + ":\n" + clean.out() + clean.err());
+        assertFalse(clean.out().contains("VIOLATION"), clean.out());
+    }
+
+    @Tag("long")
+    @ParameterizedTest
+    @MethodSource("observable")
+    void everySeededBugIsCaughtWithItsDefaultsAndTheRunIsCleanWithoutIt(String name) {
+        final SeededBug b = SeededBug.byName(name).orElseThrow();
+        caughtAndCleanWithout(name, null, b.duration().toMillis() + "ms");
+    }
+
+    /** The fastest and most reliable, in the default run: caught within a second or two. */
+    @ParameterizedTest
+    @ValueSource(strings = {"mprotect-skip-flush", "zap-before-mark-dead", "tag-reuse-no-flush"})
+    void fastSeededBugsAreCaught(String name) {
+        caughtAndCleanWithout(name, "5s", "1s");
+    }
+}

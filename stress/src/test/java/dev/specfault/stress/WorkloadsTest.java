@@ -1,0 +1,49 @@
+package dev.specfault.stress;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.specfault.stress.SpecfaultCliTest.Result;
+import dev.specfault.stress.workload.Workload;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** {@code ./specfault workloads}, and every workload clean on every design and architecture, briefly. */
+class WorkloadsTest {
+    @Test
+    void workloadsPrintsOneLinePerWorkload() {
+        final Result r = SpecfaultCliTest.run("workloads");
+        assertEquals(0, r.code(), r.err());
+        final List<String> lines = r.out().lines().toList();
+        assertEquals(Workload.values().length, lines.size(), r.out());
+        for (Workload w : Workload.values()) {
+            assertTrue(lines.contains(w.cliName() + "\t" + w.description()), w + " in\n" + r.out());
+        }
+        for (String n : new String[] {"page_fault1", "page_fault2", "page_fault3", "mmap_churn", "stack_growth",
+            "fork_storm", "exit_race", "ebizzy"}) {
+            assertTrue(lines.stream().anyMatch(l -> l.startsWith(n + "\t") && l.split("\t").length == 2), n);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"page_fault2", "page_fault3", "mprotect_churn", "stack_growth", "fork_storm", "exit_race",
+        "unmap_race", "ebizzy"})
+    void everyWorkloadRunsCleanOnEveryDesignAndArchitecture(String workload) {
+        final Workload w = Workload.byCliName(workload);
+        final Result r = SpecfaultCliTest.run("stress", "--workload", workload, "--design", "all", "--arch", "all",
+                "--duration", "250ms", "--region", "1", "--writers", w.hasWriters() ? "2" : "0", "--threads", "3");
+        assertEquals(0, r.code(), r.out() + r.err());
+        assertFalse(r.out().contains("VIOLATION"), r.out());
+        assertEquals(9, r.out().lines().filter(l -> l.contains(workload)).count(), r.out());
+    }
+
+    @Test
+    void aBugOfAnotherDesignIsAnError() {
+        final Result r = SpecfaultCliTest.run("stress", "--inject", "upgrade-without-restart", "--design", "speculative");
+        assertEquals(2, r.code(), r.out() + r.err());
+        assertTrue(r.err().contains("breaks only the locked design"), r.err());
+    }
+}
