@@ -53,8 +53,11 @@ public final class FrameAllocator {
     /** Most frames a cache holds. */
     public static final int CACHE_CAPACITY = 2 * BATCH;
 
-    /** Pattern written into freed frames when poisoning is on (P0/P4/P7 make a stale read visible). */
-    public static final long POISON = 0xf4ee_f4ee_f4ee_f4eeL;
+    /**
+     * Pattern written into freed frames when poisoning is on (P0/P4/P7 make a stale read visible):
+     * Linux's PAGE_POISON byte, 0xaa, in every byte — a repeated byte, so poisoning is one memset.
+     */
+    public static final long POISON = 0xaaaa_aaaa_aaaa_aaaaL;
 
     private final PhysicalMemory memory;          // [I]
     private final long limit;                     // [I]
