@@ -10,7 +10,11 @@ import java.util.concurrent.locks.LockSupport;
  * The production driver: a small executor shared by every domain that uses it.
  *
  * <p>{@link #kick} schedules one run for the domain unless one is already pending (the domain's
- * {@code kickPending} flag). A run clears the flag first, so a callback queued while it runs
+ * {@code kickPending} flag), after {@code kickDelay}: Linux's call_srcu starts a normal grace period
+ * from delayed work one jiffy ({@code SRCU_INTERVAL}) later, so the callbacks queued meanwhile share
+ * it; the production instance waits 1 ms (HZ=1000). A zero delay runs at once (an expedited grace
+ * period per kick: a wake-up of the executor for every call, which on a small machine takes CPU
+ * from the threads that queue them). A run clears the flag first, so a callback queued while it runs
  * schedules the next run, then makes one non-blocking attempt ({@code SrcuDomain.pump}). If readers
  * held the grace period up, it schedules itself again after a delay that doubles from
  * {@value #MIN_DELAY_NANOS} ns to {@value #MAX_DELAY_NANOS} ns (Linux's SRCU re-queues its
@@ -22,12 +26,17 @@ final class SharedExecutorDriver implements GracePeriodDriver {
     private static final int SPINS = 128;
     private static final int YIELDS = 64;
 
+    /** The production instance's kick delay: one jiffy at HZ=1000. */
+    static final long DEFAULT_KICK_DELAY_NANOS = 1_000_000;
+
     private final ScheduledThreadPoolExecutor executor; // [I]
     private final String name;                          // [I]
+    private final long kickDelayNanos;                  // [I]
 
     private static final class Holder {
         static final SharedExecutorDriver DEFAULT =
-                new SharedExecutorDriver("shared", Integer.getInteger("specfault.srcu.gpThreads", 1));
+                new SharedExecutorDriver("shared", Integer.getInteger("specfault.srcu.gpThreads", 1),
+                        Long.getLong("specfault.srcu.kickDelayNanos", DEFAULT_KICK_DELAY_NANOS));
     }
 
     static SharedExecutorDriver defaultInstance() {
@@ -35,7 +44,15 @@ final class SharedExecutorDriver implements GracePeriodDriver {
     }
 
     SharedExecutorDriver(String name, int threads) {
+        this(name, threads, 0);
+    }
+
+    SharedExecutorDriver(String name, int threads, long kickDelayNanos) {
+        if (kickDelayNanos < 0) {
+            throw new IllegalArgumentException("kick delay " + kickDelayNanos);
+        }
         this.name = name;
+        this.kickDelayNanos = kickDelayNanos;
         final AtomicInteger n = new AtomicInteger();
         final ThreadFactory tf = r -> {
             final Thread t = new Thread(r, "srcu-gp-" + name + "-" + n.incrementAndGet());
@@ -49,7 +66,11 @@ final class SharedExecutorDriver implements GracePeriodDriver {
     @Override
     public void kick(SrcuDomain d) {
         if (d.gp.kickPending.compareAndSet(false, true)) {
-            executor.execute(() -> run(d));
+            if (kickDelayNanos == 0) {
+                executor.execute(() -> run(d));
+            } else {
+                executor.schedule(() -> run(d), kickDelayNanos, TimeUnit.NANOSECONDS);
+            }
         }
     }
 
