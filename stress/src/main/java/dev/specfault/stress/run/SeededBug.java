@@ -86,7 +86,7 @@ public record SeededBug(String name, String design, String workload, String desc
             // vma
             case "PUBLISH_TWO_STORES":
                 // the hole shows where a writer's mmap merges with a faulting thread's region
-                return Hit.of(SPEC, Workload.MMAP_CHURN, x86, 2, 2, 5, 1);
+                return Hit.of(SPEC, Workload.MERGE_CHURN, x86, 2, 2, 5, 1);
             case "NODE_FREE_NO_GRACE":
                 return Hit.of(SPEC, Workload.UNMAP_RACE, x86, 2, 2, 10, 1);
             case "SKIP_MARK_DEAD":

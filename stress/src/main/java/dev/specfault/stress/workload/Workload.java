@@ -29,6 +29,9 @@ public enum Workload {
     PAGE_FAULT3("page_fault3", "a shared file mapping: map, touch every page, unmap"),
     /** page_fault1 while writer threads mmap/munmap elsewhere in the space. */
     MMAP_CHURN("mmap_churn", "page_fault1 while writers loop: mmap 64 KiB elsewhere, touch one page, munmap"),
+    /** mmap_churn with the writers' mappings placed top-down, next to the faulting threads' areas. */
+    MERGE_CHURN("merge_churn",
+            "mmap_churn placed top-down: each 64 KiB mapping merges with a faulting thread's area and munmap splits it again"),
     /** page_fault1 while writer threads lower the rights of pages they touched. */
     MPROTECT_CHURN("mprotect_churn",
             "page_fault1 while writers loop: mmap 64 KiB, touch 4 pages, mprotect read-only, a store must SIGSEGV, munmap"),
@@ -83,7 +86,7 @@ public enum Workload {
 
     /** Whether the workload has writer threads by default. */
     public boolean hasWriters() {
-        return this == MMAP_CHURN || this == MPROTECT_CHURN || this == FORK_STORM || this == EXIT_RACE || this == UNMAP_RACE;
+        return this == MMAP_CHURN || this == MERGE_CHURN || this == MPROTECT_CHURN || this == FORK_STORM || this == EXIT_RACE || this == UNMAP_RACE;
     }
 
     /** Whether writer threads may run beside it at all (stack_growth's stacks need their guard gaps free). */
@@ -269,10 +272,10 @@ public enum Workload {
         return Math.max(space.config().mmapMinAddr(), base - (long) thread * (2L << 20));
     }
 
-    private static long churnStep(WorkloadContext ctx, Cpu cpu, int thread, SplittableRandom rnd) {
+    private long churnStep(WorkloadContext ctx, Cpu cpu, int thread, SplittableRandom rnd) {
         final AddressSpace space = ctx.space();
         final long len = CHURN_PAGES * Mman.PAGE_SIZE;
-        final long a = space.mmap(churnHint(space, thread), len, Mman.PROT_READ | Mman.PROT_WRITE,
+        final long a = space.mmap(this == MERGE_CHURN ? 0 : churnHint(space, thread), len, Mman.PROT_READ | Mman.PROT_WRITE,
                 Mman.MAP_PRIVATE | Mman.MAP_ANONYMOUS);
         if (Errno.isError(a)) {
             ctx.violation("writer mmap failed: " + Errno.format(a));
