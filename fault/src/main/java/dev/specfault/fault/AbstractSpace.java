@@ -91,6 +91,21 @@ public abstract class AbstractSpace implements AddressSpace {
     // What a design provides
 
     /**
+     * pmap's fault handler (the designs declare {@code FaultHandler}): the design's {@link #handle},
+     * as a flight-recorder event while one records, and direct reclaim ({@link #reclaim}) on OOM.
+     * => called by a CPU of this space, outside its access; the locked design's populate calls it
+     * with no CPU.
+     */
+    public final int handleFault(Cpu cpu, long va, int access, long walk) {
+        final int r = FaultEvents.recording() ? FaultEvents.timed(this, this::handle, cpu, va, access, walk)
+                : handle(cpu, va, access, walk);
+        return r == AccessResult.OOM && reclaim() ? dev.specfault.pmap.FaultHandler.RETRY : r;
+    }
+
+    /** The design's fault: resolves the fault at {@code va} (the CPU retries) or returns the signal. */
+    protected abstract int handle(Cpu cpu, long va, int access, long walk);
+
+    /**
      * Direct reclaim, for a fault that found no free frame: if this space's SRCU domain holds
      * frames back (table pages and records waiting for a grace period), waits until every queued
      * callback has run — as the kernel's allocator reclaims before it reports OOM — and says
@@ -99,7 +114,7 @@ public abstract class AbstractSpace implements AddressSpace {
      *
      * @return true if frames were freed (retry the access), false if the OOM stands
      */
-    protected final boolean reclaim() {
+    private boolean reclaim() {
         final dev.specfault.srcu.SrcuDomain d = pmap().domain();
         if (d.stats().backlog() == 0) {
             return false;

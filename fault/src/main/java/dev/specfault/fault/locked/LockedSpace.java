@@ -5,7 +5,6 @@ import dev.specfault.fault.AddressSpace;
 import dev.specfault.fault.Design;
 import dev.specfault.fault.Errno;
 import dev.specfault.fault.FaultBug;
-import dev.specfault.fault.FaultEvents;
 import dev.specfault.fault.FaultHooks;
 import dev.specfault.fault.FileObject;
 import dev.specfault.fault.Mman;
@@ -345,13 +344,7 @@ public final class LockedSpace extends AbstractSpace implements FaultHandler {
      * with no CPU. Resolves the fault at {@code va}, or returns the signal.
      */
     @Override
-    public int handleFault(Cpu cpu, long va, int access, long walk) {
-        final int r = FaultEvents.recording() ? FaultEvents.timed(this, this::handle, cpu, va, access, walk)
-                : handle(cpu, va, access, walk);
-        return r == AccessResult.OOM && reclaim() ? RETRY : r;
-    }
-
-    private int handle(Cpu cpu, long va, int access, long walk) {
+    protected int handle(Cpu cpu, long va, int access, long walk) {
         if (exited) {
             return AccessResult.KILLED;
         }

@@ -4,7 +4,6 @@ import dev.specfault.fault.AbstractSpace;
 import dev.specfault.fault.AddressSpace;
 import dev.specfault.fault.Design;
 import dev.specfault.fault.FaultBug;
-import dev.specfault.fault.FaultEvents;
 import dev.specfault.fault.FaultHooks;
 import dev.specfault.fault.FileObject;
 import dev.specfault.fault.Mman;
@@ -238,13 +237,7 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
      * {@code va} and asks the CPU to retry, or returns the signal.
      */
     @Override
-    public int handleFault(Cpu cpu, long va, int access, long walk) {
-        final int r = FaultEvents.recording() ? FaultEvents.timed(this, this::handle, cpu, va, access, walk)
-                : handle(cpu, va, access, walk);
-        return r == AccessResult.OOM && reclaim() ? RETRY : r;
-    }
-
-    private int handle(Cpu cpu, long va, int access, long walk) {
+    protected int handle(Cpu cpu, long va, int access, long walk) {
         final int r = fault(cpu, va, access, walk);
         // A fault that raced exit saw the layout emptied: the thread is being killed, not faulting.
         return r != RETRY && exited ? AccessResult.KILLED : r;
