@@ -41,7 +41,8 @@ class SpecfaultCliTest {
             "check --inject no-such-bug", "check --threads 0", "check --actors 99", "stress --workload nope", "stress --design fast", "stress --arch sparc",
             "stress --threads 0", "stress --duration 0s", "stress --region 0", "stress --inject no-such-bug",
             "stress --inject upgrade-without-restart --design speculative", "stress --inject skip-dead-check --design locked",
-            "stress --vma-quarantine -1", "workloads --bogus", "stress --workload stack_growth --writers 1"})
+            "stress --vma-quarantine -1", "workloads --bogus", "stress --json /nonexistent/dir/r.json", "stress --jfr /nonexistent/x.jfr --duration 100ms",
+            "stress --timeline /", "replay /bin/true", "compare --out /proc/nope", "stress --workload stack_growth --writers 1"})
     void badArgumentsGiveOneLineAndExitCode2(String line) {
         final Result r = run(line.isEmpty() ? new String[0] : line.split(" "));
         assertEquals(2, r.code(), r.err());

@@ -142,6 +142,12 @@ public final class CompareCommand implements Callable<Integer> {
         if (Files.exists(out) && !Files.isDirectory(out)) {
             throw new CommandLine.ParameterException(cl, "--out " + out + " exists and is not a directory");
         }
+        try {
+            Files.createDirectories(out); // before two minutes of cells, not after
+        } catch (IOException | RuntimeException e) {
+            throw new CommandLine.ParameterException(cl, "--out " + out + " cannot be created ("
+                    + e.getClass().getSimpleName() + ")");
+        }
         final Map<String, String> machine = machine();
         final String commandLine = "specfault " + String.join(" ", cl.getParseResult().originalArgs());
         final long start = System.nanoTime();

@@ -6,6 +6,7 @@ import dev.specfault.stress.Specfault;
 import dev.specfault.stress.replay.MapsFile;
 import dev.specfault.stress.replay.ReplayReport;
 import dev.specfault.stress.replay.Replayer;
+import dev.specfault.stress.replay.TraceEvent;
 import dev.specfault.stress.replay.TraceParser;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -75,6 +76,10 @@ public final class ReplayCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(cl, "--cpus must be 1..64");
         }
         final TraceParser.Trace t = TraceParser.parse(read(cl, trace, "TRACE"));
+        if (!t.events().isEmpty() && t.events().stream().allMatch(e -> e instanceof TraceEvent.Unparsed)) {
+            throw new CommandLine.ParameterException(cl, "TRACE " + trace + " is not an strace log: none of its "
+                    + t.lines() + " lines is a system call or an exit (record it with strace -f -y -e trace=memory,process)");
+        }
         final List<MapsFile.Entry> init = initialMaps == null ? null : maps(cl, initialMaps, "--initial-maps");
         final List<MapsFile.Entry> fin = maps == null ? null : maps(cl, maps, "--maps");
         boolean mismatched = false;

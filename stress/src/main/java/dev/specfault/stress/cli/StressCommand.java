@@ -154,6 +154,9 @@ public final class StressCommand implements Callable<Integer> {
         if (d.isZero() || d.isNegative()) {
             throw new CommandLine.ParameterException(cl, "--duration must be positive");
         }
+        for (Path f : new Path[] {json, csv, jfr, timeline}) {
+            writable(cl, f);
+        }
         final List<Map<String, Object>> rows = new ArrayList<>();
         final boolean violated;
         try (FlightRecording rec = FlightRecording.startIf(jfr)) {
@@ -206,6 +209,17 @@ public final class StressCommand implements Callable<Integer> {
             }
         }
         return violated;
+    }
+
+    /** A one-line error now, not after the run, if {@code f} (when set) cannot be written. */
+    static void writable(CommandLine cl, Path f) {
+        if (f == null) {
+            return;
+        }
+        final Path dir = f.toAbsolutePath().getParent();
+        if (Files.isDirectory(f) || dir == null || !Files.isDirectory(dir) || !Files.isWritable(dir)) {
+            throw new CommandLine.ParameterException(cl, f + " cannot be written (no such directory, or it is one)");
+        }
     }
 
     /** Appends the cell's seconds to {@code file} (with the header first when {@code first}). */
