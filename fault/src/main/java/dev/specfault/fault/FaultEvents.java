@@ -18,6 +18,7 @@ import jdk.jfr.StackTrace;
  * one volatile read for them otherwise.
  */
 public final class FaultEvents {
+    /** Whether events are emitted. [a] volatile: set by the tool around a run, read by every fault. */
     private static volatile boolean recording;
 
     /** The kind the fault in progress on this thread resolved as (set only while recording). */

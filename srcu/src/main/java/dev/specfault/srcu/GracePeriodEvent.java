@@ -21,6 +21,7 @@ import jdk.jfr.StackTrace;
 @StackTrace(false)
 @Enabled(true)
 public final class GracePeriodEvent extends Event {
+    /** Whether events are emitted. [a] volatile: set by the tool around a run, read at each grace period. */
     private static volatile boolean recording;
 
     @Label("Domain")

@@ -53,7 +53,9 @@ public class SpaceLinearizability {
     /** Frames per invocation: the window, its tables, COW copies; OOM cannot happen. */
     static final int FRAMES = 96;
 
+    /** What the next instances check. [a] volatile: set before a check (under LinearizabilityCheck.class), read by the constructor. */
     private static volatile CheckConfig config;
+    /** Parallel threads of the next check. [a] as {@code config}. */
     private static volatile int threads = 2;
 
     /** Sets what the next instances check, and how many parallel threads will run them. */

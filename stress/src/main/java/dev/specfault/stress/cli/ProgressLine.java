@@ -12,8 +12,8 @@ import java.util.Locale;
 final class ProgressLine implements Cell.Progress {
     private final PrintStream err;
     private final String label;
-    private long lastPages;
-    private long lastNanos;
+    private long lastPages;  // confined to the thread that runs the cell (it calls update)
+    private long lastNanos;  // likewise
 
     private ProgressLine(PrintStream err, String label) {
         this.err = err;
