@@ -25,7 +25,7 @@ class StressInjectTest {
      * The seeded bugs stress cannot make observable (docs/stress.md says why); their deterministic
      * tests in pmap prove them.
      */
-    static final List<String> NOT_OBSERVABLE = List.of("zap-plain-write", "table-free-no-grace-period");
+    static final List<String> NOT_OBSERVABLE = List.of("zap-plain-write");
 
     static Stream<String> observable() {
         return SeededBug.all().stream().map(SeededBug::name).filter(n -> !NOT_OBSERVABLE.contains(n));
@@ -66,7 +66,8 @@ class StressInjectTest {
 
     /** The fastest and most reliable, in the default run: caught within a second or two. */
     @ParameterizedTest
-    @ValueSource(strings = {"mprotect-skip-flush", "zap-before-mark-dead", "tag-reuse-no-flush"})
+    @ValueSource(strings = {"mprotect-skip-flush", "zap-before-mark-dead", "tag-reuse-no-flush",
+        "table-free-no-grace-period"})
     void fastSeededBugsAreCaught(String name) {
         caughtAndCleanWithout(name, "5s", "1s");
     }

@@ -422,6 +422,14 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
     /** => PTL. The re-check; null when the attempt may install. */
     private SpaceStats.Retry validate(Vma v, long inc, long seq, TablePage tp, long table, long tinc, int idx,
                                       long pte, boolean speculative) {
+        // First the use-after-free detector (KASAN's part, not the protocol's): the table this
+        // fault walked and read its entry from must not have been freed or reused since, whatever
+        // the other checks decide. Under a correct grace period it cannot be, so this never fires
+        // without a bug; checked after the dead check, an early table free would hide behind the
+        // dead area that every table free implies.
+        if (!pmap.validateTable(table, tinc)) {
+            return SpaceStats.Retry.TABLE_UNLINKED;
+        }
         if (speculative) {
             if (!hasBug(FaultBug.SKIP_DEAD_CHECK) && v.isDead()) {
                 return SpaceStats.Retry.DEAD;
@@ -436,7 +444,7 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
             }
         }
         if (!hasBug(FaultBug.SKIP_TABLE_LINKED_CHECK)) {
-            if (!pmap.validateTable(table, tinc) || !tp.isLinked(mem, fmt)) {
+            if (!tp.isLinked(mem, fmt)) {
                 return SpaceStats.Retry.TABLE_UNLINKED;
             }
         }

@@ -19,6 +19,7 @@ import dev.specfault.pmap.AccessResult;
 import dev.specfault.pmap.Arch;
 import dev.specfault.pmap.Cpu;
 import dev.specfault.pmap.Machine;
+import dev.specfault.pmap.PmapBug;
 import dev.specfault.srcu.GracePeriodDriver;
 import dev.specfault.vma.VmaBug;
 import java.util.EnumSet;
@@ -73,7 +74,11 @@ abstract class ScenarioBase {
     }
 
     void build(Arch arch, Set<FaultBug> bugs, Set<VmaBug> vmaBugs, boolean stack) {
-        machine = Machine.builder(arch).frameLimit(512).cpus(2).prefetchPercent(0).build();
+        build(arch, bugs, vmaBugs, Set.of(), stack);
+    }
+
+    void build(Arch arch, Set<FaultBug> bugs, Set<VmaBug> vmaBugs, Set<PmapBug> pmapBugs, boolean stack) {
+        machine = Machine.builder(arch).frameLimit(512).cpus(2).prefetchPercent(0).bugs(pmapBugs).build();
         space = (SpeculativeSpace) Spaces.create(new SpaceOptions(Design.SPECULATIVE, machine).name("s")
                 .config(SpaceConfig.defaults(arch).withInitialStack(stack)).bugs(bugs).vmaBugs(vmaBugs)
                 .hooks(hook).driver(GracePeriodDriver.inline()).vmaQuarantine(0));

@@ -23,6 +23,7 @@ import dev.specfault.pmap.AccessResult;
 import dev.specfault.pmap.Arch;
 import dev.specfault.pmap.Cpu;
 import dev.specfault.pmap.Machine;
+import dev.specfault.pmap.PmapBug;
 import dev.specfault.srcu.GracePeriodDriver;
 import dev.specfault.vma.VmaBug;
 import java.util.EnumSet;
@@ -70,6 +71,36 @@ class SpeculativeSeededBugTest extends ScenarioBase {
                 assertEquals(AccessResult.SIGSEGV, r);
                 assertEquals(List.of(), v);
                 assertTrue(space.stats().retries(SpaceStats.Retry.DEAD) > 0);
+            }
+        }
+    }
+
+    /**
+     * P3: pmap's table-free-no-grace-period, seen by the speculative fault. munmap of the only area
+     * over a 2 MiB range frees its leaf table while a fault that walked it waits before its PTL. The
+     * fault's use-after-free detector runs before the dead check, so the early free is reported;
+     * without the bug the table is only detached (its grace period waits for the fault's read
+     * section) and the fault retries on the dead area.
+     */
+    @ParameterizedTest
+    @EnumSource(value = Arch.class, names = {"X86_64", "ARM64"})
+    void tableFreeWithoutGracePeriodIsSeenByTheFault(Arch arch) {
+        for (boolean bug : new boolean[] {false, true}) {
+            build(arch, Set.of(), Set.of(), bug ? EnumSet.of(PmapBug.TABLE_FREE_NO_GRACE) : Set.of(), false);
+            space.mmap(P, 2 * PAGE_SIZE, RW, ANON);
+            store(0, P + PAGE_SIZE, 1); // the leaf table exists: the fault below stays speculative
+            hook.arm(FaultHooks.Point.FAULT_BEFORE_PTL, () -> assertEquals(0, space.munmap(P, 2 * PAGE_SIZE)));
+            assertEquals(AccessResult.SIGSEGV, store(0, P, 2));
+            assertTrue(hook.fired);
+            if (bug) {
+                assertEquals(1, machine.useAfterFree().count(), machine.useAfterFree()::toString);
+                assertTrue(machine.useAfterFree().reports().get(0).contains("page-table page"),
+                        machine.useAfterFree().reports()::toString);
+                assertTrue(space.stats().retries(SpaceStats.Retry.TABLE_UNLINKED) > 0);
+            } else {
+                assertEquals(0, machine.useAfterFree().count(), machine.useAfterFree().reports()::toString);
+                assertTrue(space.stats().retries(SpaceStats.Retry.DEAD) > 0);
+                assertEquals(List.of(), space.checkQuiet());
             }
         }
     }

@@ -126,7 +126,10 @@ public final class Cell {
                             pages.addAndGet(w.faulter(ctx, cpu, id, round++, rnd));
                         }
                         if (m.useAfterFree().count() > 0) {
-                            violations.add("P3: " + m.useAfterFree().reports().get(0));
+                            final String uaf = "P3: " + m.useAfterFree().reports().get(0);
+                            if (!violations.contains(uaf)) { // every thread sees the same first report
+                                violations.add(uaf);
+                            }
                         }
                     }
                 } catch (IllegalStateException | AssertionError e) {
