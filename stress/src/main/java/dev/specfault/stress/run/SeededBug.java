@@ -54,6 +54,11 @@ public record SeededBug(String name, String design, String workload, String desc
         Hit with(String companion) {
             return new Hit(design, workload, arch, threads, writers, seconds, regionMiB, List.of(companion), 0);
         }
+
+        /** A VMA quarantine of {@code n}: 0 lets a freed record come back at once. */
+        Hit quarantine(int n) {
+            return new Hit(design, workload, arch, threads, writers, seconds, regionMiB, also, n);
+        }
     }
 
     private static final String SPEC = "speculative";
@@ -89,6 +94,10 @@ public record SeededBug(String name, String design, String workload, String desc
                 return Hit.of(SPEC, Workload.MERGE_CHURN, x86, 2, 2, 5, 1);
             case "NODE_FREE_NO_GRACE":
                 return Hit.of(SPEC, Workload.UNMAP_RACE, x86, 2, 2, 10, 1);
+            case "RECORD_FREE_NO_GRACE":
+                // a poisoned record reads as dead (the fault retries, unreported) until it is
+                // reused: quarantine 0 reuses it at once, and the incarnation check reports it
+                return Hit.of(SPEC, Workload.UNMAP_RACE, x86, 2, 2, 10, 1).quarantine(0);
             case "SKIP_MARK_DEAD":
                 return Hit.of(SPEC, Workload.UNMAP_RACE, x86, 2, 2, 5, 1);
             // fault, speculative
