@@ -252,8 +252,10 @@ class SpeculativeSeededBugTest extends ScenarioBase {
             final long leaked = machine.frames().inUse() - (baseline - 1); // the root table went too
             if (bug) {
                 assertNotEquals(0, leaked, "P6: a page installed into a freed table leaks");
+                assertEquals(1, machine.pageTableCheck().count(), "the freed table still held the entry");
             } else {
                 assertEquals(0, leaked);
+                assertEquals(0, machine.pageTableCheck().count());
                 assertTrue(space.stats().retries(SpaceStats.Retry.TABLE_UNLINKED) > 0);
             }
         }
