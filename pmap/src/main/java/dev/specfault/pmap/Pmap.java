@@ -524,6 +524,7 @@ public final class Pmap {
                 freeLevel(child, level - 1, childBase, addr, end, floor, ceiling, out);
             }
             if (childBase >= floor && childBase + span <= ceiling && empty(child)) {
+                machine.hooks().at(PmapHooks.FREE_TABLES_BEFORE_UNLINK, this, childBase);
                 final TablePage tp = unlink(child, table, i);
                 if (tp != null) {
                     out.add(tp);
