@@ -48,6 +48,7 @@ public final class Machine {
     private final PmapHooks hooks;                            // [I]
     private final AtomicReferenceArray<TablePage> tablePages; // [a] one per frame ever used as a table
     private final UseAfterFreeLog useAfterFree;               // [I]
+    private final PageTableCheck pageTableCheck = new PageTableCheck(); // [I]
     private final int cpuCount;                               // [I]
     private final Pmap initPmap;                              // [I]
     private final Cpu[] cpus;                                 // [I]
@@ -262,6 +263,11 @@ public final class Machine {
 
     public UseAfterFreeLog useAfterFree() {
         return useAfterFree;
+    }
+
+    /** Table pages freed with entries still in them (P6): see {@link PageTableCheck}. */
+    public PageTableCheck pageTableCheck() {
+        return pageTableCheck;
     }
 
     public boolean hasBug(PmapBug bug) {

@@ -524,7 +524,11 @@ public final class Pmap {
                 freeLevel(child, level - 1, childBase, addr, end, floor, ceiling, out);
             }
             if (childBase >= floor && childBase + span <= ceiling && empty(child)) {
-                out.add(unlink(child, table, i));
+                machine.hooks().at(PmapHooks.FREE_TABLES_BEFORE_UNLINK, this, childBase);
+                final TablePage tp = unlink(child, table, i);
+                if (tp != null) {
+                    out.add(tp);
+                }
             }
         }
     }
@@ -533,11 +537,23 @@ public final class Pmap {
         return mem.isZero(table); // one event for the model checker (a 512-word loop looks like a livelock)
     }
 
-    /** Unlinks a table under its PTL: a fault holding the PTL finishes first; later ones see it unlinked. */
+    /**
+     * Unlinks a table under its PTL: a fault holding the PTL finishes first; later ones see it
+     * unlinked. Whether it is empty is decided again under the PTL, in the same critical section as
+     * the unlink, so that an install that came between the caller's unlocked look and this lock
+     * keeps the table linked (a correct fault never installs there: its area was marked dead before
+     * the zap; only a seeded bug gets in). Freed tables are then empty by construction, which is
+     * what {@link #freeTableNow} checks.
+     *
+     * @return the detached table, or null if it is not empty after all (left linked)
+     */
     private TablePage unlink(long child, long parent, int idx) {
         final TablePage tp = machine.tablePage(child);
         tp.lock();
         try {
+            if (!empty(child)) {
+                return null;
+            }
             mem.getAndSet(parent, idx, 0);
             tp.setDetached();
         } finally {
@@ -556,9 +572,41 @@ public final class Pmap {
     }
 
     private void freeTableNow(TablePage tp) {
+        if (!empty(tp.frame())) {
+            reportFreedWithEntries(tp);
+        }
         tp.setFree();
         tablesFreed.increment();
         frames.put(tp.frame());
+    }
+
+    /**
+     * P6: a table page about to be freed still holds entries: whatever they map leaks, unreachable
+     * (see {@link PageTableCheck}). Reported to the machine's check; the page is freed anyway.
+     */
+    private void reportFreedWithEntries(TablePage tp) {
+        final long t = tp.frame();
+        int n = 0;
+        int frames = 0;
+        int first = -1;
+        for (int i = 0; i < PhysicalMemory.WORDS_PER_FRAME; i++) {
+            final long e = mem.getOpaque(t, i);
+            if (e != 0) {
+                n++;
+                if (fmt.mapsFrame(e)) {
+                    frames++;
+                }
+                if (first < 0) {
+                    first = i;
+                }
+            }
+        }
+        if (n == 0) {
+            return; // isZero saw an entry: cannot happen (no one writes a detached table now)
+        }
+        machine.pageTableCheck().report("page-table page freed with " + n + " entries in it (" + frames
+                + " mapping frames, which leak): level-" + tp.level() + " table at frame 0x" + Long.toHexString(t)
+                + ", first at index " + first + " [space " + name + "]");
     }
 
     /**

@@ -13,6 +13,12 @@ public interface PmapHooks {
     /** In a correct teardown: after the detach, before the tag flush. */
     String TEARDOWN_BETWEEN_DETACH_AND_FLUSH = "teardown-between-detach-and-flush";
 
+    /**
+     * In freeTables: a table was found empty without its PTL and is about to be unlinked under it
+     * ({@code va}: the start of the table's span).
+     */
+    String FREE_TABLES_BEFORE_UNLINK = "free-tables-before-unlink";
+
     PmapHooks NONE = (point, pmap, va) -> { };
 
     void at(String point, Pmap pmap, long va);

@@ -18,6 +18,15 @@ public enum VmaBug {
     NODE_FREE_NO_GRACE("node-free-no-grace",
             "replaced tree nodes and VMA records are freed without an SRCU grace period"),
     /**
+     * Replaced VMA records (not tree nodes) are reclaimed without waiting for a grace period: a
+     * reader that found a record before it was replaced may see it poisoned or, once reused, as
+     * another live area. The lookup itself stays sound (the nodes wait); the fault's incarnation
+     * check is what catches the reuse (P3). Linux's per-VMA locks need the same guarantee from RCU
+     * (vm_area_structs freed after a grace period, later SLAB_TYPESAFE_BY_RCU with a re-check).
+     */
+    RECORD_FREE_NO_GRACE("record-free-no-grace",
+            "replaced VMA records are freed without an SRCU grace period (tree nodes still wait)"),
+    /**
      * {@link VmaTree.Batch#markDead()} does nothing: a fault that found a replaced record validates it
      * as live after the writer zapped its range and installs a stray PTE (P1).
      */

@@ -135,17 +135,20 @@ public final class VmaTree {
         this.bugs = b.bugs.isEmpty() ? EnumSet.noneOf(VmaBug.class) : EnumSet.copyOf(b.bugs);
         this.bugTwoStores = bugs.contains(VmaBug.PUBLISH_TWO_STORES);
         this.bugSkipMarkDead = bugs.contains(VmaBug.SKIP_MARK_DEAD);
-        // Seeded NODE_FREE_NO_GRACE: the pools reclaim through a domain of their own whose grace
-        // periods do not wait and run inline, so a retired node is poisoned before retire returns,
-        // while readers of this tree's domain may still be inside.
-        final SrcuDomain reclaim = bugs.contains(VmaBug.NODE_FREE_NO_GRACE)
+        // Seeded NODE_FREE_NO_GRACE (both pools) and RECORD_FREE_NO_GRACE (the records' pool only):
+        // the pool reclaims through a domain of its own whose grace periods do not wait and run
+        // inline, so a retired object is poisoned before retire returns, while readers of this
+        // tree's domain may still be inside.
+        final boolean nodesEarly = bugs.contains(VmaBug.NODE_FREE_NO_GRACE);
+        final boolean recordsEarly = nodesEarly || bugs.contains(VmaBug.RECORD_FREE_NO_GRACE);
+        final SrcuDomain noGrace = recordsEarly
                 ? SrcuDomain.builder(domain.name() + "-no-grace").driver(GracePeriodDriver.inline())
                         .bugs(EnumSet.of(SrcuBug.GRACE_PERIOD_NO_WAIT)).build()
                 : domain;
-        this.vmaPool = PoisoningPool.builder("vma", reclaim, Vma::new).log(log).quarantine(b.quarantine)
-                .poisoning(b.poisoning).build();
-        this.nodePool = PoisoningPool.builder("vma-node", reclaim, Node::new).log(log).quarantine(b.quarantine)
-                .poisoning(b.poisoning).build();
+        this.vmaPool = PoisoningPool.builder("vma", recordsEarly ? noGrace : domain, Vma::new).log(log)
+                .quarantine(b.quarantine).poisoning(b.poisoning).build();
+        this.nodePool = PoisoningPool.builder("vma-node", nodesEarly ? noGrace : domain, Node::new).log(log)
+                .quarantine(b.quarantine).poisoning(b.poisoning).build();
         final Node empty = nodePool.allocate();
         empty.reset(true, 0);
         setRootRelease(empty);

@@ -322,6 +322,35 @@ class VmaTreeTest {
     }
 
     /**
+     * The narrower bug: a record replaced under a reader is reclaimed at once (the reader's
+     * validation fails), while the replaced tree nodes still wait for the reader's grace period.
+     * The correct tree keeps both until the reader leaves.
+     */
+    @Test
+    void seededRecordFreeNoGraceReclaimsTheRecordButNotTheNodes() {
+        for (boolean bug : new boolean[] {false, true}) {
+            final VmaTree t = bug ? tree(VmaBug.RECORD_FREE_NO_GRACE) : tree();
+            apply(t, LayoutPlanner.map(t.asAreaIndex(), anon(10, 20, RW)));
+            final int token = t.domain().readLock();
+            final Vma v = t.lookup(p(11));
+            final long inc = v.incarnation();
+            final long nodesRetired = t.nodePoolStats().retired();
+            apply(t, LayoutPlanner.protect(t.asAreaIndex(), p(10), p(20), R));
+            assertTrue(t.nodePoolStats().retired() > nodesRetired, "the replaced nodes wait for the reader");
+            if (bug) {
+                assertEquals(0, t.recordPoolStats().retired(), "the replaced record did not wait");
+                assertFalse(t.validate(v, inc), "reclaimed while the reader is inside");
+                assertTrue(t.useAfterFreeLog().count() > 0);
+            } else {
+                assertEquals(1, t.recordPoolStats().retired(), "the replaced record waits for the reader");
+                assertTrue(t.validate(v, inc));
+                assertEquals(0, t.useAfterFreeLog().count());
+            }
+            t.domain().readUnlock(token);
+        }
+    }
+
+    /**
      * A fault and a writer on one thread, step by step (the inline driver defers the writer's
      * grace period while the fault's read section is open): the fault looks up a rw record and reads
      * it; the writer makes the range read-only (mark dead, zap the one-page "page table", publish);

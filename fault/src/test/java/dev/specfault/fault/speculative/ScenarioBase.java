@@ -78,6 +78,7 @@ abstract class ScenarioBase {
     }
 
     void build(Arch arch, Set<FaultBug> bugs, Set<VmaBug> vmaBugs, Set<PmapBug> pmapBugs, boolean stack) {
+        stop(); // a test that builds more than once: the previous build's CPU threads
         machine = Machine.builder(arch).frameLimit(512).cpus(2).prefetchPercent(0).bugs(pmapBugs).build();
         space = (SpeculativeSpace) Spaces.create(new SpaceOptions(Design.SPECULATIVE, machine).name("s")
                 .config(SpaceConfig.defaults(arch).withInitialStack(stack)).bugs(bugs).vmaBugs(vmaBugs)

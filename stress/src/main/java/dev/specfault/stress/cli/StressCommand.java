@@ -62,6 +62,11 @@ public final class StressCommand implements Callable<Integer> {
             description = "freed VMA records and tree nodes that wait before reuse (default the space's, 64; with --inject, the bug's)")
     Integer vmaQuarantine;
 
+    @Option(names = "--until", paramLabel = "KIND[,KIND...]", split = ",",
+            description = "stop a cell at the first violation of these kinds (the text before a VIOLATION's first ':', "
+                    + "e.g. P1,P2,P4,P5,P8); other violations are printed and the run goes on (default: stop at any)")
+    List<String> until;
+
     @Option(names = "--seed", defaultValue = "1", description = "random seed (default ${DEFAULT-VALUE})")
     long seed;
 
@@ -187,7 +192,8 @@ public final class StressCommand implements Callable<Integer> {
         for (Design de : designs) {
             for (Arch a : archs) {
                 final CellSpec cs = template.on(de, a);
-                final CellResult c = Cell.run(cs, ProgressLine.forTerminal(cs.label()));
+                final CellResult c = until == null ? Cell.run(cs, ProgressLine.forTerminal(cs.label()))
+                        : Cell.run(cs, ProgressLine.forTerminal(cs.label()), v -> until.contains(kindOf(v)));
                 ProgressLine.clear();
                 final Map<String, Object> row = c.row();
                 rows.add(row);
@@ -209,6 +215,12 @@ public final class StressCommand implements Callable<Integer> {
             }
         }
         return violated;
+    }
+
+    /** A violation line's kind: the text before its first ':' ({@code P1}, {@code hang}, ...). */
+    static String kindOf(String violation) {
+        final int c = violation.indexOf(':');
+        return c < 0 ? violation : violation.substring(0, c);
     }
 
     /** A one-line error now, not after the run, if {@code f} (when set) cannot be written. */

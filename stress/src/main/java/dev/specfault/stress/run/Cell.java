@@ -10,18 +10,22 @@ import dev.specfault.pmap.Machine;
 import dev.specfault.pmap.PmapBug;
 import dev.specfault.srcu.SrcuBug;
 import dev.specfault.srcu.SrcuDomain;
+import dev.specfault.srcu.pool.UseAfterFreeLog;
 import dev.specfault.stress.workload.Workload;
 import dev.specfault.stress.workload.WorkloadContext;
 import dev.specfault.vma.VmaBug;
 import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 
@@ -43,6 +47,8 @@ import org.HdrHistogram.Recorder;
 public final class Cell {
     /** How often the main thread samples the running rate, the SRCU backlog and frames in use. */
     private static final long SAMPLE_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+    /** Violation lines kept beside the one that stops a run that goes on past violations. */
+    private static final int KEPT_GOING = 200;
     /** How long exit and the SRCU barrier after the run may take before they count as a hang. */
     private static final long TEARDOWN_SECONDS = 5;
 
@@ -62,8 +68,21 @@ public final class Cell {
     private Cell() {
     }
 
-    /** Runs {@code spec}; {@code progress} may be {@code null}. */
+    /** Runs {@code spec} until its first violation; {@code progress} may be {@code null}. */
     public static CellResult run(CellSpec spec, Progress progress) throws InterruptedException {
+        return run(spec, progress, v -> true);
+    }
+
+    /**
+     * Runs {@code spec} until the first violation that {@code stopAt} accepts, or for the whole
+     * duration: the differential proofs of the seeded bugs with a companion run on past the
+     * violations they expect and stop only at the one that would attribute the catch. Violations
+     * that do not stop the run are kept up to {@value #KEPT_GOING} lines (the one that stops it is
+     * always kept); a use-after-free kind ({@link UseAfterFreeLog#kindOf}) is reported once, at its
+     * first report (the row's {@code use_after_free} counts them all).
+     */
+    public static CellResult run(CellSpec spec, Progress progress, Predicate<String> stopAt)
+            throws InterruptedException {
         final Workload w = spec.workload();
         final int threads = spec.threads();
         final int nWriters = spec.writers();
@@ -100,7 +119,7 @@ public final class Cell {
         final SrcuDomain domain = space.pmap().domain();
         final long baseline = m.frames().inUse();
         final FileObject file = w.usesFile() ? new FileObject("stress", threads * bytes, m.frames()) : null;
-        final ConcurrentLinkedQueue<String> violations = new ConcurrentLinkedQueue<>();
+        final Violations violations = new Violations(stopAt);
         final Recorder latency = new Recorder(3);
         final AtomicLong spawned = new AtomicLong();
         final WorkloadContext ctx = new WorkloadContext(space, file, bytes, latency, violations::add, threads, nWriters,
@@ -119,18 +138,13 @@ public final class Cell {
                 try {
                     final SplittableRandom rnd = new SplittableRandom(spec.seed() * 1_000_003L + id);
                     long round = 0;
-                    while (System.nanoTime() < deadline && violations.isEmpty()) {
+                    while (System.nanoTime() < deadline && !violations.stopped()) {
                         if (isWriter) {
                             writerOps.addAndGet(w.writer(ctx, cpu, id, rnd));
                         } else {
                             pages.addAndGet(w.faulter(ctx, cpu, id, round++, rnd));
                         }
-                        if (m.useAfterFree().count() > 0) {
-                            final String uaf = "P3: " + m.useAfterFree().reports().get(0);
-                            if (!violations.contains(uaf)) { // every thread sees the same first report
-                                violations.add(uaf);
-                            }
-                        }
+                        violations.poll(m);
                     }
                 } catch (IllegalStateException | AssertionError e) {
                     // The emulator's own consistency checks (frame and map counts, lock
@@ -212,7 +226,7 @@ public final class Cell {
             if (stuck) {
                 throw new IllegalStateException("threads stuck: the space is not quiet, no checks after the run");
             }
-            violations.addAll(space.checkQuiet());
+            space.checkQuiet().forEach(violations::add);
             // exit and the SRCU barrier, bounded: a seeded bug in the reclaimer can stall grace
             // periods for ever (a reader counted on the wrong index), which is a violation too.
             final Thread teardown = new Thread(() -> {
@@ -242,10 +256,8 @@ public final class Cell {
         } catch (IllegalStateException | AssertionError e) {
             violations.add("invariant: " + e + " (during the checks after the run)");
         }
+        violations.poll(m); // reports made during the teardown (the last grace periods)
         final long uaf = m.useAfterFree().count();
-        if (uaf > 0 && violations.stream().noneMatch(v -> v.startsWith("P3"))) {
-            violations.add("P3: " + m.useAfterFree().reports().get(0));
-        }
         final Histogram h = latency.getIntervalHistogram();
         final Map<String, Object> row = new LinkedHashMap<>();
         row.put("design", spec.design().cliName());
@@ -266,8 +278,9 @@ public final class Cell {
         row.put("fallbacks", fallbacks);
         row.put("sigsegv", ctx.sigsegvCount());
         row.put("sigbus", ctx.sigbusCount());
-        row.put("violations", violations.size());
+        row.put("violations", violations.count());
         row.put("use_after_free", uaf);
+        row.put("freed_tables_with_entries", m.pageTableCheck().count());
         row.put("leaked_frames", Math.max(0, leaked));
         row.put("srcu_backlog_max", backlogMax);
         row.put("frames_in_use_max", framesMax);
@@ -277,13 +290,85 @@ public final class Cell {
         row.put("exits", ctx.exitCount());
         row.put("inject", String.join(",", spec.bugs().stream().map(SeededBug::name).toList()));
         counters.forEach(row::put);
-        return new CellResult(spec, row, List.copyOf(violations), h, List.copyOf(timeline));
+        return new CellResult(spec, row, violations.lines(), h, List.copyOf(timeline));
     }
 
     /** The cell's options for another space on its machine (same design, config, bugs, quarantine). */
     private static SpaceOptions copy(SpaceOptions o, String name) {
         return new SpaceOptions(o.design(), o.machine()).name(name).config(o.config()).bugs(o.bugs())
                 .vmaBugs(o.vmaBugs()).srcuBugs(o.srcuBugs()).hooks(o.hooks()).vmaQuarantine(o.vmaQuarantine());
+    }
+
+    /**
+     * A run's violations: the lines kept, whether one that stops the run came, and which
+     * use-after-free kinds and freed-table reports have been turned into lines already.
+     *
+     * <pre>
+     * Locks used to protect members:
+     *   [I] immutable
+     *   [a] atomic
+     *   [this] synchronized on it
+     * </pre>
+     */
+    private static final class Violations {
+        private final Predicate<String> stopAt;                              // [I]
+        private final ConcurrentLinkedQueue<String> kept = new ConcurrentLinkedQueue<>(); // [a]
+        private final AtomicLong count = new AtomicLong();                   // [a]
+        private volatile boolean stopped;                                    // [a]
+        private final Set<String> uafKindsSeen = new HashSet<>();            // [this]
+        private long uafSeen;                                                // [this] the log's count at the last poll
+        private boolean tableCheckSeen;                                      // [this]
+
+        Violations(Predicate<String> stopAt) {
+            this.stopAt = stopAt;
+        }
+
+        void add(String v) {
+            final boolean stops = stopAt.test(v);
+            if (count.incrementAndGet() <= KEPT_GOING || stops) {
+                kept.add(v);
+            }
+            if (stops) {
+                stopped = true;
+            }
+        }
+
+        long count() {
+            return count.get();
+        }
+
+        boolean stopped() {
+            return stopped;
+        }
+
+        /** Turns new kinds of use-after-free report (P3) and the first freed table with entries (P6) into lines. */
+        void poll(Machine m) {
+            final long uaf = m.useAfterFree().count();
+            final boolean tables = m.pageTableCheck().count() > 0;
+            if (uaf == 0 && !tables) {
+                return;
+            }
+            final List<String> fresh = new ArrayList<>();
+            synchronized (this) {
+                if (uaf != uafSeen) {
+                    uafSeen = uaf;
+                    for (String r : m.useAfterFree().firstOfEachKind()) {
+                        if (uafKindsSeen.add(UseAfterFreeLog.kindOf(r))) {
+                            fresh.add("P3: " + r);
+                        }
+                    }
+                }
+                if (tables && !tableCheckSeen) {
+                    tableCheckSeen = true;
+                    fresh.add("P6: " + m.pageTableCheck().reports().get(0));
+                }
+            }
+            fresh.forEach(this::add);
+        }
+
+        List<String> lines() {
+            return List.copyOf(kept);
+        }
     }
 
     private static boolean anyAlive(List<Thread> ts) {
