@@ -8,6 +8,8 @@ package dev.specfault.fault;
 public interface FaultHooks {
     /** Where a hook can run. */
     enum Point {
+        /** Speculative fault: the tree returned a record; nothing of it has been read yet. */
+        FAULT_AFTER_FIND,
         /** Speculative fault: the record was found and its incarnation and sequence read. */
         FAULT_AFTER_LOOKUP,
         /** Speculative fault: the page is prepared; the PTL is not yet taken. */

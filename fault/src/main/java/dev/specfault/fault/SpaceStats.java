@@ -42,6 +42,11 @@ public final class SpaceStats {
         SEQUENCE,
         /** The record's incarnation changed (it was freed and reused: a use-after-free). */
         INCARNATION,
+        /**
+         * The record found no longer covered the address once its incarnation and sequence were
+         * read (it changed after the lookup).
+         */
+        RANGE,
         /** The leaf table was unlinked from its parent. */
         TABLE_UNLINKED,
         /** The entry changed since the walk. */

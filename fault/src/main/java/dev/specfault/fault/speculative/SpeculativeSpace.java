@@ -280,6 +280,7 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
         if (v == null) {
             return AccessResult.SIGSEGV;
         }
+        hooks.at(FaultHooks.Point.FAULT_AFTER_FIND, this, va);
         long inc = v.incarnation();
         long seq = v.writeSeq();
         if (v.isDead() || (seq & 1) != 0) {
@@ -296,16 +297,23 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
                 return FALLBACK;
             }
         }
+        if (va >= v.end()) {
+            // The record no longer covers the address it was found for: it changed after the lookup
+            // (or, with a reclamation bug, was reused before its incarnation was read). Linux's
+            // lock_vma_under_rcu re-checks the range once the VMA is stable for the same reason.
+            stats.retry(SpaceStats.Retry.RANGE);
+            return AGAIN;
+        }
         if (v.start() > va) {
             if ((v.flags() & VmaFlags.GROWSDOWN) != 0) {
                 stats.fallback(SpaceStats.Fallback.GROWTH);
                 return FALLBACK;
             }
-            return AccessResult.SIGSEGV;
+            return signal(v, inc, seq, AccessResult.SIGSEGV);
         }
         hooks.at(FaultHooks.Point.FAULT_AFTER_LOOKUP, this, va);
         if (!allowed(v.prot(), access)) {
-            return AccessResult.SIGSEGV;
+            return signal(v, inc, seq, AccessResult.SIGSEGV);
         }
         final long table = pmap.leafTable(va);
         if (table < 0) {
@@ -419,6 +427,36 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
         return RETRY;
     }
 
+    /**
+     * => SRCU read section. A signal decided from the record's snapshot stands only if the snapshot
+     * is still valid (a seqlock reader validates before it acts on what it read); else the attempt
+     * is thrown away.
+     */
+    private int signal(Vma v, long inc, long seq, int sig) {
+        final SpaceStats.Retry why = recordChanged(v, inc, seq);
+        if (why != null) {
+            stats.retry(why);
+            return AGAIN;
+        }
+        return sig;
+    }
+
+    /** Whether the record a speculative fault found changed since it read {@code inc} and {@code seq}. */
+    private SpaceStats.Retry recordChanged(Vma v, long inc, long seq) {
+        if (!hasBug(FaultBug.SKIP_DEAD_CHECK) && v.isDead()) {
+            return SpaceStats.Retry.DEAD;
+        }
+        if (!hasBug(FaultBug.SKIP_INCARNATION_CHECK) && v.incarnation() != inc) {
+            machine.useAfterFree().report("use after free of a VMA record: seen at incarnation " + inc
+                    + ", now " + v.incarnation() + " [space " + name + "]");
+            return SpaceStats.Retry.INCARNATION;
+        }
+        if (v.writeSeq() != seq) {
+            return SpaceStats.Retry.SEQUENCE;
+        }
+        return null;
+    }
+
     /** => PTL. The re-check; null when the attempt may install. */
     private SpaceStats.Retry validate(Vma v, long inc, long seq, TablePage tp, long table, long tinc, int idx,
                                       long pte, boolean speculative) {
@@ -431,16 +469,9 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
             return SpaceStats.Retry.TABLE_UNLINKED;
         }
         if (speculative) {
-            if (!hasBug(FaultBug.SKIP_DEAD_CHECK) && v.isDead()) {
-                return SpaceStats.Retry.DEAD;
-            }
-            if (!hasBug(FaultBug.SKIP_INCARNATION_CHECK) && v.incarnation() != inc) {
-                machine.useAfterFree().report("use after free of a VMA record: seen at incarnation " + inc
-                        + ", now " + v.incarnation() + " [space " + name + "]");
-                return SpaceStats.Retry.INCARNATION;
-            }
-            if (v.writeSeq() != seq) {
-                return SpaceStats.Retry.SEQUENCE;
+            final SpaceStats.Retry why = recordChanged(v, inc, seq);
+            if (why != null) {
+                return why;
             }
         }
         if (!hasBug(FaultBug.SKIP_TABLE_LINKED_CHECK)) {

@@ -105,6 +105,31 @@ class SpeculativeSeededBugTest extends ScenarioBase {
         }
     }
 
+    /**
+     * P1 under vma's record-free-no-grace: the record a fault found is freed and reused for an area
+     * below the address <em>before</em> the fault reads its incarnation, so the incarnation check
+     * cannot see the reuse. The lookup's range re-check (Linux's {@code lock_vma_under_rcu}) must:
+     * the fault looks again, finds nothing and signals; without it the store lands in the unmapped
+     * area.
+     */
+    @ParameterizedTest
+    @EnumSource(value = Arch.class, names = {"X86_64", "ARM64"})
+    void recordReusedBeforeItsIncarnationIsReadIsCaughtByTheRangeRecheck(Arch arch) {
+        build(arch, Set.of(), EnumSet.of(VmaBug.RECORD_FREE_NO_GRACE));
+        space.mmap(P, 2 * PAGE_SIZE, RW, ANON);
+        space.mmap(P + 4 * PAGE_SIZE, PAGE_SIZE, PROT_READ, ANON); // keeps the leaf table linked
+        store(0, P, 1); // the leaf table exists: the fault below stays speculative
+        hook.arm(FaultHooks.Point.FAULT_AFTER_FIND, () -> {
+            assertEquals(0, space.munmap(P, 2 * PAGE_SIZE));
+            // The freed record comes back at once (quarantine 0), for an area below P.
+            assertEquals(P - 8 * PAGE_SIZE, space.mmap(P - 8 * PAGE_SIZE, PAGE_SIZE, RW, ANON));
+        });
+        assertEquals(AccessResult.SIGSEGV, store(0, P + PAGE_SIZE, 2));
+        assertTrue(hook.fired);
+        assertTrue(space.stats().retries(SpaceStats.Retry.RANGE) > 0);
+        assertEquals(List.of(), space.checkQuiet());
+    }
+
     /** P1: a writer that zaps before marking dead lets a fault refill the range. */
     @ParameterizedTest
     @EnumSource(value = Arch.class, names = {"X86_64", "ARM64"})
