@@ -204,19 +204,19 @@ public abstract class AbstractSpace implements AddressSpace {
 
     /**
      * The design's reclaim of lazy-free pages ({@link #reclaimLazyFree}): under its locks, for each
-     * leaf of this space that maps a lazy-free page, {@link Pmap#reclaimLazyFree} and, if it
+     * leaf of this space in [start, end) that maps a lazy-free page, {@link Pmap#reclaimLazyFree} and, if it
      * discarded the page, drop its references. Counts in {@link #stats}.
      *
      * @return pages discarded
      */
-    protected abstract long reclaimLazyFreeLocked();
+    protected abstract long reclaimLazyFreeLocked(long start, long end);
 
     @Override
-    public final long reclaimLazyFree() {
-        if (isExited()) {
+    public final long reclaimLazyFree(long start, long end) {
+        if (isExited() || Long.compareUnsigned(start, end) >= 0) {
             return 0;
         }
-        return reclaimLazyFreeLocked();
+        return reclaimLazyFreeLocked(start, end);
     }
 
     /** Where a reclaim walk looks: the space's private anonymous areas now (racy snapshot is fine). */

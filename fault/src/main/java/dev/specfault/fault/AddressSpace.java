@@ -62,7 +62,12 @@ public interface AddressSpace {
      *
      * @return pages discarded
      */
-    long reclaimLazyFree();
+    default long reclaimLazyFree() {
+        return reclaimLazyFree(0, config().taskSize());
+    }
+
+    /** {@link #reclaimLazyFree()} of the pages in [start, end) only (a reclaimer that follows MADV_FREE). */
+    long reclaimLazyFree(long start, long end);
 
     /**
      * fork: a new space of the same design on the same machine; private pages copy-on-write,

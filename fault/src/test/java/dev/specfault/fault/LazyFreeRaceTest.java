@@ -64,7 +64,7 @@ class LazyFreeRaceTest {
                     atRead.countDown();
                     await(stored);
                 });
-                final Future<Long> r = reclaimer.submit(s::reclaimLazyFree);
+                final Future<Long> r = reclaimer.submit(() -> s.reclaimLazyFree());
                 await(atRead);
                 // The zap has read the clean entry and holds the PTL; the store's hardware update
                 // sets the dirty state in the entry (no lock: a CAS), then the zap writes 0.
@@ -75,7 +75,7 @@ class LazyFreeRaceTest {
             } else {
                 // No window to put the store in: it comes before the get-and-clear.
                 assertEquals(AccessResult.OK, s.store(cpu, VA, 42));
-                reclaimed = reclaimer.submit(s::reclaimLazyFree).get(20, TimeUnit.SECONDS);
+                reclaimed = reclaimer.submit(() -> s.reclaimLazyFree()).get(20, TimeUnit.SECONDS);
             }
             assertEquals(AccessResult.OK, s.load(cpu, VA));
             final long v = cpu.value();

@@ -1138,16 +1138,16 @@ public final class LockedSpace extends AbstractSpace implements FaultHandler {
      * flush, decide); a discarded page leaves its slot empty, so the next fault zero-fills.
      */
     @Override
-    protected long reclaimLazyFreeLocked() {
+    protected long reclaimLazyFreeLocked(long start, long end) {
         mapReadLock();
         try {
             if (exited) {
                 return 0;
             }
             final LongArrayList candidates = new LongArrayList();
-            map.forEachOverlapping(0, config.taskSize(), a -> {
+            map.forEachOverlapping(start, end, a -> {
                 if (lazyFreeable(a)) {
-                    pmap.forEachLeaf(a.start(), a.end(), (va, e) -> {
+                    pmap.forEachLeaf(Math.max(start, a.start()), Math.min(end, a.end()), (va, e) -> {
                         if (frames.isLazyFree(fmt.frame(e))) {
                             candidates.addLong(va);
                         }

@@ -820,7 +820,7 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
      * reclaim changed it; an entry put back is the entry it was.
      */
     @Override
-    protected long reclaimLazyFreeLocked() {
+    protected long reclaimLazyFreeLocked(long start, long end) {
         final ReentrantReadWriteLock.ReadLock rl = mmapLock.readLock();
         acquire(rl);
         try {
@@ -828,9 +828,9 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
                 return 0;
             }
             final LongArrayList candidates = new LongArrayList();
-            index().forEachOverlapping(0, config.taskSize(), a -> {
+            index().forEachOverlapping(start, end, a -> {
                 if (lazyFreeable(a)) {
-                    pmap.forEachLeaf(a.start(), a.end(), (va, e) -> {
+                    pmap.forEachLeaf(Math.max(start, a.start()), Math.min(end, a.end()), (va, e) -> {
                         if (frames.isLazyFree(fmt.frame(e))) {
                             candidates.addLong(va);
                         }
