@@ -25,7 +25,7 @@ class StressInjectTest {
      * The seeded bugs stress cannot make observable (docs/stress.md says why); their deterministic
      * tests in pmap prove them.
      */
-    static final List<String> NOT_OBSERVABLE = List.of("zap-plain-write", "table-free-no-grace-period");
+    static final List<String> NOT_OBSERVABLE = List.of("table-free-no-grace-period");
 
     static Stream<String> observable() {
         return SeededBug.all().stream().map(SeededBug::name).filter(n -> !NOT_OBSERVABLE.contains(n));
