@@ -55,6 +55,10 @@ import java.util.Set;
  *   cannot grow in place without MAYMOVE.</li>
  *   <li>madvise(MADV_DONTNEED): EINVAL for an unaligned start, an unknown advice or an overflow;
  *   len 0 succeeds; applies to the mapped parts and returns ENOMEM if the range had a hole.</li>
+ *   <li>madvise(MADV_FREE): the same checks; EINVAL at the first area that is not private
+ *   anonymous memory (file or shared), after applying to the areas before it (Linux's walk stops
+ *   at the first error, which wins over a hole's ENOMEM). Linux takes the mmap lock for reading
+ *   here; both designs take their writer lock, as for MADV_DONTNEED.</li>
  * </ul>
  *
  * <pre>
@@ -108,7 +112,8 @@ public abstract class AbstractSpace implements AddressSpace {
     /**
      * Direct reclaim, for a fault that found no free frame: if this space's SRCU domain holds
      * frames back (table pages and records waiting for a grace period), waits until every queued
-     * callback has run — as the kernel's allocator reclaims before it reports OOM — and says
+     * callback has run — as the kernel's allocator reclaims before it reports OOM — and, if that
+     * freed nothing, discards this space's clean lazy-free pages ({@link #reclaimLazyFree}); says
      * whether that freed any frame, in which case the access is retried rather than killed. Called
      * with no lock held and outside any read section (the top of {@code handleFault}).
      *
@@ -116,11 +121,13 @@ public abstract class AbstractSpace implements AddressSpace {
      */
     private boolean reclaim() {
         final dev.specfault.srcu.SrcuDomain d = pmap().domain();
-        if (d.stats().backlog() == 0) {
-            return false;
-        }
         final long before = machine.frames().inUse();
-        d.barrier();
+        if (d.stats().backlog() != 0) {
+            d.barrier();
+        }
+        if (machine.frames().inUse() >= before) {
+            reclaimLazyFree(); // then this space's lazy-free pages that are still clean
+        }
         if (machine.frames().inUse() >= before) {
             return false;
         }
@@ -164,6 +171,58 @@ public abstract class AbstractSpace implements AddressSpace {
 
     /** => writer lock. Drops the pages of [start, end) inside {@code a} (MADV_DONTNEED). */
     protected abstract void discard(Area a, long start, long end);
+
+    /**
+     * => writer lock; {@code a} is private anonymous memory. MADV_FREE of [start, end) inside it
+     * (madvise_free_pte_range): every present page that only this entry maps becomes lazy-free and
+     * clean — the entry's dirty and accessed state cleared in place, the page marked — and the
+     * range is flushed, so that the next store must set the dirty state again through the
+     * entry. Pages mapped more than once (shared after fork) and absent entries are left alone.
+     */
+    protected abstract void lazyFree(Area a, long start, long end);
+
+    /**
+     * => the PTL (or pmap lock) of the entry {@code old}; for {@link Pmap#protectRange}. MADV_FREE
+     * of one leaf: the entry to write (clean and old), the page marked lazy-free; {@code old}
+     * itself if the page is mapped more than once. May run more than once for one entry (a lost CAS).
+     */
+    protected final long lazyFreeLeaf(long old) {
+        final dev.specfault.pmap.PteFormat fmt = pmap().format();
+        if (!fmt.mapsFrame(old)) {
+            return old;
+        }
+        final long f = fmt.frame(old);
+        if (machine.frames().mapcount(f) != 1) {
+            return old;
+        }
+        machine.frames().markLazyFree(f);
+        if (fmt.protNone(old)) {
+            return fmt.leaf(f, dev.specfault.pmap.Prot.NONE, 0);
+        }
+        return fmt.mkclean(fmt.mkold(old));
+    }
+
+    /**
+     * The design's reclaim of lazy-free pages ({@link #reclaimLazyFree}): under its locks, for each
+     * leaf of this space in [start, end) that maps a lazy-free page, {@link Pmap#reclaimLazyFree} and, if it
+     * discarded the page, drop its references. Counts in {@link #stats}.
+     *
+     * @return pages discarded
+     */
+    protected abstract long reclaimLazyFreeLocked(long start, long end);
+
+    @Override
+    public final long reclaimLazyFree(long start, long end) {
+        if (isExited() || Long.compareUnsigned(start, end) >= 0) {
+            return 0;
+        }
+        return reclaimLazyFreeLocked(start, end);
+    }
+
+    /** Where a reclaim walk looks: the space's private anonymous areas now (racy snapshot is fine). */
+    protected static boolean lazyFreeable(Area a) {
+        return (a.flags() & VmaFlags.SHARED) == 0 && a.backing() == null;
+    }
 
     /**
      * Enters the design's read side of the layout (speculative: an SRCU read section; locked: the
@@ -856,7 +915,7 @@ public abstract class AbstractSpace implements AddressSpace {
 
     @Override
     public long madvise(long addr, long len, int advice) {
-        if (advice != Mman.MADV_DONTNEED) {
+        if (advice != Mman.MADV_DONTNEED && advice != Mman.MADV_FREE) {
             return -Errno.EINVAL;
         }
         if ((addr & ~PAGE_MASK) != 0) {
@@ -886,7 +945,16 @@ public abstract class AbstractSpace implements AddressSpace {
                 if (a.start() > covered) {
                     hole = true;
                 }
-                discard(a, Math.max(addr, a.start()), Math.min(end, a.end()));
+                if (advice == Mman.MADV_FREE) {
+                    // madvise_free_single_vma: only anonymous private memory ("vma_is_anonymous":
+                    // a shared anonymous area is shmem); the walk stops at the first error.
+                    if ((a.flags() & VmaFlags.SHARED) != 0 || a.backing() != null) {
+                        return -Errno.EINVAL;
+                    }
+                    lazyFree(a, Math.max(addr, a.start()), Math.min(end, a.end()));
+                } else {
+                    discard(a, Math.max(addr, a.start()), Math.min(end, a.end()));
+                }
                 covered = a.end();
             }
             if (covered < end) {

@@ -51,7 +51,23 @@ public interface AddressSpace {
     /** mremap; {@code newAddr} is used with {@link Mman#MREMAP_FIXED} only. */
     long mremap(long oldAddr, long oldLen, long newLen, int flags, long newAddr);
 
+    /** {@link Mman#MADV_DONTNEED} or {@link Mman#MADV_FREE}; any other advice is EINVAL. */
     long madvise(long addr, long len, int advice);
+
+    /**
+     * Reclaim of this space's lazy-free pages (those MADV_FREE marked), as memory pressure would
+     * do it in Linux (shrink_folio_list, try_to_unmap_one): each page still clean since MADV_FREE
+     * is unmapped and freed (the next touch reads zeroes); a page written since is kept and is an
+     * ordinary page again. Safe beside every other operation and every access; no-op after exit.
+     *
+     * @return pages discarded
+     */
+    default long reclaimLazyFree() {
+        return reclaimLazyFree(0, config().taskSize());
+    }
+
+    /** {@link #reclaimLazyFree()} of the pages in [start, end) only (a reclaimer that follows MADV_FREE). */
+    long reclaimLazyFree(long start, long end);
 
     /**
      * fork: a new space of the same design on the same machine; private pages copy-on-write,

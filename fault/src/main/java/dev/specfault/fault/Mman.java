@@ -41,6 +41,8 @@ public final class Mman {
     public static final int MREMAP_DONTUNMAP = 4;
 
     public static final int MADV_DONTNEED = 4;
+    /** Lazy free: the pages may be discarded under memory pressure unless written again (Linux 4.5). */
+    public static final int MADV_FREE = 8;
 
     public static final long PAGE_SIZE = 4096;
     public static final long PAGE_MASK = ~(PAGE_SIZE - 1);

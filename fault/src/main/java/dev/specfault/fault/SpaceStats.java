@@ -91,6 +91,8 @@ public final class SpaceStats {
     private final LongAdder lockWaits = new LongAdder();
     private final LongAdder upgrades = new LongAdder();
     private final LongAdder upgradeFailures = new LongAdder();
+    private final LongAdder lazyFreed = new LongAdder();
+    private final LongAdder lazyKept = new LongAdder();
 
     private static <E extends Enum<E>> EnumMap<E, LongAdder> adders(Class<E> type) {
         final EnumMap<E, LongAdder> m = new EnumMap<>(type);
@@ -147,6 +149,24 @@ public final class SpaceStats {
     /** Locked design: an amap lock upgrade that failed ({@code flt_noup}). */
     public void upgradeFailure() {
         upgradeFailures.increment();
+    }
+
+    /** Reclaim discarded a lazy-free page that was clean (Linux pglazyfreed). */
+    public void lazyFreed() {
+        lazyFreed.increment();
+    }
+
+    /** Reclaim found a lazy-free page written since MADV_FREE and kept it. */
+    public void lazyKept() {
+        lazyKept.increment();
+    }
+
+    public long lazyFreedCount() {
+        return lazyFreed.sum();
+    }
+
+    public long lazyKeptCount() {
+        return lazyKept.sum();
     }
 
     public long faults(Fault kind) {
@@ -209,6 +229,8 @@ public final class SpaceStats {
         put(m, "waits.lock", lockWaits());
         put(m, "upgrades.ok", upgrades());
         put(m, "upgrades.failed", upgradeFailures());
+        put(m, "lazyfree.freed", lazyFreedCount());
+        put(m, "lazyfree.kept", lazyKeptCount());
         return m;
     }
 

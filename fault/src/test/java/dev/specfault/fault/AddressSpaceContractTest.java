@@ -305,6 +305,131 @@ class AddressSpaceContractTest {
 
     @ParameterizedTest
     @MethodSource("spaces")
+    void madviseFreeErrnosAsLinux(Design d, Arch arch) {
+        final AddressSpace s = space(d, arch);
+        final long a = s.mmap(0x10000000, 2 * PAGE_SIZE, RW, ANON | MAP_FIXED);
+        final long sh = s.mmap(0x10000000 + 2 * PAGE_SIZE, PAGE_SIZE, RW, MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED);
+        final FileObject f = new FileObject("f", PAGE_SIZE, machine.frames());
+        final long pf = s.mmap(0x20000000, PAGE_SIZE, RW, MAP_PRIVATE | MAP_FIXED, f, 0);
+        assertEquals(0x20000000, pf);
+        store(s, a, 1);
+        store(s, sh, 2);
+        store(s, pf, 3);
+        assertEquals(-Errno.EINVAL, s.madvise(a + 1, PAGE_SIZE, Mman.MADV_FREE));
+        assertEquals(-Errno.EINVAL, s.madvise(a, -PAGE_SIZE, Mman.MADV_FREE)); // overflow
+        assertEquals(0, s.madvise(a, 0, Mman.MADV_FREE));
+        assertEquals(0, s.madvise(0x30000000, 0, Mman.MADV_FREE)); // len 0, even unmapped
+        assertEquals(-Errno.ENOMEM, s.madvise(0x30000000, PAGE_SIZE, Mman.MADV_FREE)); // nothing mapped
+        assertEquals(-Errno.EINVAL, s.madvise(sh, PAGE_SIZE, Mman.MADV_FREE)); // shared anonymous: shmem
+        assertEquals(-Errno.EINVAL, s.madvise(pf, PAGE_SIZE, Mman.MADV_FREE)); // a file (even private)
+        // Applied to the anonymous part, then EINVAL at the shared area (the walk stops there).
+        assertEquals(-Errno.EINVAL, s.madvise(a, 3 * PAGE_SIZE, Mman.MADV_FREE));
+        assertEquals(1, s.reclaimLazyFree(), "the anonymous page was lazy-freed");
+        assertEquals(0, load(s, a));
+        // A hole before the shared area: EINVAL still wins over the hole's ENOMEM.
+        assertEquals(0, s.munmap(a + PAGE_SIZE, PAGE_SIZE));
+        assertEquals(-Errno.EINVAL, s.madvise(a, 3 * PAGE_SIZE, Mman.MADV_FREE));
+        // A hole after anonymous memory: applied, then ENOMEM.
+        assertEquals(-Errno.ENOMEM, s.madvise(a, 2 * PAGE_SIZE, Mman.MADV_FREE));
+        assertEquals(2, load(s, sh));
+        assertEquals(3, load(s, pf));
+        quiet(s);
+        f.close();
+    }
+
+    @ParameterizedTest
+    @MethodSource("spaces")
+    void lazyFreePagesWrittenSinceSurviveReclaimTheOthersReadZero(Design d, Arch arch) {
+        final AddressSpace s = space(d, arch);
+        final long a = s.mmap(0x10000000, 4 * PAGE_SIZE, RW, ANON | MAP_FIXED);
+        for (int i = 0; i < 4; i++) {
+            store(s, a + i * PAGE_SIZE, 10 + i);
+        }
+        assertEquals(0, s.madvise(a, 4 * PAGE_SIZE, Mman.MADV_FREE));
+        assertEquals(10, load(s, a), "lazy-free pages keep their contents until reclaimed");
+        store(s, a + PAGE_SIZE, 21); // written again: kept
+        store(s, a + 3 * PAGE_SIZE + 8, 23); // one word of a page is enough
+        final long before = machine.frames().inUse();
+        assertEquals(1, s.reclaimLazyFree(a, a + 2 * PAGE_SIZE), "a range: only its page not written since");
+        assertEquals(1, s.reclaimLazyFree(), "the other page not written since MADV_FREE (it was read)");
+        assertEquals(before - 2, machine.frames().inUse());
+        assertEquals(2, s.stats().lazyFreedCount());
+        assertEquals(2, s.stats().lazyKeptCount());
+        assertEquals(0, load(s, a));
+        assertEquals(21, load(s, a + PAGE_SIZE));
+        assertEquals(0, load(s, a + 2 * PAGE_SIZE));
+        assertEquals(13, load(s, a + 3 * PAGE_SIZE));
+        assertEquals(23, load(s, a + 3 * PAGE_SIZE + 8));
+        assertEquals(0, s.reclaimLazyFree(), "kept pages are ordinary pages again; new pages never were lazy-free");
+        quiet(s);
+    }
+
+    @ParameterizedTest
+    @MethodSource("spaces")
+    void lazyFreeLeavesPagesSharedWithAForkAlone(Design d, Arch arch) {
+        final AddressSpace p = space(d, arch);
+        final long a = p.mmap(0x10000000, 2 * PAGE_SIZE, RW, ANON | MAP_FIXED);
+        store(p, a, 1);
+        store(p, a + PAGE_SIZE, 2);
+        final AddressSpace c = p.fork();
+        assertNotNull(c);
+        spaces.add(c);
+        assertEquals(1, load(c, a));
+        assertEquals(0, p.madvise(a, 2 * PAGE_SIZE, Mman.MADV_FREE));
+        assertEquals(0, c.madvise(a, 2 * PAGE_SIZE, Mman.MADV_FREE));
+        assertEquals(0, p.reclaimLazyFree());
+        assertEquals(0, c.reclaimLazyFree());
+        assertEquals(1, load(p, a));
+        assertEquals(2, load(p, a + PAGE_SIZE));
+        assertEquals(1, load(c, a));
+        assertEquals(2, load(c, a + PAGE_SIZE));
+        quiet(p);
+        quiet(c);
+        c.exit();
+        assertEquals(0, p.reclaimLazyFree(), "shared when MADV_FREE ran: never lazy-free");
+        assertEquals(1, load(p, a));
+        // Lazy-free first, then shared by a fork: this space's reclaim cannot unmap the child's
+        // entry, so it leaves the page alone (Linux's reclaim would unmap both through the rmap).
+        // (The locked design's child has no entries yet: the page is shared through the amap.)
+        assertEquals(0, p.madvise(a, 2 * PAGE_SIZE, Mman.MADV_FREE));
+        final AddressSpace c2 = p.fork();
+        assertNotNull(c2);
+        spaces.add(c2);
+        assertEquals(1, load(c2, a));
+        assertEquals(0, p.reclaimLazyFree());
+        assertEquals(1, load(p, a));
+        assertEquals(2, load(p, a + PAGE_SIZE));
+        assertEquals(1, load(c2, a));
+        assertEquals(2, load(c2, a + PAGE_SIZE));
+        quiet(p);
+        c2.exit();
+        p.exit();
+        assertEquals(0, p.reclaimLazyFree(), "no-op after exit");
+    }
+
+    @ParameterizedTest
+    @MethodSource("spaces")
+    void directReclaimDiscardsLazyFreePagesBeforeOom(Design d, Arch arch) {
+        final AddressSpace s = space(d, arch, 48, SpaceConfig.defaults(arch));
+        final long a = s.mmap(0x10000000, 64 * PAGE_SIZE, RW, ANON | MAP_FIXED);
+        int n = 0;
+        while (n < 64 && s.store(cpu, a + n * PAGE_SIZE, 1) == AccessResult.OK) {
+            n++;
+        }
+        assertTrue(n > 8 && n < 64, n + " pages fit");
+        assertEquals(0, s.madvise(a, n * PAGE_SIZE, Mman.MADV_FREE));
+        store(s, a, 5); // written since: survives
+        final long b = s.mmap(0x20000000, 8 * PAGE_SIZE, RW, ANON | MAP_FIXED);
+        for (int i = 0; i < 8; i++) {
+            store(s, b + i * PAGE_SIZE, 7); // no OOM: reclaim discarded clean lazy-free pages
+        }
+        assertTrue(s.stats().lazyFreedCount() >= 8, s.stats().toString());
+        assertEquals(5, load(s, a));
+        quiet(s);
+    }
+
+    @ParameterizedTest
+    @MethodSource("spaces")
     void stackGrowsWithinTheLimitAndTheGuardGap(Design d, Arch arch) {
         final AddressSpace s = space(d, arch, 8192, SpaceConfig.defaults(arch).withRlimitStack(1 << 20));
         final long top = s.config().stackTop();

@@ -327,6 +327,62 @@ public final class Pmap {
         return old;
     }
 
+    /** {@link #reclaimLazyFree}: not lazy-free, or mapped more than once; nothing was done. */
+    public static final int LAZY_SKIPPED = 0;
+    /** {@link #reclaimLazyFree}: written since MADV_FREE; put back, and no longer lazy-free. */
+    public static final int LAZY_KEPT = 1;
+    /** {@link #reclaimLazyFree}: another reference holds the page; put back, still lazy-free. */
+    public static final int LAZY_BUSY = 2;
+    /** {@link #reclaimLazyFree}: cleared and flushed; the caller drops the mapping's reference and frees the page. */
+    public static final int LAZY_DISCARDED = 3;
+
+    /**
+     * => PTL (or pmap lock) held. Linux's try_to_unmap_one for a lazy-free (MADV_FREE) page: if the
+     * entry maps a frame marked lazy-free that no other entry maps, clear it ({@link #clear}:
+     * get-and-clear, so that a dirty bit the hardware set before is in the old value), flush the
+     * page everywhere (no CPU can write through a translation cached before), and then decide:
+     * <ul>
+     *   <li>the old entry or the page is dirty: it was written after MADV_FREE. Put the entry back
+     *   as it was and make the page an ordinary, dirty one ({@link #LAZY_KEPT});</li>
+     *   <li>the frame has more references than {@code refs} (a fault pinned it, get-unless-zero):
+     *   put the entry back, still lazy-free ({@link #LAZY_BUSY});</li>
+     *   <li>else the entry stays clear and the mapping is uncounted ({@link #LAZY_DISCARDED}): the
+     *   caller drops the references and the next touch faults in a zero page.</li>
+     * </ul>
+     * A store whose dirty-bit CAS lands between a plain zap's read and its write (seeded bug
+     * {@link PmapBug#ZAP_PLAIN_WRITE}) leaves a clean old entry: the page is discarded, the store lost.
+     *
+     * @param refs the frame's references when only this entry and its owner hold it (1 where the
+     *             entry owns the page; 2 for an anon's page: the anon's and the mapping's)
+     * @return one of {@link #LAZY_SKIPPED}, {@link #LAZY_KEPT}, {@link #LAZY_BUSY}, {@link #LAZY_DISCARDED}
+     */
+    public int reclaimLazyFree(long table, int idx, long va, int refs, Cpu self) {
+        assert leafLockHeld(table) : "reclaimLazyFree without the PTL or the pmap lock";
+        final long e = mem.getOpaque(table, idx);
+        if (!fmt.mapsFrame(e)) {
+            return LAZY_SKIPPED;
+        }
+        final long f = fmt.frame(e);
+        if (!frames.isLazyFree(f) || frames.mapcount(f) != 1) {
+            return LAZY_SKIPPED;
+        }
+        final long old = clear(table, idx, va);
+        flushRange(va, va + PhysicalMemory.PAGE_SIZE, false, self);
+        // The clear (get-and-set: a full fence) comes before the reads of the flags and the count: a
+        // fault that pins the frame after it re-reads the entry, finds it changed and lets go (the
+        // gup-fast pairing of Linux's smp_mb here).
+        if (fmt.dirty(old) || frames.isDirty(f)) {
+            frames.markRedirtied(f);
+            install(table, idx, old);
+            return LAZY_KEPT;
+        }
+        if (frames.refcount(f) != refs) {
+            install(table, idx, old);
+            return LAZY_BUSY;
+        }
+        return LAZY_DISCARDED;
+    }
+
     /**
      * => PTL (or pmap lock) held. Rewrites a leaf in place by CAS (rights, A/D, DBM): only changes
      * the architecture allows without break-before-make.

@@ -23,14 +23,14 @@ class WorkloadsTest {
             assertTrue(lines.contains(w.cliName() + "\t" + w.description()), w + " in\n" + r.out());
         }
         for (String n : new String[] {"page_fault1", "page_fault2", "page_fault3", "mmap_churn", "stack_growth",
-            "fork_storm", "exit_race", "ebizzy"}) {
+            "fork_storm", "exit_race", "madv_free", "ebizzy"}) {
             assertTrue(lines.stream().anyMatch(l -> l.startsWith(n + "\t") && l.split("\t").length == 2), n);
         }
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"page_fault2", "page_fault3", "mprotect_churn", "stack_growth", "fork_storm", "exit_race",
-        "unmap_race", "ebizzy"})
+        "unmap_race", "madv_free", "ebizzy"})
     void everyWorkloadRunsCleanOnEveryDesignAndArchitecture(String workload) {
         final Workload w = Workload.byCliName(workload);
         final Result r = SpecfaultCliTest.run("stress", "--workload", workload, "--design", "all", "--arch", "all",

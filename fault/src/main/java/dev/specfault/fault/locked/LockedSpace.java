@@ -1083,6 +1083,127 @@ public final class LockedSpace extends AbstractSpace implements FaultHandler {
         map.bumpTimestamp();
     }
 
+    /**
+     * => map lock exclusive. MADV_FREE: each present page of [start, end) whose anon only this
+     * entry can reach (an_ref 1, one aref over its slot) and only this entry maps is made clean
+     * and old in place and marked lazy-free, under the amap lock (exclusive) and the pmap lock;
+     * then the range is flushed. An anon shared with a fork's child is left alone.
+     */
+    @Override
+    protected void lazyFree(Area a, long start, long end) {
+        assert map.isWriteLockedByCurrentThread();
+        final LongArrayList present = new LongArrayList();
+        pmap.forEachLeaf(start, end, (va, e) -> present.addLong(va));
+        boolean marked = false;
+        for (int i = 0; i < present.size(); i++) {
+            final long va = present.getLong(i);
+            final Aref ar = arefs.lookup(va);
+            if (ar == null) {
+                continue;
+            }
+            final Amap m = ar.amap();
+            final long st = m.lock.enter(RwLock.WRITE, stats);
+            try {
+                final int slot = ar.slot(va);
+                final Anon an = m.get(slot);
+                if (an == null || !an.resident() || an.ref != 1 || m.ppref(slot) != 1) {
+                    continue;
+                }
+                lockPmap();
+                try {
+                    final long t = pmap.leafTable(va);
+                    final int idx = Arch.index(va, 1);
+                    final long e = pmap.pte(t, idx);
+                    if (fmt.mapsFrame(e) && fmt.frame(e) == an.frame) {
+                        pmap.rewrite(t, idx, va, (x, cur) -> lazyFreeLeaf(cur));
+                        marked |= frames.isLazyFree(an.frame);
+                    }
+                } finally {
+                    unlockPmap();
+                }
+            } finally {
+                m.lock.exit(st);
+            }
+        }
+        if (marked) {
+            pmap.flushRange(start, end, false, null);
+        }
+    }
+
+    /**
+     * Reclaim of lazy-free pages, as the page daemon would do it (there is no pager: this is the
+     * hook a workload or direct reclaim drives). Under the map lock shared (faults run beside it;
+     * no writer does), each lazy-free page's anon is checked under its amap lock held exclusively
+     * and the entry unmapped under the pmap lock ({@link Pmap#reclaimLazyFree}: get-and-clear,
+     * flush, decide); a discarded page leaves its slot empty, so the next fault zero-fills.
+     */
+    @Override
+    protected long reclaimLazyFreeLocked(long start, long end) {
+        mapReadLock();
+        try {
+            if (exited) {
+                return 0;
+            }
+            final LongArrayList candidates = new LongArrayList();
+            map.forEachOverlapping(start, end, a -> {
+                if (lazyFreeable(a)) {
+                    pmap.forEachLeaf(Math.max(start, a.start()), Math.min(end, a.end()), (va, e) -> {
+                        if (frames.isLazyFree(fmt.frame(e))) {
+                            candidates.addLong(va);
+                        }
+                    });
+                }
+            });
+            long freed = 0;
+            for (int i = 0; i < candidates.size(); i++) {
+                final long va = candidates.getLong(i);
+                final Aref ar = arefs.lookup(va);
+                if (ar == null) {
+                    continue;
+                }
+                final Amap m = ar.amap();
+                final long st = m.lock.enter(RwLock.WRITE, stats);
+                try {
+                    final int slot = ar.slot(va);
+                    final Anon an = m.get(slot);
+                    if (an == null || !an.resident() || an.ref != 1 || m.ppref(slot) != 1) {
+                        continue;
+                    }
+                    final int r;
+                    lockPmap();
+                    try {
+                        final long t = pmap.leafTable(va);
+                        if (t < 0) {
+                            continue;
+                        }
+                        final int idx = Arch.index(va, 1);
+                        final long e = pmap.pte(t, idx);
+                        if (!fmt.mapsFrame(e) || fmt.frame(e) != an.frame) {
+                            continue;
+                        }
+                        r = pmap.reclaimLazyFree(t, idx, va, 2, null); // the anon's reference and the mapping's
+                    } finally {
+                        unlockPmap();
+                    }
+                    if (r == Pmap.LAZY_DISCARDED) {
+                        frames.put(an.frame); // the mapping's reference
+                        m.set(slot, null);
+                        Amap.dropAnon(an, frames); // the anon's: frees the page
+                        freed++;
+                        stats.lazyFreed();
+                    } else if (r == Pmap.LAZY_KEPT) {
+                        stats.lazyKept();
+                    }
+                } finally {
+                    m.lock.exit(st);
+                }
+            }
+            return freed;
+        } finally {
+            map.readUnlock();
+        }
+    }
+
     // ------------------------------------------------------------------------------------------
     // fork and exit
 

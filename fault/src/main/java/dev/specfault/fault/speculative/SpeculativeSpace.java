@@ -830,6 +830,84 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
         putAll(freed);
     }
 
+    /**
+     * => mmap lock for writing. MADV_FREE: as a non-replacing writer (the record's write sequence
+     * odd across the PTE changes and the flush), each leaf made clean and old in place under its PTL
+     * and its page marked lazy-free ({@link #lazyFreeLeaf}).
+     */
+    @Override
+    protected void lazyFree(Area a, long start, long end) {
+        assert mmapLock.isWriteLockedByCurrentThread();
+        final Vma v = tree.find(a.start());
+        tree.beginWrite(v);
+        try {
+            final long n = pmap.protectRange(start, end, (va, old) -> lazyFreeLeaf(old));
+            if (n > 0) {
+                pmap.flushRange(start, end, false, null);
+            }
+        } finally {
+            tree.endWrite(v);
+        }
+    }
+
+    /**
+     * Reclaim of lazy-free pages. The walk takes the mmap lock for reading, as MGLRU's page-table
+     * walk does (walk_mm: mmap_read_trylock): no writer runs meanwhile, so no table is freed under
+     * it and fork's copy (which shares frames outside the parent's PTLs) is excluded. Each page is
+     * then unmapped under its PTL ({@link Pmap#reclaimLazyFree}: get-and-clear, flush, decide).
+     * Faults run beside it: a speculative one validates its entry under the PTL and retries if the
+     * reclaim changed it; an entry put back is the entry it was.
+     */
+    @Override
+    protected long reclaimLazyFreeLocked(long start, long end) {
+        final ReentrantReadWriteLock.ReadLock rl = mmapLock.readLock();
+        acquire(rl);
+        try {
+            if (exited) {
+                return 0;
+            }
+            final LongArrayList candidates = new LongArrayList();
+            index().forEachOverlapping(start, end, a -> {
+                if (lazyFreeable(a)) {
+                    pmap.forEachLeaf(Math.max(start, a.start()), Math.min(end, a.end()), (va, e) -> {
+                        if (frames.isLazyFree(fmt.frame(e))) {
+                            candidates.addLong(va);
+                        }
+                    });
+                }
+            });
+            final LongArrayList freed = new LongArrayList();
+            for (int i = 0; i < candidates.size(); i++) {
+                final long va = candidates.getLong(i);
+                final long table = pmap.leafTable(va);
+                if (table < 0) {
+                    continue;
+                }
+                final int idx = Arch.index(va, 1);
+                final TablePage tp = pmap.tablePage(table);
+                if (tp.lock()) {
+                    stats.ptlWait();
+                }
+                try {
+                    final long e = pmap.pte(table, idx); // under the PTL: only A/D change meanwhile
+                    final int r = pmap.reclaimLazyFree(table, idx, va, 1, null);
+                    if (r == Pmap.LAZY_DISCARDED) {
+                        freed.addLong(fmt.frame(e)); // the mapping's reference, dropped after unlock
+                        stats.lazyFreed();
+                    } else if (r == Pmap.LAZY_KEPT) {
+                        stats.lazyKept();
+                    }
+                } finally {
+                    tp.unlock();
+                }
+            }
+            putAll(freed);
+            return freed.size();
+        } finally {
+            rl.unlock();
+        }
+    }
+
     // ------------------------------------------------------------------------------------------
     // fork and exit
 

@@ -31,6 +31,13 @@ import org.jctools.util.PaddedAtomicLong;
  * the read and the pin); {@link #put} drops one and frees the frame at zero. The map count says how
  * many PTEs map it; P0 checks use {@link #isFree}.
  *
+ * <h2>Page flags</h2>
+ * A word of flags per frame, as {@code struct page}'s: {@link #PG_LAZYFREE} (MADV_FREE marked the
+ * page: reclaim may discard it unless it is written again; Linux's lazy-free folio, a clear
+ * {@code PG_swapbacked}) and {@link #PG_DIRTY} (the page's own dirty flag: reclaim found it
+ * written and kept it). A new frame has none. They are set and cleared under the PTL (or pmap
+ * lock) of an entry that maps the frame, and read anywhere.
+ *
  * <pre>
  * Locks used to protect members:
  *   [I] immutable after construction
@@ -47,6 +54,11 @@ public final class FrameAllocator {
     public static final int DATA = 1;
     public static final int TABLE = 2;
     public static final int RESERVED = 3;
+
+    /** Page flag: lazy-free (MADV_FREE), reclaim may discard the page if it is still clean. */
+    public static final int PG_LAZYFREE = 1;
+    /** Page flag: the page is dirty (Linux PG_dirty), whatever its entries say. */
+    public static final int PG_DIRTY = 2;
 
     /** Frames a cache takes from or gives back to the global stack at once. */
     public static final int BATCH = 32;
@@ -65,6 +77,7 @@ public final class FrameAllocator {
     private final AtomicIntegerArray refs;        // [a]
     private final AtomicIntegerArray maps;        // [a]
     private final AtomicIntegerArray kinds;       // [a]
+    private final AtomicIntegerArray pageFlags;   // [a] written under the PTL of an entry mapping the frame
     private final Object freeLock = new Object();   // [I] the monitor of [f]
     private final int[] freeStack;                // [f]
     private int freeTop;                          // [f]
@@ -101,6 +114,7 @@ public final class FrameAllocator {
         this.refs = new AtomicIntegerArray(n);
         this.maps = new AtomicIntegerArray(n);
         this.kinds = new AtomicIntegerArray(n);
+        this.pageFlags = new AtomicIntegerArray(n);
         kinds.set(0, RESERVED);
         this.freeStack = new int[n - 1];
         // Low frames first: push the highest first.
@@ -148,6 +162,7 @@ public final class FrameAllocator {
             memory.zero(f);
         }
         maps.set(f, 0);
+        pageFlags.set(f, 0);
         kinds.set(f, kind);
         // Release: the frame's contents (zeroed) and kind are visible to whoever sees refcount 1.
         refs.lazySet(f, 1);
@@ -272,6 +287,27 @@ public final class FrameAllocator {
 
     public int mapcount(long frame) {
         return maps.get((int) frame);
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Page flags
+
+    /** => the PTL of an entry mapping it. MADV_FREE: lazy-free, and clean (Linux folio_mark_lazyfree, folio_clear_dirty). */
+    public void markLazyFree(long frame) {
+        pageFlags.set((int) frame, PG_LAZYFREE);
+    }
+
+    /** => the PTL of an entry mapping it. Reclaim found it written: no longer lazy-free, dirty (folio_set_swapbacked, folio_mark_dirty). */
+    public void markRedirtied(long frame) {
+        pageFlags.set((int) frame, PG_DIRTY);
+    }
+
+    public boolean isLazyFree(long frame) {
+        return (pageFlags.get((int) frame) & PG_LAZYFREE) != 0;
+    }
+
+    public boolean isDirty(long frame) {
+        return (pageFlags.get((int) frame) & PG_DIRTY) != 0;
     }
 
     /** FREE, DATA, TABLE or RESERVED. */

@@ -562,7 +562,7 @@ public final class Replayer {
         final long len = arg(c, 1);
         final String a = Values.uncomment(c.args().get(2));
         final int advice = Values.flags(a, Values.MADV);
-        if (advice != Mman.MADV_DONTNEED && Values.MADV.containsValue(advice)) {
+        if (advice != Mman.MADV_DONTNEED && advice != Mman.MADV_FREE && Values.MADV.containsValue(advice)) {
             report.unsupported("madvise (" + a + ")", c.line());
             return;
         }

@@ -47,6 +47,9 @@ public enum Workload {
     /** Faults on fixed areas that writers munmap and map again under them. */
     UNMAP_RACE("unmap_race",
             "threads load and store in fixed 64 KiB areas that writers munmap and map again under them (SIGSEGV only while unmapped)"),
+    /** MADV_FREE of small batches, stores right after, while writers reclaim lazy-free pages. */
+    MADV_FREE("madv_free",
+            "each thread: store to a batch of 8 pages, MADV_FREE it, store to some of them again, read all back; writers reclaim lazy-free pages in a loop"),
     /** Random-size map, touch random pages, read back, unmap. */
     EBIZZY("ebizzy", "random-size map (4 KiB to the region size), random pages touched and read back, unmap");
 
@@ -86,7 +89,8 @@ public enum Workload {
 
     /** Whether the workload has writer threads by default. */
     public boolean hasWriters() {
-        return this == MMAP_CHURN || this == MERGE_CHURN || this == MPROTECT_CHURN || this == FORK_STORM || this == EXIT_RACE || this == UNMAP_RACE;
+        return this == MMAP_CHURN || this == MERGE_CHURN || this == MPROTECT_CHURN || this == FORK_STORM || this == EXIT_RACE || this == UNMAP_RACE
+                || this == MADV_FREE;
     }
 
     /** Whether writer threads may run beside it at all (stack_growth's stacks need their guard gaps free). */
@@ -153,6 +157,9 @@ public enum Workload {
             case UNMAP_RACE:
                 ctx.state(new UnmapRace.State(ctx));
                 break;
+            case MADV_FREE:
+                ctx.state(new MadvFree.State(ctx));
+                break;
             default:
                 break;
         }
@@ -195,6 +202,8 @@ public enum Workload {
                 return Ebizzy.faulter(ctx, cpu, thread, round, rnd);
             case UNMAP_RACE:
                 return UnmapRace.faulter(ctx, cpu, thread, round, rnd);
+            case MADV_FREE:
+                return MadvFree.faulter(ctx, cpu, thread, round, rnd);
             default:
                 return pageFault(ctx, cpu, thread, round);
         }
@@ -249,6 +258,8 @@ public enum Workload {
                 return mprotectStep(ctx, cpu, thread, rnd);
             case UNMAP_RACE:
                 return UnmapRace.writer(ctx, cpu, thread, rnd);
+            case MADV_FREE:
+                return MadvFree.writer(ctx, rnd);
             default:
                 return churnStep(ctx, cpu, thread, rnd);
         }
