@@ -162,7 +162,7 @@ public final class FrameAllocator {
             memory.zero(f);
         }
         maps.set(f, 0);
-        pageFlags.set(f, 0);
+        pageFlags.lazySet(f, 0); // published with the refcount below
         kinds.set(f, kind);
         // Release: the frame's contents (zeroed) and kind are visible to whoever sees refcount 1.
         refs.lazySet(f, 1);
