@@ -68,6 +68,31 @@ class SpecfaultCliTest {
         assertEquals(v, back.out().strip(), back.err());
     }
 
+    /**
+     * {@code --until P1}: the injected early table free gives P3 (caught within about a second), which
+     * is printed while the run goes on to its end; without --until the same run stops at the P3.
+     */
+    @Test
+    void untilRunsOnPastViolationsOfOtherKinds(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        final java.nio.file.Path json = dir.resolve("r.json");
+        final Result r = run("stress", "--inject", "table-free-no-grace-period", "--duration", "5s", "--until", "P1",
+                "--json", json.toString());
+        assertEquals(1, r.code(), r.out() + r.err());
+        assertTrue(r.out().lines().anyMatch(l -> l.startsWith("VIOLATION P3: use after free of a page-table page")), r.out());
+        assertTrue(r.out().lines().noneMatch(l -> l.startsWith("VIOLATION P1")), r.out());
+        final double seconds = secondsOf(java.nio.file.Files.readString(json));
+        assertTrue(seconds >= 4.9, "ran on to the end of its 5 s: " + seconds);
+        final Result stop = run("stress", "--inject", "table-free-no-grace-period", "--duration", "5s", "--json", json.toString());
+        assertEquals(1, stop.code(), stop.out() + stop.err());
+        assertTrue(secondsOf(java.nio.file.Files.readString(json)) < 4.9, "stopped at the P3: " + stop.out());
+    }
+
+    static double secondsOf(String json) {
+        final java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"seconds\"\\s*:\\s*([0-9.]+)").matcher(json);
+        assertTrue(m.find(), json);
+        return Double.parseDouble(m.group(1));
+    }
+
     @Test
     void stressRunsCleanAndWritesResults(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
         final Result r = run("stress", "--workload", "mmap_churn", "--arch", "x86,arm64", "--duration", "300ms",

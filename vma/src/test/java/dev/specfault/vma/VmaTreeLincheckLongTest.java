@@ -1,6 +1,6 @@
 package dev.specfault.vma;
 
-import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import org.jetbrains.lincheck.LincheckAssertionError;
 import org.junit.jupiter.api.Tag;
@@ -40,8 +40,20 @@ class VmaTreeLincheckLongTest {
         assertStressCatches(VmaTreeLincheckTest.SkipMarkDead.class);
     }
 
+    /**
+     * Stress mode is timing-dependent: on a loaded machine one run of the budget can miss (seen once,
+     * with three other Maven modules' tests before it in the same JVM), so up to three runs; a catch
+     * in any proves the bug observable.
+     */
     private static void assertStressCatches(Class<? extends TreeSpace> bugged) {
-        assertThrows(LincheckAssertionError.class, () -> VmaTreeLincheckTest.stress().minimizeFailedScenario(false)
-                .sequentialSpecification(TreeSpace.Spec.class).check(bugged));
+        for (int attempt = 1; attempt <= 3; attempt++) {
+            try {
+                VmaTreeLincheckTest.stress().minimizeFailedScenario(false)
+                        .sequentialSpecification(TreeSpace.Spec.class).check(bugged);
+            } catch (LincheckAssertionError caught) {
+                return;
+            }
+        }
+        fail("stress mode did not catch " + bugged.getSimpleName() + " in three runs of its budget");
     }
 }
