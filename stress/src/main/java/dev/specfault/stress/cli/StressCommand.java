@@ -76,7 +76,8 @@ public final class StressCommand implements Callable<Integer> {
     @Option(names = "--csv", description = "write the results as CSV")
     Path csv;
 
-    @Option(names = "--hgrm", description = "write each cell's touch latencies as an HdrHistogram log in DIR")
+    @Option(names = "--hgrm",
+            description = "write each cell's touch latencies (faulting threads') as an HdrHistogram log in DIR")
     Path hgrm;
 
     @Option(names = "--timeline", paramLabel = "FILE",

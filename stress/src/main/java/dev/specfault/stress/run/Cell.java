@@ -274,6 +274,9 @@ public final class Cell {
         row.put("p99_ns", h.getValueAtPercentile(99));
         row.put("p999_ns", h.getValueAtPercentile(99.9));
         row.put("max_ns", h.getMaxValue());
+        final Histogram wh = ctx.writerLatency().getIntervalHistogram();
+        row.put("writer_touches", wh.getTotalCount());
+        row.put("writer_p99_ns", wh.getTotalCount() == 0 ? 0 : wh.getValueAtPercentile(99));
         row.put("retries", retries);
         row.put("fallbacks", fallbacks);
         row.put("sigsegv", ctx.sigsegvCount());

@@ -125,7 +125,7 @@ final class MadvFree {
                     nu[i] = Touch.tag(thread, round << 1 | 1, va);
                     final long t0 = System.nanoTime();
                     final int w = s.store(cpu, va, nu[i]);
-                    ctx.latency().recordValue(Math.max(0, System.nanoTime() - t0));
+                    ctx.latency(cpu).recordValue(Math.max(0, System.nanoTime() - t0));
                     if (w != AccessResult.OK) {
                         ctx.violation("P2: store after MADV_FREE returned " + AccessResult.name(w) + " at " + Touch.hex(va)
                                 + " in " + s.name());

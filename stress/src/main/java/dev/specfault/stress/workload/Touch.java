@@ -33,7 +33,7 @@ final class Touch {
     static boolean storeAndCheck(WorkloadContext ctx, AddressSpace s, Cpu cpu, long va, long v) {
         final long t0 = System.nanoTime();
         final int r = s.store(cpu, va, v);
-        ctx.latency().recordValue(Math.max(0, System.nanoTime() - t0));
+        ctx.latency(cpu).recordValue(Math.max(0, System.nanoTime() - t0));
         if (r != AccessResult.OK) {
             ctx.violation("P2: store to a mapped page returned " + AccessResult.name(r) + " at " + hex(va)
                     + " in " + s.name());

@@ -141,7 +141,7 @@ final class UnmapRace {
             p1 = st.phase.get(slot);
             final long t0 = System.nanoTime();
             r = s.store(cpu, va, tag);
-            ctx.latency().recordValue(Math.max(0, System.nanoTime() - t0));
+            ctx.latency(cpu).recordValue(Math.max(0, System.nanoTime() - t0));
             p2 = st.phase.get(slot);
             if (!check(ctx, s, "store", r, p1, p2, va) || !linearizable(ctx, s, "store", r, p1, p2, va, segvIn, segvVa)) {
                 return pages;

@@ -2,6 +2,7 @@ package dev.specfault.stress.workload;
 
 import dev.specfault.fault.AddressSpace;
 import dev.specfault.fault.FileObject;
+import dev.specfault.pmap.Cpu;
 import dev.specfault.pmap.Machine;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
@@ -11,7 +12,7 @@ import org.HdrHistogram.Recorder;
 
 /**
  * What every thread of one cell shares: the space (and its machine), the file object of the file
- * workloads, each faulting thread's region size, the touch-latency recorder, where violations and
+ * workloads, each faulting thread's region size, the touch-latency recorders (faulting threads', writers'), where violations and
  * counted events go, and the workload's own shared state ({@link Workload#start}).
  *
  * <p>Thread ids: faulting threads are {@code 0 .. threads-1}, writer threads
@@ -22,6 +23,8 @@ public final class WorkloadContext {
     private final FileObject file;
     private final long bytes;
     private final Recorder latency;
+    /** The writer threads' own touches: kept apart, so that the faulting threads' figures are theirs. */
+    private final Recorder writerLatency = new Recorder(3);
     private final Consumer<String> violation;
     private final int threads;
     private final int writers;
@@ -82,8 +85,22 @@ public final class WorkloadContext {
         return bytes;
     }
 
+    /** The faulting threads' touch latencies (ns). */
     public Recorder latency() {
         return latency;
+    }
+
+    /** The writer threads' own touch latencies (ns), e.g. mmap_churn's one store per step. */
+    public Recorder writerLatency() {
+        return writerLatency;
+    }
+
+    /**
+     * Where a touch made on {@code cpu} is recorded: a cell binds thread {@code i} to CPU
+     * {@code i}, faulting threads first, so a CPU at or past {@link #threads()} is a writer's.
+     */
+    public Recorder latency(Cpu cpu) {
+        return cpu.id() < threads ? latency : writerLatency;
     }
 
     /** Faulting threads of the cell. */
