@@ -111,6 +111,32 @@ class AddressSpaceContractTest {
                 s.procMaps());
     }
 
+    /**
+     * Linux's mmu_gather flushes only the entries it cleared: munmap (or MADV_DONTNEED) of an area
+     * never touched sends no shootdown; once a page was touched it does.
+     */
+    @ParameterizedTest
+    @MethodSource("spaces")
+    void unmappingAnAreaNeverTouchedFlushesNoTlb(Design d, Arch arch) {
+        final AddressSpace s = space(d, arch);
+        final long len = 16 * PAGE_SIZE;
+        final long a = s.mmap(0, len, RW, ANON);
+        final long before = s.pmap().stats().flushes();
+        assertEquals(0, s.madvise(a, len, Mman.MADV_DONTNEED));
+        assertEquals(0, s.munmap(a, len));
+        assertEquals(before, s.pmap().stats().flushes(), "flushes after unmapping an untouched area");
+        final long b = s.mmap(0, len, RW, ANON);
+        store(s, b + 3 * PAGE_SIZE, 1);
+        final long touched = s.pmap().stats().flushes();
+        assertEquals(0, s.madvise(b, len, Mman.MADV_DONTNEED));
+        assertTrue(s.pmap().stats().flushes() > touched, "MADV_DONTNEED of a touched page flushes");
+        store(s, b + 3 * PAGE_SIZE, 2);
+        final long again = s.pmap().stats().flushes();
+        assertEquals(0, s.munmap(b, len));
+        assertTrue(s.pmap().stats().flushes() > again, "munmap of a touched page flushes");
+        quiet(s);
+    }
+
     @ParameterizedTest
     @MethodSource("spaces")
     void anonymousMemoryIsZeroAndKeepsStores(Design d, Arch arch) {

@@ -756,8 +756,11 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
     private void changePtes(Change change, long start, long end, int prot, LongArrayList freed) {
         switch (change) {
             case ZAP:
-                pmap.zapRange(start, end, (va, old) -> freed.addLong(fmt.frame(old)));
-                pmap.flushRange(start, end, false, null);
+                // Linux's mmu_gather flushes only if an entry was cleared: an area never touched
+                // costs no shootdown (the locked design's pmap_remove does the same).
+                if (pmap.zapRange(start, end, (va, old) -> freed.addLong(fmt.frame(old))) > 0) {
+                    pmap.flushRange(start, end, false, null);
+                }
                 break;
             case PROTECT: {
                 final long n = pmap.protectRange(start, end, (va, old) -> lowerLeaf(fmt, old, prot));
@@ -786,8 +789,9 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
         b.markDead();
         hooks.at(FaultHooks.Point.WRITER_AFTER_MARK, this, oldStart);
         final Long2LongHashMap moved = new Long2LongHashMap(-1);
-        pmap.zapRange(oldStart, oldStart + len, (va, old) -> moved.put(va, old));
-        pmap.flushRange(oldStart, oldStart + len, false, null);
+        if (pmap.zapRange(oldStart, oldStart + len, (va, old) -> moved.put(va, old)) > 0) {
+            pmap.flushRange(oldStart, oldStart + len, false, null);
+        }
         hooks.at(FaultHooks.Point.WRITER_AFTER_ZAP, this, oldStart);
         // Linux move_vma: the new records are write-locked while their entries arrive, so a fault
         // there falls back and waits for us instead of filling a page the move then collides with.
@@ -823,8 +827,9 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
         tree.beginWrite(v);
         hooks.at(FaultHooks.Point.WRITER_AFTER_MARK, this, start);
         final LongArrayList freed = new LongArrayList();
-        pmap.zapRange(start, end, (va, old) -> freed.addLong(fmt.frame(old)));
-        pmap.flushRange(start, end, false, null);
+        if (pmap.zapRange(start, end, (va, old) -> freed.addLong(fmt.frame(old))) > 0) {
+            pmap.flushRange(start, end, false, null);
+        }
         hooks.at(FaultHooks.Point.WRITER_AFTER_ZAP, this, start);
         tree.endWrite(v);
         putAll(freed);
