@@ -233,13 +233,7 @@ public final class CompareCommand implements Callable<Integer> {
         Files.writeString(out.resolve("rounds.json"), Results.json(c.roundRows()));
         Files.writeString(out.resolve("rounds.csv"), Results.csv(c.roundRows()));
         if (sk != null) {
-            final double[] f = sk.windowMeans(1);
-            final double[] b = sk.windowMeans(2);
-            final StringBuilder sb = new StringBuilder("second,frames_in_use_mean,srcu_backlog_mean\n");
-            for (int i = 0; i < f.length; i++) {
-                sb.append(String.format(Locale.ROOT, "%d,%.1f,%.1f%n", i + 1, f[i], b[i]));
-            }
-            Files.writeString(out.resolve("soak.csv"), sb);
+            Files.writeString(out.resolve("soak.csv"), sk.csv());
         }
         final List<Charts.Chart> charts = noCharts ? List.of() : Charts.write(c, out);
         final Html.Context ctx = new Html.Context(commandLine, machine, aggregation);

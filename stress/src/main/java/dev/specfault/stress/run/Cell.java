@@ -10,6 +10,7 @@ import dev.specfault.pmap.Machine;
 import dev.specfault.pmap.PmapBug;
 import dev.specfault.srcu.SrcuBug;
 import dev.specfault.srcu.SrcuDomain;
+import dev.specfault.srcu.SrcuStats;
 import dev.specfault.srcu.pool.UseAfterFreeLog;
 import dev.specfault.stress.workload.Workload;
 import dev.specfault.stress.workload.WorkloadContext;
@@ -58,10 +59,16 @@ public final class Cell {
         void update(long elapsedNanos, long pages);
 
         /**
-         * Told the machine's frames in use and the SRCU backlog (callbacks queued, not yet run) at
-         * every sample, every 20 ms; by default ignored ({@code compare --soak} records them).
+         * Told the machine's frames in use, the SRCU backlog (callbacks queued, not yet run) and the
+         * callbacks queued so far at every sample, every {@link #sampleNanos()}; by default ignored
+         * ({@code compare --soak} records them).
          */
-        default void sample(long elapsedNanos, long framesInUse, long srcuBacklog) {
+        default void sample(long elapsedNanos, long framesInUse, long srcuBacklog, long srcuQueued) {
+        }
+
+        /** How often the cell samples frames in use and the SRCU backlog: by default every 20 ms. */
+        default long sampleNanos() {
+            return SAMPLE_NANOS;
         }
     }
 
@@ -161,6 +168,7 @@ public final class Cell {
             t.setDaemon(true); // a thread stuck under a seeded bug must not keep the tool alive
             t.start();
         });
+        final long every = progress == null ? SAMPLE_NANOS : Math.max(1, progress.sampleNanos());
         long framesMax = 0;
         long nextProgress = t0;
         final List<CellResult.Second> timeline = new ArrayList<>();
@@ -173,7 +181,8 @@ public final class Cell {
         long pagesAtSecStart = 0;
         for (long now = t0; now < deadline && anyAlive(ts); now = System.nanoTime()) {
             final long frames = m.frames().inUse();
-            final long backlog = domain.stats().backlog();
+            final SrcuStats srcu = domain.stats();
+            final long backlog = srcu.backlog();
             framesMax = Math.max(framesMax, frames);
             n++;
             backlogSum += backlog;
@@ -181,7 +190,7 @@ public final class Cell {
             framesSum += frames;
             framesSecMax = Math.max(framesSecMax, frames);
             if (progress != null) {
-                progress.sample(now - t0, frames, backlog);
+                progress.sample(now - t0, frames, backlog, srcu.callbacksQueued());
             }
             if (now >= secEnd) {
                 final long p = pages.get();
@@ -199,7 +208,7 @@ public final class Cell {
                 progress.update(now - t0, pages.get());
                 nextProgress = now + TimeUnit.MILLISECONDS.toNanos(250);
             }
-            TimeUnit.NANOSECONDS.sleep(Math.min(SAMPLE_NANOS, Math.max(1, deadline - now)));
+            TimeUnit.NANOSECONDS.sleep(Math.min(every, Math.max(1, deadline - now)));
         }
         // Watchdog: a thread that has not finished 10 s after the deadline is stuck (a lock held
         // forever, a loop that cannot end: what a seeded bug can do to the machine's state).

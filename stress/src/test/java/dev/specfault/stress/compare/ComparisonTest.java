@@ -76,25 +76,41 @@ class ComparisonTest {
     }
 
     @Test
-    void soakLevelsAreFiveSecondMeansWithinTenPercentOfTheLevelAtTenSeconds() {
+    void soakLevelsAreFiveSecondMediansWithinTenPercentOfTheLevelAtTenSeconds() {
         final Soak flat = new Soak("flat", 20, null);
         final Soak growing = new Soak("growing", 20, null);
         final Soak stopped = new Soak("stopped", 60, null);
+        final Soak spiky = new Soak("spiky", 20, null);
+        final Soak raised = new Soak("raised", 20, null);
         for (long t = 0; t < 20_000; t += 20) {
             final long ns = t * 1_000_000L;
-            final long swing = (t / 20) % 2 == 0 ? 100 : 300; // mean 200 in every window
-            flat.sample(ns, 1000 + swing, swing);
-            growing.sample(ns, 1000 + swing, t < 10_000 ? swing : swing + (t - 10_000) / 100);
-            stopped.sample(ns, 1000 + swing, swing);
+            final long swing = (t / 20) % 2 == 0 ? 100 : 300; // mean and median 200 in every window
+            flat.sample(ns, 1000 + swing, swing, t * 40);
+            growing.sample(ns, 1000 + swing, t < 10_000 ? swing : swing + (t - 10_000) / 100, t * 40);
+            stopped.sample(ns, 1000 + swing, swing, t * 40);
+            // 100..300 spread evenly over every window's 250 samples
+            final long spread = 100 + (t / 20 % 250) * 200 / 249;
+            // a late grace period: 12 of one window's samples at 5,000 (its mean +110%, its median +2%)
+            spiky.sample(ns, 1000 + swing, t >= 12_000 && t < 12_240 ? 5000 : spread, t * 40);
+            // the backlog raised by a quarter after 10 s: the median moves
+            raised.sample(ns, 1000 + swing, t < 10_000 ? spread : spread + 50, t * 40);
         }
         assertEquals(3, flat.windowMeans(1).length, "whole windows only: the one holding the last sample may be cut short");
         assertEquals(200.0, flat.windowMeans(2)[1], 1e-9);
+        assertEquals(200.0, flat.windowMedians(2)[1], 1e-9);
         assertEquals(Target.Status.PASS, flat.target("g").status(), flat.target("g").measured());
         assertEquals(Target.Status.MISS, growing.target("g").status(), growing.target("g").measured());
+        assertTrue(spiky.windowMeans(2)[2] > 1.2 * spiky.windowMeans(2)[1], "the spike moves the mean");
+        assertEquals(Target.Status.PASS, spiky.target("g").status(), spiky.target("g").measured());
+        assertEquals(Target.Status.MISS, raised.target("g").status(), raised.target("g").measured());
         assertEquals(Target.Status.MISS, stopped.target("g").status(), "15 s of 60: " + stopped.target("g").measured());
         assertTrue(stopped.target("g").measured().contains("stopped after 15 s of 60"), stopped.target("g").measured());
+        assertTrue(flat.csv().startsWith("window_start_s,window_end_s,frames_in_use_median"), flat.csv());
+        assertEquals(40_000.0, flat.windowCallbackRates()[1], 1e-6, "40 callbacks queued per ms");
+        assertEquals(5.0, flat.windowWaitsMillis()[1], 1e-9, "Little's law: 200 waiting at 40,000/s");
+        assertTrue(flat.csv().contains("\n5,10,1200.0,1200.0,200.0,200.0,40000,5.000\n"), flat.csv());
         final Soak shortRun = new Soak("short", 60, null);
-        shortRun.sample(5_000_000_000L, 1, 1);
+        shortRun.sample(5_000_000_000L, 1, 1, 1);
         assertEquals(Target.Status.NA, shortRun.target("g").status());
     }
 }
