@@ -4,12 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
 /** The launcher end to end, in process: help, bad arguments, the srcu demonstration, bench. */
 class SpecfaultCliTest {
@@ -225,5 +229,21 @@ class SpecfaultCliTest {
         final Result r = run("bench", "-l");
         // The JMH benchmark list is generated into the jar at compile time; listing needs no fork.
         assertEquals(0, r.code(), r.err());
+    }
+
+    /**
+     * One benchmark end to end in a forked JVM, briefly: the writer-interference benchmark with
+     * mmap_churn's writer (whose failure would fail the run: -foe is on), its result saved as JSON.
+     */
+    @Test
+    void benchRunsABenchmarkEndToEnd(@TempDir Path dir) throws IOException {
+        final Path json = dir.resolve("bench.json");
+        final Result r = run("bench", "WriterInterference", "-p", "design=speculative", "-p", "writer=churn-touch",
+                "-wi", "0", "-i", "1", "-r", "300ms", "-f", "1", "-rf", "json", "-rff", json.toString());
+        assertEquals(0, r.code(), r.out() + r.err());
+        final String s = Files.readString(json);
+        assertTrue(s.contains("WriterInterferenceBenchmark.zeroFillFault") && s.contains("\"churn-touch\""), s);
+        final double score = Double.parseDouble(s.replaceAll("(?s).*\"score\"\\s*:\\s*([0-9.eE+-]+).*", "$1"));
+        assertTrue(score > 0, s);
     }
 }
