@@ -1083,20 +1083,21 @@ public final class LockedSpace extends AbstractSpace implements FaultHandler {
         map.bumpTimestamp();
     }
 
+    /** What {@link #forEachExclusiveAnon} hands over, under the anon's amap lock held exclusively. */
+    @FunctionalInterface
+    private interface ExclusiveAnonVisitor {
+        void visit(Amap m, int slot, Anon an, long va);
+    }
+
     /**
-     * => map lock exclusive. MADV_FREE: each present page of [start, end) whose anon only this
-     * entry can reach (an_ref 1, one aref over its slot) and only this entry maps is made clean
-     * and old in place and marked lazy-free, under the amap lock (exclusive) and the pmap lock;
-     * then the range is flushed. An anon shared with a fork's child is left alone.
+     * For each address of {@code vas}, its anon if it is resident and only this entry can reach it
+     * (an_ref 1, one aref over its slot), given to {@code v} under its amap lock held exclusively:
+     * the pages MADV_FREE may mark and reclaim may discard. An anon shared with a fork's child is
+     * skipped. => the map lock (either mode).
      */
-    @Override
-    protected void lazyFree(Area a, long start, long end) {
-        assert map.isWriteLockedByCurrentThread();
-        final LongArrayList present = new LongArrayList();
-        pmap.forEachLeaf(start, end, (va, e) -> present.addLong(va));
-        boolean marked = false;
-        for (int i = 0; i < present.size(); i++) {
-            final long va = present.getLong(i);
+    private void forEachExclusiveAnon(LongArrayList vas, ExclusiveAnonVisitor v) {
+        for (int i = 0; i < vas.size(); i++) {
+            final long va = vas.getLong(i);
             final Aref ar = arefs.lookup(va);
             if (ar == null) {
                 continue;
@@ -1106,26 +1107,41 @@ public final class LockedSpace extends AbstractSpace implements FaultHandler {
             try {
                 final int slot = ar.slot(va);
                 final Anon an = m.get(slot);
-                if (an == null || !an.resident() || an.ref != 1 || m.ppref(slot) != 1) {
-                    continue;
-                }
-                lockPmap();
-                try {
-                    final long t = pmap.leafTable(va);
-                    final int idx = Arch.index(va, 1);
-                    final long e = pmap.pte(t, idx);
-                    if (fmt.mapsFrame(e) && fmt.frame(e) == an.frame) {
-                        pmap.rewrite(t, idx, va, (x, cur) -> lazyFreeLeaf(cur));
-                        marked |= frames.isLazyFree(an.frame);
-                    }
-                } finally {
-                    unlockPmap();
+                if (an != null && an.resident() && an.ref == 1 && m.ppref(slot) == 1) {
+                    v.visit(m, slot, an, va);
                 }
             } finally {
                 m.lock.exit(st);
             }
         }
-        if (marked) {
+    }
+
+    /**
+     * => map lock exclusive. MADV_FREE: each present page of [start, end) whose anon only this
+     * entry can reach and only this entry maps is made clean and old in place and marked lazy-free,
+     * under the amap lock (exclusive) and the pmap lock; then the range is flushed.
+     */
+    @Override
+    protected void lazyFree(Area a, long start, long end) {
+        assert map.isWriteLockedByCurrentThread();
+        final LongArrayList present = new LongArrayList();
+        pmap.forEachLeaf(start, end, (va, e) -> present.addLong(va));
+        final boolean[] marked = {false};
+        forEachExclusiveAnon(present, (m, slot, an, va) -> {
+            lockPmap();
+            try {
+                final long t = pmap.leafTable(va);
+                final int idx = Arch.index(va, 1);
+                final long e = pmap.pte(t, idx);
+                if (fmt.mapsFrame(e) && fmt.frame(e) == an.frame) {
+                    pmap.rewrite(t, idx, va, (x, cur) -> lazyFreeLeaf(cur));
+                    marked[0] |= frames.isLazyFree(an.frame);
+                }
+            } finally {
+                unlockPmap();
+            }
+        });
+        if (marked[0]) {
             pmap.flushRange(start, end, false, null);
         }
     }
@@ -1154,51 +1170,35 @@ public final class LockedSpace extends AbstractSpace implements FaultHandler {
                     });
                 }
             });
-            long freed = 0;
-            for (int i = 0; i < candidates.size(); i++) {
-                final long va = candidates.getLong(i);
-                final Aref ar = arefs.lookup(va);
-                if (ar == null) {
-                    continue;
-                }
-                final Amap m = ar.amap();
-                final long st = m.lock.enter(RwLock.WRITE, stats);
+            final long[] freed = {0};
+            forEachExclusiveAnon(candidates, (m, slot, an, va) -> {
+                final int r;
+                lockPmap();
                 try {
-                    final int slot = ar.slot(va);
-                    final Anon an = m.get(slot);
-                    if (an == null || !an.resident() || an.ref != 1 || m.ppref(slot) != 1) {
-                        continue;
+                    final long t = pmap.leafTable(va);
+                    if (t < 0) {
+                        return;
                     }
-                    final int r;
-                    lockPmap();
-                    try {
-                        final long t = pmap.leafTable(va);
-                        if (t < 0) {
-                            continue;
-                        }
-                        final int idx = Arch.index(va, 1);
-                        final long e = pmap.pte(t, idx);
-                        if (!fmt.mapsFrame(e) || fmt.frame(e) != an.frame) {
-                            continue;
-                        }
-                        r = pmap.reclaimLazyFree(t, idx, va, 2, null); // the anon's reference and the mapping's
-                    } finally {
-                        unlockPmap();
+                    final int idx = Arch.index(va, 1);
+                    final long e = pmap.pte(t, idx);
+                    if (!fmt.mapsFrame(e) || fmt.frame(e) != an.frame) {
+                        return;
                     }
-                    if (r == Pmap.LAZY_DISCARDED) {
-                        frames.put(an.frame); // the mapping's reference
-                        m.set(slot, null);
-                        Amap.dropAnon(an, frames); // the anon's: frees the page
-                        freed++;
-                        stats.lazyFreed();
-                    } else if (r == Pmap.LAZY_KEPT) {
-                        stats.lazyKept();
-                    }
+                    r = pmap.reclaimLazyFree(t, idx, va, 2, null); // the anon's reference and the mapping's
                 } finally {
-                    m.lock.exit(st);
+                    unlockPmap();
                 }
-            }
-            return freed;
+                if (r == Pmap.LAZY_DISCARDED) {
+                    frames.put(an.frame); // the mapping's reference
+                    m.set(slot, null);
+                    Amap.dropAnon(an, frames); // the anon's: frees the page
+                    freed[0]++;
+                    stats.lazyFreed();
+                } else if (r == Pmap.LAZY_KEPT) {
+                    stats.lazyKept();
+                }
+            });
+            return freed[0];
         } finally {
             map.readUnlock();
         }

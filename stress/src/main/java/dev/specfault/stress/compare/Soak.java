@@ -8,8 +8,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The long cell of {@code compare --soak}: it records the machine's frames in use and the SRCU
- * backlog every millisecond ({@link Cell.Progress#sample}) and checks the issue's target that both stay
- * within 10% of their level after 10 s.
+ * backlog every millisecond ({@link Cell.Progress#sample}) and checks the issue's target that both
+ * stay within 10% of their level after 10 s.
  *
  * <p>Both quantities swing within a round of the workload (a faulting thread maps and frees its
  * region every few milliseconds; SRCU callbacks are queued and run in batches, a grace period
@@ -58,10 +58,10 @@ public final class Soak implements Cell.Progress {
     }
 
     /**
-     * Every millisecond. Both quantities are sawtooths far faster than 20 ms samples (a round of
-     * the faulting thread frees its whole region every ~2 ms; a late grace period is a spike of a
-     * few ms): at 20 ms a window's mean drew 250 points of them and swung by ±15–30% from sampling
-     * alone; 5,000 points bring that down by √20.
+     * Every millisecond. Both quantities move far faster than 20 ms samples (a round of the
+     * faulting thread frees its whole region every ~2 ms; a late grace period is a spike of a few
+     * ms): at 20 ms a window drew 250 points of them, and frames in use swung by up to 15% from one
+     * window to the next from sampling alone; 5,000 points bring that noise down by √20.
      */
     @Override
     public long sampleNanos() {
