@@ -4,9 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -226,9 +229,23 @@ class SpecfaultCliTest {
 
     @Test
     void benchListsTheBenchmarks() {
-        final Result r = run("bench", "-l");
         // The JMH benchmark list is generated into the jar at compile time; listing needs no fork.
+        // JMH prints to System.out, captured here.
+        final ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        final PrintStream saved = System.out;
+        final Result r;
+        System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
+        try {
+            r = run("bench", "-l");
+        } finally {
+            System.setOut(saved);
+        }
         assertEquals(0, r.code(), r.err());
+        final String listed = buf.toString(StandardCharsets.UTF_8);
+        for (String b : new String[] {"SrcuReadBenchmark", "TlbBenchmark", "PteInstallBenchmark", "FrameAllocBenchmark",
+            "VmaTreeBenchmark", "FaultBenchmark.pageFault1", "WriterInterferenceBenchmark.zeroFillFault"}) {
+            assertTrue(listed.contains("dev.specfault.stress.bench." + b), b + " in\n" + listed);
+        }
     }
 
     /**
