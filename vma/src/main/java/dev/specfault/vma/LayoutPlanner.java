@@ -1,9 +1,9 @@
 package dev.specfault.vma;
 
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
+import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 
 /**
  * Linux's address-space layout rules as pure functions: what mmap, munmap, mprotect and an entry
@@ -237,18 +237,27 @@ public final class LayoutPlanner {
         }
     }
 
-    /** removed = before − after, added = after − before, both in address order. */
+    /** Lists this short are searched in place; longer ones (a munmap of many areas) through a set. */
+    private static final int LINEAR = 16;
+
+    /**
+     * removed = before − after, added = after − before, both in address order. A plan touches a
+     * handful of areas (the range's and its two neighbours), so the lists are searched in place
+     * rather than through hash sets: a writer loops on this.
+     */
     private static LayoutPlan diff(List<Area> before, List<Area> after, boolean hole) {
-        final Set<Area> b = new LinkedHashSet<>(before);
-        final Set<Area> a = new LinkedHashSet<>(after);
+        final Collection<Area> b = before.size() <= LINEAR ? before : new HashSet<>(before);
+        final Collection<Area> a = after.size() <= LINEAR ? after : new HashSet<>(after);
         final List<Area> removed = new ArrayList<>(before.size());
-        for (Area x : before) {
+        for (int i = 0; i < before.size(); i++) {
+            final Area x = before.get(i);
             if (!a.contains(x)) {
                 removed.add(x);
             }
         }
         final List<Area> added = new ArrayList<>(after.size());
-        for (Area x : after) {
+        for (int i = 0; i < after.size(); i++) {
+            final Area x = after.get(i);
             if (!b.contains(x)) {
                 added.add(x);
             }

@@ -554,7 +554,9 @@ public final class VmaTree {
         }
         final Node r0 = rootPlain();
         final List<Vma> removed = new ArrayList<>(plan.removed().size());
-        for (Area a : plan.removed()) {
+        // Indexed loops here: this runs for every mmap and munmap, and the plan's lists are List.of.
+        for (int i = 0; i < plan.removed().size(); i++) {
+            final Area a = plan.removed().get(i);
             final Vma v = findIn(r0, a.start());
             if (v == null || !a.equals(v.area())) {
                 setWriterRelease(null);
@@ -563,7 +565,8 @@ public final class VmaTree {
             removed.add(v);
         }
         final List<Vma> added = new ArrayList<>(plan.added().size());
-        for (Area a : plan.added()) {
+        for (int i = 0; i < plan.added().size(); i++) {
+            final Area a = plan.added().get(i);
             final Vma v = vmaPool.allocate();
             v.init(a);
             added.add(v);
@@ -574,8 +577,8 @@ public final class VmaTree {
         final int total = r0.total;
         Txn t = new Txn(++batchSeq);
         Node r = r0;
-        for (Vma v : removed) {
-            r = t.delete(r, v);
+        for (int i = 0; i < removed.size(); i++) {
+            r = t.delete(r, removed.get(i));
         }
         Node mid = null;
         if (bugTwoStores && !removed.isEmpty() && !added.isEmpty()) {
@@ -583,8 +586,8 @@ public final class VmaTree {
             mid = t.finish(r, total - removed.size());
             t = t.nextGeneration(++batchSeq);
         }
-        for (Vma v : added) {
-            r = t.insert(r, v);
+        for (int i = 0; i < added.size(); i++) {
+            r = t.insert(r, added.get(i));
         }
         r = t.finish(r, total - removed.size() + added.size());
         return new Batch(removed, added, mid, r, t);

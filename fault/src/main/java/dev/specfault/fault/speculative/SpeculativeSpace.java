@@ -115,6 +115,8 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
      */
     private final ReentrantReadWriteLock mmapLock = new ReentrantReadWriteLock(true); // [I]
     private volatile boolean exited; // [m] written, read anywhere
+    /** The frames a commit's zap collected, reused from one commit to the next. [m] */
+    private final LongArrayList zapped = new LongArrayList();
 
     private SpeculativeSpace(SpaceOptions o) {
         super(o.name(), o.machine(), o.config(), o.bugs(), o.hooks());
@@ -682,7 +684,8 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
                 f.acquire();
             }
         }
-        final LongArrayList freed = new LongArrayList();
+        final LongArrayList freed = zapped;
+        freed.clear();
         if (hasBug(FaultBug.ZAP_BEFORE_MARK_DEAD)) {
             changePtes(change, start, end, prot, freed);
             hooks.at(FaultHooks.Point.WRITER_AFTER_ZAP, this, start);
@@ -706,6 +709,7 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
             hooks.at(FaultHooks.Point.WRITER_AFTER_PUBLISH, this, start);
         }
         putAll(freed);
+        freed.clear();
         if (change == Change.ZAP) {
             freeTables(start, end);
         }

@@ -192,7 +192,8 @@ public final class PoisoningPool<T extends Pooled> {
         if (domain.isClosed()) {
             throw new IllegalStateException("retire into pool " + name + " of a closed SRCU domain");
         }
-        for (T o : objects) {
+        for (int i = 0; i < objects.size(); i++) { // indexed: the callers' lists are random-access
+            final T o = objects.get(i);
             if (o.stateAcquire() != Pooled.LIVE) {
                 throw new IllegalStateException("retire of a " + Pooled.stateName(o.stateAcquire()) + " "
                         + o.describe() + " (pool " + name + ")");

@@ -34,8 +34,9 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@code none}: no second thread (the page_fault1 baseline);</li>
  *   <li>{@code spin}: a busy thread that touches nothing of the machine (the cost of a second
  *       runnable thread on the host);</li>
- *   <li>{@code other-space}: mmap 64 KiB and munmap it, in a second space on the same machine (the
- *       machine's shared state: frame allocator, SRCU driver thread);</li>
+ *   <li>{@code other-space}: mmap 64 KiB and munmap it, in a second space on the same machine
+ *       (what is left in common: the machine, the SRCU driver's grace-period thread, the JVM's heap
+ *       and collector);</li>
  *   <li>{@code churn}: the same in the faulting thread's space (its VMA tree, its SRCU domain, its
  *       map lock);</li>
  *   <li>{@code churn-touch}: mmap_churn's writer: mmap, store to one page, munmap (a page table and
