@@ -49,7 +49,8 @@ class SpecfaultCliTest {
             "stress --threads 0", "stress --duration 0s", "stress --region 0", "stress --inject no-such-bug",
             "stress --inject upgrade-without-restart --design speculative", "stress --inject skip-dead-check --design locked",
             "stress --vma-quarantine -1", "workloads --bogus", "stress --json /nonexistent/dir/r.json", "stress --jfr /nonexistent/x.jfr --duration 100ms",
-            "stress --timeline /", "replay /bin/true", "compare --out /proc/nope", "stress --workload stack_growth --writers 1"})
+            "stress --timeline /", "replay /bin/true", "compare --out /proc/nope", "stress --workload stack_growth --writers 1",
+            "stress --until P9", "stress --until P1,bogus", "stress --until unmap_race"})
     void badArgumentsGiveOneLineAndExitCode2(String line) {
         final Result r = run(line.isEmpty() ? new String[0] : line.split(" "));
         assertEquals(2, r.code(), r.err());
@@ -92,6 +93,19 @@ class SpecfaultCliTest {
         final Result stop = run("stress", "--inject", "table-free-no-grace-period", "--duration", "5s", "--json", json.toString());
         assertEquals(1, stop.code(), stop.out() + stop.err());
         assertTrue(secondsOf(java.nio.file.Files.readString(json)) < 4.9, "stopped at the P3: " + stop.out());
+    }
+
+    /** {@code --until}'s kinds of a VIOLATION line: P4/P7 is both; a workload's own failure is "other". */
+    @Test
+    void untilKindsOfViolationLines() {
+        assertEquals(java.util.List.of("P4", "P7"), dev.specfault.stress.cli.StressCommand.kindsOf("P4/P7: read back 0x1"));
+        assertEquals(java.util.List.of("P3"), dev.specfault.stress.cli.StressCommand.kindsOf("P3: use after free of a vma"));
+        assertEquals(java.util.List.of("hang"), dev.specfault.stress.cli.StressCommand.kindsOf("hang: stress-writer-1 did not finish"));
+        assertEquals(java.util.List.of("invariant"), dev.specfault.stress.cli.StressCommand.kindsOf("invariant: x"));
+        assertEquals(java.util.List.of("other"), dev.specfault.stress.cli.StressCommand.kindsOf("madv_free: madvise(MADV_FREE) returned -12"));
+        assertEquals(java.util.List.of("other"), dev.specfault.stress.cli.StressCommand.kindsOf("mmap of a writer's region failed: -12"));
+        assertEquals(java.util.List.of("other"), dev.specfault.stress.cli.StressCommand.kindsOf("P4/other: x"));
+        assertEquals(java.util.List.of("other"), dev.specfault.stress.cli.StressCommand.kindsOf("no colon at all"));
     }
 
     static double secondsOf(String json) {

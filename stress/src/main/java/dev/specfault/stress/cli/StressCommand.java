@@ -63,8 +63,9 @@ public final class StressCommand implements Callable<Integer> {
     Integer vmaQuarantine;
 
     @Option(names = "--until", paramLabel = "KIND[,KIND...]", split = ",",
-            description = "stop a cell at the first violation of these kinds (the text before a VIOLATION's first ':', "
-                    + "e.g. P1,P2,P4,P5,P8); other violations are printed and the run goes on (default: stop at any)")
+            description = "stop a cell at the first violation of these kinds: P0..P8 (a VIOLATION's text before its first "
+                    + "':'; P4/P7 is both), invariant, hang, or other (the workloads' own failures); other violations "
+                    + "are printed and the run goes on (default: stop at any)")
     List<String> until;
 
     @Option(names = "--seed", defaultValue = "1", description = "random seed (default ${DEFAULT-VALUE})")
@@ -156,6 +157,7 @@ public final class StressCommand implements Callable<Integer> {
         if (vmaQuarantine != null && (vmaQuarantine < 0 || vmaQuarantine > 1 << 20)) {
             throw new CommandLine.ParameterException(cl, "--vma-quarantine must be 0..1048576");
         }
+        final java.util.Set<String> stopKinds = until == null ? java.util.Set.of() : stopKinds(cl, until);
         final Duration d = duration != null ? duration : bug != null ? bug.duration() : Duration.ofSeconds(3);
         if (d.isZero() || d.isNegative()) {
             throw new CommandLine.ParameterException(cl, "--duration must be positive");
@@ -167,7 +169,7 @@ public final class StressCommand implements Callable<Integer> {
         final boolean violated;
         try (FlightRecording rec = FlightRecording.startIf(jfr)) {
             violated = runCells(out, designs, archs, new CellSpec(Design.SPECULATIVE, Arch.X86_64, w, nThreads, nWriters,
-                    d, region, seed, bug, also, quarantine), rows);
+                    d, region, seed, bug, also, quarantine), stopKinds, rows);
             rec.dumpTo(jfr);
         }
         if (json != null) {
@@ -184,7 +186,7 @@ public final class StressCommand implements Callable<Integer> {
      * whether an invariant broke.
      */
     private boolean runCells(java.io.PrintWriter out, List<Design> designs, List<Arch> archs, CellSpec template,
-                             List<Map<String, Object>> rows) throws InterruptedException, IOException {
+                             java.util.Set<String> stopKinds, List<Map<String, Object>> rows) throws InterruptedException, IOException {
         final Workload w = template.workload();
         boolean violated = false;
         out.printf("%-12s %-8s %-12s %14s %10s %10s %10s %9s %9s%n", "design", "arch", "workload", "pages/s",
@@ -194,7 +196,7 @@ public final class StressCommand implements Callable<Integer> {
             for (Arch a : archs) {
                 final CellSpec cs = template.on(de, a);
                 final CellResult c = until == null ? Cell.run(cs, ProgressLine.forTerminal(cs.label()))
-                        : Cell.run(cs, ProgressLine.forTerminal(cs.label()), v -> until.contains(kindOf(v)));
+                        : Cell.run(cs, ProgressLine.forTerminal(cs.label()), v -> kindsOf(v).stream().anyMatch(stopKinds::contains));
                 ProgressLine.clear();
                 final Map<String, Object> row = c.row();
                 rows.add(row);
@@ -219,9 +221,37 @@ public final class StressCommand implements Callable<Integer> {
     }
 
     /** A violation line's kind: the text before its first ':' ({@code P1}, {@code hang}, ...). */
-    static String kindOf(String violation) {
+    /** The kinds {@code --until} takes. */
+    static final List<String> KINDS = List.of("P0", "P1", "P2", "P3", "P4", "P5", "P6", "P7", "P8", "invariant", "hang",
+            "other");
+
+    /**
+     * The kinds of a violation line: the property or properties before its first ':' ({@code P4/P7}
+     * is both), {@code invariant} or {@code hang}; anything else (a workload's own failure, such as
+     * an mmap that should have worked) is {@code other}.
+     */
+    public static List<String> kindsOf(String violation) {
         final int c = violation.indexOf(':');
-        return c < 0 ? violation : violation.substring(0, c);
+        if (c > 0) {
+            final List<String> parts = List.of(violation.substring(0, c).split("/"));
+            if (KINDS.containsAll(parts) && !parts.contains("other")) {
+                return parts;
+            }
+        }
+        return List.of("other");
+    }
+
+    /** {@code --until}'s kinds, checked: an unknown one is a bad argument, not a run that never stops. */
+    static java.util.Set<String> stopKinds(CommandLine cl, List<String> until) {
+        final java.util.Set<String> kinds = new java.util.HashSet<>();
+        for (String k : until) {
+            final String t = k.strip();
+            final String known = KINDS.stream().filter(x -> x.equalsIgnoreCase(t)).findFirst().orElseThrow(
+                    () -> new CommandLine.ParameterException(cl, "--until: unknown kind '" + k + "' (one of "
+                            + String.join(", ", KINDS) + ")"));
+            kinds.add(known);
+        }
+        return kinds;
     }
 
     /** A one-line error now, not after the run, if {@code f} (when set) cannot be written. */
