@@ -38,5 +38,22 @@ int main(){
   P(syscall(SYS_brk, 0x1000));
   P(syscall(SYS_brk, 0x7fff00000000L));
   FILE* fp=fopen("/proc/self/maps","r"); char buf[256]; while(fgets(buf,256,fp)) if (buf[0]=='7') fputs(buf,stdout);
+  /* mremap to a FIXED target from a hole: onto itself, then onto a mapped page (is it kept?) */
+  char* h = mmap(0, 4096*2, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0);
+  munmap(h, 4096); h[4096] = 6;
+  P(mremap(h, 4096, 4096, MREMAP_MAYMOVE|MREMAP_FIXED, h));
+  P(mremap(h, 4096, 4096, MREMAP_MAYMOVE|MREMAP_FIXED, h+4096));
+  printf("the target after: %d\n", h[4096]);
+  /* a FIXED move whose old range runs past its area: growing (EFAULT, the target kept?), shrinking */
+  char* g = mmap(0, 4096*64, PROT_NONE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0);
+  munmap(g, 4096*64);
+  char* t = g + 4096*32;
+  mmap(g, 4096*2, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0);
+  mmap(t, 4096*4, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0);
+  g[0] = 21; t[0] = 7;
+  P(mremap(g, 4096*3, 4096*4, MREMAP_MAYMOVE|MREMAP_FIXED, t) == (void*)t);
+  printf("the target after: %d, the old page: %d\n", t[0], g[0]);
+  P(mremap(g, 4096*3, 4096, MREMAP_MAYMOVE|MREMAP_FIXED, t) == (void*)t);
+  printf("the target after: %d, the old range mapped: %d %d\n", t[0], msync(g, 4096, 0) == 0, msync(g + 4096, 4096, 0) == 0);
   return 0;
 }

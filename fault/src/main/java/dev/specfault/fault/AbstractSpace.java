@@ -162,12 +162,16 @@ public abstract class AbstractSpace implements AddressSpace {
     protected abstract void commit(LayoutPlan plan, Change change, long start, long end, int prot);
 
     /**
-     * => writer lock; [oldStart, oldStart + len) lies inside one area and [newStart, newStart + len)
-     * is free or being replaced by {@code plan}. Moves the pages and makes {@code plan} the layout.
+     * => writer lock; [oldStart, oldStart + len) lies inside one area, {@code plan} unmaps
+     * [oldStart, oldStart + oldLen) and maps [newStart, newStart + newLen) over whatever is there.
+     * Drops the pages of the target and of the old range's tail [oldStart + len, oldStart + oldLen),
+     * moves the pages of [oldStart, oldStart + len) to newStart, frees the old range's empty tables,
+     * and makes {@code plan} the layout.
      *
      * @return 0 or -ENOMEM (a table page could not be allocated; nothing changed)
      */
-    protected abstract long commitMove(LayoutPlan plan, long oldStart, long newStart, long len);
+    protected abstract long commitMove(LayoutPlan plan, long oldStart, long oldLen, long newStart, long newLen,
+                                       long len);
 
     /** => writer lock. Drops the pages of [start, end) inside {@code a} (MADV_DONTNEED). */
     protected abstract void discard(Area a, long start, long end);
@@ -805,6 +809,20 @@ public abstract class AbstractSpace implements AddressSpace {
         if (nlen == 0 || (oldLen != 0 && olen == 0)) {
             return -Errno.EINVAL;
         }
+        if ((flags & Mman.MREMAP_FIXED) != 0) {
+            // Linux (6.18, check_mremap_params): the new range is checked before the old one is
+            // looked up, so an overlap is EINVAL even when nothing is mapped at addr.
+            if ((newAddr & ~PAGE_MASK) != 0) {
+                return -Errno.EINVAL;
+            }
+            if (Long.compareUnsigned(nlen, config.taskSize()) > 0
+                    || Long.compareUnsigned(newAddr, config.taskSize() - nlen) > 0) {
+                return -Errno.EINVAL;
+            }
+            if (addr < newAddr + nlen && newAddr < addr + olen) {
+                return -Errno.EINVAL; // overlapping ranges
+            }
+        }
         if (isExited()) {
             return -Errno.EFAULT;
         }
@@ -813,7 +831,7 @@ public abstract class AbstractSpace implements AddressSpace {
             final AreaIndex idx = index();
             final Area vma = idx.lookup(addr);
             if (vma == null) {
-                return -Errno.EFAULT;
+                return -Errno.EFAULT; // before anything at the FIXED target is unmapped
             }
             if ((flags & Mman.MREMAP_FIXED) != 0) {
                 return mremapTo(idx, vma, addr, olen, nlen, newAddr);
@@ -860,53 +878,38 @@ public abstract class AbstractSpace implements AddressSpace {
         }
     }
 
+    /**
+     * => writer lock; the new range was checked (aligned, in user space, not overlapping the old one).
+     * Linux's mremap_to unmaps the target, then the tail that shrinking drops, then moves; here the
+     * three are one plan, published in one store like every writer's, so that a fault never finds
+     * the target unmapped while the call maps it before and after (P8). What the kernel checks
+     * before unmapping anything (6.18: the part that moves must lie in the area, else EFAULT with
+     * nothing changed) is checked first.
+     */
     private long mremapTo(AreaIndex idx, Area vma, long addr, long olen, long nlen, long newAddr) {
-        if ((newAddr & ~PAGE_MASK) != 0) {
-            return -Errno.EINVAL;
-        }
-        if (Long.compareUnsigned(nlen, config.taskSize()) > 0
-                || Long.compareUnsigned(newAddr, config.taskSize() - nlen) > 0) {
-            return -Errno.EINVAL;
-        }
-        if (addr < newAddr + nlen && newAddr < addr + olen) {
-            return -Errno.EINVAL; // overlapping ranges
-        }
         if (olen == 0) {
             return -Errno.EINVAL;
         }
-        // Linux mremap_to: unmap the target, then the tail that shrinking drops.
-        long r = unmapLocked(newAddr, newAddr + nlen);
-        if (r < 0) {
-            return r;
-        }
-        long len = olen;
-        if (olen > nlen) {
-            r = unmapLocked(addr + nlen, addr + olen);
-            if (r < 0) {
-                return r;
-            }
-            len = nlen;
-        }
-        final Area v = index().lookup(addr);
-        if (v == null || len > v.end() - addr) {
-            return -Errno.EFAULT;
-        }
-        return move(index(), v, addr, len, newAddr, nlen);
+        return move(idx, vma, addr, olen, newAddr, nlen);
     }
 
-    /** => writer lock. Moves [addr, addr + olen) of {@code vma} to [to, to + nlen). */
+    /**
+     * => writer lock. Moves [addr, addr + min(olen, nlen)) of {@code vma} to [to, to + nlen),
+     * replacing whatever is mapped there (FIXED), and unmaps the rest of [addr, addr + olen).
+     */
     private long move(AreaIndex idx, Area vma, long addr, long olen, long to, long nlen) {
-        if (olen > vma.end() - addr) {
+        final long len = Math.min(olen, nlen);
+        if (len > vma.end() - addr) {
             return -Errno.EFAULT;
         }
         final Area moved = new Area(to, to + nlen, vma.prot(), vma.flags(), vma.backing(), vma.pgoffAt(addr),
                 vma.anon());
-        // One plan: unmap the old range, map the new one; published in one store.
+        // One plan: unmap the old range, map the new one (over the target); published in one store.
         final LayoutPlan plan = Plans.unmapThenMap(idx, addr, addr + olen, moved);
         if (idx.count() + plan.countDelta() > config.maxMapCount()) {
             return -Errno.ENOMEM;
         }
-        final long r = commitMove(plan, addr, to, Math.min(olen, nlen));
+        final long r = commitMove(plan, addr, olen, to, nlen, len);
         return r < 0 ? r : to;
     }
 

@@ -307,6 +307,26 @@ class AddressSpaceContractTest {
         assertEquals(-Errno.EINVAL, s.mremap(c, PAGE_SIZE, 0, 0, 0));
         assertEquals(-Errno.EINVAL, s.mremap(c + 1, PAGE_SIZE, PAGE_SIZE, 0, 0));
         assertEquals(-Errno.EINVAL, s.mremap(c, 0, PAGE_SIZE, Mman.MREMAP_MAYMOVE, 0));
+        // As Linux 6.18 on this machine: the new range is checked before the old one is looked up
+        // (onto itself from a hole: EINVAL), and the old one before the target is unmapped (from a
+        // hole onto a mapping: EFAULT, the target left as it was).
+        final int fixed = Mman.MREMAP_MAYMOVE | Mman.MREMAP_FIXED;
+        assertEquals(-Errno.EINVAL, s.mremap(0x50000000, PAGE_SIZE, PAGE_SIZE, fixed, 0x50000000));
+        assertEquals(-Errno.EFAULT, s.mremap(0x50000000, PAGE_SIZE, PAGE_SIZE, fixed, c));
+        assertEquals(11, load(s, c));
+        // The part that moves must lie in the area: growing from past its end is EFAULT with nothing
+        // changed; shrinking onto a mapped target unmaps the rest, a hole included, and replaces the
+        // target in one step (6.18 does the same).
+        final long g = s.mmap(0x60000000, 2 * PAGE_SIZE, RW, ANON | MAP_FIXED);
+        store(s, g, 21);
+        store(s, g + PAGE_SIZE, 22);
+        assertEquals(-Errno.EFAULT, s.mremap(g, 3 * PAGE_SIZE, 4 * PAGE_SIZE, fixed, c));
+        assertEquals(11, load(s, c));
+        assertEquals(21, load(s, g));
+        assertEquals(c, s.mremap(g, 3 * PAGE_SIZE, PAGE_SIZE, fixed, c));
+        assertEquals(21, load(s, c));
+        assertEquals(AccessResult.SIGSEGV, s.load(cpu, g));
+        assertEquals(AccessResult.SIGSEGV, s.load(cpu, g + PAGE_SIZE));
         quiet(s);
     }
 

@@ -18,8 +18,9 @@ import org.jetbrains.lincheck.datastructures.Param;
 import org.jetbrains.lincheck.datastructures.Validate;
 
 /**
- * P8 for one address space, by Lincheck: mmap, munmap, mprotect, madvise, mremap, load and store
- * are linearizable against {@link SpaceModel}. Following DESIGN.md's harness rules:
+ * P8 for one address space, by Lincheck: mmap, munmap, mprotect, madvise (MADV_DONTNEED and
+ * MADV_FREE), mremap, load, store and the reclaim of lazy-free pages are linearizable against
+ * {@link SpaceModel}. Following DESIGN.md's harness rules:
  * <ul>
  *   <li>writers use MAP_FIXED inside a window of {@link #PAGES} pages that straddles a leaf-table
  *   boundary (a 2 MiB line), so that faults, zaps and table frees meet on both sides of it;</li>
@@ -131,6 +132,23 @@ public class SpaceLinearizability {
     @Operation(nonParallelGroup = "writer")
     public long madvise(@Param(name = "page") int page, @Param(name = "pages") int pages) {
         return sys(space.madvise(addr(page), len(page, pages), Mman.MADV_DONTNEED));
+    }
+
+    @Operation(nonParallelGroup = "writer")
+    public long madviseFree(@Param(name = "page") int page, @Param(name = "pages") int pages) {
+        return sys(space.madvise(addr(page), len(page, pages), Mman.MADV_FREE));
+    }
+
+    /**
+     * Memory pressure: the window's lazy-free pages that are still clean are discarded. Not a writer:
+     * reclaim runs beside the mmap lock's holders (Linux's try_to_unmap takes the rmap and page-table
+     * locks), so it races faults, stores and writers alike. Its count is not compared: a page that
+     * MADV_FREE marked but that was never touched has nothing to discard, and the model does not
+     * know which pages are present.
+     */
+    @Operation
+    public long reclaim() {
+        return sys(space.reclaimLazyFree(WINDOW, WINDOW + PAGES * Mman.PAGE_SIZE));
     }
 
     @Operation(nonParallelGroup = "writer")

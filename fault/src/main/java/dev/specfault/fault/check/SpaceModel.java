@@ -14,6 +14,8 @@ public class SpaceModel {
     private final boolean[] mapped = new boolean[SpaceLinearizability.PAGES];
     private final int[] prot = new int[SpaceLinearizability.PAGES];
     private final long[] value = new long[SpaceLinearizability.PAGES];
+    /** MADV_FREE marked the page and nothing stored to it since: reclaim may discard it. */
+    private final boolean[] lazy = new boolean[SpaceLinearizability.PAGES];
 
     public SpaceModel() {
         for (int i = 0; i < mapped.length; i++) {
@@ -31,6 +33,7 @@ public class SpaceModel {
             mapped[i] = true;
             prot[i] = SpaceLinearizability.prot(protCode);
             value[i] = 0;
+            lazy[i] = false;
         }
         return 0;
     }
@@ -39,6 +42,7 @@ public class SpaceModel {
         for (int i = page; i < end(page, pages); i++) {
             mapped[i] = false;
             value[i] = 0;
+            lazy[i] = false;
         }
         return 0;
     }
@@ -60,6 +64,7 @@ public class SpaceModel {
         for (int i = page; i < end(page, pages); i++) {
             if (mapped[i]) {
                 value[i] = 0;
+                lazy[i] = false;
             } else {
                 hole = true;
             }
@@ -67,22 +72,55 @@ public class SpaceModel {
         return hole ? -Errno.ENOMEM : 0;
     }
 
-    /** mremap(MAYMOVE|FIXED) of one page: EINVAL onto itself, EFAULT from a hole. */
+    /**
+     * MADV_FREE on private anonymous memory: the pages keep their values until reclaim discards
+     * them, unless something is stored to them first; whatever their rights. ENOMEM after a hole.
+     */
+    public long madviseFree(int page, int pages) {
+        boolean hole = false;
+        for (int i = page; i < end(page, pages); i++) {
+            if (mapped[i]) {
+                lazy[i] = true;
+            } else {
+                hole = true;
+            }
+        }
+        return hole ? -Errno.ENOMEM : 0;
+    }
+
+    /** Reclaim: every lazy-free page not stored to since MADV_FREE reads zero again (still mapped). */
+    public long reclaim() {
+        for (int i = 0; i < lazy.length; i++) {
+            if (lazy[i]) {
+                value[i] = 0;
+                lazy[i] = false;
+            }
+        }
+        return 0;
+    }
+
+    /**
+     * mremap(MAYMOVE|FIXED) of one page: EINVAL onto itself, even from a hole (Linux checks the new
+     * range first); EFAULT from a hole, with the target left as it was (the source is looked up
+     * before mremap_to unmaps the target). As Linux 6.18 on this machine does.
+     */
     public long mremap(int page, int to) {
         if (page == to) {
             return -Errno.EINVAL;
         }
-        // Linux mremap_to unmaps the target first, then looks the source up.
-        mapped[to] = false;
-        value[to] = 0;
         if (!mapped[page]) {
             return -Errno.EFAULT;
         }
+        mapped[to] = false;
+        value[to] = 0;
+        lazy[to] = false;
         mapped[to] = true;
         prot[to] = prot[page];
         value[to] = value[page];
+        lazy[to] = lazy[page]; // the page moves, lazy-free and clean as it was
         mapped[page] = false;
         value[page] = 0;
+        lazy[page] = false;
         return 0;
     }
 
@@ -98,6 +136,7 @@ public class SpaceModel {
             return SpaceLinearizability.SEGV;
         }
         value[page] = v;
+        lazy[page] = false; // the store dirties the page: reclaim keeps it
         return 0;
     }
 }

@@ -1039,7 +1039,7 @@ public final class LockedSpace extends AbstractSpace implements FaultHandler {
     }
 
     @Override
-    protected long commitMove(LayoutPlan plan, long oldStart, long newStart, long len) {
+    protected long commitMove(LayoutPlan plan, long oldStart, long oldLen, long newStart, long newLen, long len) {
         assert map.isWriteLockedByCurrentThread();
         if (!allocMoveTables(oldStart, newStart, len)) {
             return -Errno.ENOMEM;
@@ -1051,6 +1051,13 @@ public final class LockedSpace extends AbstractSpace implements FaultHandler {
             }
         }
         map.apply(plan);
+        // The FIXED target's pages and the tail a shrinking move drops go first (uvm_unmap of each).
+        pmapRemove(newStart, newStart + newLen);
+        arefs.removeRange(newStart, newStart + newLen);
+        if (oldLen > len) {
+            pmapRemove(oldStart + len, oldStart + oldLen);
+            arefs.removeRange(oldStart + len, oldStart + oldLen);
+        }
         final Long2LongHashMap moved = new Long2LongHashMap(-1);
         lockPmap();
         try {
@@ -1068,7 +1075,7 @@ public final class LockedSpace extends AbstractSpace implements FaultHandler {
             unlockPmap();
         }
         arefs.move(oldStart, len, newStart);
-        freeTables(oldStart, oldStart + len);
+        freeTables(oldStart, oldStart + oldLen);
         releaseFiles(plan.removed());
         return 0;
     }

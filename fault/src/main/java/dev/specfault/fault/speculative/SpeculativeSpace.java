@@ -779,7 +779,7 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
     }
 
     @Override
-    protected long commitMove(LayoutPlan plan, long oldStart, long newStart, long len) {
+    protected long commitMove(LayoutPlan plan, long oldStart, long oldLen, long newStart, long newLen, long len) {
         assert mmapLock.isWriteLockedByCurrentThread();
         if (!allocMoveTables(oldStart, newStart, len)) {
             return -dev.specfault.fault.Errno.ENOMEM;
@@ -795,6 +795,14 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
         final Long2LongHashMap moved = new Long2LongHashMap(-1);
         if (pmap.zapRange(oldStart, oldStart + len, (va, old) -> moved.put(va, old)) > 0) {
             pmap.flushRange(oldStart, oldStart + len, false, null);
+        }
+        // The FIXED target's pages and the tail a shrinking move drops: dropped, under the same
+        // dead records, before the one publication.
+        final LongArrayList freed = zapped;
+        freed.clear();
+        changePtes(Change.ZAP, newStart, newStart + newLen, 0, freed);
+        if (oldLen > len) {
+            changePtes(Change.ZAP, oldStart + len, oldStart + oldLen, 0, freed);
         }
         hooks.at(FaultHooks.Point.WRITER_AFTER_ZAP, this, oldStart);
         // Linux move_vma: the new records are write-locked while their entries arrive, so a fault
@@ -819,7 +827,9 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
             v.endWrite();
         }
         // The zap uncounted the mappings and the installs counted them again: the frames' references move along.
-        freeTables(oldStart, oldStart + len);
+        putAll(freed);
+        freed.clear();
+        freeTables(oldStart, oldStart + oldLen);
         retire(b);
         return 0;
     }

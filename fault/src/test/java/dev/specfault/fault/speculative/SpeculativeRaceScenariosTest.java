@@ -86,6 +86,31 @@ class SpeculativeRaceScenariosTest extends ScenarioBase {
         assertEquals(List.of(), space.checkQuiet());
     }
 
+    /**
+     * mremap to a FIXED target that is mapped publishes its new layout in one store, as every writer
+     * does: a store to the target just after that store finds the moved record still being filled
+     * and waits for the mmap lock. (It used to unmap the target, publish, then move and publish
+     * again: a store in between found no area and got SIGSEGV for an address that the mremap maps
+     * both before and after. The linearizability harness found it.)
+     */
+    @ParameterizedTest
+    @EnumSource(value = Arch.class, names = {"X86_64", "ARM64"})
+    void aFaultBetweenMremapsTwoPublicationsWaitsInsteadOfSignalling(Arch arch) {
+        build(arch, Set.of(), Set.of());
+        final long q = P + 64 * PAGE_SIZE;
+        space.mmap(P, PAGE_SIZE, RW, ANON);
+        space.mmap(q, PAGE_SIZE, RW, ANON);
+        store(0, P, 5);
+        store(0, q, 6);
+        final java.util.concurrent.atomic.AtomicReference<Future<Integer>> racing = new java.util.concurrent.atomic.AtomicReference<>();
+        hook.arm(FaultHooks.Point.WRITER_AFTER_PUBLISH, () -> racing.set(raceStore(0, q, 7)));
+        assertEquals(q, on(1, () -> space.mremap(P, PAGE_SIZE, PAGE_SIZE, Mman.MREMAP_MAYMOVE | Mman.MREMAP_FIXED, q)));
+        assertEquals(AccessResult.OK, get(racing.get()));
+        assertEquals(7, load(1, q));
+        assertEquals(SEGV, load(1, P));
+        assertEquals(List.of(), space.checkQuiet());
+    }
+
     /** fork write-protects the parent while a COW fault that decided to reuse its page is in flight. */
     @ParameterizedTest
     @EnumSource(value = Arch.class, names = {"X86_64", "ARM64"})
