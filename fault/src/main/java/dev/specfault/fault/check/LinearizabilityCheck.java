@@ -83,6 +83,14 @@ public final class LinearizabilityCheck {
 
     /** Model checking of {@code c}; throws Lincheck's {@code LincheckAssertionError} on a violation. */
     public static void modelCheck(CheckConfig c, Budget b) {
+        modelCheck(c, b, SpaceLinearizability.class);
+    }
+
+    /**
+     * Model checking of {@code c} with the operations of {@code harness} ({@link SpaceLinearizability}
+     * or {@link LazyFreeLinearizability}).
+     */
+    public static void modelCheck(CheckConfig c, Budget b, Class<? extends SpaceLinearizability> harness) {
         synchronized (LinearizabilityCheck.class) {
             SpaceLinearizability.configure(c, b.threads());
             new ModelCheckingOptions()
@@ -95,7 +103,7 @@ public final class LinearizabilityCheck {
                     .minimizeFailedScenario(b.minimize())
                     .addGuarantee(forClasses(LinearizabilityCheck::trusted).allMethods().treatAsAtomic())
                     .sequentialSpecification(SpaceModel.class)
-                    .check(SpaceLinearizability.class);
+                    .check(harness);
         }
     }
 

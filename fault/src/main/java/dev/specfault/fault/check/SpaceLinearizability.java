@@ -18,9 +18,9 @@ import org.jetbrains.lincheck.datastructures.Param;
 import org.jetbrains.lincheck.datastructures.Validate;
 
 /**
- * P8 for one address space, by Lincheck: mmap, munmap, mprotect, madvise (MADV_DONTNEED and
- * MADV_FREE), mremap, load, store and the reclaim of lazy-free pages are linearizable against
- * {@link SpaceModel}. Following DESIGN.md's harness rules:
+ * P8 for one address space, by Lincheck: mmap, munmap, mprotect, madvise (MADV_DONTNEED), mremap,
+ * load and store are linearizable against {@link SpaceModel}; {@link LazyFreeLinearizability} adds
+ * MADV_FREE and the reclaim of lazy-free pages. Following DESIGN.md's harness rules:
  * <ul>
  *   <li>writers use MAP_FIXED inside a window of {@link #PAGES} pages that straddles a leaf-table
  *   boundary (a 2 MiB line), so that faults, zaps and table frees meet on both sides of it;</li>
@@ -66,7 +66,7 @@ public class SpaceLinearizability {
     }
 
     private final Machine machine;
-    private final AddressSpace space;
+    final AddressSpace space;
     private final AtomicInteger nextCpu = new AtomicInteger();
     private final ThreadLocal<Cpu> cpu;
 
@@ -100,15 +100,15 @@ public class SpaceLinearizability {
         }
     }
 
-    private static long addr(int page) {
+    static long addr(int page) {
         return WINDOW + page * Mman.PAGE_SIZE;
     }
 
-    private static long len(int page, int pages) {
+    static long len(int page, int pages) {
         return Math.min(pages, PAGES - page) * Mman.PAGE_SIZE;
     }
 
-    private static long sys(long r) {
+    static long sys(long r) {
         return r < 0 ? r : 0;
     }
 
@@ -132,23 +132,6 @@ public class SpaceLinearizability {
     @Operation(nonParallelGroup = "writer")
     public long madvise(@Param(name = "page") int page, @Param(name = "pages") int pages) {
         return sys(space.madvise(addr(page), len(page, pages), Mman.MADV_DONTNEED));
-    }
-
-    @Operation(nonParallelGroup = "writer")
-    public long madviseFree(@Param(name = "page") int page, @Param(name = "pages") int pages) {
-        return sys(space.madvise(addr(page), len(page, pages), Mman.MADV_FREE));
-    }
-
-    /**
-     * Memory pressure: the window's lazy-free pages that are still clean are discarded. Not a writer:
-     * reclaim runs beside the mmap lock's holders (Linux's try_to_unmap takes the rmap and page-table
-     * locks), so it races faults, stores and writers alike. Its count is not compared: a page that
-     * MADV_FREE marked but that was never touched has nothing to discard, and the model does not
-     * know which pages are present.
-     */
-    @Operation
-    public long reclaim() {
-        return sys(space.reclaimLazyFree(WINDOW, WINDOW + PAGES * Mman.PAGE_SIZE));
     }
 
     @Operation(nonParallelGroup = "writer")

@@ -23,6 +23,14 @@ class SpeculativeLinearizabilityTest {
                 LinearizabilityCheck.Budget.defaults(2, 100));
     }
 
+    /** With MADV_FREE and lazy-free reclaim among the operations. */
+    @ParameterizedTest
+    @EnumSource(value = Arch.class, names = {"X86_64", "ARM64"})
+    void modelCheckingWithLazyFree(Arch arch) {
+        LinearizabilityCheck.modelCheck(CheckConfig.of(Design.SPECULATIVE, arch),
+                LinearizabilityCheck.Budget.defaults(2, 100), LazyFreeLinearizability.class);
+    }
+
     @ParameterizedTest
     @EnumSource(value = Arch.class, names = {"X86_64", "ARM64"})
     void stress(Arch arch) {

@@ -35,6 +35,16 @@ class LockedLinearizabilityTest {
         LinearizabilityCheck.modelCheck(CheckConfig.of(d, arch), SMALL);
     }
 
+    /**
+     * With MADV_FREE and lazy-free reclaim among the operations: the locked design on x86 (kernel-lock
+     * mode runs the same MADV_FREE and reclaim code under one more lock).
+     */
+    @org.junit.jupiter.api.Test
+    void modelCheckingWithLazyFree() {
+        LinearizabilityCheck.modelCheck(CheckConfig.of(Design.LOCKED, Arch.X86_64), SMALL,
+                dev.specfault.fault.check.LazyFreeLinearizability.class);
+    }
+
     @Tag("long")
     @ParameterizedTest
     @MethodSource("matrix")
