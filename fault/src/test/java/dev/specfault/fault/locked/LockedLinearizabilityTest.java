@@ -37,8 +37,10 @@ class LockedLinearizabilityTest {
 
     /**
      * With MADV_FREE and lazy-free reclaim among the operations: the locked design on x86 (kernel-lock
-     * mode runs the same MADV_FREE and reclaim code under one more lock).
+     * mode runs the same MADV_FREE and reclaim code under one more lock). In the long profile: the
+     * default run stays under its time budget.
      */
+    @Tag("long")
     @org.junit.jupiter.api.Test
     void modelCheckingWithLazyFree() {
         LinearizabilityCheck.modelCheck(CheckConfig.of(Design.LOCKED, Arch.X86_64), SMALL,
