@@ -55,5 +55,25 @@ int main(){
   printf("the target after: %d, the old page: %d\n", t[0], g[0]);
   P(mremap(g, 4096*3, 4096, MREMAP_MAYMOVE|MREMAP_FIXED, t) == (void*)t);
   printf("the target after: %d, the old range mapped: %d %d\n", t[0], msync(g, 4096, 0) == 0, msync(g + 4096, 4096, 0) == 0);
+  /* Linux 6.17's multi-VMA move: FIXED, old len = new len, over A (rw, 2 pages), a hole, B (r, 2 pages)
+     onto one rw area of 5 pages; then a range that starts in a hole. Layout printed as page offsets. */
+  char* m = mmap(0, 4096*64, PROT_NONE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0);
+  munmap(m, 4096*64);
+  char* mt = m + 4096*32;
+  mmap(m, 4096*2, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0);
+  mmap(m + 4096*3, 4096*2, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0);
+  mmap(mt, 4096*5, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0);
+  m[4096] = 2; mt[4096*2] = 9;
+  P(mremap(m, 4096*5, 4096*5, MREMAP_MAYMOVE|MREMAP_FIXED, mt) == (void*)mt);
+  fp = fopen("/proc/self/maps", "r");
+  while (fgets(buf, 256, fp)) {
+    unsigned long lo, hi; char perms[8];
+    sscanf(buf, "%lx-%lx %7s", &lo, &hi, perms);
+    if (lo >= (unsigned long) m && lo < (unsigned long) m + 4096*64)
+      printf("  pages %ld-%ld %s\n", (long)(lo - (unsigned long) m) / 4096, (long)(hi - (unsigned long) m) / 4096, perms);
+  }
+  fclose(fp);
+  printf("moved: %d, the target across from the hole: %d\n", mt[4096], mt[4096*2]);
+  P(mremap(mt + 4096*5, 4096*3, 4096*3, MREMAP_MAYMOVE|MREMAP_FIXED, m));
   return 0;
 }

@@ -51,8 +51,9 @@ import java.util.Set;
  *   growing needs a page and the guard gap of free space above.</li>
  *   <li>mremap: EINVAL for unknown flags, FIXED without MAYMOVE, DONTUNMAP (not modelled), an
  *   unaligned address, new length 0, old length 0 (shared duplication not modelled), an
- *   overlapping FIXED target; EFAULT when the old range is not inside one mapping; ENOMEM when it
- *   cannot grow in place without MAYMOVE.</li>
+ *   overlapping FIXED target; EFAULT when the old range is not inside one mapping (FIXED with equal
+ *   lengths: when it starts in a hole; it may span areas and holes, which all move, Linux 6.17);
+ *   ENOMEM when it cannot grow in place without MAYMOVE.</li>
  *   <li>madvise(MADV_DONTNEED): EINVAL for an unaligned start, an unknown advice or an overflow;
  *   len 0 succeeds; applies to the mapped parts and returns ENOMEM if the range had a hole.</li>
  *   <li>madvise(MADV_FREE): the same checks; EINVAL at the first area that is not private
@@ -162,16 +163,17 @@ public abstract class AbstractSpace implements AddressSpace {
     protected abstract void commit(LayoutPlan plan, Change change, long start, long end, int prot);
 
     /**
-     * => writer lock; [oldStart, oldStart + len) lies inside one area, {@code plan} unmaps
-     * [oldStart, oldStart + oldLen) and maps [newStart, newStart + newLen) over whatever is there.
-     * Drops the pages of the target and of the old range's tail [oldStart + len, oldStart + oldLen),
-     * moves the pages of [oldStart, oldStart + len) to newStart, frees the old range's empty tables,
-     * and makes {@code plan} the layout.
+     * => writer lock; {@code plan} unmaps [oldStart, oldStart + oldLen) and maps {@code moved} (the
+     * new areas, inside [newStart, newStart + max(len, newLen))) over whatever is there. Drops the
+     * pages under each of {@code moved} and of the old range's tail [oldStart + len, oldStart +
+     * oldLen), moves the pages of [oldStart, oldStart + len) to newStart (the mapped parts of it: a
+     * multi-area move leaves holes, and the target's pages across from them stay), frees the old
+     * range's empty tables, and makes {@code plan} the layout.
      *
      * @return 0 or -ENOMEM (a table page could not be allocated; nothing changed)
      */
     protected abstract long commitMove(LayoutPlan plan, long oldStart, long oldLen, long newStart, long newLen,
-                                       long len);
+                                       long len, List<Area> moved);
 
     /** => writer lock. Drops the pages of [start, end) inside {@code a} (MADV_DONTNEED). */
     protected abstract void discard(Area a, long start, long end);
@@ -890,7 +892,35 @@ public abstract class AbstractSpace implements AddressSpace {
         if (olen == 0) {
             return -Errno.EINVAL;
         }
+        if (olen == nlen && vma.end() - addr < olen) {
+            return moveAreas(idx, addr, olen, newAddr);
+        }
         return move(idx, vma, addr, olen, newAddr, nlen);
+    }
+
+    /**
+     * => writer lock; FIXED, the old length equals the new one, and [addr, addr + len) runs past the
+     * area at addr. Linux 6.17's multi-VMA move (remap_move): every area in the range, cut at its
+     * ends, moves by the same offset, so the holes between them are kept; the target's pages across
+     * from a hole are not unmapped (the kernel unmaps each area's own target as it moves it). A hole
+     * at the start is EFAULT, checked by the caller (nothing at addr). Linux moves the areas one by
+     * one and an error half-way keeps the ones moved before it; here the move is one plan, published
+     * in one store, and the map-count limit is checked for all of it first.
+     */
+    private long moveAreas(AreaIndex idx, long addr, long len, long to) {
+        final List<Area> moved = new ArrayList<>();
+        for (Area a : idx.overlapping(addr, addr + len)) {
+            final long s = Math.max(a.start(), addr);
+            final long e = Math.min(a.end(), addr + len);
+            moved.add(new Area(to + (s - addr), to + (e - addr), a.prot(), a.flags(), a.backing(), a.pgoffAt(s),
+                    a.anon()));
+        }
+        final LayoutPlan plan = Plans.unmapThenMap(idx, addr, addr + len, moved);
+        if (idx.count() + plan.countDelta() > config.maxMapCount()) {
+            return -Errno.ENOMEM;
+        }
+        final long r = commitMove(plan, addr, len, to, len, len, moved);
+        return r < 0 ? r : to;
     }
 
     /**
@@ -905,11 +935,11 @@ public abstract class AbstractSpace implements AddressSpace {
         final Area moved = new Area(to, to + nlen, vma.prot(), vma.flags(), vma.backing(), vma.pgoffAt(addr),
                 vma.anon());
         // One plan: unmap the old range, map the new one (over the target); published in one store.
-        final LayoutPlan plan = Plans.unmapThenMap(idx, addr, addr + olen, moved);
+        final LayoutPlan plan = Plans.unmapThenMap(idx, addr, addr + olen, List.of(moved));
         if (idx.count() + plan.countDelta() > config.maxMapCount()) {
             return -Errno.ENOMEM;
         }
-        final long r = commitMove(plan, addr, olen, to, nlen, len);
+        final long r = commitMove(plan, addr, olen, to, nlen, len, List.of(moved));
         return r < 0 ? r : to;
     }
 

@@ -17,23 +17,26 @@ final class Plans {
     }
 
     /**
-     * => writer lock. Unmap [start, end), then map {@code a}, as one plan: a lookup sees the old
-     * layout or the new one, never the moment between (the moved memory in neither place). Copies
-     * the layout once (O(areas)): mremap with MAYMOVE is rare enough.
+     * => writer lock. Unmap [start, end), then map each of {@code as} in order, as one plan: a lookup
+     * sees the old layout or the new one, never a moment between (the moved memory in neither place).
+     * Copies the layout once (O(areas)): mremap with MAYMOVE is rare enough.
      */
-    static LayoutPlan unmapThenMap(AreaIndex idx, long start, long end, Area a) {
+    static LayoutPlan unmapThenMap(AreaIndex idx, long start, long end, List<Area> as) {
         final LayoutPlan first = LayoutPlanner.unmap(idx, start, end);
         final AreaMap after = AreaMap.copyOf(idx);
         after.apply(first);
-        final LayoutPlan second = LayoutPlanner.map(after, a);
         final Set<Area> removed = new HashSet<>(first.removed());
         final Set<Area> added = new HashSet<>(first.added());
-        for (Area r : second.removed()) {
-            if (!added.remove(r)) {
-                removed.add(r); // an area of the original layout the second step replaces
+        for (Area a : as) {
+            final LayoutPlan step = LayoutPlanner.map(after, a);
+            after.apply(step);
+            for (Area r : step.removed()) {
+                if (!added.remove(r)) {
+                    removed.add(r); // an area of the original layout this step replaces
+                }
             }
+            added.addAll(step.added());
         }
-        added.addAll(second.added());
         final List<Area> rl = new ArrayList<>(removed);
         final List<Area> al = new ArrayList<>(added);
         rl.sort(Comparator.comparingLong(Area::start));

@@ -330,6 +330,92 @@ class AddressSpaceContractTest {
         quiet(s);
     }
 
+    /** "start-end prot" of every area in [lo, hi), as /proc/PID/maps lists them. */
+    private static List<String> areasIn(AddressSpace s, long lo, long hi) {
+        final List<String> l = new ArrayList<>();
+        for (Area a : s.areas()) {
+            if (a.end() > lo && a.start() < hi) {
+                l.add(Long.toHexString(a.start()) + "-" + Long.toHexString(a.end()) + " "
+                        + ((a.prot() & PROT_WRITE) != 0 ? "rw" : "r-"));
+            }
+        }
+        return l;
+    }
+
+    /**
+     * Linux 6.17's multi-VMA move: mremap(MAYMOVE|FIXED) with equal lengths over several areas and
+     * holes moves every area by the same offset, keeps the holes, and leaves the target's pages
+     * across from a hole mapped. The expected layouts are those of 6.18 on this machine
+     * (docs/linux/mman-errnos.c, cases "multi-area move").
+     */
+    @ParameterizedTest
+    @MethodSource("spaces")
+    void mremapFixedMovesSeveralAreasAndKeepsTheHoles(Design d, Arch arch) {
+        final AddressSpace s = space(d, arch);
+        final int fixed = Mman.MREMAP_MAYMOVE | Mman.MREMAP_FIXED;
+        final long p = PAGE_SIZE;
+        final long src = 0x10000000;
+        final long dst = 0x20000000;
+        // A (rw, 2 pages), a hole, B (r, 2 pages), onto one rw target area of 5 pages.
+        s.mmap(src, 2 * p, RW, ANON | MAP_FIXED);
+        s.mmap(src + 3 * p, 2 * p, RW, ANON | MAP_FIXED);
+        store(s, src, 1);
+        store(s, src + p, 2);
+        store(s, src + 3 * p, 4);
+        assertEquals(0, s.mprotect(src + 3 * p, 2 * p, PROT_READ));
+        s.mmap(dst, 5 * p, RW, ANON | MAP_FIXED);
+        for (int i = 0; i < 5; i++) {
+            store(s, dst + i * p, 100 + i);
+        }
+        assertEquals(dst, s.mremap(src, 5 * p, 5 * p, fixed, dst));
+        assertEquals(List.of(), areasIn(s, src, src + 5 * p), s::procMaps);
+        assertEquals(List.of("20000000-20002000 rw", "20002000-20003000 rw", "20003000-20005000 r-"),
+                areasIn(s, dst, dst + 5 * p), s::procMaps);
+        assertEquals(1, load(s, dst));
+        assertEquals(2, load(s, dst + p));
+        assertEquals(102, load(s, dst + 2 * p)); // the target's page across from the hole
+        assertEquals(4, load(s, dst + 3 * p));
+        assertEquals(0, load(s, dst + 4 * p));
+        assertEquals(AccessResult.SIGSEGV, s.load(cpu, src));
+        assertEquals(0, s.munmap(dst, 5 * p));
+
+        // A range that ends in a hole: A moves, the target past it stays.
+        s.mmap(src, 2 * p, RW, ANON | MAP_FIXED);
+        store(s, src + p, 7);
+        s.mmap(dst, 5 * p, PROT_READ, ANON | MAP_FIXED);
+        assertEquals(dst, s.mremap(src, 3 * p, 3 * p, fixed, dst));
+        assertEquals(List.of("20000000-20002000 rw", "20002000-20005000 r-"), areasIn(s, dst, dst + 5 * p),
+                s::procMaps);
+        assertEquals(7, load(s, dst + p));
+        assertEquals(0, s.munmap(dst, 5 * p));
+
+        // From the middle of A to the middle of B (adjacent, different rights): both are cut.
+        s.mmap(src, 3 * p, RW, ANON | MAP_FIXED);
+        s.mmap(src + 3 * p, 3 * p, PROT_READ, ANON | MAP_FIXED);
+        store(s, src + 2 * p, 9);
+        assertEquals(dst, s.mremap(src + p, 4 * p, 4 * p, fixed, dst));
+        assertEquals(List.of("10000000-10001000 rw", "10005000-10006000 r-"), areasIn(s, src, src + 6 * p),
+                s::procMaps);
+        assertEquals(List.of("20000000-20002000 rw", "20002000-20004000 r-"), areasIn(s, dst, dst + 6 * p),
+                s::procMaps);
+        assertEquals(9, load(s, dst + p));
+        assertEquals(0, s.munmap(src, 8 * p));
+        assertEquals(0, s.munmap(dst, 8 * p));
+
+        // Lengths that differ: one area only, as before 6.17 (EFAULT: the part that moves runs past
+        // it), growing or shrinking. A hole at the start: EFAULT. Nothing changes.
+        s.mmap(src, 2 * p, RW, ANON | MAP_FIXED);
+        s.mmap(src + 2 * p, 2 * p, PROT_READ, ANON | MAP_FIXED);
+        s.mmap(dst, p, RW, ANON | MAP_FIXED);
+        assertEquals(-Errno.EFAULT, s.mremap(src, 4 * p, 5 * p, fixed, dst));
+        assertEquals(-Errno.EFAULT, s.mremap(src, 4 * p, 3 * p, fixed, dst));
+        assertEquals(-Errno.EFAULT, s.mremap(src - p, 3 * p, 3 * p, fixed, dst));
+        assertEquals(List.of("10000000-10002000 rw", "10002000-10004000 r-"), areasIn(s, src - p, src + 5 * p),
+                s::procMaps);
+        assertEquals(List.of("20000000-20001000 rw"), areasIn(s, dst, dst + 5 * p), s::procMaps);
+        quiet(s);
+    }
+
     @ParameterizedTest
     @MethodSource("spaces")
     void madviseDontneedDropsPrivatePagesKeepsSharedOnes(Design d, Arch arch) {

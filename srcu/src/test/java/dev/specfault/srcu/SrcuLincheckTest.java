@@ -52,8 +52,10 @@ class SrcuLincheckTest {
 
     @Test
     void modelCheckingFindsNoViolation() {
-        // 10 iterations × 1000 invocations (~30 s here): an invocation of a real domain with its
-        // pool costs ~3 ms under the model checker; the long profile runs 100 × 5000.
+        // 10 iterations × 1000 invocations: 110–140 s on 2 cores, the largest check of the default
+        // run. An invocation of a real domain with its pool costs ~11 ms under the model checker
+        // (10 ms at the module's first commit too), most of it Lincheck's own bookkeeping per
+        // instrumented call. The long profile runs 100 × 5000.
         LincheckBudget.modelChecking(10).sequentialSpecification(ReclaimObject.Spec.class).check(Correct.class);
     }
 

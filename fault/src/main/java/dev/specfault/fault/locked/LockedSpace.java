@@ -1039,7 +1039,8 @@ public final class LockedSpace extends AbstractSpace implements FaultHandler {
     }
 
     @Override
-    protected long commitMove(LayoutPlan plan, long oldStart, long oldLen, long newStart, long newLen, long len) {
+    protected long commitMove(LayoutPlan plan, long oldStart, long oldLen, long newStart, long newLen, long len,
+                              List<Area> movedAreas) {
         assert map.isWriteLockedByCurrentThread();
         if (!allocMoveTables(oldStart, newStart, len)) {
             return -Errno.ENOMEM;
@@ -1051,9 +1052,12 @@ public final class LockedSpace extends AbstractSpace implements FaultHandler {
             }
         }
         map.apply(plan);
-        // The FIXED target's pages and the tail a shrinking move drops go first (uvm_unmap of each).
-        pmapRemove(newStart, newStart + newLen);
-        arefs.removeRange(newStart, newStart + newLen);
+        // The FIXED target's pages and the tail a shrinking move drops go first (uvm_unmap of each);
+        // a multi-area move keeps the target's pages across from its holes.
+        for (Area a : movedAreas) {
+            pmapRemove(a.start(), a.end());
+            arefs.removeRange(a.start(), a.end());
+        }
         if (oldLen > len) {
             pmapRemove(oldStart + len, oldStart + oldLen);
             arefs.removeRange(oldStart + len, oldStart + oldLen);

@@ -779,7 +779,8 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
     }
 
     @Override
-    protected long commitMove(LayoutPlan plan, long oldStart, long oldLen, long newStart, long newLen, long len) {
+    protected long commitMove(LayoutPlan plan, long oldStart, long oldLen, long newStart, long newLen, long len,
+                              List<Area> movedAreas) {
         assert mmapLock.isWriteLockedByCurrentThread();
         if (!allocMoveTables(oldStart, newStart, len)) {
             return -dev.specfault.fault.Errno.ENOMEM;
@@ -796,11 +797,14 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
         if (pmap.zapRange(oldStart, oldStart + len, (va, old) -> moved.put(va, old)) > 0) {
             pmap.flushRange(oldStart, oldStart + len, false, null);
         }
-        // The FIXED target's pages and the tail a shrinking move drops: dropped, under the same
+        // The FIXED target's pages (under each moved area: a multi-area move keeps the target's
+        // pages across from its holes) and the tail a shrinking move drops: dropped, under the same
         // dead records, before the one publication.
         final LongArrayList freed = zapped;
         freed.clear();
-        changePtes(Change.ZAP, newStart, newStart + newLen, 0, freed);
+        for (Area a : movedAreas) {
+            changePtes(Change.ZAP, a.start(), a.end(), 0, freed);
+        }
         if (oldLen > len) {
             changePtes(Change.ZAP, oldStart + len, oldStart + oldLen, 0, freed);
         }
