@@ -37,11 +37,13 @@ import java.util.Set;
  *
  * <h2>Linux behaviour reproduced here (6.x, x86-64; checked with strace)</h2>
  * <ul>
- *   <li>mmap: EINVAL for len 0, a map type other than SHARED/PRIVATE/SHARED_VALIDATE (unknown
- *   flags are ignored except under SHARED_VALIDATE), an unaligned FIXED address or file offset;
- *   ENOMEM when the rounded length overflows, the range passes TASK_SIZE, no gap fits or the map
- *   count would pass {@code max_map_count}; EPERM for FIXED below {@code mmap_min_addr}; EEXIST for
- *   FIXED_NOREPLACE over a mapping. A hint is used when the range is free (guard gaps included),
+ *   <li>mmap: EINVAL for an unaligned offset (anonymous memory too), len 0, a map type other than
+ *   SHARED/PRIVATE/SHARED_VALIDATE/DROPPABLE (unknown flags are ignored except under
+ *   SHARED_VALIDATE; DROPPABLE is anonymous only), an unaligned FIXED address, GROWSDOWN on anything
+ *   but private anonymous memory; ENOMEM when the rounded length overflows, the range passes
+ *   TASK_SIZE, no gap fits, the map count is above {@code max_map_count}, or at it for a FIXED
+ *   mapping that splits an area; EPERM for FIXED below {@code mmap_min_addr}; EEXIST for
+ *   FIXED_NOREPLACE over a mapping. MAP_LOCKED faults the pages in, as MAP_POPULATE does. A hint is used when the range is free (guard gaps included),
  *   otherwise top-down placement below {@code mmap_base}.</li>
  *   <li>munmap: EINVAL for an unaligned start, len 0 or a range past TASK_SIZE; holes are fine;
  *   ENOMEM when a split would pass the map-count limit.</li>
@@ -55,7 +57,8 @@ import java.util.Set;
  *   lengths: when it starts in a hole; it may span areas and holes, which all move, Linux 6.17);
  *   ENOMEM when it cannot grow in place without MAYMOVE.</li>
  *   <li>madvise(MADV_DONTNEED): EINVAL for an unaligned start, an unknown advice or an overflow;
- *   len 0 succeeds; applies to the mapped parts and returns ENOMEM if the range had a hole.</li>
+ *   len 0 succeeds; applies to the mapped parts and returns ENOMEM if the range had a hole; EINVAL
+ *   at the first MAP_LOCKED area, after applying to the areas before it.</li>
  *   <li>madvise(MADV_FREE): the same checks; EINVAL at the first area that is not private
  *   anonymous memory (file or shared), after applying to the areas before it (Linux's walk stops
  *   at the first error, which wins over a hole's ENOMEM). Linux takes the mmap lock for reading
@@ -476,6 +479,11 @@ public abstract class AbstractSpace implements AddressSpace {
 
     @Override
     public long mmap(long addr, long len, int prot, int flags, FileObject file, long offset) {
+        // x86-64 and arm64 sys_mmap: the byte offset must be page-aligned, anonymous memory too,
+        // before anything else.
+        if ((offset & ~PAGE_MASK) != 0) {
+            return -Errno.EINVAL;
+        }
         if (isExited()) {
             return -Errno.ENOMEM;
         }
@@ -488,9 +496,9 @@ public abstract class AbstractSpace implements AddressSpace {
         final boolean anonymous = file == null || (flags & MAP_ANONYMOUS) != 0;
         final int type = flags & MAP_TYPE;
         if (anonymous) {
-            // do_mmap's anonymous branch knows only SHARED and PRIVATE: SHARED|PRIVATE (which is
-            // MAP_SHARED_VALIDATE) is EINVAL here.
-            if (type != MAP_SHARED && type != MAP_PRIVATE) {
+            // do_mmap's anonymous branch knows SHARED, PRIVATE and (6.11) DROPPABLE: SHARED|PRIVATE
+            // (which is MAP_SHARED_VALIDATE) is EINVAL here.
+            if (type != MAP_SHARED && type != MAP_PRIVATE && type != Mman.MAP_DROPPABLE) {
                 return -Errno.EINVAL;
             }
         } else {
@@ -499,9 +507,6 @@ public abstract class AbstractSpace implements AddressSpace {
             }
             if (type == MAP_SHARED_VALIDATE && (flags & ~Mman.MAP_KNOWN) != 0) {
                 return -Errno.EOPNOTSUPP;
-            }
-            if ((offset & ~PAGE_MASK) != 0) {
-                return -Errno.EINVAL;
             }
         }
         if ((flags & MAP_FIXED_NOREPLACE) != 0) {
@@ -526,8 +531,14 @@ public abstract class AbstractSpace implements AddressSpace {
         } else if (Long.compareUnsigned(rlen, config.taskSize()) > 0) {
             return -Errno.ENOMEM;
         }
-        final boolean shared = type != MAP_PRIVATE;
+        final boolean shared = type != MAP_PRIVATE && type != Mman.MAP_DROPPABLE;
         int vmFlags = shared ? VmaFlags.SHARED : 0;
+        if (type == Mman.MAP_DROPPABLE) {
+            vmFlags |= VmaFlags.DROPPABLE;
+        }
+        if ((flags & Mman.MAP_LOCKED) != 0) {
+            vmFlags |= VmaFlags.LOCKED;
+        }
         if (anonymous) {
             vmFlags |= VmaFlags.ANONYMOUS;
         }
@@ -558,6 +569,11 @@ public abstract class AbstractSpace implements AddressSpace {
                     return -Errno.ENOMEM;
                 }
             }
+            // do_mmap, after placement: GROWSDOWN only for private anonymous memory; a file's,
+            // shared memory's or droppable memory's is EINVAL.
+            if ((flags & MAP_GROWSDOWN) != 0 && (shared || !anonymous || type == Mman.MAP_DROPPABLE)) {
+                return -Errno.EINVAL;
+            }
             Object backing = null;
             long pgoff;
             if (anonymous && shared) {
@@ -571,7 +587,10 @@ public abstract class AbstractSpace implements AddressSpace {
             }
             final Area a = new Area(start, start + rlen, prot, vmFlags, backing, pgoff, null);
             final LayoutPlan plan = LayoutPlanner.map(idx, a);
-            if (idx.count() + plan.countDelta() > config.maxMapCount()) {
+            if (splitsOneArea(idx, start, start + rlen) && idx.count() >= config.maxMapCount()) {
+                // The first check let the count reach max_map_count + 1 (do_mmap: "> max"); a FIXED
+                // mapping inside one area must split it, which vms_gather_munmap_vmas refuses at
+                // the limit.
                 if (anonymous && shared) {
                     ((FileObject) backing).release();
                 }
@@ -584,10 +603,17 @@ public abstract class AbstractSpace implements AddressSpace {
         } finally {
             writeUnlock();
         }
-        if ((flags & MAP_POPULATE) != 0) {
+        if ((flags & (MAP_POPULATE | Mman.MAP_LOCKED)) != 0) {
+            // MAP_LOCKED: mlock faults the pages in (__mm_populate), as MAP_POPULATE does.
             populate(start, start + rlen, (prot & Mman.PROT_WRITE) != 0 && !shared);
         }
         return start;
+    }
+
+    /** => writer lock. Whether [start, end) lies strictly inside one area (unmapping it splits the area in two). */
+    protected static boolean splitsOneArea(AreaIndex idx, long start, long end) {
+        final Area a = idx.find(start);
+        return a != null && a.start() < start && end < a.end();
     }
 
     /** => writer lock. Whether any area overlaps [start, end). */
@@ -977,6 +1003,9 @@ public abstract class AbstractSpace implements AddressSpace {
             for (Area a : hit) {
                 if (a.start() > covered) {
                     hole = true;
+                }
+                if ((a.flags() & VmaFlags.LOCKED) != 0) {
+                    return -Errno.EINVAL; // can_madv_lru_vma: not on VM_LOCKED memory
                 }
                 if (advice == Mman.MADV_FREE) {
                     // madvise_free_single_vma: only anonymous private memory ("vma_is_anonymous":

@@ -17,6 +17,8 @@ public final class Mman {
     public static final int MAP_SHARED = 0x01;
     public static final int MAP_PRIVATE = 0x02;
     public static final int MAP_SHARED_VALIDATE = 0x03;
+    /** Linux 6.11: private anonymous memory the kernel may drop under memory pressure. */
+    public static final int MAP_DROPPABLE = 0x08;
     public static final int MAP_TYPE = 0x0f;
     public static final int MAP_FIXED = 0x10;
     public static final int MAP_ANONYMOUS = 0x20;
@@ -66,12 +68,13 @@ public final class Mman {
             case MAP_SHARED: b.append("MAP_SHARED"); break;
             case MAP_PRIVATE: b.append("MAP_PRIVATE"); break;
             case MAP_SHARED_VALIDATE: b.append("MAP_SHARED_VALIDATE"); break;
+            case MAP_DROPPABLE: b.append("MAP_DROPPABLE"); break;
             default: b.append("0x").append(Integer.toHexString(flags & MAP_TYPE)); break;
         }
-        final int[] bits = {MAP_FIXED, MAP_ANONYMOUS, MAP_GROWSDOWN, MAP_NORESERVE, MAP_POPULATE, MAP_STACK,
-            MAP_FIXED_NOREPLACE};
-        final String[] names = {"MAP_FIXED", "MAP_ANONYMOUS", "MAP_GROWSDOWN", "MAP_NORESERVE", "MAP_POPULATE",
-            "MAP_STACK", "MAP_FIXED_NOREPLACE"};
+        final int[] bits = {MAP_FIXED, MAP_ANONYMOUS, MAP_GROWSDOWN, MAP_LOCKED, MAP_NORESERVE, MAP_POPULATE,
+            MAP_STACK, MAP_FIXED_NOREPLACE};
+        final String[] names = {"MAP_FIXED", "MAP_ANONYMOUS", "MAP_GROWSDOWN", "MAP_LOCKED", "MAP_NORESERVE",
+            "MAP_POPULATE", "MAP_STACK", "MAP_FIXED_NOREPLACE"};
         for (int i = 0; i < bits.length; i++) {
             if ((flags & bits[i]) != 0) {
                 b.append('|').append(names[i]);

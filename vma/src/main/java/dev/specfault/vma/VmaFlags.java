@@ -7,14 +7,18 @@ import java.util.StringJoiner;
  * models), one bit each.
  *
  * <pre>
- *   bit   5            4       3          2           1           0
- *      ┌────────────┬───────┬───────────┬───────────┬───────────┬────────┐
- *      │ NEEDS_COPY │ STACK │ NORESERVE │ GROWSDOWN │ ANONYMOUS │ SHARED │
- *      └────────────┴───────┴───────────┴───────────┴───────────┴────────┘
+ *   bit   7           6        5            4       3          2           1           0
+ *      ┌───────────┬────────┬────────────┬───────┬───────────┬───────────┬───────────┬────────┐
+ *      │ DROPPABLE │ LOCKED │ NEEDS_COPY │ STACK │ NORESERVE │ GROWSDOWN │ ANONYMOUS │ SHARED │
+ *      └───────────┴────────┴────────────┴───────┴───────────┴───────────┴───────────┴────────┘
  * </pre>
  * {@link #SHARED} absent = private; {@link #ANONYMOUS} absent = file-backed. {@link #NEEDS_COPY} is
  * the locked design's UVM_ET_NEEDSCOPY: the entry's amap is shared copy-on-write after fork and must
- * be copied ({@code amap_copy}) before the first write. Flags take part in merging: two areas merge
+ * be copied ({@code amap_copy}) before the first write. {@link #LOCKED} is VM_LOCKED (MAP_LOCKED: the
+ * pages are faulted in at mmap, and MADV_DONTNEED/MADV_FREE refuse the area); {@link #DROPPABLE} is
+ * Linux 6.11's VM_DROPPABLE (MAP_DROPPABLE: private anonymous memory the kernel may drop under
+ * pressure, wiped on fork — neither of which is modelled; the flag keeps such areas apart, as the
+ * kernel does). Flags take part in merging: two areas merge
  * only if their flags are equal (Linux {@code is_mergeable_vma} compares {@code vm_flags}).
  */
 public final class VmaFlags {
@@ -24,10 +28,13 @@ public final class VmaFlags {
     public static final int NORESERVE = 1 << 3;
     public static final int STACK = 1 << 4;
     public static final int NEEDS_COPY = 1 << 5;
+    public static final int LOCKED = 1 << 6;
+    public static final int DROPPABLE = 1 << 7;
     /** Every known bit. */
-    public static final int ALL = SHARED | ANONYMOUS | GROWSDOWN | NORESERVE | STACK | NEEDS_COPY;
+    public static final int ALL = SHARED | ANONYMOUS | GROWSDOWN | NORESERVE | STACK | NEEDS_COPY | LOCKED | DROPPABLE;
 
-    private static final String[] NAMES = {"shared", "anon", "growsdown", "noreserve", "stack", "needs-copy"};
+    private static final String[] NAMES = {"shared", "anon", "growsdown", "noreserve", "stack", "needs-copy", "locked",
+        "droppable"};
 
     private VmaFlags() {
     }

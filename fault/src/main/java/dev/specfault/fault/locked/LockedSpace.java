@@ -1237,7 +1237,10 @@ public final class LockedSpace extends AbstractSpace implements FaultHandler {
             child.writeLock();
             try {
                 for (Area a : all) {
-                    child.commit(LayoutPlanner.map(child.map, a), Change.NONE, a.start(), a.end(), 0);
+                    // Linux dup_mmap: a child does not inherit VM_LOCKED (UVM: uvm_mapent_clone
+                    // clears the wiring).
+                    final Area c = a.withFlags(a.flags() & ~VmaFlags.LOCKED);
+                    child.commit(LayoutPlanner.map(child.map, c), Change.NONE, c.start(), c.end(), 0);
                 }
                 child.ssize = ssize;
                 for (Aref r : new ArrayList<>(arefs.all())) {

@@ -949,7 +949,9 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
             child.writeLock();
             try {
                 for (Area a : all) {
-                    child.commit(LayoutPlanner.map(child.index(), a), Change.NONE, a.start(), a.end(), 0);
+                    // dup_mmap: a child does not inherit VM_LOCKED.
+                    final Area c = a.withFlags(a.flags() & ~VmaFlags.LOCKED);
+                    child.commit(LayoutPlanner.map(child.index(), c), Change.NONE, c.start(), c.end(), 0);
                 }
                 for (Area a : all) {
                     if ((a.flags() & VmaFlags.SHARED) == 0 && !copyPrivate(child, a)) {
