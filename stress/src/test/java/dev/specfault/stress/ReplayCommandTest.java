@@ -104,7 +104,7 @@ class ReplayCommandTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"einval", "enomem", "eexist", "efault", "eperm", "eopnotsupp", "brk"})
+    @ValueSource(strings = {"einval", "enomem", "eexist", "efault", "eperm", "eopnotsupp", "brk", "mapflags"})
     void handWrittenErrnoTracesReplayClean(String p) throws IOException {
         final Result r = SpecfaultCliTest.run("replay", res("errnos/" + p + ".strace"), "--initial-maps",
                 res("errnos/initial.maps"));
@@ -194,6 +194,54 @@ class ReplayCommandTest {
                 + "1 munmap(0x7ffff7f00000, 16384) = 0\n1 mprotect(0x7ffff7fb0000, 4096, PROT_READ) = -1 ENOMEM (Cannot allocate memory)\n");
         r = SpecfaultCliTest.run("replay", t.toString(), "--initial-maps", res("errnos/initial.maps"));
         assertEquals(0, r.code(), r.out());
+    }
+
+    /**
+     * What the model does not cover but the kernel did leaves its range unknown, so that the calls
+     * after it there are "outside", not mismatches: a MAP_HUGETLB mapping, an MREMAP_DONTUNMAP move,
+     * MADV_DONTFORK (for the forked child), mlock (a locked page refuses MADV_DONTNEED). A file's EPERM/EACCES depends on its mount or open mode
+     * (unsupported); an unlinked file's "(deleted)" path is a file of its own.
+     */
+    @Test
+    void callsTheModelDoesNotCoverLeaveTheirRangesOutside() throws IOException {
+        final Result r = SpecfaultCliTest.run("replay", res("errnos/notmodelled.strace"), "--initial-maps",
+                res("errnos/initial.maps"), "-v");
+        assertEquals(0, r.code(), r.out() + r.err());
+        for (String u : new String[] {"mmap (MAP_HUGETLB) x1 (line 2)", "mremap (MREMAP_DONTUNMAP) x1 (line 5)",
+            "mmap (EPERM: file state not modelled) x1 (line 10)",
+            "mprotect (EACCES: the file's open mode or mount not modelled) x2 (line 12, 13)",
+            "madvise (MADV_DONTFORK) x1 (line 15)", "mlock x1 (line 22)", "munlock x1 (line 24)"}) {
+            assertTrue(r.out().contains("unsupported: " + u), u + " in " + r.out());
+        }
+        for (String o : new String[] {"line 3: mprotect(0x7ffff7c00000", "line 6: mprotect(0x7ffff7fbb000",
+            "line 7: mmap(0x7ffff7fbb000", "line 17: munmap(0x7ffff7d90000", "line 23: madvise(0x7ffff7db7000"}) {
+            assertTrue(r.out().contains("outside: " + o), o + " in " + r.out());
+        }
+        for (long[] s : summaries(r)) {
+            assertEquals(0, s[1], r.out());
+            assertEquals(8, s[2], r.out());
+            assertEquals(5, s[3], r.out());
+            assertEquals(calls("errnos/notmodelled.strace") - 8 - 5, s[0], r.out());
+        }
+    }
+
+    /**
+     * 32 threads of one process (threads24.c) map, mprotect and unmap at once. strace logs a call
+     * when it ends: one thread's munmap (line 72, unfinished) ends after another thread's mmap has
+     * been given the address it freed (line 74). Replayed in the order of the log, the mmap would
+     * find the range taken; the munmap, which was running, is replayed first.
+     */
+    @Test
+    void overlappingCallsOfThreadsReplayInAnOrderTheKernelCouldHaveUsed() throws IOException {
+        final Result r = SpecfaultCliTest.run("replay", res("threads24.strace"), "--initial-maps",
+                res("threads24.initial.maps"), "-v");
+        assertEquals(0, r.code(), r.out() + r.err());
+        assertTrue(r.out().contains("note: line 72 replayed before line 74: both were running"), r.out());
+        for (long[] s : summaries(r)) {
+            assertEquals(0, s[1], r.out());
+            assertEquals(0, s[2] + s[3], r.out());
+            assertEquals(calls("threads24.strace"), s[0], r.out());
+        }
     }
 
     @Test

@@ -23,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.BrokenBarrierException;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -72,7 +73,8 @@ public final class Replayer {
 
     /** Errnos our mmap can return: any other failure depends on the file or the caller's rights. */
     private static final Set<String> MMAP_ERRNOS = Set.of("EINVAL", "ENOMEM", "EPERM", "EEXIST", "EOPNOTSUPP");
-    private static final Pattern FD = Pattern.compile("^(-?\\d+)(?:<(.*)>)?$");
+    /** An fd as strace -y prints it: the number, then the path, then "(deleted)" if it was unlinked. */
+    private static final Pattern FD = Pattern.compile("^(-?\\d+)(?:<(.*)>(\\(deleted\\))?)?$");
     private static final Pattern CLONE_VM = Pattern.compile("\\bCLONE_VM\\b");
     private static final Pattern CLONE_THREAD = Pattern.compile("\\bCLONE_THREAD\\b");
     private static final int TOUCH_CHUNK = 1024;
@@ -81,6 +83,8 @@ public final class Replayer {
     private static final class Mm {
         final AddressSpace space;
         final IntervalSet unknown;
+        /** Ranges given MADV_DONTFORK or MADV_WIPEONFORK (not modelled): unknown in a forked child. */
+        final IntervalSet notInherited = new IntervalSet();
         final boolean brkKnown;
         int users = 1;
 
@@ -103,6 +107,8 @@ public final class Replayer {
 
     private final Options o; // [I]
     private final List<TraceEvent> events; // [I]
+    private final List<Integer> ends; // [I] the line where each event ended
+    private final boolean[] done; // [c] events replayed ahead of their turn (applyInFlight)
     private final ReplayReport report; // [c]
     private final Map<String, Long> extents = new HashMap<>(); // [c] furthest mapping of each path
     private final Map<String, FileObject> files = new LinkedHashMap<>(); // [c]
@@ -119,6 +125,8 @@ public final class Replayer {
     public Replayer(Options o, TraceParser.Trace trace) {
         this.o = o;
         this.events = trace.events();
+        this.ends = trace.ends();
+        this.done = new boolean[events.size()];
         this.report = new ReplayReport(o.design().cliName());
         boolean exec = false;
         for (TraceEvent e : events) {
@@ -157,7 +165,9 @@ public final class Replayer {
         machine = Machine.builder(o.arch()).cpus(o.cpus()).frameLimit(o.touch() ? 8192 : 4096).seed(1).build();
         try {
             for (at = 0; at < events.size(); at++) {
-                step(events.get(at));
+                if (!done[at]) {
+                    step(events.get(at));
+                }
             }
             if (main != null) {
                 if (o.finalMaps() != null) {
@@ -214,6 +224,9 @@ public final class Replayer {
                 case "madvise": madvise(c); break;
                 case "brk": brk(c); break;
                 case "mremap": mremap(c); break;
+                case "mlock": case "mlock2": case "munlock": case "mlockall": case "munlockall":
+                    lockCall(c);
+                    break;
                 default: report.unsupported(c.name(), c.line()); break;
             }
         } catch (IllegalArgumentException | IndexOutOfBoundsException x) {
@@ -401,7 +414,11 @@ public final class Replayer {
                         + " (kernel), " + o.design().cliName() + " could not fork (ENOMEM)");
                 mm = fresh(child, false);
             } else {
-                mm = new Mm(f, parent.mm.unknown.copy(), parent.mm.brkKnown);
+                final IntervalSet unknown = parent.mm.unknown.copy();
+                for (long[] r : parent.mm.notInherited.inside(0, Long.MAX_VALUE)) {
+                    unknown.add(r[0], r[1]);
+                }
+                mm = new Mm(f, unknown, parent.mm.brkKnown);
                 mms.add(mm);
             }
         }
@@ -420,6 +437,81 @@ public final class Replayer {
 
     private void compare(TraceEvent.Call c, long got) {
         compare(c, got, "");
+    }
+
+    /**
+     * strace logs calls in the order they end, but the kernel applied each at some moment between
+     * its start and its end: a call of another thread of the same mm that was still running when
+     * {@code c} ended (it started before that line and ended after it) may have taken effect first.
+     * When {@code c}'s kernel result needs such a call first (the kernel gave {@code c} an address
+     * that call frees, say), the first one that {@code explains} accepts is replayed now, ahead of
+     * its turn, and noted.
+     *
+     * @return whether one was replayed
+     */
+    private boolean applyInFlight(TraceEvent.Call c, Mm m, java.util.function.Predicate<TraceEvent.Call> explains) {
+        final int end = ends.get(at);
+        for (int j = at + 1; j < events.size(); j++) {
+            if (done[j] || !(events.get(j) instanceof TraceEvent.Call y) || y.line() >= end || y.pid() == c.pid()
+                    || y.failed() || y.unknown()) {
+                continue;
+            }
+            final Task t = tasks.get(y.pid());
+            if (t == null || t.mm != m || !explains.test(y)) {
+                continue;
+            }
+            final int here = at;
+            at = j;
+            try {
+                step(y);
+            } finally {
+                at = here;
+            }
+            done[j] = true;
+            report.note("line " + y.line() + " replayed before line " + c.line() + ": both were running, and the"
+                    + " kernel's result at line " + c.line() + " needs it first");
+            return true;
+        }
+        return false;
+    }
+
+    /** Whether the successful call {@code y} unmaps part of [start, end) (munmap; mremap's old range). */
+    private static boolean frees(TraceEvent.Call y, long start, long end) {
+        try {
+            switch (y.name()) {
+                case "munmap": {
+                    final long a = arg(y, 0);
+                    return a < end && start < a + Mman.pageAlign(arg(y, 1));
+                }
+                case "mremap": {
+                    final long a = arg(y, 0);
+                    final long ol = Mman.pageAlign(arg(y, 1));
+                    final long nl = Mman.pageAlign(arg(y, 2));
+                    final long from = y.result() != a ? a : a + Math.min(ol, nl); // moved: all of it; else a shrink's tail
+                    return from < end && start < a + ol;
+                }
+                default:
+                    return false;
+            }
+        } catch (IllegalArgumentException | IndexOutOfBoundsException x) {
+            return false;
+        }
+    }
+
+    /** Whether the successful call {@code y} maps part of [start, end) (mmap; mremap's new range). */
+    private static boolean maps(TraceEvent.Call y, long start, long end) {
+        try {
+            switch (y.name()) {
+                case "mmap":
+                    return y.result() < end && start < y.result() + Mman.pageAlign(arg(y, 1));
+                case "mremap":
+                    return y.result() < end && start < y.result() + Mman.pageAlign(arg(y, 2));
+                default:
+                    return false;
+            }
+        } catch (IllegalArgumentException | IndexOutOfBoundsException x) {
+            return false;
+        }
     }
 
     private void compare(TraceEvent.Call c, long got, String why) {
@@ -456,6 +548,9 @@ public final class Replayer {
         final long off = arg(c, 5);
         if ((flags & Mman.MAP_HUGETLB) != 0) {
             report.unsupported("mmap (MAP_HUGETLB)", c.line());
+            if (!c.failed()) {
+                m.unknown.add(c.result(), c.result() + Mman.pageAlign(len)); // mapped there, not here
+            }
             return;
         }
         // Placement hints only: the kernel's address is used anyway.
@@ -468,13 +563,21 @@ public final class Replayer {
                         : "mmap of a file without its path (strace -y prints it)", c.line());
                 return;
             }
-            if (fd.group(2).equals("/dev/zero")) {
+            if (fd.group(3) != null) {
+                // An unlinked file (a memfd, a deleted temporary): whatever has that path now is
+                // another file, so it is sized by its mappings in the trace.
+                f = file(fd.group(2) + " (deleted)");
+            } else if (fd.group(2).equals("/dev/zero")) {
                 flags |= Mman.MAP_ANONYMOUS; // Linux: private /dev/zero is anonymous memory, shared is shmem
             } else {
                 f = file(fd.group(2));
             }
         }
-        if (c.failed() && !MMAP_ERRNOS.contains(c.errName())) {
+        // A file's EPERM or EACCES comes from its mount (noexec), its seals or the mode it was opened
+        // with, which the trace does not show; EPERM is compared only for anonymous memory
+        // (mmap_min_addr).
+        if (c.failed() && (!MMAP_ERRNOS.contains(c.errName())
+                || f != null && (c.errName().equals("EPERM") || c.errName().equals("EACCES")))) {
             report.unsupported("mmap (" + c.errName() + ": file state not modelled)", c.line());
             return;
         }
@@ -487,7 +590,11 @@ public final class Replayer {
                 got = s.mmap(addr, len, prot, flags, f, off); // deterministic even over unknown memory
             } else {
                 clearUnknown(m, x, x + rlen);
-                got = s.mmap(x, len, prot, flags | Mman.MAP_FIXED_NOREPLACE, f, off);
+                long g = s.mmap(x, len, prot, flags | Mman.MAP_FIXED_NOREPLACE, f, off);
+                while (g == -Errno.EEXIST && applyInFlight(c, m, y -> frees(y, x, x + rlen))) {
+                    g = s.mmap(x, len, prot, flags | Mman.MAP_FIXED_NOREPLACE, f, off);
+                }
+                got = g;
             }
             m.unknown.remove(x, x + rlen);
             compare(c, got, !fixed && got == -Errno.EEXIST ? " (the kernel placed it where this layout has a mapping)"
@@ -536,6 +643,13 @@ public final class Replayer {
             return;
         }
         final long end = addr + Mman.pageAlign(len);
+        if ("EACCES".equals(c.errName())) {
+            // Rights the file allows (VM_MAYWRITE from the open mode, VM_MAYEXEC from the mount):
+            // not in the trace. The kernel may have changed the areas before the one it refused.
+            report.unsupported("mprotect (EACCES: the file's open mode or mount not modelled)", c.line());
+            m.unknown.add(addr, end);
+            return;
+        }
         if ("EINVAL".equals(c.errName()) || !m.unknown.intersects(addr, end)) {
             compare(c, s.mprotect(addr, len, prot));
             return;
@@ -564,16 +678,51 @@ public final class Replayer {
         final int advice = Values.flags(a, Values.MADV);
         if (advice != Mman.MADV_DONTNEED && advice != Mman.MADV_FREE && Values.MADV.containsValue(advice)) {
             report.unsupported("madvise (" + a + ")", c.line());
+            if (!c.failed() && (advice == Values.MADV.get("MADV_DONTFORK")
+                    || advice == Values.MADV.get("MADV_WIPEONFORK"))) {
+                // A child forked later lacks these pages (or the area): unknown memory there.
+                m.notInherited.add(addr, addr + Mman.pageAlign(len));
+            }
             return;
         }
         final long end = addr + Mman.pageAlign(len);
-        if ("EINVAL".equals(c.errName()) || !m.unknown.intersects(addr, end)) {
+        if (!m.unknown.intersects(addr, end)) {
             compare(c, m.space.madvise(addr, len, advice));
+            return;
+        }
+        if ("EINVAL".equals(c.errName())) {
+            // An argument's EINVAL does not depend on memory, but an area's does (locked memory;
+            // MADV_FREE of a file or shared area): compared only if it is EINVAL here too.
+            final long got = m.space.madvise(addr, len, advice);
+            if (got == -Errno.EINVAL) {
+                compare(c, got);
+            } else {
+                report.outside(c);
+            }
             return;
         }
         report.outside(c);
         for (long[] k : m.unknown.outside(addr, end)) {
             m.space.madvise(k[0], k[1] - k[0], advice);
+        }
+    }
+
+    /**
+     * mlock and friends are not modelled, but they change what later calls get (MADV_DONTNEED on
+     * locked memory is EINVAL; mlock also splits areas): what they succeeded on becomes unknown,
+     * every mapping for mlockall and munlockall (MCL_FUTURE also locks later mappings).
+     */
+    private void lockCall(TraceEvent.Call c) {
+        report.unsupported(c.name(), c.line());
+        if (c.failed() || c.unknown()) {
+            return;
+        }
+        final Mm m = task(c.pid()).mm;
+        if (c.name().endsWith("all")) {
+            m.unknown.add(0, m.space.config().taskSize());
+        } else {
+            final long a = arg(c, 0) & ~(Mman.PAGE_SIZE - 1);
+            m.unknown.add(a, Mman.pageAlign(arg(c, 0) + arg(c, 1)));
         }
     }
 
@@ -623,10 +772,14 @@ public final class Replayer {
         final long newAddr = c.args().size() > 4 ? arg(c, 4) : 0;
         if ((flags & Mman.MREMAP_DONTUNMAP) != 0 && !"EINVAL".equals(c.errName())) {
             report.unsupported("mremap (MREMAP_DONTUNMAP)", c.line());
+            if (!c.failed()) {
+                m.unknown.add(c.result(), c.result() + Mman.pageAlign(nlen)); // the kernel mapped it there
+            }
             return;
         }
         if (olen == 0 && !c.failed()) {
             report.unsupported("mremap (old_len 0: duplicating a shared mapping)", c.line());
+            m.unknown.add(c.result(), c.result() + Mman.pageAlign(nlen));
             return;
         }
         final long oend = old + Mman.pageAlign(olen);
@@ -638,6 +791,13 @@ public final class Replayer {
             if (!c.failed() && r != old && (flags & Mman.MREMAP_FIXED) == 0) {
                 // The kernel moved it to r: move it there too, if r is free here.
                 clearUnknown(m, r, rend);
+                while (couldGrowInPlace(s, old, oend - old, Mman.pageAlign(nlen))
+                        && applyInFlight(c, m, y -> maps(y, oend, old + Mman.pageAlign(nlen)))) {
+                    // another thread's mapping above it was there first in the kernel
+                }
+                while (mappedHere(s, r, rend) && applyInFlight(c, m, y -> frees(y, r, rend))) {
+                    // another thread's unmap of the target was there first in the kernel
+                }
                 if (couldGrowInPlace(s, old, oend - old, Mman.pageAlign(nlen))) {
                     // Linux grows in place when it can: a move says the kernel's layout had no room.
                     report.replayed();
@@ -708,8 +868,8 @@ public final class Replayer {
         }
         // The stack grows by faults, which no trace shows: fault ours down to where the kernel's got.
         for (MapsFile.Entry e : exp) {
-            final Area a = areaAt(s.areas(), e.end() - 1);
-            if (e.name().equals("[stack]") && a != null && (a.flags() & VmaFlags.GROWSDOWN) != 0 && a.start() > e.start()) {
+            final Area a = e.name().equals("[stack]") ? areaAt(s.areas(), e.end() - 1) : null;
+            if (a != null && (a.flags() & VmaFlags.GROWSDOWN) != 0 && a.start() > e.start()) {
                 final Cpu cpu = machine.cpu(0);
                 cpu.bind();
                 try {
@@ -720,6 +880,12 @@ public final class Replayer {
             }
         }
         final List<Area> areas = s.areas();
+        // Both sides by start, for a lookup per cut point in O(log n): a layout of 65,000 areas
+        // (max_map_count) took minutes with linear lookups.
+        final TreeMap<Long, MapsFile.Entry> expByStart = new TreeMap<>();
+        exp.forEach(e -> expByStart.put(e.start(), e));
+        final TreeMap<Long, Area> areaByStart = new TreeMap<>();
+        areas.forEach(a -> areaByStart.put(a.start(), a));
         final TreeSet<Long> cuts = new TreeSet<>();
         exp.forEach(e -> {
             cuts.add(e.start());
@@ -738,13 +904,10 @@ public final class Replayer {
         for (int i = 0; i + 1 < points.size(); i++) {
             final long x = points.get(i);
             final long y = points.get(i + 1);
-            MapsFile.Entry want = null;
-            for (MapsFile.Entry e : exp) {
-                if (e.start() <= x && x < e.end()) {
-                    want = e;
-                }
-            }
-            final Area got = areaAt(areas, x);
+            final Map.Entry<Long, MapsFile.Entry> we = expByStart.floorEntry(x);
+            final MapsFile.Entry want = we != null && x < we.getValue().end() ? we.getValue() : null;
+            final Map.Entry<Long, Area> ge = areaByStart.floorEntry(x);
+            final Area got = ge != null && x < ge.getValue().end() ? ge.getValue() : null;
             final String w = want == null ? "unmapped" : rights(want.prot(), want.shared());
             final String g = got == null ? "unmapped" : rights(got.prot(), (got.flags() & VmaFlags.SHARED) != 0);
             String what = null;

@@ -37,14 +37,20 @@ public final class TraceParser {
     private static final Pattern UNFINISHED = Pattern.compile("\\s*<unfinished \\.\\.\\.>\\s*$");
     private static final Pattern ERR = Pattern.compile("^-1 (E[A-Z0-9]+)(?: \\(.*\\))?$");
 
-    /** Events in replay order, and how many lines there were. */
-    public record Trace(List<TraceEvent> events, int lines) {
+    /**
+     * Events in replay order, how many lines there were, and for each event the line where it ended
+     * (a call's result line; for an unfinished-then-resumed call, the resumed line).
+     */
+    public record Trace(List<TraceEvent> events, int lines, List<Integer> ends) {
     }
 
     private record Pending(int line, String head) {
     }
 
-    private record Keyed(int order, TraceEvent event) {
+    private record Keyed(int order, int end, TraceEvent event) {
+        Keyed(int line, TraceEvent event) {
+            this(line, line, event);
+        }
     }
 
     private TraceParser() {
@@ -101,7 +107,7 @@ public final class TraceParser {
                     continue;
                 }
             }
-            out.add(new Keyed(order, parseCall(start, pid, body, raw)));
+            out.add(new Keyed(order, ln, parseCall(start, pid, body, raw)));
         }
         for (Map.Entry<Integer, Pending> e : pending.entrySet()) {
             final Pending pe = e.getValue();
@@ -110,8 +116,12 @@ public final class TraceParser {
         }
         out.sort(Comparator.comparingInt(Keyed::order)); // stable: equal keys keep log order
         final List<TraceEvent> events = new ArrayList<>(out.size());
-        out.forEach(k -> events.add(k.event()));
-        return new Trace(events, lines.size());
+        final List<Integer> ends = new ArrayList<>(out.size());
+        out.forEach(k -> {
+            events.add(k.event());
+            ends.add(k.end());
+        });
+        return new Trace(events, lines.size(), ends);
     }
 
     static boolean isClone(String name) {

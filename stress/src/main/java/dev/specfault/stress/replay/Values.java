@@ -24,7 +24,8 @@ final class Values {
             Map.entry("MAP_POPULATE", Mman.MAP_POPULATE), Map.entry("MAP_NONBLOCK", Mman.MAP_NONBLOCK),
             Map.entry("MAP_STACK", Mman.MAP_STACK), Map.entry("MAP_HUGETLB", Mman.MAP_HUGETLB),
             Map.entry("MAP_SYNC", MAP_SYNC), Map.entry("MAP_FIXED_NOREPLACE", Mman.MAP_FIXED_NOREPLACE),
-            Map.entry("MAP_UNINITIALIZED", MAP_UNINITIALIZED), Map.entry("MAP_FILE", 0));
+            Map.entry("MAP_UNINITIALIZED", MAP_UNINITIALIZED), Map.entry("MAP_DROPPABLE", Mman.MAP_DROPPABLE),
+            Map.entry("MAP_FILE", 0));
 
     static final Map<String, Integer> MREMAP = Map.of("MREMAP_MAYMOVE", Mman.MREMAP_MAYMOVE,
             "MREMAP_FIXED", Mman.MREMAP_FIXED, "MREMAP_DONTUNMAP", Mman.MREMAP_DONTUNMAP);
