@@ -534,7 +534,7 @@ public abstract class AbstractSpace implements AddressSpace {
         final boolean shared = type != MAP_PRIVATE && type != Mman.MAP_DROPPABLE;
         int vmFlags = shared ? VmaFlags.SHARED : 0;
         if (type == Mman.MAP_DROPPABLE) {
-            vmFlags |= VmaFlags.DROPPABLE;
+            vmFlags |= VmaFlags.DROPPABLE | VmaFlags.NORESERVE; // do_mmap: droppable pages are not reserved
         }
         if ((flags & Mman.MAP_LOCKED) != 0) {
             vmFlags |= VmaFlags.LOCKED;
@@ -571,6 +571,9 @@ public abstract class AbstractSpace implements AddressSpace {
             }
             // do_mmap, after placement: GROWSDOWN only for private anonymous memory; a file's,
             // shared memory's or droppable memory's is EINVAL.
+            if (type == Mman.MAP_DROPPABLE && (flags & (Mman.MAP_LOCKED | Mman.MAP_HUGETLB)) != 0) {
+                return -Errno.EINVAL; // "a locked or stack area makes no sense to be droppable"
+            }
             if ((flags & MAP_GROWSDOWN) != 0 && (shared || !anonymous || type == Mman.MAP_DROPPABLE)) {
                 return -Errno.EINVAL;
             }
@@ -608,6 +611,19 @@ public abstract class AbstractSpace implements AddressSpace {
             populate(start, start + rlen, (prot & Mman.PROT_WRITE) != 0 && !shared);
         }
         return start;
+    }
+
+    /**
+     * => writer lock; {@code first} is the area at addr. Whether Linux's split_vma refuses a split
+     * mprotect makes of [addr, end) ("map_count >= max" before each): at addr inside {@code first},
+     * then at end inside the area there (one more area by then if both split).
+     */
+    private boolean splitRefused(AreaIndex idx, Area first, long addr, long end) {
+        final boolean atStart = first.start() < addr;
+        final Area last = idx.find(end - 1);
+        final boolean atEnd = last != null && last.start() < end && end < last.end();
+        final long n = idx.count();
+        return atStart && n >= config.maxMapCount() || atEnd && n + (atStart ? 1 : 0) >= config.maxMapCount();
     }
 
     /** => writer lock. Whether [start, end) lies strictly inside one area (unmapping it splits the area in two). */
@@ -696,7 +712,9 @@ public abstract class AbstractSpace implements AddressSpace {
         if (plan.removed().isEmpty()) {
             return 0;
         }
-        if (idx.count() + plan.countDelta() > config.maxMapCount()) {
+        // vms_gather_munmap_vmas: only a hole punched inside one area is refused at the limit ("let
+        // map_count go just above its limit temporarily"); mmap may have left it one above.
+        if (splitsOneArea(idx, start, end) && idx.count() >= config.maxMapCount()) {
             return -Errno.ENOMEM;
         }
         commit(plan, Change.ZAP, start, end, 0);
@@ -736,7 +754,7 @@ public abstract class AbstractSpace implements AddressSpace {
                 return -Errno.ENOMEM;
             }
             final LayoutPlan plan = LayoutPlanner.protect(idx, addr, end, prot);
-            if (idx.count() + plan.countDelta() > config.maxMapCount()) {
+            if (plan.countDelta() > 0 && splitRefused(idx, first, addr, end)) {
                 return -Errno.ENOMEM;
             }
             // The range the plan changed: from addr to the first hole (or end).
@@ -798,15 +816,12 @@ public abstract class AbstractSpace implements AddressSpace {
                     return orig;
                 }
             }
-            if (idx.count() >= config.maxMapCount()) {
-                return orig;
+            if (idx.count() > config.maxMapCount()) {
+                return orig; // do_brk_flags: "map_count > max", as do_mmap
             }
             final Area a = new Area(oldbrk, newbrk, Mman.PROT_READ | Mman.PROT_WRITE, VmaFlags.ANONYMOUS, null,
                     oldbrk >>> 12, null);
             final LayoutPlan plan = LayoutPlanner.map(idx, a);
-            if (idx.count() + plan.countDelta() > config.maxMapCount()) {
-                return orig;
-            }
             commit(plan, Change.NONE, oldbrk, newbrk, 0);
             brk = addr;
             return addr;
@@ -1062,10 +1077,7 @@ public abstract class AbstractSpace implements AddressSpace {
             }
         }
         final Area grown = vma.withRange(newStart, vma.end());
-        final LayoutPlan plan = LayoutPlanner.map(idx, grown);
-        if (idx.count() + plan.countDelta() > config.maxMapCount()) {
-            return false;
-        }
+        final LayoutPlan plan = LayoutPlanner.map(idx, grown); // no new area: expand_downwards checks no map count
         commit(plan, Change.NONE, newStart, vma.start(), 0);
         stats.fault(SpaceStats.Fault.GROWTH);
         return true;

@@ -182,7 +182,8 @@ class AddressSpaceContractTest {
     }
 
     /**
-     * MAP_DROPPABLE (6.11) is private anonymous memory of its own kind (file or GROWSDOWN: EINVAL);
+     * MAP_DROPPABLE (6.11) is private anonymous memory of its own kind (file or GROWSDOWN: EINVAL),
+     * wiped in a fork's child;
      * MAP_LOCKED memory is faulted in at mmap, refuses MADV_DONTNEED and MADV_FREE, and a fork's
      * child does not inherit the lock. As 6.18 on this machine.
      */
@@ -196,6 +197,7 @@ class AddressSpaceContractTest {
         assertEquals(5, load(s, dr));
         assertEquals(0, s.madvise(dr, PAGE_SIZE, Mman.MADV_DONTNEED));
         assertEquals(0, load(s, dr));
+        store(s, dr + PAGE_SIZE, 6);
         // Not merged with plain private memory beside it.
         s.mmap(dr + 2 * PAGE_SIZE, PAGE_SIZE, RW, ANON | MAP_FIXED);
         assertEquals(List.of("10000000-10002000 rw", "10002000-10003000 rw"), areasIn(s, dr, dr + 3 * PAGE_SIZE),
@@ -203,6 +205,7 @@ class AddressSpaceContractTest {
         final FileObject f = new FileObject("f", PAGE_SIZE, machine.frames());
         assertEquals(-Errno.EINVAL, s.mmap(0, PAGE_SIZE, RW, Mman.MAP_DROPPABLE, f, 0));
         assertEquals(-Errno.EINVAL, s.mmap(0, PAGE_SIZE, RW, Mman.MAP_DROPPABLE | MAP_ANONYMOUS | MAP_GROWSDOWN));
+        assertEquals(-Errno.EINVAL, s.mmap(0, PAGE_SIZE, RW, Mman.MAP_DROPPABLE | MAP_ANONYMOUS | Mman.MAP_LOCKED));
         f.close();
 
         final long before = machine.frames().inUse();
@@ -218,9 +221,18 @@ class AddressSpaceContractTest {
         assertEquals(0, load(s, p));
         assertEquals(7, load(s, l));
         assertEquals(0, s.mprotect(l, PAGE_SIZE, PROT_READ));
+        s.mmap(0x50000000, 2 * PAGE_SIZE, RW, ANON | MAP_FIXED);
+        s.mmap(0x50002000, 2 * PAGE_SIZE, RW, ANON | Mman.MAP_LOCKED | MAP_FIXED);
         final AddressSpace child = s.fork();
         assertNotNull(child);
         spaces.add(child);
+        // The child gets the droppable area wiped (VM_WIPEONFORK), the rest copied.
+        assertEquals(0, load(child, dr + PAGE_SIZE));
+        assertEquals(6, load(s, dr + PAGE_SIZE));
+        assertEquals(7, load(child, l));
+        // Unlocked in the child, but not merged with anything: dup_mmap copies the areas as they are.
+        assertEquals(List.of("50000000-50002000 rw", "50002000-50004000 rw"), areasIn(child, 0x50000000, 0x50004000),
+                child::procMaps);
         assertEquals(0, child.madvise(l + PAGE_SIZE, PAGE_SIZE, Mman.MADV_DONTNEED));
         assertEquals(-Errno.EINVAL, s.madvise(l + PAGE_SIZE, PAGE_SIZE, Mman.MADV_DONTNEED));
         child.exit();
@@ -714,7 +726,34 @@ class AddressSpaceContractTest {
         assertEquals(-Errno.ENOMEM, s.mmap(a + 2 * PAGE_SIZE, PAGE_SIZE, PROT_READ, ANON | MAP_FIXED));
         assertEquals(0x20000000, s.mmap(0x20000000, PAGE_SIZE, RW, ANON | MAP_FIXED)); // 4
         assertEquals(-Errno.ENOMEM, s.mmap(0x30000000, PAGE_SIZE, RW, ANON | MAP_FIXED));
+        // One above the limit, what adds no area still works, as in Linux, which checks only
+        // before a split (and brk, like mmap, only above the limit): unmapping an area's last
+        // page, mprotect of a whole area, a stack growing.
+        assertEquals(0, s.munmap(a + 3 * PAGE_SIZE, PAGE_SIZE));
+        assertEquals(0, s.mprotect(a + PAGE_SIZE, 2 * PAGE_SIZE, PROT_READ)); // merges: 3
+        assertEquals(0x30000000, s.mmap(0x30000000, PAGE_SIZE, RW, ANON | MAP_FIXED)); // 4
+        assertEquals(0, s.mprotect(0x30000000, PAGE_SIZE, PROT_READ));
+        assertEquals(-Errno.ENOMEM, s.mprotect(a, PAGE_SIZE, RW)); // a split at the limit
+        final long st = s.mmap(0x40010000, PAGE_SIZE, RW, ANON | MAP_FIXED | MAP_GROWSDOWN);
+        assertEquals(-Errno.ENOMEM, st); // 4 > 3: mmap refuses above the limit
         assertEquals(0, s.munmap(a, PAGE_SIZE));
+    }
+
+    @ParameterizedTest
+    @MethodSource("spaces")
+    void aStackGrowsAndTheBreakMovesAtTheMapCountLimit(Design d, Arch arch) {
+        final AddressSpace s = space(d, arch, 4096, SpaceConfig.defaults(arch).withMaxMapCount(3));
+        final long st = s.mmap(0x40010000, PAGE_SIZE, RW, ANON | MAP_FIXED | MAP_GROWSDOWN); // 2 with the stack
+        assertEquals(0x40010000, st);
+        assertEquals(0x20000000, s.mmap(0x20000000, PAGE_SIZE, RW, ANON | MAP_FIXED)); // 3: at the limit
+        assertEquals(0x30000000, s.mmap(0x30000000, PAGE_SIZE, PROT_READ, ANON | MAP_FIXED)); // 4: above it
+        store(s, st - PAGE_SIZE, 9); // expand_downwards adds no area and checks no count
+        assertEquals(9, load(s, st - PAGE_SIZE));
+        final long b = s.brk(0);
+        assertEquals(b, s.brk(b + PAGE_SIZE)); // do_brk_flags: "map_count > max" refuses at 4
+        assertEquals(0, s.munmap(0x30000000, PAGE_SIZE)); // 3
+        assertEquals(b + PAGE_SIZE, s.brk(b + PAGE_SIZE));
+        quiet(s);
     }
 
     @ParameterizedTest

@@ -17,8 +17,8 @@ import java.util.StringJoiner;
  * be copied ({@code amap_copy}) before the first write. {@link #LOCKED} is VM_LOCKED (MAP_LOCKED: the
  * pages are faulted in at mmap, and MADV_DONTNEED/MADV_FREE refuse the area); {@link #DROPPABLE} is
  * Linux 6.11's VM_DROPPABLE (MAP_DROPPABLE: private anonymous memory the kernel may drop under
- * pressure, wiped on fork — neither of which is modelled; the flag keeps such areas apart, as the
- * kernel does). Flags take part in merging: two areas merge
+ * pressure — not modelled — and wipes in a fork's child; the flag also keeps such areas apart, as
+ * the kernel does). Flags take part in merging: two areas merge
  * only if their flags are equal (Linux {@code is_mergeable_vma} compares {@code vm_flags}).
  */
 public final class VmaFlags {

@@ -1240,10 +1240,15 @@ public final class LockedSpace extends AbstractSpace implements FaultHandler {
                     // Linux dup_mmap: a child does not inherit VM_LOCKED (UVM: uvm_mapent_clone
                     // clears the wiring).
                     final Area c = a.withFlags(a.flags() & ~VmaFlags.LOCKED);
-                    child.commit(LayoutPlanner.map(child.map, c), Change.NONE, c.start(), c.end(), 0);
+                    // One entry for one, never merged (uvmspace_fork copies the map as it is).
+                    child.commit(new LayoutPlan(List.of(), List.of(c), false), Change.NONE, c.start(), c.end(), 0);
                 }
                 child.ssize = ssize;
                 for (Aref r : new ArrayList<>(arefs.all())) {
+                    final Area in = map.lookup(r.start());
+                    if (in != null && (in.flags() & VmaFlags.DROPPABLE) != 0) {
+                        continue; // MAP_DROPPABLE is wiped on fork (UVM: MAP_INHERIT_ZERO): no amap for the child
+                    }
                     final Amap m = r.amap();
                     final long st = m.lock.enter(RwLock.WRITE, stats);
                     try {
@@ -1257,7 +1262,7 @@ public final class LockedSpace extends AbstractSpace implements FaultHandler {
                     }
                 }
                 for (Area a : all) {
-                    if ((a.flags() & VmaFlags.SHARED) == 0 && (a.prot() & Prot.WRITE) != 0) {
+                    if ((a.flags() & (VmaFlags.SHARED | VmaFlags.DROPPABLE)) == 0 && (a.prot() & Prot.WRITE) != 0) {
                         writeProtect(a.start(), a.end());
                     }
                 }

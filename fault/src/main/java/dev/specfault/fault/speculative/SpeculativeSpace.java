@@ -951,10 +951,12 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
                 for (Area a : all) {
                     // dup_mmap: a child does not inherit VM_LOCKED.
                     final Area c = a.withFlags(a.flags() & ~VmaFlags.LOCKED);
-                    child.commit(LayoutPlanner.map(child.index(), c), Change.NONE, c.start(), c.end(), 0);
+                    // One area for one, never merged (dup_mmap copies the list as it is).
+                    child.commit(new LayoutPlan(List.of(), List.of(c), false), Change.NONE, c.start(), c.end(), 0);
                 }
                 for (Area a : all) {
-                    if ((a.flags() & VmaFlags.SHARED) == 0 && !copyPrivate(child, a)) {
+                    // dup_mmap: a VM_WIPEONFORK area (MAP_DROPPABLE's) starts empty in the child.
+                    if ((a.flags() & (VmaFlags.SHARED | VmaFlags.DROPPABLE)) == 0 && !copyPrivate(child, a)) {
                         child.writeUnlock();
                         child.exit();
                         return null;
