@@ -85,6 +85,8 @@ public final class Replayer {
         final IntervalSet unknown;
         /** Ranges given MADV_DONTFORK or MADV_WIPEONFORK (not modelled): unknown in a forked child. */
         final IntervalSet notInherited = new IntervalSet();
+        /** mlockall(MCL_FUTURE) is in force: every later mapping is locked too (not modelled). */
+        boolean lockFuture;
         final boolean brkKnown;
         int users = 1;
 
@@ -109,6 +111,8 @@ public final class Replayer {
     private final List<TraceEvent> events; // [I]
     private final List<Integer> ends; // [I] the line where each event ended
     private final boolean[] done; // [c] events replayed ahead of their turn (applyInFlight)
+    /** The earliest end line of the calls an applyInFlight chain is replaying ahead for. [c] */
+    private int inFlightLimit = Integer.MAX_VALUE;
     private final ReplayReport report; // [c]
     private final Map<String, Long> extents = new HashMap<>(); // [c] furthest mapping of each path
     private final Map<String, FileObject> files = new LinkedHashMap<>(); // [c]
@@ -136,7 +140,8 @@ public final class Replayer {
                     final Matcher m = FD.matcher(c.args().get(4));
                     if (m.matches() && m.group(2) != null) {
                         try {
-                            extend(m.group(2), Values.number(c.args().get(5)) + Values.number(c.args().get(1)));
+                            extend(m.group(3) != null ? m.group(2) + " (deleted)" : m.group(2),
+                                    Values.number(c.args().get(5)) + Values.number(c.args().get(1)));
                         } catch (IllegalArgumentException ignored) {
                             // an unreadable call: it is reported when it is replayed
                         }
@@ -450,7 +455,9 @@ public final class Replayer {
      * @return whether one was replayed
      */
     private boolean applyInFlight(TraceEvent.Call c, Mm m, java.util.function.Predicate<TraceEvent.Call> explains) {
-        final int end = ends.get(at);
+        // Nested (the call replayed ahead needs another one first): it too must have started before
+        // the first call of the chain ended.
+        final int end = Math.min(ends.get(at), inFlightLimit);
         for (int j = at + 1; j < events.size(); j++) {
             if (done[j] || !(events.get(j) instanceof TraceEvent.Call y) || y.line() >= end || y.pid() == c.pid()
                     || y.failed() || y.unknown()) {
@@ -461,11 +468,14 @@ public final class Replayer {
                 continue;
             }
             final int here = at;
+            final int limit = inFlightLimit;
             at = j;
+            inFlightLimit = end;
             try {
                 step(y);
             } finally {
                 at = here;
+                inFlightLimit = limit;
             }
             done[j] = true;
             report.note("line " + y.line() + " replayed before line " + c.line() + ": both were running, and the"
@@ -488,7 +498,7 @@ public final class Replayer {
                     final long ol = Mman.pageAlign(arg(y, 1));
                     final long nl = Mman.pageAlign(arg(y, 2));
                     final long from = y.result() != a ? a : a + Math.min(ol, nl); // moved: all of it; else a shrink's tail
-                    return from < end && start < a + ol;
+                    return from < a + ol && from < end && start < a + ol;
                 }
                 default:
                     return false;
@@ -549,7 +559,9 @@ public final class Replayer {
         if ((flags & Mman.MAP_HUGETLB) != 0) {
             report.unsupported("mmap (MAP_HUGETLB)", c.line());
             if (!c.failed()) {
-                m.unknown.add(c.result(), c.result() + Mman.pageAlign(len)); // mapped there, not here
+                // mapped there, not here; the kernel rounds the length up to the huge page size
+                final long huge = c.args().get(3).contains("MAP_HUGE_1GB") ? 1L << 30 : 2L << 20;
+                m.unknown.add(c.result(), c.result() + ((len + huge - 1) & -huge));
             }
             return;
         }
@@ -587,7 +599,11 @@ public final class Replayer {
             final long x = c.result();
             final long got;
             if (fixed) {
-                got = s.mmap(addr, len, prot, flags, f, off); // deterministic even over unknown memory
+                long g = s.mmap(addr, len, prot, flags, f, off); // deterministic even over unknown memory
+                while (g == -Errno.EEXIST && applyInFlight(c, m, y -> frees(y, addr, addr + rlen))) {
+                    g = s.mmap(addr, len, prot, flags, f, off);
+                }
+                got = g;
             } else {
                 clearUnknown(m, x, x + rlen);
                 long g = s.mmap(x, len, prot, flags | Mman.MAP_FIXED_NOREPLACE, f, off);
@@ -686,6 +702,16 @@ public final class Replayer {
             return;
         }
         final long end = addr + Mman.pageAlign(len);
+        if (m.lockFuture) {
+            // Everything mapped since mlockall(MCL_FUTURE) is locked in the kernel, not here.
+            final long got = m.space.madvise(addr, len, advice);
+            if (got == c.result()) {
+                compare(c, got);
+            } else {
+                report.outside(c);
+            }
+            return;
+        }
         if (!m.unknown.intersects(addr, end)) {
             compare(c, m.space.madvise(addr, len, advice));
             return;
@@ -714,13 +740,15 @@ public final class Replayer {
      */
     private void lockCall(TraceEvent.Call c) {
         report.unsupported(c.name(), c.line());
-        if (c.failed() || c.unknown()) {
+        if (c.unknown() || c.failed() && c.name().endsWith("all")) {
             return;
         }
         final Mm m = task(c.pid()).mm;
         if (c.name().endsWith("all")) {
             m.unknown.add(0, m.space.config().taskSize());
+            m.lockFuture = c.name().equals("mlockall") && c.text().contains("MCL_FUTURE");
         } else {
+            // A failed mlock (ENOMEM at a hole) has locked and split the areas before it.
             final long a = arg(c, 0) & ~(Mman.PAGE_SIZE - 1);
             m.unknown.add(a, Mman.pageAlign(arg(c, 0) + arg(c, 1)));
         }
@@ -815,7 +843,21 @@ public final class Replayer {
                     got = s.mremap(old, olen, nlen, flags | Mman.MREMAP_MAYMOVE | Mman.MREMAP_FIXED, r);
                 }
             } else {
+                // A FIXED move of equal lengths may span areas and holes (Linux 6.17): the target
+                // across from a hole is left as it was, so only what lands there becomes known.
+                final List<long[]> landed = new ArrayList<>();
+                for (Area a : s.areas()) {
+                    if (a.start() < oend && old < a.end()) {
+                        landed.add(new long[] {r + Math.max(a.start(), old) - old, r + Math.min(a.end(), oend) - old});
+                    }
+                }
                 got = s.mremap(old, olen, nlen, flags, newAddr);
+                if (!c.failed() && (flags & Mman.MREMAP_FIXED) != 0 && Mman.pageAlign(olen) == Mman.pageAlign(nlen)
+                        && !landed.isEmpty()) {
+                    landed.forEach(k -> m.unknown.remove(k[0], k[1]));
+                    compare(c, got, why);
+                    return;
+                }
             }
             if (!c.failed()) {
                 m.unknown.remove(r, rend);
