@@ -43,8 +43,9 @@ import java.util.Set;
  *   but private anonymous memory; ENOMEM when the rounded length overflows, the range passes
  *   TASK_SIZE, no gap fits, the map count is above {@code max_map_count}, or at it for a FIXED
  *   mapping that splits an area; EPERM for FIXED below {@code mmap_min_addr}; EEXIST for
- *   FIXED_NOREPLACE over a mapping. MAP_LOCKED faults the pages in, as MAP_POPULATE does. A hint is used when the range is free (guard gaps included),
- *   otherwise top-down placement below {@code mmap_base}.</li>
+ *   FIXED_NOREPLACE over a mapping. MAP_LOCKED faults the pages in, as MAP_POPULATE does. A hint
+ *   is used when the range is free (guard gaps included), otherwise top-down placement below
+ *   {@code mmap_base}.</li>
  *   <li>munmap: EINVAL for an unaligned start, len 0 or a range past TASK_SIZE; holes are fine;
  *   ENOMEM when a split would pass the map-count limit.</li>
  *   <li>mprotect: EINVAL for an unaligned start or an unknown bit; len 0 succeeds; ENOMEM when the
@@ -569,8 +570,8 @@ public abstract class AbstractSpace implements AddressSpace {
                     return -Errno.ENOMEM;
                 }
             }
-            // do_mmap, after placement: GROWSDOWN only for private anonymous memory; a file's,
-            // shared memory's or droppable memory's is EINVAL.
+            // do_mmap, after placement: no locked (or huge) droppable memory; GROWSDOWN only for
+            // private anonymous memory (a file's, shared memory's or droppable memory's is EINVAL).
             if (type == Mman.MAP_DROPPABLE && (flags & (Mman.MAP_LOCKED | Mman.MAP_HUGETLB)) != 0) {
                 return -Errno.EINVAL; // "a locked or stack area makes no sense to be droppable"
             }

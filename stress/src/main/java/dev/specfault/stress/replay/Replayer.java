@@ -29,6 +29,7 @@ import java.util.concurrent.BrokenBarrierException;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -454,7 +455,7 @@ public final class Replayer {
      *
      * @return whether one was replayed
      */
-    private boolean applyInFlight(TraceEvent.Call c, Mm m, java.util.function.Predicate<TraceEvent.Call> explains) {
+    private boolean applyInFlight(TraceEvent.Call c, Mm m, Predicate<TraceEvent.Call> explains) {
         // Nested (the call replayed ahead needs another one first): it too must have started before
         // the first call of the chain ended.
         final int end = Math.min(ends.get(at), inFlightLimit);
