@@ -600,6 +600,12 @@ public abstract class AbstractSpace implements AddressSpace {
                 }
                 return -Errno.ENOMEM;
             }
+            if (cutsSpecial(idx, start, start + rlen)) {
+                if (anonymous && shared) {
+                    ((FileObject) backing).release();
+                }
+                return -Errno.EINVAL; // special_mapping_split
+            }
             commit(plan, overlaps(idx, start, start + rlen) ? Change.ZAP : Change.NONE, start, start + rlen, 0);
             if (anonymous && shared) {
                 ((FileObject) backing).release(); // the creation reference: the areas hold their own now
@@ -625,6 +631,17 @@ public abstract class AbstractSpace implements AddressSpace {
         final boolean atEnd = last != null && last.start() < end && end < last.end();
         final long n = idx.count();
         return atStart && n >= config.maxMapCount() || atEnd && n + (atStart ? 1 : 0) >= config.maxMapCount();
+    }
+
+    /** => writer lock. Whether unmapping or replacing [start, end) would split a special mapping ([vdso], [vvar]). */
+    protected static boolean cutsSpecial(AreaIndex idx, long start, long end) {
+        for (long at : new long[] {start, end}) {
+            final Area a = idx.find(at);
+            if (a != null && a.start() < at && at < a.end() && FileObject.kindOf(a) != FileObject.Kind.FILE) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** => writer lock. Whether [start, end) lies strictly inside one area (unmapping it splits the area in two). */
@@ -718,6 +735,9 @@ public abstract class AbstractSpace implements AddressSpace {
         if (splitsOneArea(idx, start, end) && idx.count() >= config.maxMapCount()) {
             return -Errno.ENOMEM;
         }
+        if (cutsSpecial(idx, start, end)) {
+            return -Errno.EINVAL; // special_mapping_split
+        }
         commit(plan, Change.ZAP, start, end, 0);
         return 0;
     }
@@ -734,8 +754,8 @@ public abstract class AbstractSpace implements AddressSpace {
             return 0;
         }
         final long rlen = Mman.pageAlign(len);
-        final long end = addr + rlen;
-        if (rlen == 0 || Long.compareUnsigned(end, addr) <= 0) {
+        final long rangeEnd = addr + rlen;
+        if (rlen == 0 || Long.compareUnsigned(rangeEnd, addr) <= 0) {
             return -Errno.ENOMEM;
         }
         // arch_validate_prot(): R, W, X and PROT_SEM (0x8, accepted and ignored). PROT_GROWSDOWN and
@@ -754,6 +774,27 @@ public abstract class AbstractSpace implements AddressSpace {
             if (first == null || first.start() > addr) {
                 return -Errno.ENOMEM;
             }
+            // Linux goes area by area up to a hole: one without VM_MAYWRITE/VM_MAYEXEC ([vvar])
+            // refuses W or X (EACCES), a special mapping refuses a split (EINVAL); the areas before
+            // it keep their change.
+            long end = rangeEnd;
+            long refused = 0;
+            for (Area s = first, prev = null; s != null && s.start() < end
+                    && (prev == null || s.start() == prev.end()); prev = s, s = idx.next(s)) {
+                final FileObject.Kind k = FileObject.kindOf(s);
+                if (k == FileObject.Kind.PFN && (prot & (Mman.PROT_WRITE | Mman.PROT_EXEC)) != 0) {
+                    refused = -Errno.EACCES;
+                } else if (k != FileObject.Kind.FILE && (s.start() < addr || end < s.end())) {
+                    refused = -Errno.EINVAL;
+                }
+                if (refused != 0) {
+                    if (s.start() <= addr) {
+                        return refused;
+                    }
+                    end = s.start();
+                    break;
+                }
+            }
             final LayoutPlan plan = LayoutPlanner.protect(idx, addr, end, prot);
             if (plan.countDelta() > 0 && splitRefused(idx, first, addr, end)) {
                 return -Errno.ENOMEM;
@@ -767,6 +808,9 @@ public abstract class AbstractSpace implements AddressSpace {
             }
             if (!plan.removed().isEmpty()) {
                 commit(plan, Change.PROTECT, addr, applied, prot);
+            }
+            if (refused != 0) {
+                return refused;
             }
             return plan.hitHole() || applied < end ? -Errno.ENOMEM : 0;
         } finally {
@@ -895,6 +939,9 @@ public abstract class AbstractSpace implements AddressSpace {
             if (olen > vma.end() - addr) {
                 return -Errno.EFAULT;
             }
+            if (FileObject.kindOf(vma) != FileObject.Kind.FILE) {
+                return -Errno.EFAULT; // resize_is_valid: VM_DONTEXPAND / VM_PFNMAP cannot grow
+            }
             if (idx.count() >= config.maxMapCount()) {
                 return -Errno.ENOMEM;
             }
@@ -951,6 +998,9 @@ public abstract class AbstractSpace implements AddressSpace {
      */
     private long moveAreas(AreaIndex idx, long addr, long len, long to) {
         final List<Area> moved = new ArrayList<>();
+        if (cutsSpecial(idx, addr, addr + len)) {
+            return -Errno.EINVAL; // a special mapping moves whole (special_mapping_split)
+        }
         for (Area a : idx.overlapping(addr, addr + len)) {
             final long s = Math.max(a.start(), addr);
             final long e = Math.min(a.end(), addr + len);
@@ -973,6 +1023,11 @@ public abstract class AbstractSpace implements AddressSpace {
         final long len = Math.min(olen, nlen);
         if (len > vma.end() - addr) {
             return -Errno.EFAULT;
+        }
+        if (FileObject.kindOf(vma) != FileObject.Kind.FILE
+                && (olen != nlen || addr > vma.start() || addr + olen < vma.end())) {
+            // A special mapping moves whole: growing is EFAULT (VM_DONTEXPAND), a part is a split.
+            return nlen > olen ? -Errno.EFAULT : -Errno.EINVAL;
         }
         final Area moved = new Area(to, to + nlen, vma.prot(), vma.flags(), vma.backing(), vma.pgoffAt(addr),
                 vma.anon());
@@ -1020,8 +1075,8 @@ public abstract class AbstractSpace implements AddressSpace {
                 if (a.start() > covered) {
                     hole = true;
                 }
-                if ((a.flags() & VmaFlags.LOCKED) != 0) {
-                    return -Errno.EINVAL; // can_madv_lru_vma: not on VM_LOCKED memory
+                if ((a.flags() & VmaFlags.LOCKED) != 0 || FileObject.kindOf(a) == FileObject.Kind.PFN) {
+                    return -Errno.EINVAL; // can_madv_lru_vma: not on VM_LOCKED or VM_PFNMAP memory
                 }
                 if (advice == Mman.MADV_FREE) {
                     // madvise_free_single_vma: only anonymous private memory ("vma_is_anonymous":

@@ -32,24 +32,48 @@ public final class FileObject {
     /** {@link #getPage} result for a page at or beyond the end of the file. */
     public static final long SIGBUS = -2;
 
+    /**
+     * What kind of object a mapping of this one is. A plain file, or one of the kernel's special
+     * mappings (what {@code _install_special_mapping} makes, as a replay's initial maps list them):
+     * {@link #SPECIAL} ([vdso]) cannot be split (special_mapping_split: EINVAL) or grown (VM_DONTEXPAND:
+     * mremap EFAULT); {@link #PFN} ([vvar], [vvar_vclock]) is also VM_PFNMAP without VM_MAYWRITE and
+     * VM_MAYEXEC (mprotect to W or X: EACCES; madvise: EINVAL).
+     */
+    public enum Kind { FILE, SPECIAL, PFN }
+
     private final String name; // [I]
     private final long size; // [I] bytes
     private final FrameAllocator frames; // [I]
     private final AtomicLongArray pages; // [a] frame + 1 per page
     private final AtomicInteger refs = new AtomicInteger(1); // [a]
+    private final Kind kind; // [I]
 
     public FileObject(String name, long size, FrameAllocator frames) {
+        this(name, size, frames, Kind.FILE);
+    }
+
+    public FileObject(String name, long size, FrameAllocator frames, Kind kind) {
         if (size < 0 || Mman.pageAlign(size) / Mman.PAGE_SIZE > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("file size " + size);
         }
         this.name = name;
         this.size = size;
         this.frames = frames;
+        this.kind = kind;
         this.pages = new AtomicLongArray((int) (Mman.pageAlign(size) / Mman.PAGE_SIZE));
     }
 
     public String name() {
         return name;
+    }
+
+    public Kind kind() {
+        return kind;
+    }
+
+    /** The kind of object {@code a} maps: {@link Kind#FILE} for anonymous memory too. */
+    public static Kind kindOf(dev.specfault.vma.Area a) {
+        return a.backing() instanceof FileObject f ? f.kind : Kind.FILE;
     }
 
     public long size() {

@@ -480,6 +480,48 @@ class AddressSpaceContractTest {
         quiet(s);
     }
 
+    /**
+     * The kernel's special mappings (what a replay's initial maps bring: [vdso], [vvar]) as 6.18 on
+     * this machine treats them (stress/src/test/resources/replay/special.c and its trace): no split,
+     * no growth, moved whole; [vvar] (VM_PFNMAP, no VM_MAYWRITE/VM_MAYEXEC) refuses W, X and madvise.
+     */
+    @ParameterizedTest
+    @MethodSource("spaces")
+    void specialMappingsCannotBeSplitOrGrown(Design d, Arch arch) {
+        final AddressSpace s = space(d, arch);
+        final long p = PAGE_SIZE;
+        final long vvar = 0x7000_0000L;
+        final long vdso = vvar + 4 * p;
+        final FileObject vv = new FileObject("[vvar]", 4 * p, machine.frames(), FileObject.Kind.PFN);
+        final FileObject vd = new FileObject("[vdso]", 2 * p, machine.frames(), FileObject.Kind.SPECIAL);
+        assertEquals(vvar, s.mmap(vvar, 4 * p, PROT_READ, MAP_PRIVATE | MAP_FIXED, vv, 0));
+        assertEquals(vdso, s.mmap(vdso, 2 * p, PROT_READ | Mman.PROT_EXEC, MAP_PRIVATE | MAP_FIXED, vd, 0));
+        assertEquals(-Errno.EINVAL, s.munmap(vdso, p));
+        assertEquals(-Errno.EINVAL, s.mprotect(vdso, p, PROT_READ));
+        assertEquals(0, s.mprotect(vdso, 2 * p, PROT_READ));
+        assertEquals(0, s.mprotect(vdso, 2 * p, RW)); // the vdso has VM_MAYWRITE
+        assertEquals(-Errno.EACCES, s.mprotect(vvar, 4 * p, RW));
+        assertEquals(-Errno.EACCES, s.mprotect(vvar, 4 * p, PROT_READ | Mman.PROT_EXEC));
+        assertEquals(-Errno.EINVAL, s.madvise(vvar, p, Mman.MADV_DONTNEED));
+        assertEquals(0, s.madvise(vdso, p, Mman.MADV_DONTNEED));
+        assertEquals(-Errno.EINVAL, s.madvise(vdso, p, Mman.MADV_FREE));
+        assertEquals(-Errno.EFAULT, s.mremap(vdso, 2 * p, 4 * p, 0, 0));
+        assertEquals(-Errno.EFAULT, s.mremap(vdso, 2 * p, 4 * p, Mman.MREMAP_MAYMOVE, 0));
+        assertEquals(-Errno.EINVAL, s.mremap(vdso, 2 * p, p, 0, 0));
+        assertEquals(-Errno.EINVAL, s.mmap(vdso + p, p, PROT_READ, ANON | MAP_FIXED));
+        assertEquals(-Errno.EINVAL, s.munmap(vvar + 2 * p, 3 * p)); // splits the vdso
+        final int fixed = Mman.MREMAP_MAYMOVE | Mman.MREMAP_FIXED;
+        assertEquals(-Errno.EINVAL, s.mremap(vdso, p, p, fixed, 0x7100_0000L)); // a part of it
+        assertEquals(List.of("70000000-70004000 r-", "70004000-70006000 rw"), areasIn(s, vvar, vdso + 2 * p),
+                s::procMaps);
+        final long n = s.mmap(0, 2 * p, PROT_NONE, ANON);
+        assertEquals(n, s.mremap(vdso, 2 * p, 2 * p, fixed, n)); // moved whole
+        assertEquals(0, s.munmap(vvar, 4 * p));
+        vv.close();
+        vd.close();
+        quiet(s);
+    }
+
     @ParameterizedTest
     @MethodSource("spaces")
     void madviseDontneedDropsPrivatePagesKeepsSharedOnes(Design d, Arch arch) {

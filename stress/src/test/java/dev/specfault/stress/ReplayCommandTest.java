@@ -60,7 +60,7 @@ class ReplayCommandTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"true", "ls", "threads", "forker", "mman", "edge", "remap"})
+    @ValueSource(strings = {"true", "ls", "threads", "forker", "mman", "edge", "remap", "special"})
     void realTracesReplayCleanOnEveryDesign(String p) throws IOException {
         final Result r = SpecfaultCliTest.run("replay", res(p + ".strace"), "--initial-maps", res(p + ".initial.maps"),
                 "--maps", res(p + ".final.maps"));

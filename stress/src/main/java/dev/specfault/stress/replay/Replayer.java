@@ -77,6 +77,9 @@ public final class Replayer {
     /** An fd as strace -y prints it: the number, then the path, then "(deleted)" if it was unlinked. */
     private static final Pattern FD = Pattern.compile("^(-?\\d+)(?:<(.*)>(\\(deleted\\))?)?$");
     private static final Pattern CLONE_VM = Pattern.compile("\\bCLONE_VM\\b");
+    /** The special mappings whose rules are modelled ([vdso]: no split, no growth; [vvar]s: also VM_PFNMAP). */
+    private static final Map<String, FileObject.Kind> SPECIAL_KINDS = Map.of("[vdso]", FileObject.Kind.SPECIAL,
+            "[vvar]", FileObject.Kind.PFN, "[vvar_vclock]", FileObject.Kind.PFN);
     private static final Pattern CLONE_THREAD = Pattern.compile("\\bCLONE_THREAD\\b");
     private static final int TOUCH_CHUNK = 1024;
 
@@ -117,6 +120,7 @@ public final class Replayer {
     private final ReplayReport report; // [c]
     private final Map<String, Long> extents = new HashMap<>(); // [c] furthest mapping of each path
     private final Map<String, FileObject> files = new LinkedHashMap<>(); // [c]
+    private final List<FileObject> specials = new ArrayList<>(); // [c] made for --initial-maps, closed at the end
     private final Map<Integer, Task> tasks = new HashMap<>(); // [c] pid -> task
     private final List<Mm> mms = new ArrayList<>(); // [c] every space made, exited at the end
     private final boolean traceHasExecve; // [I]
@@ -194,6 +198,7 @@ public final class Replayer {
                 m.space.quiesce();
             }
             files.values().forEach(FileObject::close);
+            specials.forEach(FileObject::close);
         }
         return report;
     }
@@ -313,7 +318,12 @@ public final class Replayer {
             }
             int flags = Mman.MAP_FIXED | (e.shared() ? Mman.MAP_SHARED : Mman.MAP_PRIVATE);
             FileObject f = null;
-            if (e.isFile() || e.isSpecial()) {
+            if (e.isSpecial() && SPECIAL_KINDS.containsKey(e.name())) {
+                // The kernel's special mappings, with their rules (FileObject.Kind): an object of
+                // their own each, so they merge with nothing.
+                f = new FileObject(e.name(), len, machine.frames(), SPECIAL_KINDS.get(e.name()));
+                specials.add(f);
+            } else if (e.isFile() || e.isSpecial()) {
                 f = file(e.name()); // a special mapping gets an object of its own: it merges with nothing
             } else if (e.name().equals("[stack]")) {
                 flags |= Mman.MAP_GROWSDOWN;
@@ -549,6 +559,17 @@ public final class Replayer {
         return false;
     }
 
+    /** Whether a file (not a special mapping, not anonymous memory) is mapped in [start, end) here. */
+    private static boolean mapsAFile(AddressSpace s, long start, long end) {
+        for (Area a : s.areas()) {
+            if (a.start() < end && start < a.end() && a.backing() instanceof FileObject
+                    && FileObject.kindOf(a) == FileObject.Kind.FILE) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private void mmap(TraceEvent.Call c) {
         final Mm m = task(c.pid()).mm;
         final AddressSpace s = m.space;
@@ -660,7 +681,7 @@ public final class Replayer {
             return;
         }
         final long end = addr + Mman.pageAlign(len);
-        if ("EACCES".equals(c.errName())) {
+        if ("EACCES".equals(c.errName()) && mapsAFile(s, addr, end)) {
             // Rights the file allows (VM_MAYWRITE from the open mode, VM_MAYEXEC from the mount):
             // not in the trace. The kernel may have changed the areas before the one it refused.
             report.unsupported("mprotect (EACCES: the file's open mode or mount not modelled)", c.line());
