@@ -591,20 +591,16 @@ public abstract class AbstractSpace implements AddressSpace {
             }
             final Area a = new Area(start, start + rlen, prot, vmFlags, backing, pgoff, null);
             final LayoutPlan plan = LayoutPlanner.map(idx, a);
-            if (splitsOneArea(idx, start, start + rlen) && idx.count() >= config.maxMapCount()) {
-                // The first check let the count reach max_map_count + 1 (do_mmap: "> max"); a FIXED
-                // mapping inside one area must split it, which vms_gather_munmap_vmas refuses at
-                // the limit.
+            // The first check let the count reach max_map_count + 1 (do_mmap: "> max"); a FIXED
+            // mapping inside one area must split it, which vms_gather_munmap_vmas refuses at the
+            // limit; a special mapping refuses any split (special_mapping_split).
+            final long refused = splitsOneArea(idx, start, start + rlen) && idx.count() >= config.maxMapCount()
+                    ? -Errno.ENOMEM : cutsSpecial(idx, start, start + rlen) ? -Errno.EINVAL : 0;
+            if (refused != 0) {
                 if (anonymous && shared) {
                     ((FileObject) backing).release();
                 }
-                return -Errno.ENOMEM;
-            }
-            if (cutsSpecial(idx, start, start + rlen)) {
-                if (anonymous && shared) {
-                    ((FileObject) backing).release();
-                }
-                return -Errno.EINVAL; // special_mapping_split
+                return refused;
             }
             commit(plan, overlaps(idx, start, start + rlen) ? Change.ZAP : Change.NONE, start, start + rlen, 0);
             if (anonymous && shared) {
@@ -635,13 +631,12 @@ public abstract class AbstractSpace implements AddressSpace {
 
     /** => writer lock. Whether unmapping or replacing [start, end) would split a special mapping ([vdso], [vvar]). */
     protected static boolean cutsSpecial(AreaIndex idx, long start, long end) {
-        for (long at : new long[] {start, end}) {
-            final Area a = idx.find(at);
-            if (a != null && a.start() < at && at < a.end() && FileObject.kindOf(a) != FileObject.Kind.FILE) {
-                return true;
-            }
-        }
-        return false;
+        return cutsSpecialAt(idx, start) || cutsSpecialAt(idx, end);
+    }
+
+    private static boolean cutsSpecialAt(AreaIndex idx, long at) {
+        final Area a = idx.find(at);
+        return a != null && a.start() < at && at < a.end() && FileObject.kindOf(a) != FileObject.Kind.FILE;
     }
 
     /** => writer lock. Whether [start, end) lies strictly inside one area (unmapping it splits the area in two). */

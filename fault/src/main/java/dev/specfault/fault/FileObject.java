@@ -3,6 +3,7 @@ package dev.specfault.fault;
 import dev.specfault.pmap.phys.FrameAllocator;
 import dev.specfault.pmap.phys.FrameCache;
 import dev.specfault.pmap.phys.PhysicalMemory;
+import dev.specfault.vma.Area;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLongArray;
 
@@ -72,7 +73,7 @@ public final class FileObject {
     }
 
     /** The kind of object {@code a} maps: {@link Kind#FILE} for anonymous memory too. */
-    public static Kind kindOf(dev.specfault.vma.Area a) {
+    public static Kind kindOf(Area a) {
         return a.backing() instanceof FileObject f ? f.kind : Kind.FILE;
     }
 

@@ -115,8 +115,7 @@ public final class Replayer {
     private final List<TraceEvent> events; // [I]
     private final List<Integer> ends; // [I] the line where each event ended
     private final boolean[] done; // [c] events replayed ahead of their turn (applyInFlight)
-    /** The earliest end line of the calls an applyInFlight chain is replaying ahead for. [c] */
-    private int inFlightLimit = Integer.MAX_VALUE;
+    private int inFlightLimit = Integer.MAX_VALUE; // [c] earliest end line of an applyInFlight chain's calls
     private final ReplayReport report; // [c]
     private final Map<String, Long> extents = new HashMap<>(); // [c] furthest mapping of each path
     private final Map<String, FileObject> files = new LinkedHashMap<>(); // [c]
