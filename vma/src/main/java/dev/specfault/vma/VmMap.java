@@ -36,6 +36,7 @@ import java.util.function.Consumer;
  *   [I] immutable after construction
  *   [m] this map's lock: read for lookups, write for changes
  *   [a] atomic: written under the write lock (release), readable without it (acquire)
+ *   [c] the thread bound to the CPU of the slot's index
  * </pre>
  */
 public final class VmMap implements AreaIndex {
@@ -43,6 +44,15 @@ public final class VmMap implements AreaIndex {
     private final AreaMap entries = new AreaMap(); // [m]
     /** UVM's timestamp: bumped by every change. [a] */
     private long timestamp;
+    /**
+     * Each CPU's last fault lookup and the timestamp it was made at (a per-CPU form of NetBSD's
+     * {@code map->hint}): a fault in the entry it found last finds it again without
+     * TreeMap.floorEntry, which allocates an entry and boxes the key on every call.
+     */
+    private final Hint[] hints; // [c]
+
+    private record Hint(Area area, long timestamp) {
+    }
 
     private static final VarHandle TIMESTAMP;
 
@@ -61,7 +71,16 @@ public final class VmMap implements AreaIndex {
 
     /** An empty map; {@code fair}: a FIFO lock (see the class comment). */
     public VmMap(boolean fair) {
+        this(fair, 0);
+    }
+
+    /**
+     * An empty map; {@code fair}: a FIFO lock; {@code cpus}: CPUs whose faults look up through a
+     * hint of their own ({@link #find(long, int)}).
+     */
+    public VmMap(boolean fair, int cpus) {
         this.lock = new ReentrantReadWriteLock(fair);
+        this.hints = new Hint[cpus];
     }
 
     // ----------------------------------------------------------------------------------------
@@ -135,6 +154,27 @@ public final class VmMap implements AreaIndex {
     public Area find(long addr) {
         assert isLockedByCurrentThread() : "VmMap lookup without the map lock";
         return entries.find(addr);
+    }
+
+    /**
+     * {@link #find(long)} for a fault on CPU {@code cpu} (-1: none), first in the entry that CPU
+     * found last if the map has not changed since.
+     */
+    public Area find(long addr, int cpu) {
+        assert isLockedByCurrentThread() : "VmMap lookup without the map lock";
+        if (cpu < 0 || cpu >= hints.length) {
+            return entries.find(addr);
+        }
+        final long now = timestampAcquire();
+        final Hint h = hints[cpu];
+        if (h != null && h.timestamp == now && h.area.start() <= addr && addr < h.area.end()) {
+            return h.area;
+        }
+        final Area a = entries.find(addr);
+        if (a != null && a.start() <= addr) {
+            hints[cpu] = new Hint(a, now);
+        }
+        return a;
     }
 
     @Override

@@ -5,6 +5,7 @@ import static dev.specfault.vma.LayoutPlannerTest.p;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -58,6 +59,33 @@ class VmMapTest {
         } finally {
             m.readUnlock();
         }
+    }
+
+    /** A CPU's hint never outlives a change: a fault finds what the map holds now. */
+    private static Area findAs(VmMap m, long addr, int cpu) {
+        m.readLock();
+        try {
+            return m.find(addr, cpu);
+        } finally {
+            m.readUnlock();
+        }
+    }
+
+    @Test
+    void aCpusHintFindsTheEntryAgainUntilTheMapChanges() {
+        final VmMap m = new VmMap(false, 2);
+        change(m, ix -> LayoutPlanner.map(ix, anon(10, 20, RW)));
+        final Area whole = findAs(m, p(12), 0);
+        assertEquals(anon(10, 20, RW), whole);
+        assertSame(whole, findAs(m, p(19), 0), "the hint's entry");
+        assertEquals(anon(10, 20, RW), findAs(m, p(12), 1), "another CPU, its own hint");
+        change(m, ix -> LayoutPlanner.protect(ix, p(12), p(14), R));
+        assertEquals(anon(10, 12, RW), findAs(m, p(11), 0), "not the stale hint after a change");
+        assertEquals(anon(12, 14, R), findAs(m, p(13), 1));
+        assertEquals(anon(14, 20, RW), findAs(m, p(15), 0));
+        assertNull(findAs(m, p(20), 0), "nothing at or above the end");
+        assertEquals(anon(10, 12, RW), findAs(m, p(5), 0), "below every entry: the next one, as find(addr)");
+        assertEquals(anon(12, 14, R), findAs(m, p(13), -1), "no CPU: no hint");
     }
 
     @Test

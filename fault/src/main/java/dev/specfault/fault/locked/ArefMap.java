@@ -23,16 +23,59 @@ import java.util.TreeMap;
  * Locks used to protect members:
  *   [m] the space's map lock: read under it shared, changed under it exclusively; changes to an
  *       amap's references also take that amap's lock exclusively (map → amap)
+ *   [c] the thread bound to the CPU of the slot's index
  * </pre>
  */
 final class ArefMap {
     private final TreeMap<Long, Aref> byStart = new TreeMap<>(); // [m]
+    /** Changes of {@link #byStart} so far: a hint from before a change is stale. */
+    private long changes; // [m]
+    /**
+     * Each CPU's last lookup (UVM's map hint, per CPU here): a fault finds its aref without
+     * TreeMap.floorEntry, which allocates an entry and boxes the key on every call.
+     */
+    private final Hint[] hints; // [c]
     private final FrameAllocator frames;
     private final SpaceStats stats;
 
-    ArefMap(FrameAllocator frames, SpaceStats stats) {
+    private record Hint(Aref aref, long changes) {
+    }
+
+    ArefMap(FrameAllocator frames, SpaceStats stats, int cpus) {
         this.frames = frames;
         this.stats = stats;
+        this.hints = new Hint[cpus];
+    }
+
+    private void putEntry(Aref a) {
+        changes++;
+        byStart.put(a.start(), a);
+    }
+
+    private Aref removeEntry(long start) {
+        changes++;
+        return byStart.remove(start);
+    }
+
+    private void clearEntries() {
+        changes++;
+        byStart.clear();
+    }
+
+    /** {@link #lookup(long)} for a fault on CPU {@code cpu} (or -1), through that CPU's hint. */
+    Aref lookup(long va, int cpu) {
+        if (cpu < 0) {
+            return lookup(va);
+        }
+        final Hint h = hints[cpu];
+        if (h != null && h.changes == changes && h.aref.start() <= va && va < h.aref.end()) {
+            return h.aref;
+        }
+        final Aref r = lookup(va);
+        if (r != null) {
+            hints[cpu] = new Hint(r, changes);
+        }
+        return r;
     }
 
     /** The aref covering {@code va}, or null. */
@@ -75,7 +118,7 @@ final class ArefMap {
     /** => the new aref holds its reference on the amap already; nothing overlaps it. */
     void put(Aref a) {
         assert overlapping(a.start(), a.end()).isEmpty() : "aref " + a + " over " + overlapping(a.start(), a.end());
-        byStart.put(a.start(), a);
+        putEntry(a);
     }
 
     /**
@@ -83,19 +126,19 @@ final class ArefMap {
      * a second copy of the same range replaces the first one's record (whose amap is then lost).
      */
     void putOver(Aref a) {
-        byStart.put(a.start(), a);
+        putEntry(a);
     }
 
     /** Replaces {@code old} by {@code nu} (same range; references already moved by the caller). */
     void replace(Aref old, Aref nu) {
         assert old.start() == nu.start() && old.end() == nu.end();
         assert byStart.get(old.start()) == old;
-        byStart.put(nu.start(), nu);
+        putEntry(nu);
     }
 
     /** Takes {@code a} out (its reference on the amap is the caller's to drop). */
     void remove(Aref a) {
-        final Aref r = byStart.remove(a.start());
+        final Aref r = removeEntry(a.start());
         assert r == a : "removed " + r + " instead of " + a;
     }
 
@@ -111,14 +154,14 @@ final class ArefMap {
                 if (r.start() < s) {
                     final Aref left = r.sub(r.start(), s);
                     m.addRef(left.slotOff(), left.slotOff() + left.pages());
-                    byStart.put(left.start(), left);
+                    putEntry(left);
                 } else {
-                    byStart.remove(r.start());
+                    removeEntry(r.start());
                 }
                 if (r.end() > e) {
                     final Aref right = r.sub(e, r.end());
                     m.addRef(right.slotOff(), right.slotOff() + right.pages());
-                    byStart.put(right.start(), right);
+                    putEntry(right);
                 }
                 m.removeRef(r.slotOff(), r.slotOff() + r.pages(), frames);
             } finally {
@@ -141,8 +184,8 @@ final class ArefMap {
             m.addRef(left.slotOff(), left.slotOff() + left.pages());
             m.addRef(right.slotOff(), right.slotOff() + right.pages());
             m.removeRef(r.slotOff(), r.slotOff() + r.pages(), frames);
-            byStart.put(left.start(), left);
-            byStart.put(right.start(), right);
+            putEntry(left);
+            putEntry(right);
         } finally {
             m.lock.exit(stamp);
         }
@@ -154,7 +197,7 @@ final class ArefMap {
         splitAt(from + len);
         final List<Aref> moving = overlapping(from, from + len);
         for (Aref r : moving) {
-            byStart.remove(r.start());
+            removeEntry(r.start());
         }
         for (Aref r : moving) {
             put(r.shifted(to - from));
@@ -172,7 +215,7 @@ final class ArefMap {
                 m.lock.exit(stamp);
             }
         }
-        byStart.clear();
+        clearEntries();
     }
 
     @Override

@@ -100,6 +100,7 @@ import org.agrona.collections.LongArrayList;
  *   [I] immutable
  *   [m] the map lock: written exclusively, read shared
  *   [a] volatile
+ *   [c] the thread bound to the CPU of the slot's index
  * </pre>
  */
 public final class LockedSpace extends AbstractSpace implements FaultHandler {
@@ -132,7 +133,12 @@ public final class LockedSpace extends AbstractSpace implements FaultHandler {
     private final PteFormat fmt; // [I]
     private final PhysicalMemory mem; // [I]
     private final FrameAllocator frames; // [I]
-    private final VmMap map = new VmMap(); // [I], entries [m]
+    private final VmMap map; // [I], entries [m]
+    /**
+     * Each CPU's fault context, reused by the thread bound to it (UVM's {@code uvm_faultctx} lives
+     * on the faulting thread's stack); a new one per fault was Java garbage the kernel does not make.
+     */
+    private final Flt[] contexts; // [c]
     private final ArefMap arefs; // [m]
     private final Map<FileObject, RwLock> objLocks = new IdentityHashMap<>(); // [m]
     /** vm_minsaddr: the top of the main stack. [I] */
@@ -161,7 +167,9 @@ public final class LockedSpace extends AbstractSpace implements FaultHandler {
         this.fmt = pmap.format();
         this.mem = machine.memory();
         this.frames = machine.frames();
-        this.arefs = new ArefMap(frames, stats);
+        this.arefs = new ArefMap(frames, stats, machine.cpuCount());
+        this.map = new VmMap(false, machine.cpuCount());
+        this.contexts = new Flt[machine.cpuCount()];
         this.minsaddr = config.stackTop();
         this.maxsaddr = Math.max(0, config.stackTop() - config.rlimitStack());
         pmap.setHandler(this);
@@ -272,13 +280,15 @@ public final class LockedSpace extends AbstractSpace implements FaultHandler {
 
     /** One fault's state across its attempts ({@code uvm_faultctx} with the locks it holds). */
     private final class Flt {
-        final Cpu cpu;
-        final long va;
-        final int access;
-        final boolean write;
-        final FrameCache cache;
+        /** In use by a fault on its CPU (a hook may fault again on the same CPU meanwhile). */
+        boolean busy;
+        Cpu cpu;
+        long va;
+        int access;
+        boolean write;
+        FrameCache cache;
         /** upper_lock_type: READ, or WRITE for a write fault and after a failed upgrade. */
-        int upperLock = RwLock.READ;
+        int upperLock;
         /** lower_lock_type. */
         int lowerLock;
         boolean mapLocked;
@@ -288,13 +298,28 @@ public final class LockedSpace extends AbstractSpace implements FaultHandler {
         long objStamp;
         Area growArea;
 
-        Flt(Cpu cpu, long va, int access) {
-            this.cpu = cpu;
-            this.va = va;
-            this.access = access;
-            this.write = access == Prot.ACCESS_WRITE;
-            this.cache = cpu == null ? null : cpu.frameCache();
-            this.lowerLock = tuning.sharedObjectLock() ? RwLock.READ : RwLock.WRITE;
+        /** The faulting CPU's index, or -1 (populate). */
+        int cpuId() {
+            return cpu == null ? -1 : cpu.id();
+        }
+
+        /** Starts a fault with this context (it holds no lock between faults). */
+        Flt start(Cpu c, long address, int how) {
+            busy = true;
+            cpu = c;
+            va = address;
+            access = how;
+            write = how == Prot.ACCESS_WRITE;
+            cache = c == null ? null : c.frameCache();
+            upperLock = RwLock.READ;
+            lowerLock = tuning.sharedObjectLock() ? RwLock.READ : RwLock.WRITE;
+            mapLocked = false;
+            amap = null;
+            amapStamp = 0;
+            obj = null;
+            objStamp = 0;
+            growArea = null;
+            return this;
         }
 
         void lockAmap(Amap m) {
@@ -373,22 +398,41 @@ public final class LockedSpace extends AbstractSpace implements FaultHandler {
 
     /** {@code uvm_fault}: attempts until one does not ask for a restart. */
     private int uvmFault(Cpu cpu, long va, int access) {
-        final Flt f = new Flt(cpu, va, access);
-        for (;;) {
-            final int r = faultOnce(f);
-            switch (r) {
-                case ERESTART:
-                    continue; // counted where decided
-                case NEED_AMAP_COPY:
-                    amapCopy(f);
-                    stats.retry(SpaceStats.Retry.AMAP_COPY);
-                    continue;
-                case NEED_GROW:
-                    return grow(f);
-                default:
-                    return r;
+        final Flt f = takeContext(cpu).start(cpu, va, access);
+        try {
+            for (;;) {
+                final int r = faultOnce(f);
+                switch (r) {
+                    case ERESTART:
+                        continue; // counted where decided
+                    case NEED_AMAP_COPY:
+                        amapCopy(f);
+                        stats.retry(SpaceStats.Retry.AMAP_COPY);
+                        continue;
+                    case NEED_GROW:
+                        return grow(f);
+                    default:
+                        return r;
+                }
+            }
+        } finally {
+            f.busy = false;
+        }
+    }
+
+    /** The CPU's own fault context unless it is in use or there is no CPU; else a new one. */
+    private Flt takeContext(Cpu cpu) {
+        if (cpu != null) {
+            Flt f = contexts[cpu.id()];
+            if (f == null) {
+                f = new Flt();
+                contexts[cpu.id()] = f;
+            }
+            if (!f.busy) {
+                return f;
             }
         }
+        return new Flt();
     }
 
     /** One attempt: {@code uvm_fault_check} and the upper or lower half. Releases every lock it took. */
@@ -399,7 +443,7 @@ public final class LockedSpace extends AbstractSpace implements FaultHandler {
             if (exited) {
                 return AccessResult.KILLED;
             }
-            final Area a = map.find(f.va);
+            final Area a = map.find(f.va, f.cpuId());
             if (a == null) {
                 return AccessResult.SIGSEGV;
             }
@@ -415,7 +459,7 @@ public final class LockedSpace extends AbstractSpace implements FaultHandler {
             }
             final boolean priv = (a.flags() & VmaFlags.SHARED) == 0;
             final FileObject file = a.backing() instanceof FileObject x ? x : null;
-            final Aref ar = priv ? arefs.lookup(f.va) : null;
+            final Aref ar = priv ? arefs.lookup(f.va, f.cpuId()) : null;
             // UVM: a needs-copy entry is copied on a write fault, or on any fault when there is no
             // object (the zero fill must go into an amap of our own); an entry with no amap gets one.
             if (priv && (f.write || file == null) && (ar == null || ar.needsCopy())) {

@@ -85,6 +85,7 @@ import org.agrona.collections.LongArrayList;
  *   [m] mmapLock held for writing (readers of the tree: [s])
  *   [s] read under an SRCU read section of domain, freed after a grace period
  *   [p] the PTL of the leaf table
+ *   [c] the thread bound to the CPU of the slot's index
  * </pre>
  */
 public final class SpeculativeSpace extends AbstractSpace implements FaultHandler {
@@ -117,6 +118,13 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
     private volatile boolean exited; // [m] written, read anywhere
     /** The frames a commit's zap collected, reused from one commit to the next. [m] */
     private final LongArrayList zapped = new LongArrayList();
+    /**
+     * Each CPU's fault scratch, reused by the thread bound to it (Linux's {@code struct vm_fault}
+     * lives on the faulting task's stack). A new one per fault was the fault path's only Java
+     * allocation: a few dozen MB/s of garbage whose young collections and fresh heap pages (the
+     * host's own page faults, under the emulated store) stood in the latency tail.
+     */
+    private final Prep[] scratch; // [c]
 
     private SpeculativeSpace(SpaceOptions o) {
         super(o.name(), o.machine(), o.config(), o.bugs(), o.hooks());
@@ -129,6 +137,7 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
         this.frames = machine.frames();
         this.tree = VmaTree.builder(domain).log(machine.useAfterFree()).bugs(o.vmaBugs()).quarantine(o.vmaQuarantine())
                 .build();
+        this.scratch = new Prep[machine.cpuCount()];
         pmap.setHandler(this);
     }
 
@@ -215,6 +224,8 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
 
     /** What one attempt prepared before taking the PTL. */
     private static final class Prep {
+        /** In use by an attempt on its CPU (a hook may fault again on the same CPU meanwhile). */
+        boolean busy;
         int kind = NOTHING;
         long newPte;
         /** A frame with a reference of ours that becomes the new mapping's, or -1. */
@@ -227,6 +238,34 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
         int op;
         int prot;
         SpaceStats.Fault what = SpaceStats.Fault.SPURIOUS;
+
+        Prep reset() {
+            busy = true;
+            kind = NOTHING;
+            newPte = 0;
+            newFrame = -1;
+            pinned = -1;
+            unmapped = -1;
+            op = 0;
+            prot = 0;
+            what = SpaceStats.Fault.SPURIOUS;
+            return this;
+        }
+    }
+
+    /** A cleared scratch for one attempt: the CPU's own unless it is in use or there is no CPU. */
+    private Prep takeScratch(Cpu cpu) {
+        if (cpu != null) {
+            Prep p = scratch[cpu.id()];
+            if (p == null) {
+                p = new Prep();
+                scratch[cpu.id()] = p;
+            }
+            if (!p.busy) {
+                return p.reset();
+            }
+        }
+        return new Prep().reset();
     }
 
     private static final int OP_YOUNG = 1;
@@ -400,33 +439,37 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
         final TablePage tp = pmap.tablePage(table);
         final long tinc = tp.incarnation();
         final long pte = pmap.pte(table, idx);
-        final Prep p = new Prep();
-        final int r = prepare(p, v.area(), va, access, table, idx, pte, cache);
-        if (r != RETRY) {
-            return r;
-        }
-        if (speculative) {
-            hooks.at(FaultHooks.Point.FAULT_BEFORE_PTL, this, va);
-        }
-        if (tp.lock()) {
-            stats.ptlWait();
-        }
-        SpaceStats.Retry why;
+        final Prep p = takeScratch(cpu);
         try {
-            why = validate(v, inc, seq, tp, table, tinc, idx, pte, speculative);
-            if (why == null) {
-                apply(p, table, idx, va, cpu);
+            final int r = prepare(p, v.area(), va, access, table, idx, pte, cache);
+            if (r != RETRY) {
+                return r;
             }
+            if (speculative) {
+                hooks.at(FaultHooks.Point.FAULT_BEFORE_PTL, this, va);
+            }
+            if (tp.lock()) {
+                stats.ptlWait();
+            }
+            SpaceStats.Retry why;
+            try {
+                why = validate(v, inc, seq, tp, table, tinc, idx, pte, speculative);
+                if (why == null) {
+                    apply(p, table, idx, va, cpu);
+                }
+            } finally {
+                tp.unlock();
+            }
+            release(p, cache);
+            if (why != null) {
+                stats.retry(why);
+                return AGAIN;
+            }
+            stats.fault(p.what);
+            return RETRY;
         } finally {
-            tp.unlock();
+            p.busy = false;
         }
-        release(p, cache);
-        if (why != null) {
-            stats.retry(why);
-            return AGAIN;
-        }
-        stats.fault(p.what);
-        return RETRY;
     }
 
     /**
