@@ -89,7 +89,7 @@ public final class CompareCommand implements Callable<Integer> {
     @Option(names = "--writers", defaultValue = "1", description = "writer threads of a workload that has them (default ${DEFAULT-VALUE})")
     int writers;
 
-    @Option(names = "--region", defaultValue = "4", description = "MiB each faulting thread maps per round (default ${DEFAULT-VALUE})")
+    @Option(names = "--region", defaultValue = "16", description = "MiB each faulting thread maps per round (default ${DEFAULT-VALUE}: the issue's page_fault1)")
     int regionMiB;
 
     @Option(names = "--seed", defaultValue = "1", description = "random seed; round r uses seed + r - 1 (default ${DEFAULT-VALUE})")

@@ -55,7 +55,7 @@ public final class StressCommand implements Callable<Integer> {
             description = "per cell (ms, s or m; default 3s; with --inject, long enough to hit the bug reliably)")
     Duration duration;
 
-    @Option(names = "--region", description = "MiB each faulting thread maps per round (default 4; with --inject, the bug's)")
+    @Option(names = "--region", description = "MiB each faulting thread maps per round (default 16, as page_fault1; with --inject, the bug's)")
     Integer regionMiB;
 
     @Option(names = "--vma-quarantine", paramLabel = "N",
@@ -149,7 +149,7 @@ public final class StressCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(cl, w.cliName()
                     + " takes no writer threads (their mappings would sit in the stacks' guard gaps)");
         }
-        final int region = regionMiB != null ? regionMiB : bug != null ? bug.regionMiB() : 4;
+        final int region = regionMiB != null ? regionMiB : bug != null ? bug.regionMiB() : 16;
         if (region < 1 || region > 1024) {
             throw new CommandLine.ParameterException(cl, "--region must be 1..1024 MiB");
         }
