@@ -56,6 +56,9 @@ class CompareCommandTest {
         assertTrue(r.out().lines().anyMatch(l -> l.matches("\\s+kernel-lock\\s.*\\d\\.\\d\\dx\\s.*")), r.out());
         assertTrue(r.out().contains("targets") && r.out().lines().anyMatch(l -> l.matches("\\s+(PASS|MISS) mmap_churn 1t\\+1w x86: .*")),
                 r.out());
+        // the warm-up ran every group's cell of every design (3 groups x 3 designs), not one workload
+        assertTrue(r.out().lines().anyMatch(l -> l.startsWith("warm-up: 9 cells of 100.00 ms (every group's cell of every design)")),
+                r.out());
 
         // results.json parses; 3 groups x 3 designs, each row with the issue's columns
         @SuppressWarnings("unchecked")
@@ -97,6 +100,7 @@ class CompareCommandTest {
         assertEquals(5, html.split("src=\"data:image/png;base64,", -1).length - 1);
         assertTrue(html.contains("x86 mmap_churn 1t+1w") && html.contains("Targets") && html.contains("specfault compare --duration 200ms"));
         assertTrue(html.contains("<th>cores</th>") && html.contains("<th>JVM</th>"), "machine info");
+        assertTrue(html.contains("<th>JIT compilation during the measured cells</th>"), "the JIT's share of the cores");
     }
 
     @Test

@@ -18,6 +18,7 @@ import dev.specfault.stress.run.SeededBug;
 import dev.specfault.stress.workload.Workload;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,7 +40,7 @@ import picocli.CommandLine.Option;
  *
  * <h2>The run</h2>
  * <pre>
- *   warm-up   every design on every architecture, one short cell each (not reported)
+ *   warm-up   every group's cell of every design, one short cell each (not reported)
  *   groups    for each (arch, workload, threads):   A B C   A B C   ...   (--rounds)
  *             a round's cells share one seed (seed + round): one event stream for every design
  *   soak      with --soak: one long mmap_churn cell, frames in use and SRCU backlog sampled
@@ -96,7 +97,7 @@ public final class CompareCommand implements Callable<Integer> {
     long seed;
 
     @Option(names = "--warmup", converter = DurationConverter.class, defaultValue = "1s",
-            description = "warm-up cell per design and architecture, not reported (default ${DEFAULT-VALUE})")
+            description = "warm-up cell per group and design, not reported (default ${DEFAULT-VALUE})")
     Duration warmup;
 
     @Option(names = "--soak", converter = DurationConverter.class,
@@ -152,24 +153,27 @@ public final class CompareCommand implements Callable<Integer> {
         final String commandLine = "specfault " + String.join(" ", cl.getParseResult().originalArgs());
         final long start = System.nanoTime();
 
-        // Warm-up: every design on every architecture, so that no design pays for the JIT alone.
+        // Warm-up: every group's cell of every design once, in the group's own configuration, so
+        // that no design pays for the JIT alone and no measured cell is the first to run its code
+        // paths (the JIT compiled in bursts well into the measured cells when only mmap_churn warmed
+        // up: a second burst came with the first two-thread cells).
         final Duration wu = warmup.compareTo(duration) < 0 ? warmup : duration;
         final List<String> warmupViolations = new ArrayList<>();
-        // mmap_churn runs both the fault path and the writers' (mmap, mprotect, munmap) paths.
-        final Workload w = groups.stream().anyMatch(g -> g.workload() == Workload.MMAP_CHURN) ? Workload.MMAP_CHURN
-                : groups.get(0).workload();
-        for (Arch a : archs) {
+        final long jitBefore = jitMillis();
+        for (Group g : groups) {
             for (Design d : designs) {
-                final CellSpec cs = new CellSpec(d, a, w, 1, w.hasWriters() ? writers : 0, wu, regionMiB, seed,
+                final CellSpec cs = new CellSpec(d, g.arch(), g.workload(), g.threads(), g.writers(), wu, regionMiB, seed,
                         d == buggy ? bug : null);
                 final CellResult r = Cell.run(cs, ProgressLine.forTerminal("warm-up " + cs.label()));
                 ProgressLine.clear();
                 r.violations().forEach(v -> warmupViolations.add(v + " [warm-up " + cs.label() + "]"));
             }
         }
-        pw.printf(Locale.ROOT, "warm-up: %d cells of %s (%s 1t)%n", archs.size() * designs.size(), DurationFormat.of(wu),
-                w.cliName());
+        final long jitWarm = jitMillis();
+        pw.printf(Locale.ROOT, "warm-up: %d cells of %s (every group's cell of every design); JIT compilation %s%n",
+                groups.size() * designs.size(), DurationFormat.of(wu), jitWarm < 0 ? "not measured" : (jitWarm - jitBefore) + " ms");
         pw.flush();
+        final long measuredFrom = System.nanoTime();
 
         final Comparison c = new Comparison(designs, groups);
         final int total = groups.size() * rounds * designs.size();
@@ -226,6 +230,13 @@ public final class CompareCommand implements Callable<Integer> {
         pw.flush();
 
         machine.put("load average at the end", loadAverage());
+        final long jitEnd = jitMillis();
+        if (jitEnd >= 0) {
+            // The JIT's compiler threads share the cores with the cells: a measured cell that runs
+            // beside a compilation burst is slower than its neighbours.
+            machine.put("JIT compilation during the measured cells", String.format(Locale.ROOT, "%,d ms in %s",
+                    jitEnd - jitWarm, DurationFormat.nanos(System.nanoTime() - measuredFrom)));
+        }
         machine.put("wall time", DurationFormat.nanos(System.nanoTime() - start));
         Files.createDirectories(out);
         Files.writeString(out.resolve("results.json"), Results.json(c.aggregatedRows()));
@@ -305,6 +316,12 @@ public final class CompareCommand implements Callable<Integer> {
                 + System.getProperty("os.arch"));
         m.put("load average at the start", loadAverage());
         return m;
+    }
+
+    /** Total JIT compilation time so far (ms; the JVM's estimate), or -1 if the JVM does not tell. */
+    private static long jitMillis() {
+        final CompilationMXBean c = ManagementFactory.getCompilationMXBean();
+        return c != null && c.isCompilationTimeMonitoringSupported() ? c.getTotalCompilationTime() : -1;
     }
 
     private static String loadAverage() {
