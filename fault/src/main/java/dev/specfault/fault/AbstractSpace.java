@@ -315,6 +315,32 @@ public abstract class AbstractSpace implements AddressSpace {
     }
 
     /**
+     * => writer lock, the layout still the old one; [start, end) is about to be removed with nothing
+     * mapped in its place (munmap, a shrink). The floor and ceiling {@link #tableGap} will give once
+     * the removal is in: the areas that straddle an edge keep their outer parts.
+     */
+    protected final long[] removalGap(long start, long end) {
+        final AreaIndex idx = index();
+        final Area at = idx.find(start);
+        final long floor;
+        if (at != null && at.start() < start) {
+            floor = start;
+        } else {
+            final Area prev = at == null ? idx.last() : idx.prev(at);
+            floor = prev == null ? 0 : prev.end();
+        }
+        final Area over = idx.find(end - 1);
+        final long ceiling;
+        if (over != null && over.start() < end && over.end() > end) {
+            ceiling = end;
+        } else {
+            final Area next = idx.find(end);
+            ceiling = next == null ? config.taskSize() : next.start();
+        }
+        return new long[] {floor, ceiling};
+    }
+
+    /**
      * => writer lock. mremap's move, first step: the destination's leaf tables for every source
      * table that exists, so that nothing has changed yet if one cannot be allocated.
      *

@@ -137,6 +137,34 @@ class AddressSpaceContractTest {
         quiet(s);
     }
 
+    /**
+     * munmap of touched memory whose page tables it empties shoots down once, for the pages and the
+     * tables together (Linux's mmu_gather: unmap_vmas, free_pgtables, one tlb_finish_mmu; OpenBSD's
+     * pmap_remove frees its empty PTPs and shoots down once). A FIXED mapping over touched memory
+     * keeps its tables and flushes once for the pages.
+     */
+    @ParameterizedTest
+    @MethodSource("spaces")
+    void munmapFlushesOnceForItsPagesAndTheTablesItEmpties(Design d, Arch arch) {
+        final AddressSpace s = space(d, arch);
+        final long len = 16 * PAGE_SIZE;
+        final long a = s.mmap(0, len, RW, ANON);
+        store(s, a, 1);
+        store(s, a + 5 * PAGE_SIZE, 2);
+        assertTrue(s.pmap().leafTable(a) >= 0);
+        final long before = s.pmap().stats().flushes();
+        assertEquals(0, s.munmap(a, len));
+        assertTrue(s.pmap().leafTable(a) < 0, "the leaf table is unlinked");
+        assertEquals(before + 1, s.pmap().stats().flushes(), "one flush for the pages and the tables");
+        final long b = s.mmap(0, len, RW, ANON);
+        store(s, b + 2 * PAGE_SIZE, 3);
+        final long fixed = s.pmap().stats().flushes();
+        assertEquals(b, s.mmap(b, len, RW, ANON | Mman.MAP_FIXED));
+        assertEquals(fixed + 1, s.pmap().stats().flushes(), "FIXED over a touched page: one flush");
+        assertEquals(0, load(s, b + 2 * PAGE_SIZE));
+        quiet(s);
+    }
+
     @ParameterizedTest
     @MethodSource("spaces")
     void anonymousMemoryIsZeroAndKeepsStores(Design d, Arch arch) {

@@ -547,16 +547,32 @@ public final class Pmap {
      * @return table pages freed
      */
     public int freeTables(long addr, long end, long floor, long ceiling, Cpu self) {
-        final List<TablePage> detached = new ArrayList<>();
-        freeLevel(root, arch.levels(), 0, addr, end, floor, ceiling, detached);
+        final List<TablePage> detached = unlinkTables(addr, end, floor, ceiling);
         if (detached.isEmpty()) {
             return 0;
         }
         flushRange(addr, end, true, self);
+        retireTables(detached);
+        return detached.size();
+    }
+
+    /**
+     * {@link #freeTables}'s first half, for a caller that flushes once for its zap and its tables
+     * (Linux's mmu_gather: unmap_vmas, free_pgtables, then one tlb_finish_mmu): unlinks the table
+     * pages and returns them. The caller then flushes [addr, end) with {@code freedTables} and
+     * passes them to {@link #retireTables}.
+     */
+    public List<TablePage> unlinkTables(long addr, long end, long floor, long ceiling) {
+        final List<TablePage> detached = new ArrayList<>();
+        freeLevel(root, arch.levels(), 0, addr, end, floor, ceiling, detached);
+        return detached;
+    }
+
+    /** => unlinked by {@link #unlinkTables} and flushed with freedTables. Frees them after a grace period. */
+    public void retireTables(List<TablePage> detached) {
         for (TablePage t : detached) {
             retireTable(t);
         }
-        return detached.size();
     }
 
     private void freeLevel(long table, int level, long base, long addr, long end, long floor, long ceiling,

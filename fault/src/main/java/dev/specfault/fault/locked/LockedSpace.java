@@ -17,6 +17,7 @@ import dev.specfault.pmap.FaultHandler;
 import dev.specfault.pmap.Pmap;
 import dev.specfault.pmap.Prot;
 import dev.specfault.pmap.PteFormat;
+import dev.specfault.pmap.TablePage;
 import dev.specfault.pmap.WalkResult;
 import dev.specfault.pmap.phys.FrameAllocator;
 import dev.specfault.pmap.phys.FrameCache;
@@ -1008,9 +1009,7 @@ public final class LockedSpace extends AbstractSpace implements FaultHandler {
         map.apply(plan);
         switch (change) {
             case ZAP:
-                pmapRemove(start, end);
-                arefs.removeRange(start, end);
-                freeTables(start, end);
+                removeWithTables(start, end);
                 break;
             case PROTECT:
                 pmapProtect(start, end, prot);
@@ -1053,6 +1052,34 @@ public final class LockedSpace extends AbstractSpace implements FaultHandler {
         for (int i = 0; i < freed.size(); i++) {
             frames.put(freed.getLong(i));
         }
+    }
+
+    /**
+     * munmap's {@code pmap_remove} with the page-table pages it empties: zap, unlink the tables the
+     * range leaves empty (floor/ceiling), one shootdown for both under the pmap lock, then free the
+     * frames, drop the anons nobody covers, and free the tables after a grace period. OpenBSD's
+     * pmap_remove frees its empty PTPs in the same call and shoots down once; Linux's mmu_gather
+     * flushes once for unmap_vmas and free_pgtables.
+     */
+    private void removeWithTables(long start, long end) {
+        final LongArrayList freed = new LongArrayList();
+        final long[] gap = tableGap(start, end);
+        final List<TablePage> tables;
+        lockPmap();
+        try {
+            pmap.zapRange(start, end, (va, old) -> freed.addLong(fmt.frame(old)));
+            tables = gap == null ? List.of() : pmap.unlinkTables(start, end, gap[0], gap[1]);
+            if (!freed.isEmpty() || !tables.isEmpty()) {
+                pmap.flushRange(start, end, !tables.isEmpty(), null);
+            }
+        } finally {
+            unlockPmap();
+        }
+        for (int i = 0; i < freed.size(); i++) {
+            frames.put(freed.getLong(i));
+        }
+        arefs.removeRange(start, end);
+        pmap.retireTables(tables);
     }
 
     /** {@code pmap_protect}: lowers the rights of [start, end)'s entries to {@code prot}, then flushes. */

@@ -49,9 +49,10 @@ import org.agrona.collections.LongArrayList;
  *   prepare the new tree off to the side
  *   mark every replaced record dead, still in the tree   (full fence: before the zap reads a PTE)
  *   zap / protect / move the PTEs, each table under its PTL
- *   flush TLBs for the range
+ *   a removal (the range left empty): unlink the tables it empties (floor/ceiling)
+ *   flush TLBs for the range, once (with the tables: Linux's mmu_gather)
  *   publish the new tree in one store
- *   free the data frames; free empty tables (floor/ceiling) and retired records through SRCU
+ *   free the data frames; free the tables and retired records through SRCU
  * </pre>
  * Non-replacing writers (fork's write-protect of the parent, madvise) make the records' write
  * sequence odd across the PTE work instead.
@@ -118,6 +119,12 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
     private volatile boolean exited; // [m] written, read anywhere
     /** The frames a commit's zap collected, reused from one commit to the next. [m] */
     private final LongArrayList zapped = new LongArrayList();
+    /** Whether this commit zaps a range it leaves empty: one flush for its PTEs and its tables. [m] */
+    private boolean removal;
+    /** The tables a removal unlinked, freed after the publication (through SRCU). [m] */
+    private List<TablePage> unlinked = List.of();
+    /** The floor and ceiling of this commit's removal, worked out before the publication. [m] */
+    private long[] removalGap;
     /**
      * Each CPU's fault scratch, reused by the thread bound to it (Linux's {@code struct vm_fault}
      * lives on the faulting task's stack). A new one per fault was the fault path's only Java
@@ -729,6 +736,10 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
         }
         final LongArrayList freed = zapped;
         freed.clear();
+        // A removal unlinks its empty tables with the zap, before the publication, and flushes
+        // once for both (the seeded bugs' orders keep the zap's flush and free tables afterwards).
+        removal = change == Change.ZAP && !hasBug(FaultBug.ZAP_BEFORE_MARK_DEAD)
+                && !hasBug(FaultBug.PUBLISH_BEFORE_ZAP) && leavesEmpty(plan, start, end);
         if (hasBug(FaultBug.ZAP_BEFORE_MARK_DEAD)) {
             changePtes(change, start, end, prot, freed);
             hooks.at(FaultHooks.Point.WRITER_AFTER_ZAP, this, start);
@@ -753,10 +764,42 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
         }
         putAll(freed);
         freed.clear();
-        if (change == Change.ZAP) {
+        if (removal) {
+            assert java.util.Arrays.equals(removalGap, tableGap(start, end))
+                    : java.util.Arrays.toString(removalGap) + " before, " + java.util.Arrays.toString(tableGap(start, end)) + " after";
+            pmap.retireTables(unlinked);
+            unlinked = List.of();
+        } else if (change == Change.ZAP) {
             freeTables(start, end);
         }
         retire(b);
+    }
+
+    /**
+     * => mmap lock for writing, before the publication. Whether {@code plan} leaves [start, end)
+     * empty: no added area overlaps it and every area there now is removed (a plan may also keep an
+     * area in place, a FIXED mapping identical to the old one, which the zap still clears).
+     */
+    private boolean leavesEmpty(LayoutPlan plan, long start, long end) {
+        final List<Area> added = plan.added();
+        for (int i = 0; i < added.size(); i++) {
+            final Area a = added.get(i);
+            if (a.start() < end && a.end() > start) {
+                return false;
+            }
+        }
+        final List<Area> removed = plan.removed();
+        final AreaIndex idx = index();
+        for (Area a = idx.find(start); a != null && a.start() < end; a = idx.next(a)) {
+            boolean gone = false;
+            for (int i = 0; i < removed.size() && !gone; i++) {
+                gone = removed.get(i) == a;
+            }
+            if (!gone) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** => mmap lock for writing, after publish. Drops the removed records' file references after a grace period, and the records. */
@@ -802,13 +845,20 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
     /** => mmap lock for writing, records dead. */
     private void changePtes(Change change, long start, long end, int prot, LongArrayList freed) {
         switch (change) {
-            case ZAP:
-                // Linux's mmu_gather flushes only if an entry was cleared: an area never touched
-                // costs no shootdown (the locked design's pmap_remove does the same).
-                if (pmap.zapRange(start, end, (va, old) -> freed.addLong(fmt.frame(old))) > 0) {
-                    pmap.flushRange(start, end, false, null);
+            case ZAP: {
+                // Linux's mmu_gather flushes only if an entry was cleared or a table freed: an area
+                // never touched costs no shootdown. A removal also unlinks the tables it empties
+                // (free_pgtables) and flushes once for both, as tlb_finish_mmu does.
+                final boolean cleared = pmap.zapRange(start, end, (va, old) -> freed.addLong(fmt.frame(old))) > 0;
+                if (removal) {
+                    removalGap = removalGap(start, end);
+                    unlinked = pmap.unlinkTables(start, end, removalGap[0], removalGap[1]);
+                }
+                if (cleared || !unlinked.isEmpty()) {
+                    pmap.flushRange(start, end, !unlinked.isEmpty(), null);
                 }
                 break;
+            }
             case PROTECT: {
                 final long n = pmap.protectRange(start, end, (va, old) -> lowerLeaf(fmt, old, prot));
                 if (n > 0 && !hasBug(FaultBug.MPROTECT_SKIP_FLUSH)) {
