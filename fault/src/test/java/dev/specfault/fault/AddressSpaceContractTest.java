@@ -165,6 +165,35 @@ class AddressSpaceContractTest {
         quiet(s);
     }
 
+    /**
+     * A move right after a removal: the removal's one-flush path must not leak into the move's own
+     * zaps (its target's fresh tables stay; its pages arrive). A review found the speculative
+     * design's removal state kept in fields and reused by the next mremap.
+     */
+    @ParameterizedTest
+    @MethodSource("spaces")
+    void aMoveRightAfterAnUnmapKeepsEveryPage(Design d, Arch arch) {
+        final AddressSpace s = space(d, arch, 8192, SpaceConfig.defaults(arch));
+        final long len = 4L << 20;
+        final long blocker = s.mmap(0, PAGE_SIZE, PROT_READ, ANON);
+        final long a = s.mmap(0, len, RW, ANON);
+        assertEquals(blocker, a + len, "top-down: the blocker right above, so the mremap must move");
+        for (long off = 0; off < len; off += 64 * PAGE_SIZE) {
+            store(s, a + off, off + 1);
+        }
+        final long o = s.mmap(0, 16 * PAGE_SIZE, RW, ANON);
+        store(s, o, 9);
+        assertEquals(0, s.munmap(o, 16 * PAGE_SIZE));
+        final long b = s.mremap(a, len, 2 * len, Mman.MREMAP_MAYMOVE, 0);
+        assertTrue(b > 0 && b != a, () -> "moved: 0x" + Long.toHexString(b));
+        for (long off = 0; off < len; off += 64 * PAGE_SIZE) {
+            assertEquals(off + 1, load(s, b + off), "page at +" + off);
+        }
+        quiet(s);
+        assertEquals(0, s.munmap(b, 2 * len));
+        quiet(s);
+    }
+
     @ParameterizedTest
     @MethodSource("spaces")
     void anonymousMemoryIsZeroAndKeepsStores(Design d, Arch arch) {

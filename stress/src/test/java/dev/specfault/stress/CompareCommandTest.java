@@ -100,7 +100,7 @@ class CompareCommandTest {
         assertEquals(5, html.split("src=\"data:image/png;base64,", -1).length - 1);
         assertTrue(html.contains("x86 mmap_churn 1t+1w") && html.contains("Targets") && html.contains("specfault compare --duration 200ms"));
         assertTrue(html.contains("<th>cores</th>") && html.contains("<th>JVM</th>"), "machine info");
-        assertTrue(html.contains("<th>JIT compilation during the measured cells</th>"), "the JIT's share of the cores");
+        assertTrue(html.contains("<th>JIT compiler-thread time during the measured cells</th>"), "the JIT's share of the cores");
     }
 
     @Test

@@ -77,7 +77,7 @@ class VmMapTest {
         change(m, ix -> LayoutPlanner.map(ix, anon(10, 20, RW)));
         final Area whole = findAs(m, p(12), 0);
         assertEquals(anon(10, 20, RW), whole);
-        assertSame(whole, findAs(m, p(19), 0), "the hint's entry");
+        assertSame(whole, findAs(m, p(19), 0), "the same entry");
         assertEquals(anon(10, 20, RW), findAs(m, p(12), 1), "another CPU, its own hint");
         change(m, ix -> LayoutPlanner.protect(ix, p(12), p(14), R));
         assertEquals(anon(10, 12, RW), findAs(m, p(11), 0), "not the stale hint after a change");

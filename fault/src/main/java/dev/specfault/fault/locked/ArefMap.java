@@ -4,6 +4,7 @@ import dev.specfault.fault.SpaceStats;
 import dev.specfault.pmap.phys.FrameAllocator;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -31,8 +32,9 @@ final class ArefMap {
     /** Changes of {@link #byStart} so far: a hint from before a change is stale. */
     private long changes; // [m]
     /**
-     * Each CPU's last lookup (UVM's map hint, per CPU here): a fault finds its aref without
-     * TreeMap.floorEntry, which allocates an entry and boxes the key on every call.
+     * Each CPU's last lookup: a fault finds its aref without TreeMap.floorEntry, which allocates an
+     * entry and boxes the key on every call. (UVM keeps the aref in the map entry, so its entry
+     * lookup finds both; here the arefs are a table of their own, see the class comment.)
      */
     private final Hint[] hints; // [c]
     private final FrameAllocator frames;
@@ -64,7 +66,7 @@ final class ArefMap {
 
     /** {@link #lookup(long)} for a fault on CPU {@code cpu} (or -1), through that CPU's hint. */
     Aref lookup(long va, int cpu) {
-        if (cpu < 0) {
+        if (cpu < 0 || cpu >= hints.length) {
             return lookup(va);
         }
         final Hint h = hints[cpu];
@@ -107,8 +109,9 @@ final class ArefMap {
         return out;
     }
 
+    /** Every aref, in address order (a view that cannot change the table behind its change count). */
     Collection<Aref> all() {
-        return byStart.values();
+        return Collections.unmodifiableCollection(byStart.values());
     }
 
     int size() {

@@ -279,25 +279,25 @@ public final class LockedSpace extends AbstractSpace implements FaultHandler {
     // ------------------------------------------------------------------------------------------
     // The fault path
 
-    /** One fault's state across its attempts ({@code uvm_faultctx} with the locks it holds). */
+    /** One fault's state across its attempts ({@code uvm_faultctx} with the locks it holds); each CPU's own, reused ([c]). */
     private final class Flt {
         /** In use by a fault on its CPU (a hook may fault again on the same CPU meanwhile). */
-        boolean busy;
-        Cpu cpu;
-        long va;
-        int access;
-        boolean write;
-        FrameCache cache;
+        boolean busy; // [c]
+        Cpu cpu; // [c]
+        long va; // [c]
+        int access; // [c]
+        boolean write; // [c]
+        FrameCache cache; // [c]
         /** upper_lock_type: READ, or WRITE for a write fault and after a failed upgrade. */
-        int upperLock;
+        int upperLock; // [c]
         /** lower_lock_type. */
-        int lowerLock;
-        boolean mapLocked;
-        Amap amap;
-        long amapStamp;
-        RwLock obj;
-        long objStamp;
-        Area growArea;
+        int lowerLock; // [c]
+        boolean mapLocked; // [c]
+        Amap amap; // [c]
+        long amapStamp; // [c]
+        RwLock obj; // [c]
+        long objStamp; // [c]
+        Area growArea; // [c]
 
         /** The faulting CPU's index, or -1 (populate). */
         int cpuId() {
@@ -1055,11 +1055,12 @@ public final class LockedSpace extends AbstractSpace implements FaultHandler {
     }
 
     /**
-     * munmap's {@code pmap_remove} with the page-table pages it empties: zap, unlink the tables the
-     * range leaves empty (floor/ceiling), one shootdown for both under the pmap lock, then free the
-     * frames, drop the anons nobody covers, and free the tables after a grace period. OpenBSD's
-     * pmap_remove frees its empty PTPs in the same call and shoots down once; Linux's mmu_gather
-     * flushes once for unmap_vmas and free_pgtables.
+     * A range's removal from the map ({@code uvm_unmap_remove}: munmap, MAP_FIXED over a mapping,
+     * a shrinking brk or mremap): zap, unlink the page-table pages the range leaves empty, one
+     * shootdown for both under the pmap lock, then free the frames, drop the anons nobody covers,
+     * and free the tables after a grace period. OpenBSD's pmap_remove also frees the PTPs it empties
+     * in the same call and shoots down once, but frees any PTP it empties; this emulator frees by
+     * Linux's floor/ceiling rule (free_pgtables) in both designs, so that they free the same tables.
      */
     private void removeWithTables(long start, long end) {
         final LongArrayList freed = new LongArrayList();

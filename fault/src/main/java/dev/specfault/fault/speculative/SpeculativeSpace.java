@@ -31,6 +31,7 @@ import dev.specfault.vma.Vma;
 import dev.specfault.vma.VmaFlags;
 import dev.specfault.vma.VmaTree;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.agrona.collections.Long2LongHashMap;
@@ -119,12 +120,6 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
     private volatile boolean exited; // [m] written, read anywhere
     /** The frames a commit's zap collected, reused from one commit to the next. [m] */
     private final LongArrayList zapped = new LongArrayList();
-    /** Whether this commit zaps a range it leaves empty: one flush for its PTEs and its tables. [m] */
-    private boolean removal;
-    /** The tables a removal unlinked, freed after the publication (through SRCU). [m] */
-    private List<TablePage> unlinked = List.of();
-    /** The floor and ceiling of this commit's removal, worked out before the publication. [m] */
-    private long[] removalGap;
     /**
      * Each CPU's fault scratch, reused by the thread bound to it (Linux's {@code struct vm_fault}
      * lives on the faulting task's stack). A new one per fault was the fault path's only Java
@@ -229,22 +224,22 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
     // ------------------------------------------------------------------------------------------
     // The fault path
 
-    /** What one attempt prepared before taking the PTL. */
+    /** What one attempt prepared before taking the PTL. Each CPU's own, reused ([c]: see {@link #scratch}). */
     private static final class Prep {
         /** In use by an attempt on its CPU (a hook may fault again on the same CPU meanwhile). */
-        boolean busy;
-        int kind = NOTHING;
-        long newPte;
+        boolean busy; // [c]
+        int kind = NOTHING; // [c]
+        long newPte; // [c]
         /** A frame with a reference of ours that becomes the new mapping's, or -1. */
-        long newFrame = -1;
+        long newFrame = -1; // [c]
         /** A COW source pinned by get-unless-zero, or -1. */
-        long pinned = -1;
+        long pinned = -1; // [c]
         /** The old frame a REPLACE unmapped, whose mapping reference we drop after unlock, or -1. */
-        long unmapped = -1;
+        long unmapped = -1; // [c]
         /** For REWRITE: what to do to the entry as it is under the PTL. */
-        int op;
-        int prot;
-        SpaceStats.Fault what = SpaceStats.Fault.SPURIOUS;
+        int op; // [c]
+        int prot; // [c]
+        SpaceStats.Fault what = SpaceStats.Fault.SPURIOUS; // [c]
 
         Prep reset() {
             busy = true;
@@ -736,10 +731,6 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
         }
         final LongArrayList freed = zapped;
         freed.clear();
-        // A removal unlinks its empty tables with the zap, before the publication, and flushes
-        // once for both (the seeded bugs' orders keep the zap's flush and free tables afterwards).
-        removal = change == Change.ZAP && !hasBug(FaultBug.ZAP_BEFORE_MARK_DEAD)
-                && !hasBug(FaultBug.PUBLISH_BEFORE_ZAP) && leavesEmpty(plan, start, end);
         if (hasBug(FaultBug.ZAP_BEFORE_MARK_DEAD)) {
             changePtes(change, start, end, prot, freed);
             hooks.at(FaultHooks.Point.WRITER_AFTER_ZAP, this, start);
@@ -755,21 +746,29 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
             changePtes(change, start, end, prot, freed);
             hooks.at(FaultHooks.Point.WRITER_AFTER_ZAP, this, start);
         } else {
+            // A removal (the range left empty) unlinks the tables it empties with its zap, before
+            // the publication, and flushes once for both (the seeded bugs' orders above keep the
+            // zap's own flush and free the tables after the publication).
+            final long[] gap = change == Change.ZAP && leavesEmpty(plan, start, end) ? removalGap(start, end) : null;
             b.markDead();
             hooks.at(FaultHooks.Point.WRITER_AFTER_MARK, this, start);
-            changePtes(change, start, end, prot, freed);
+            final List<TablePage> unlinked = changePtes(change, start, end, prot, freed, gap);
             hooks.at(FaultHooks.Point.WRITER_AFTER_ZAP, this, start);
             b.publish();
             hooks.at(FaultHooks.Point.WRITER_AFTER_PUBLISH, this, start);
+            if (gap != null) {
+                assert Arrays.equals(gap, tableGap(start, end))
+                        : Arrays.toString(gap) + " before the publication, " + Arrays.toString(tableGap(start, end)) + " after";
+                putAll(freed);
+                freed.clear();
+                pmap.retireTables(unlinked);
+                retire(b);
+                return;
+            }
         }
         putAll(freed);
         freed.clear();
-        if (removal) {
-            assert java.util.Arrays.equals(removalGap, tableGap(start, end))
-                    : java.util.Arrays.toString(removalGap) + " before, " + java.util.Arrays.toString(tableGap(start, end)) + " after";
-            pmap.retireTables(unlinked);
-            unlinked = List.of();
-        } else if (change == Change.ZAP) {
+        if (change == Change.ZAP) {
             freeTables(start, end);
         }
         retire(b);
@@ -842,16 +841,27 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
         }
     }
 
-    /** => mmap lock for writing, records dead. */
+    /** {@link #changePtes(Change, long, long, int, LongArrayList, long[])} with no tables to unlink. */
     private void changePtes(Change change, long start, long end, int prot, LongArrayList freed) {
+        changePtes(change, start, end, prot, freed, null);
+    }
+
+    /**
+     * => mmap lock for writing, records dead. With {@code removalGap} (a ZAP that leaves the range
+     * empty: its floor and ceiling), also unlinks the tables the range empties and flushes once for
+     * the entries and the tables; returns the unlinked tables, for the caller to retire after the
+     * publication.
+     */
+    private List<TablePage> changePtes(Change change, long start, long end, int prot, LongArrayList freed,
+                                       long[] removalGap) {
+        List<TablePage> unlinked = List.of();
         switch (change) {
             case ZAP: {
                 // Linux's mmu_gather flushes only if an entry was cleared or a table freed: an area
                 // never touched costs no shootdown. A removal also unlinks the tables it empties
                 // (free_pgtables) and flushes once for both, as tlb_finish_mmu does.
                 final boolean cleared = pmap.zapRange(start, end, (va, old) -> freed.addLong(fmt.frame(old))) > 0;
-                if (removal) {
-                    removalGap = removalGap(start, end);
+                if (removalGap != null) {
                     unlinked = pmap.unlinkTables(start, end, removalGap[0], removalGap[1]);
                 }
                 if (cleared || !unlinked.isEmpty()) {
@@ -869,6 +879,7 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
             default:
                 break;
         }
+        return unlinked;
     }
 
     @Override

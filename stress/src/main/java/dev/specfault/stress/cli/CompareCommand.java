@@ -170,7 +170,7 @@ public final class CompareCommand implements Callable<Integer> {
             }
         }
         final long jitWarm = jitMillis();
-        pw.printf(Locale.ROOT, "warm-up: %d cells of %s (every group's cell of every design); JIT compilation %s%n",
+        pw.printf(Locale.ROOT, "warm-up: %d cells of %s (every group's cell of every design); JIT compiler-thread time %s%n",
                 groups.size() * designs.size(), DurationFormat.of(wu), jitWarm < 0 ? "not measured" : (jitWarm - jitBefore) + " ms");
         pw.flush();
         final long measuredFrom = System.nanoTime();
@@ -234,7 +234,7 @@ public final class CompareCommand implements Callable<Integer> {
         if (jitEnd >= 0) {
             // The JIT's compiler threads share the cores with the cells: a measured cell that runs
             // beside a compilation burst is slower than its neighbours.
-            machine.put("JIT compilation during the measured cells", String.format(Locale.ROOT, "%,d ms in %s",
+            machine.put("JIT compiler-thread time during the measured cells", String.format(Locale.ROOT, "%,d ms in %s",
                     jitEnd - jitWarm, DurationFormat.nanos(System.nanoTime() - measuredFrom)));
         }
         machine.put("wall time", DurationFormat.nanos(System.nanoTime() - start));
