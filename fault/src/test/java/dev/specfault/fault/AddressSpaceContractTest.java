@@ -166,6 +166,42 @@ class AddressSpaceContractTest {
     }
 
     /**
+     * The tables a removal frees, at its edges: a munmap across two areas and the hole between them
+     * keeps the leaf table a third area still uses (one flush); a hole punched inside one area keeps
+     * it too; the last area's munmap frees it. Linux's free_pgtables floor and ceiling.
+     */
+    @ParameterizedTest
+    @MethodSource("spaces")
+    void aRemovalFreesOnlyTheTablesNoAreaStillUses(Design d, Arch arch) {
+        final AddressSpace s = space(d, arch);
+        final long base = 1L << 30; // 2 MiB aligned: one leaf table for everything below
+        final int fixed = ANON | Mman.MAP_FIXED;
+        assertEquals(base, s.mmap(base, 4 * PAGE_SIZE, RW, fixed));
+        assertEquals(base + 8 * PAGE_SIZE, s.mmap(base + 8 * PAGE_SIZE, 4 * PAGE_SIZE, PROT_READ, fixed));
+        assertEquals(base + 20 * PAGE_SIZE, s.mmap(base + 20 * PAGE_SIZE, 16 * PAGE_SIZE, RW, fixed));
+        store(s, base, 1);
+        load(s, base + 9 * PAGE_SIZE);
+        store(s, base + 20 * PAGE_SIZE, 3);
+        store(s, base + 30 * PAGE_SIZE, 4);
+        long flushes = s.pmap().stats().flushes();
+        assertEquals(0, s.munmap(base, 12 * PAGE_SIZE)); // two areas and the hole between them
+        assertEquals(flushes + 1, s.pmap().stats().flushes());
+        assertTrue(s.pmap().leafTable(base) >= 0, "the third area still uses the table");
+        flushes = s.pmap().stats().flushes();
+        assertEquals(0, s.munmap(base + 24 * PAGE_SIZE, 4 * PAGE_SIZE)); // a hole inside one area
+        assertEquals(flushes, s.pmap().stats().flushes(), "nothing there was touched, no table freed");
+        assertTrue(s.pmap().leafTable(base) >= 0);
+        assertEquals(3, load(s, base + 20 * PAGE_SIZE));
+        assertEquals(4, load(s, base + 30 * PAGE_SIZE));
+        quiet(s);
+        flushes = s.pmap().stats().flushes();
+        assertEquals(0, s.munmap(base + 20 * PAGE_SIZE, 16 * PAGE_SIZE)); // both pieces: the last users
+        assertEquals(flushes + 1, s.pmap().stats().flushes());
+        assertTrue(s.pmap().leafTable(base) < 0, "the table is gone with its last area");
+        quiet(s);
+    }
+
+    /**
      * A move right after a removal: the removal's one-flush path must not leak into the move's own
      * zaps (its target's fresh tables stay; its pages arrive). A review found the speculative
      * design's removal state kept in fields and reused by the next mremap.
