@@ -1,14 +1,17 @@
 package dev.specfault.srcu;
 
 /**
- * Who advances a domain's grace periods after {@link SrcuDomain#call(Runnable)}, and how a thread
- * that waits for one ({@code synchronize()}, {@code barrier()}) pauses between attempts.
+ * Who advances a domain's grace periods after {@link SrcuDomain#call(Runnable)}, where the
+ * callbacks of an ended one run, and how a thread that waits for one ({@code synchronize()},
+ * {@code barrier()}) pauses between attempts.
  *
  * <ul>
  *   <li>{@link #shared()}: production. A small executor shared by every domain of the JVM (not a
  *   thread per domain: a fork storm makes thousands). It never blocks on one domain's readers: a
  *   domain whose scan finds readers is re-tried after a growing delay, so a stalled reader delays
- *   only its own domain.</li>
+ *   only its own domain. It defers callbacks to the threads that queued them (their next
+ *   {@link SrcuDomain#poll()}), and runs those nobody came back for one jiffy after their grace
+ *   period ended.</li>
  *   <li>{@link #inline()}: {@code call()} runs the grace period and the callbacks on the calling
  *   thread before it returns (unless that thread is inside a read section of the domain or is
  *   already driving it; then the work waits for the next call, synchronize or barrier). No
@@ -31,6 +34,24 @@ public interface GracePeriodDriver {
      * @return the next step
      */
     int pause(int step);
+
+    /**
+     * Whether the callbacks of an ended grace period wait for the threads that queued them
+     * ({@link SrcuDomain#poll()} at their next safe point), as Linux runs a CPU's SRCU callbacks on
+     * that CPU, rather than run at once on the thread that ended it. A deferring driver must run,
+     * after {@link #callbacksReady}, those that no thread came back for.
+     */
+    default boolean defersCallbacks() {
+        return false;
+    }
+
+    /**
+     * A grace period ended at {@code doneSeq} with callbacks waiting for it, under a driver that
+     * {@linkplain #defersCallbacks() defers} them. Must not block.
+     */
+    default void callbacksReady(SrcuDomain domain, long doneSeq) {
+        throw new UnsupportedOperationException(name() + " does not defer callbacks");
+    }
 
     /** Short name for reports. */
     String name();

@@ -2,11 +2,8 @@ package dev.specfault.srcu;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.util.ArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import org.jctools.queues.MessagePassingQueue;
-import org.jctools.queues.MpscUnboundedArrayQueue;
 import org.jctools.util.PaddedAtomicLong;
 
 /** Padding before the grace-period state. */
@@ -34,11 +31,10 @@ abstract class GracePeriodStateFields extends GracePeriodStatePad0 {
     int phase;
     /** The largest gpSeq a waiter needs. [a] */
     final AtomicLong gpSeqNeeded = new AtomicLong();
-    /** Callbacks waiting for a grace period to start: many producers, one consumer [g]. [a] */
-    final MessagePassingQueue<Runnable> callbacks = new MpscUnboundedArrayQueue<>(128);
-    /** Callbacks served by the grace period in progress. [g] */
-    final ArrayList<Runnable> batch = new ArrayList<>();
-    final MessagePassingQueue.Consumer<Runnable> batchAdder = batch::add;
+    /** {@code queued} when the last grace period started. [g] */
+    long queuedAtGpStart;
+    /** Callbacks queued between the last two grace-period starts: what the last one serves. [g] */
+    long gpCallbacks;
     long gpStartNanos;                                   // [g]
     /** The flight-recorder event of the grace period in progress, or null when not recording. [g] */
     GracePeriodEvent gpEvent;
@@ -57,6 +53,10 @@ abstract class GracePeriodStateFields extends GracePeriodStatePad0 {
     final AtomicBoolean kickPending = new AtomicBoolean();
     /** Driver state: consecutive runs that found readers (the driver's back-off). [a] racy */
     volatile int pumpFailures;
+    /** Driver state: a late invocation of ended grace periods' callbacks is scheduled. [a] */
+    final AtomicBoolean latePending = new AtomicBoolean();
+    /** Driver state: the last grace period whose end asked for a late invocation. [a] */
+    final AtomicLong lateSeq = new AtomicLong();
 
     private static final VarHandle GP_OWNER;
 

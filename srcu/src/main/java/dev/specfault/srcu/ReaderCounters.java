@@ -39,6 +39,7 @@ abstract class ReaderCountersPadBefore {
  *   [c] written only by the slot's owner thread; read by that thread plainly
  *   [g] read with acquire by the grace-period scans of the thread driving the domain's machine
  *   [s] the domain's slot lock (adoption)
+ *   [I] immutable after construction
  * </pre>
  */
 abstract class ReaderCountersFields extends ReaderCountersPadBefore {
@@ -50,6 +51,8 @@ abstract class ReaderCountersFields extends ReaderCountersPadBefore {
     int nesting;
     /** The owner thread. [s] */
     Thread owner;
+    /** The callbacks this slot's threads queued (Linux's srcu_data.srcu_cblist); its own lock. [I] */
+    final SlotCallbacks callbacks = new SlotCallbacks();
     /**
      * Seeded bug READ_SIDE_NO_FENCE only: lock increments still in the modelled store buffer, not
      * yet visible to scans; drained at the owner's next fence. [c]

@@ -19,6 +19,16 @@ import java.util.concurrent.locks.LockSupport;
  * held the grace period up, it schedules itself again after a delay that doubles from
  * {@value #MIN_DELAY_NANOS} ns to {@value #MAX_DELAY_NANOS} ns (Linux's SRCU re-queues its
  * grace-period work with a delay the same way) — never blocking the executor on one domain.
+ *
+ * <p>Callbacks ({@link #defersCallbacks()}, the production instance): Linux runs the callbacks of an
+ * ended grace period on the CPU that queued them ({@code srcu_invoke_callbacks}, queued on
+ * {@code sdp->cpu}), in a kworker that competes with that CPU's task; their cost falls on that CPU.
+ * Here a thread is the CPU: its callbacks wait for its next {@link SrcuDomain#poll()} (the spaces
+ * poll at the start of every writer operation). A thread that does not come back — it faults and
+ * never writes, it blocked, it ended — has its callbacks run here {@code lateDelay} (one jiffy)
+ * after their grace period ended, as a kworker on an idle CPU runs at once. With
+ * {@code -Dspecfault.srcu.callbacks=driver} the production instance runs every callback here at
+ * the end of its grace period instead (how it worked until 2026-11-29; for comparisons).
  */
 final class SharedExecutorDriver implements GracePeriodDriver {
     static final long MIN_DELAY_NANOS = 20_000;
@@ -32,11 +42,15 @@ final class SharedExecutorDriver implements GracePeriodDriver {
     private final ScheduledThreadPoolExecutor executor; // [I]
     private final String name;                          // [I]
     private final long kickDelayNanos;                  // [I]
+    private final boolean deferCallbacks;               // [I]
+    private final long lateDelayNanos;                  // [I]
 
     private static final class Holder {
         static final SharedExecutorDriver DEFAULT =
                 new SharedExecutorDriver("shared", Integer.getInteger("specfault.srcu.gpThreads", 1),
-                        Long.getLong("specfault.srcu.kickDelayNanos", DEFAULT_KICK_DELAY_NANOS));
+                        Long.getLong("specfault.srcu.kickDelayNanos", DEFAULT_KICK_DELAY_NANOS),
+                        !"driver".equals(System.getProperty("specfault.srcu.callbacks", "queuing")),
+                        DEFAULT_KICK_DELAY_NANOS);
     }
 
     static SharedExecutorDriver defaultInstance() {
@@ -48,11 +62,22 @@ final class SharedExecutorDriver implements GracePeriodDriver {
     }
 
     SharedExecutorDriver(String name, int threads, long kickDelayNanos) {
-        if (kickDelayNanos < 0) {
-            throw new IllegalArgumentException("kick delay " + kickDelayNanos);
+        this(name, threads, kickDelayNanos, false, 0);
+    }
+
+    /**
+     * @param deferCallbacks whether callbacks wait for the threads that queued them
+     * @param lateDelayNanos with deferCallbacks: how long after its grace period ended a callback
+     *                       nobody came back for is run by the driver
+     */
+    SharedExecutorDriver(String name, int threads, long kickDelayNanos, boolean deferCallbacks, long lateDelayNanos) {
+        if (kickDelayNanos < 0 || lateDelayNanos < 0) {
+            throw new IllegalArgumentException("kick delay " + kickDelayNanos + ", late delay " + lateDelayNanos);
         }
         this.name = name;
         this.kickDelayNanos = kickDelayNanos;
+        this.deferCallbacks = deferCallbacks;
+        this.lateDelayNanos = lateDelayNanos;
         final AtomicInteger n = new AtomicInteger();
         final ThreadFactory tf = r -> {
             final Thread t = new Thread(r, "srcu-gp-" + name + "-" + n.incrementAndGet());
@@ -90,6 +115,38 @@ final class SharedExecutorDriver implements GracePeriodDriver {
         if (d.gp.kickPending.compareAndSet(false, true)) {
             final long delay = Math.min(MAX_DELAY_NANOS, MIN_DELAY_NANOS << Math.min(failures, 16));
             executor.schedule(() -> run(d), delay, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    @Override
+    public boolean defersCallbacks() {
+        return deferCallbacks;
+    }
+
+    /**
+     * Schedules the late run for the callbacks of the grace period that ended at {@code doneSeq},
+     * unless one is pending; that one schedules the next when it finds a later end recorded.
+     */
+    @Override
+    public void callbacksReady(SrcuDomain d, long doneSeq) {
+        d.gp.lateSeq.accumulateAndGet(doneSeq, Math::max);
+        if (d.gp.latePending.compareAndSet(false, true)) {
+            final long s = d.gp.lateSeq.get();
+            executor.schedule(() -> late(d, s), lateDelayNanos, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /** Runs the callbacks of grace periods that ended at or before {@code s}, at least a late delay ago. */
+    private void late(SrcuDomain d, long s) {
+        if (!d.invokeLate(s)) {
+            // Another thread drives the domain (or runs its own callbacks): soon again.
+            executor.schedule(() -> late(d, s), MIN_DELAY_NANOS, TimeUnit.NANOSECONDS);
+            return;
+        }
+        d.gp.latePending.set(false);
+        final long next = d.gp.lateSeq.get();
+        if (next > s && d.gp.latePending.compareAndSet(false, true)) {
+            executor.schedule(() -> late(d, next), lateDelayNanos, TimeUnit.NANOSECONDS);
         }
     }
 

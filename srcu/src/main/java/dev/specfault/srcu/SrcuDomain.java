@@ -56,10 +56,15 @@ import java.util.Set;
  * unlinked object.
  *
  * <h2>Callbacks and batching</h2>
- * {@link #call(Runnable)} puts a callback on a JCTools MPSC queue. A grace period starts by draining
- * the whole queue into its batch, so one grace period serves every callback queued before it began;
- * callbacks queued while it runs wait for the next one. Callbacks run in FIFO order, on
- * whichever thread drives the machine, while it drives it.
+ * {@link #call(Runnable)} appends a callback to the calling thread's slot ({@link SlotCallbacks},
+ * Linux's per-CPU {@code srcu_cblist}) with the grace-period number it waits for, the end of the
+ * first grace period that starts after the call ({@code rcu_seq_snap}). So one grace period serves
+ * every callback queued before it began; callbacks queued while it runs wait for the next one. A
+ * slot's callbacks run in the order they were queued, one at a time per domain: always on a thread
+ * that drives the machine, while it drives it. Which thread, the driver decides: the one that ended
+ * the grace period, at once (inline, manual); or the thread that queued them, at its next
+ * {@link #poll()}, with the driver's thread as a fallback (shared) — as Linux runs a CPU's SRCU
+ * callbacks on that CPU.
  *
  * <h2>Who drives</h2>
  * The machine is never blocked on: a thread <em>drives</em> it by taking its owner word with a CAS;
@@ -365,13 +370,66 @@ public final class SrcuDomain implements AutoCloseable {
         if (gp.closed) {
             throw new IllegalStateException("call() on closed SRCU domain " + name);
         }
+        final ReaderCounters c = mine();
         final long q = gp.queued.incrementAndGet();
-        gp.callbacks.offer(callback);
+        // Linux srcu_gp_start_if_needed: the callback waits for the end of the first grace period
+        // that starts after this point (rcu_seq_snap), as a synchronize() from here would. The
+        // fence orders the caller's unlinking store before the snapshot (the atomic increment
+        // above is one already; said here, not relied on).
+        VarHandle.fullFence();
+        final long need = snap(gp.gpSeq);
+        c.callbacks.add(need, callback);
+        if (gp.gpSeqNeeded.get() < need) {
+            gp.gpSeqNeeded.accumulateAndGet(need, Math::max);
+        }
         final long backlog = q - gp.invoked;
         if (backlog > gp.backlogMax.getPlain()) {
             gp.backlogMax.accumulateAndGet(backlog, Math::max);
         }
         driver.kick(this);
+    }
+
+    /**
+     * A safe point of the calling thread (no lock held that a callback could need, outside any
+     * read section of this domain): runs the callbacks this thread queued whose grace period has
+     * ended, here, on this thread. Linux invokes a CPU's SRCU callbacks from work queued on that
+     * CPU ({@code srcu_invoke_callbacks} on {@code sdp->cpu}), so their cost falls on the CPU that
+     * queued them; under a driver that {@linkplain GracePeriodDriver#defersCallbacks() defers}
+     * them, this is where they run, or, for a thread that does not come back soon, on the driver
+     * after a delay. Never blocks: if another thread is driving the domain, the callbacks wait for
+     * the next safe point. Costs two volatile loads when there is nothing to run.
+     */
+    public void poll() {
+        final ReaderCounters c = mine.get();
+        if (c == null || !c.callbacks.hasDone(gp.gpSeq) || c.nesting > 0) {
+            return;
+        }
+        if (!gp.casGpOwner(null, Thread.currentThread())) {
+            return;
+        }
+        try {
+            invokeSlot(c, gp.gpSeq);
+        } finally {
+            gp.setGpOwnerRelease(null);
+        }
+    }
+
+    /**
+     * The driver's fallback for threads that did not reach a safe point: runs every slot's callbacks
+     * whose grace period ended at or before {@code doneSeq}, on the calling thread.
+     *
+     * @return false if another thread was driving the domain (nothing run; try again later)
+     */
+    boolean invokeLate(long doneSeq) {
+        if (!gp.casGpOwner(null, Thread.currentThread())) {
+            return false;
+        }
+        try {
+            invokeDone(Math.min(doneSeq, gp.gpSeq));
+        } finally {
+            gp.setGpOwnerRelease(null);
+        }
+        return true;
     }
 
     /**
@@ -387,6 +445,11 @@ public final class SrcuDomain implements AutoCloseable {
         int step = 0;
         while (gp.invoked < target) {
             pump(Long.MAX_VALUE);
+            // Under a deferring driver the ended grace periods' callbacks wait for their threads:
+            // a barrier does not (Linux's srcu_barrier queues a callback behind them on every CPU).
+            if (gp.invoked < target) {
+                invokeLate(Long.MAX_VALUE);
+            }
             if (gp.invoked >= target) {
                 break;
             }
@@ -432,9 +495,9 @@ public final class SrcuDomain implements AutoCloseable {
         return gp.gpOwnerOpaque() == Thread.currentThread();
     }
 
-    /** => [g]. Whether nothing is queued and no waiter needs a grace period beyond {@code seq}. */
+    /** => [g]. Whether no callback or waiter needs a grace period beyond {@code seq}. */
     private boolean nothingToDo(long seq) {
-        return gp.callbacks.isEmpty() && gp.gpSeqNeeded.get() <= seq;
+        return gp.gpSeqNeeded.get() <= seq;
     }
 
     /**
@@ -454,9 +517,11 @@ public final class SrcuDomain implements AutoCloseable {
                     if (seq >= untilSeq) {
                         return false;
                     }
-                    // Every callback queued so far joins this grace period: JCTools' drain(c)
-                    // stops after one chunk (4096), which would strand the rest for a later one.
-                    gp.callbacks.drain(gp.batchAdder, Integer.MAX_VALUE);
+                    // Every callback queued so far waits for this grace period's end (its
+                    // snapshot, taken before this start, is seq + 2).
+                    final long queuedNow = gp.queued.get();
+                    gp.gpCallbacks = queuedNow - gp.queuedAtGpStart;
+                    gp.queuedAtGpStart = queuedNow;
                     gp.gpStartNanos = System.nanoTime();
                     if (GracePeriodEvent.recording()) {
                         final GracePeriodEvent e = new GracePeriodEvent();
@@ -474,7 +539,9 @@ public final class SrcuDomain implements AutoCloseable {
                         return false;
                     }
                     if (bugCallbackEarly) {
-                        runBatch(); // seeded bug: readers on the current index are still inside
+                        // Seeded bug: the callbacks this grace period serves run now, while
+                        // readers on the current index are still inside.
+                        invokeDone(seq + 2);
                     }
                     flip();
                     gp.phase = SCAN2;
@@ -497,11 +564,15 @@ public final class SrcuDomain implements AutoCloseable {
                         if (e.shouldCommit()) {
                             e.domain = name;
                             e.sequence = seq + 1;
-                            e.callbacks = gp.batch.size();
+                            e.callbacks = gp.gpCallbacks;
                             e.commit();
                         }
                     }
-                    runBatch();
+                    if (driver.defersCallbacks()) {
+                        driver.callbacksReady(this, seq + 1);
+                    } else {
+                        invokeDone(seq + 1);
+                    }
                     break;
                 default:
                     throw new AssertionError(gp.phase);
@@ -557,16 +628,25 @@ public final class SrcuDomain implements AutoCloseable {
         return locks == unlocks;
     }
 
-    /** => [g]. Runs the current batch in FIFO order. */
-    private void runBatch() {
-        final java.util.ArrayList<Runnable> batch = gp.batch;
-        final int n = batch.size();
-        for (int i = 0; i < n; i++) {
-            final Runnable cb = batch.get(i);
-            batch.set(i, null);
+    /** => [g]. Runs every slot's callbacks whose grace period ended at or before {@code done}. */
+    private void invokeDone(long done) {
+        for (ReaderCounters c : slotsAcquire()) {
+            if (c.callbacks.hasDone(done)) {
+                invokeSlot(c, done);
+            }
+        }
+    }
+
+    /**
+     * => [g]. Runs the callbacks of slot {@code c} whose grace period ended at or before
+     * {@code done}, oldest first. A callback that throws is counted and does not stop the others.
+     */
+    private void invokeSlot(ReaderCounters c, long done) {
+        Runnable cb;
+        while ((cb = c.callbacks.pollDone(done)) != null) {
             try {
                 cb.run();
-            } catch (Throwable e) { // a sneaky checked exception must not leave the batch half-run
+            } catch (Throwable e) { // a sneaky checked exception must not leave the list half-run
                 gp.callbackFailures = gp.callbackFailures + 1;
                 if (gp.firstCallbackFailure == null) {
                     gp.firstCallbackFailure = e;
@@ -574,7 +654,6 @@ public final class SrcuDomain implements AutoCloseable {
             }
             gp.invoked = gp.invoked + 1;
         }
-        batch.clear();
     }
 
     private void reportCallbackFailure() {

@@ -1,7 +1,8 @@
 /**
  * The reclaimer: a sleepable-RCU-like domain ({@link dev.specfault.srcu.SrcuDomain}) with read
- * sections, grace periods, {@code call()} callbacks batched on an MPSC queue, {@code barrier()},
- * and pluggable grace-period drivers.
+ * sections, grace periods, {@code call()} callbacks kept per reader slot (Linux's per-CPU
+ * {@code srcu_cblist}) and run on the thread that queued them or on the driver's,
+ * {@code barrier()}, and pluggable grace-period drivers.
  *
  * <h2>Invariants</h2>
  * <ul>

@@ -222,6 +222,10 @@ public final class LockedSpace extends AbstractSpace implements FaultHandler {
 
     @Override
     protected void writeLock() {
+        // A safe point, as in the speculative design: the page-table pages this thread's earlier
+        // removals freed through the pmap's SRCU domain go back to the allocator on its own CPU
+        // (OpenBSD's pmap frees its PTPs on the CPU that removed them).
+        pmap().domain().poll();
         if (!map.tryWriteLock()) {
             stats.lockWait();
             map.writeLock();

@@ -207,6 +207,13 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
 
     @Override
     protected void writeLock() {
+        if (!mmapLock.isWriteLockedByCurrentThread()) {
+            // The start of a writer operation is a safe point (no lock held; a fault that takes the
+            // lock here has left its read section): run the callbacks this thread queued whose grace
+            // period has ended, on its own CPU, as Linux's srcu_invoke_callbacks runs on the CPU
+            // that queued them.
+            domain.poll();
+        }
         acquire(mmapLock.writeLock());
     }
 
