@@ -10,7 +10,7 @@ import jdk.jfr.StackTrace;
 
 /**
  * A JDK Flight Recorder event for one grace period of a domain, from its start (the callbacks
- * queued so far joined it) to its end (both scans found the readers gone). Emitted only while
+ * queued so far wait for it) to its end (both scans found the readers gone). Emitted only while
  * {@link #setRecording recording} is on, so a domain pays nothing for it otherwise; the event's
  * thread is the one that drove the grace period to its end.
  */
@@ -32,7 +32,7 @@ public final class GracePeriodEvent extends Event {
     long sequence;
 
     @Label("Callbacks")
-    @Description("Callbacks this grace period served")
+    @Description("Callbacks queued since the previous grace period's start: about those that waited for this one")
     long callbacks;
 
     /** Turns emission on or off for every domain (the stress tool's {@code --jfr}). */

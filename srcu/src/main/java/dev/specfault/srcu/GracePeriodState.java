@@ -38,7 +38,7 @@ abstract class GracePeriodStateFields extends GracePeriodStatePad0 {
     long gpStartNanos;                                   // [g]
     /** The flight-recorder event of the grace period in progress, or null when not recording. [g] */
     GracePeriodEvent gpEvent;
-    /** Callbacks queued so far (incremented before the offer). [a] */
+    /** Callbacks queued so far (incremented before the callback is added to its slot's list). [a] */
     final PaddedAtomicLong queued = new PaddedAtomicLong();
     /** Callbacks run so far. [g] written volatile, [a] read */
     volatile long invoked;

@@ -26,7 +26,8 @@ import java.util.concurrent.locks.LockSupport;
  * Here a thread is the CPU: its callbacks wait for its next {@link SrcuDomain#poll()} (the spaces
  * poll at the start of every writer operation). A thread that does not come back — it faults and
  * never writes, it blocked, it ended — has its callbacks run here {@code lateDelay} (one jiffy)
- * after their grace period ended, as a kworker on an idle CPU runs at once. With
+ * after their grace period ended (one to two jiffies: a late run pending for an earlier grace
+ * period schedules the next when it has run), as a kworker on an idle CPU runs at once. With
  * {@code -Dspecfault.srcu.callbacks=driver} the production instance runs every callback here at
  * the end of its grace period instead (how it worked until 2026-11-29; for comparisons).
  */
@@ -108,6 +109,15 @@ final class SharedExecutorDriver implements GracePeriodDriver {
         final boolean idle = d.pump(Long.MAX_VALUE);
         if (idle) {
             d.gp.pumpFailures = 0;
+            return;
+        }
+        if (d.gp.gpOwnerOpaque() != null) {
+            // Another thread drives the domain (a poll() running its callbacks, a waiter): not
+            // readers holding the grace period up, so no back-off; soon again. (Racy: a pump that
+            // found readers and gave the machine back just now is taken for readers, as before.)
+            if (d.gp.kickPending.compareAndSet(false, true)) {
+                executor.schedule(() -> run(d), MIN_DELAY_NANOS, TimeUnit.NANOSECONDS);
+            }
             return;
         }
         final int failures = d.gp.pumpFailures;

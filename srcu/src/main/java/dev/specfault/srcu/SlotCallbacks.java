@@ -31,6 +31,14 @@ final class SlotCallbacks {
     private final ArrayDeque<long[]> runs = new ArrayDeque<>();
     /** The {@code need} of the oldest entry, {@link Long#MAX_VALUE} if none. [q] written, [a] read volatile */
     private volatile long firstNeed = Long.MAX_VALUE;
+    /** Callbacks ever appended. [q] */
+    private long added;
+    /**
+     * Callbacks of this list that have run (after they ran): what {@code barrier()} waits on, slot by
+     * slot, since slots' callbacks do not run in one global order. [g] written volatile by the
+     * thread driving the domain, [a] read
+     */
+    private volatile long ran;
 
     /** Appends a callback that may run once the domain's gpSeq reaches {@code needSeq}. */
     synchronized void add(long needSeq, Runnable cb) {
@@ -41,6 +49,7 @@ final class SlotCallbacks {
             runs.addLast(new long[] {needSeq, 1});
         }
         cbs.addLast(cb);
+        added++;
         if (cbs.size() == 1) {
             firstNeed = needSeq;
         }
@@ -71,5 +80,20 @@ final class SlotCallbacks {
     /** Callbacks queued here and not yet removed. */
     synchronized int size() {
         return cbs.size();
+    }
+
+    /** Callbacks ever appended here. */
+    synchronized long added() {
+        return added;
+    }
+
+    /** Callbacks of this list that have finished running. */
+    long ran() {
+        return ran;
+    }
+
+    /** => [g]. One more callback of this list has finished running. */
+    void ranOne() {
+        ran = ran + 1;
     }
 }

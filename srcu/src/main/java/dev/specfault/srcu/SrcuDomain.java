@@ -33,7 +33,7 @@ import java.util.Set;
  * <h2>Grace period</h2>
  * <pre>
  *   IDLE ──(callbacks queued or a waiter)──▶ SCAN1 ──(readers of idx^1 gone)──▶ flip
- *        ◀──(run the batch, gp++)─────────── SCAN2 ◀─(readers of the old idx gone)─┘
+ *        ◀──(gp++; its callbacks may run)─── SCAN2 ◀─(readers of the old idx gone)─┘
  *
  *   scan(i):  u = Σ unlock[i]; fullFence (A); l = Σ lock[i]; gone = (l == u)
  *   flip:     fullFence (E); srcuIdx += 1; fullFence (D)
@@ -81,8 +81,9 @@ import java.util.Set;
  *
  * <h2>Linearization points</h2>
  * A read section begins at the fence B of its {@code readLock()} and ends at the release store of
- * its {@code readUnlock()}. A grace period begins when it drains the callback queue; it covers every
- * section that began before that point.
+ * its {@code readUnlock()}. A grace period begins at its volatile write of {@code gpSeq}; it covers
+ * every section that began before that point, and serves every callback whose {@code call()} read
+ * {@code gpSeq} before it.
  *
  * <h2>Notation</h2>
  * {@code idx}: an index, 0 or 1; {@code c}: the calling thread's {@link ReaderCounters} in this
@@ -360,7 +361,9 @@ public final class SrcuDomain implements AutoCloseable {
 
     /**
      * Queues {@code callback} to run after a grace period: after every read section that began
-     * before this call has ended. Never blocks under the shared and manual drivers. A call that
+     * before this call has ended. Never waits for a grace period under the shared and manual
+     * drivers (it takes the thread's callback-list monitor, a leaf held for a few field accesses,
+     * and the slot lock on the thread's first use of the domain). A call that
      * races {@link #close()} either throws or is run.
      *
      * @throws IllegalStateException if the domain is closed
@@ -382,6 +385,15 @@ public final class SrcuDomain implements AutoCloseable {
         if (gp.gpSeqNeeded.get() < need) {
             gp.gpSeqNeeded.accumulateAndGet(need, Math::max);
         }
+        // The grace period may have run to its end between the snapshot and the add (this thread
+        // preempted, or waiting for its list's monitor), and its end then found nothing here to run
+        // (Linux's srcu_funnel_gp_start checks rcu_seq_done for the same reason). The add's volatile
+        // write of the list's head (or an older entry still queued, whose invoker takes this one
+        // too) against the end's volatile write of gpSeq and then read of the head: one of the two
+        // sides sees the other.
+        if (gp.gpSeq >= need && driver.defersCallbacks()) {
+            driver.callbacksReady(this, need);
+        } // else: the kick below pumps, and an idle machine runs what has ended (advance, IDLE)
         final long backlog = q - gp.invoked;
         if (backlog > gp.backlogMax.getPlain()) {
             gp.backlogMax.accumulateAndGet(backlog, Math::max);
@@ -441,21 +453,35 @@ public final class SrcuDomain implements AutoCloseable {
      */
     public void barrier() {
         checkCanWait("barrier()");
-        final long target = gp.queued.get();
+        // Slot by slot (Linux's srcu_barrier puts a callback behind every CPU's list): slots'
+        // callbacks do not run in one global order, so a global count could be made up by later
+        // callbacks of another slot.
+        final ReaderCounters[] s = slotsAcquire();
+        final long[] target = new long[s.length];
+        for (int i = 0; i < s.length; i++) {
+            target[i] = s[i].callbacks.added();
+        }
         int step = 0;
-        while (gp.invoked < target) {
+        while (!allRan(s, target)) {
             pump(Long.MAX_VALUE);
             // Under a deferring driver the ended grace periods' callbacks wait for their threads:
-            // a barrier does not (Linux's srcu_barrier queues a callback behind them on every CPU).
-            if (gp.invoked < target) {
-                invokeLate(Long.MAX_VALUE);
-            }
-            if (gp.invoked >= target) {
+            // a barrier does not.
+            invokeLate(Long.MAX_VALUE);
+            if (allRan(s, target)) {
                 break;
             }
             step = driver.pause(step);
         }
         reportCallbackFailure();
+    }
+
+    private static boolean allRan(ReaderCounters[] s, long[] target) {
+        for (int i = 0; i < s.length; i++) {
+            if (s[i].callbacks.ran() < target[i]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
@@ -490,6 +516,16 @@ public final class SrcuDomain implements AutoCloseable {
         }
     }
 
+    /** For tests: the slot thread {@code t} owns, or null. */
+    ReaderCounters slotOwnedBy(Thread t) {
+        for (ReaderCounters c : slotsAcquire()) {
+            if (c.owner == t) {
+                return c;
+            }
+        }
+        return null;
+    }
+
     /** Whether the calling thread is driving this domain's grace-period machine right now. */
     boolean drivenByCurrentThread() {
         return gp.gpOwnerOpaque() == Thread.currentThread();
@@ -512,6 +548,9 @@ public final class SrcuDomain implements AutoCloseable {
             switch (gp.phase) {
                 case IDLE:
                     if (nothingToDo(seq)) {
+                        if (!driver.defersCallbacks()) {
+                            invokeDone(seq); // a call() that added after its grace period's end
+                        }
                         return true;
                     }
                     if (seq >= untilSeq) {
@@ -530,7 +569,7 @@ public final class SrcuDomain implements AutoCloseable {
                     }
                     gp.gpSeq = seq + 1; // starts: covers every read section that began before it
                     // Linux rcu_seq_start's smp_mb(): the scans' loads (the slot array included)
-                    // come after the start, and after the unlinks of the callbacks just drained.
+                    // come after the start, and after the unlinks of the callbacks it serves.
                     VarHandle.fullFence();
                     gp.phase = SCAN1;
                     break;
@@ -653,6 +692,7 @@ public final class SrcuDomain implements AutoCloseable {
                 }
             }
             gp.invoked = gp.invoked + 1;
+            c.callbacks.ranOne();
         }
     }
 

@@ -8,8 +8,8 @@ package dev.specfault.srcu;
  * @param callbacksRun            callbacks run
  * @param backlog                 callbacks queued and not yet run, now
  * @param backlogMax              the largest backlog seen by call()
- * @param longestGracePeriodNanos the longest grace period, from draining the queue to the end of
- *                                the second scan
+ * @param longestGracePeriodNanos the longest grace period, from its start to the end of the
+ *                                second scan
  * @param totalGracePeriodNanos   the sum of all grace periods' durations
  * @param callbackFailures        callbacks that threw
  */
