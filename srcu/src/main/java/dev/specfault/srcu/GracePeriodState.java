@@ -31,6 +31,8 @@ abstract class GracePeriodStateFields extends GracePeriodStatePad0 {
     int phase;
     /** The largest gpSeq a waiter needs. [a] */
     final AtomicLong gpSeqNeeded = new AtomicLong();
+    /** The callbacks taken from a slot's list to run, a batch at a time. [g] */
+    final Runnable[] invokeBatch = new Runnable[256];
     /** {@code queued} when the last grace period started. [g] */
     long queuedAtGpStart;
     /** Callbacks queued between the last two grace-period starts: what the last one serves. [g] */

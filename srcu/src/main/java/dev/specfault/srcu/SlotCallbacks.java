@@ -56,20 +56,26 @@ final class SlotCallbacks {
     }
 
     /**
-     * Removes and returns the oldest callback if its grace period has ended ({@code need <= done}),
-     * else null.
+     * Removes the oldest callbacks whose grace period has ended ({@code need <= done}), at most
+     * {@code into.length}, into {@code into} from index 0, in order; returns how many. One monitor
+     * hold for a batch, so that a thread appending is not held up once per callback.
      */
-    synchronized Runnable pollDone(long done) {
-        final long[] first = runs.peekFirst();
-        if (first == null || first[0] > done) {
-            return null;
+    synchronized int pollDone(long done, Runnable[] into) {
+        int n = 0;
+        long[] first;
+        while (n < into.length && (first = runs.peekFirst()) != null && first[0] <= done) {
+            final int take = (int) Math.min(first[1], into.length - n);
+            for (int i = 0; i < take; i++) {
+                into[n++] = cbs.pollFirst();
+            }
+            first[1] -= take;
+            if (first[1] == 0) {
+                runs.pollFirst();
+            }
         }
-        if (--first[1] == 0) {
-            runs.pollFirst();
-            final long[] next = runs.peekFirst();
-            firstNeed = next == null ? Long.MAX_VALUE : next[0];
-        }
-        return cbs.pollFirst();
+        final long[] head = runs.peekFirst();
+        firstNeed = head == null ? Long.MAX_VALUE : head[0];
+        return n;
     }
 
     /** Without the lock: whether a callback waits for a grace period that ended at or before {@code done}. */
@@ -92,8 +98,8 @@ final class SlotCallbacks {
         return ran;
     }
 
-    /** => [g]. One more callback of this list has finished running. */
-    void ranOne() {
-        ran = ran + 1;
+    /** => [g]. {@code n} more callbacks of this list have finished running. */
+    void ran(int n) {
+        ran = ran + n;
     }
 }

@@ -681,18 +681,25 @@ public final class SrcuDomain implements AutoCloseable {
      * {@code done}, oldest first. A callback that throws is counted and does not stop the others.
      */
     private void invokeSlot(ReaderCounters c, long done) {
-        Runnable cb;
-        while ((cb = c.callbacks.pollDone(done)) != null) {
-            try {
-                cb.run();
-            } catch (Throwable e) { // a sneaky checked exception must not leave the list half-run
-                gp.callbackFailures = gp.callbackFailures + 1;
-                if (gp.firstCallbackFailure == null) {
-                    gp.firstCallbackFailure = e;
+        final Runnable[] batch = gp.invokeBatch;
+        int n;
+        while ((n = c.callbacks.pollDone(done, batch)) > 0) {
+            for (int i = 0; i < n; i++) {
+                final Runnable cb = batch[i];
+                batch[i] = null;
+                try {
+                    cb.run();
+                } catch (Throwable e) { // a sneaky checked exception must not leave the list half-run
+                    gp.callbackFailures = gp.callbackFailures + 1;
+                    if (gp.firstCallbackFailure == null) {
+                        gp.firstCallbackFailure = e;
+                    }
                 }
             }
-            gp.invoked = gp.invoked + 1;
-            c.callbacks.ranOne();
+            // Counted a batch at a time, after the batch ran: a barrier waits for "ran", and the
+            // counts' cache lines are read by every call() (backlog) and beside the list's monitor.
+            gp.invoked = gp.invoked + n;
+            c.callbacks.ran(n);
         }
     }
 

@@ -1,0 +1,110 @@
+/*
+ * mmap_churn on the real kernel: what a writer thread that loops mmap 64 KiB / store to one page /
+ * munmap in the same process does to a thread that runs page_fault1 (map 16 MiB, store to every
+ * page, unmap) — the reference for the emulator's mmap_churn (docs/PERFORMANCE.md).
+ *
+ *   cc -O2 -pthread -o /tmp/mmap-churn docs/linux/mmap-churn.c
+ *   /tmp/mmap-churn [seconds] [writers] [region_MiB]
+ *
+ * Prints one line: writers, the faulting thread's pages touched per second, its store latencies
+ * (p50/p99/p999 ns, every store timed with clock_gettime(CLOCK_MONOTONIC), the vDSO's), and the
+ * writers' steps per second. With writers = 0 the same thread alone: run both and take the ratio.
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+
+#define PAGE 4096UL
+#define BUCKETS 200000 /* latency histogram: 1 ns buckets up to 200 us, the rest in the last */
+
+static volatile int stop;
+static uint64_t hist[BUCKETS];
+static uint64_t writer_steps[64];
+
+static inline uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000UL + (uint64_t)ts.tv_nsec;
+}
+
+static void *writer(void *arg)
+{
+	const long id = (long)arg;
+	uint64_t steps = 0;
+	while (!stop) {
+		char *p = mmap(NULL, 64 * 1024, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED) {
+			perror("writer mmap");
+			exit(2);
+		}
+		p[5 * PAGE] = (char)steps;
+		if (munmap(p, 64 * 1024)) {
+			perror("writer munmap");
+			exit(2);
+		}
+		steps++;
+	}
+	writer_steps[id] = steps;
+	return NULL;
+}
+
+static uint64_t percentile(uint64_t total, double q)
+{
+	const uint64_t want = (uint64_t)(q * (double)total);
+	uint64_t seen = 0;
+	for (int i = 0; i < BUCKETS; i++) {
+		seen += hist[i];
+		if (seen > want)
+			return (uint64_t)i;
+	}
+	return BUCKETS;
+}
+
+int main(int argc, char **argv)
+{
+	const int seconds = argc > 1 ? atoi(argv[1]) : 5;
+	const int writers = argc > 2 ? atoi(argv[2]) : 1;
+	const size_t region = (size_t)(argc > 3 ? atoi(argv[3]) : 16) << 20;
+	if (seconds < 1 || writers < 0 || writers > 64 || region == 0) {
+		fprintf(stderr, "usage: %s [seconds>=1] [writers 0..64] [region_MiB>=1]\n", argv[0]);
+		return 2;
+	}
+	pthread_t w[64];
+	for (long i = 0; i < writers; i++)
+		pthread_create(&w[i], NULL, writer, (void *)i);
+	const uint64_t start = now_ns(), end = start + (uint64_t)seconds * 1000000000UL;
+	uint64_t pages = 0, total = 0;
+	while (now_ns() < end) {
+		char *p = mmap(NULL, region, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED) {
+			perror("mmap");
+			return 2;
+		}
+		for (size_t off = 0; off < region; off += PAGE) {
+			const uint64_t t0 = now_ns();
+			p[off] = 1;
+			const uint64_t d = now_ns() - t0;
+			hist[d < BUCKETS ? d : BUCKETS - 1]++;
+			total++;
+		}
+		munmap(p, region);
+		pages += region / PAGE;
+	}
+	const double secs = (double)(now_ns() - start) / 1e9;
+	stop = 1;
+	uint64_t steps = 0;
+	for (int i = 0; i < writers; i++) {
+		pthread_join(w[i], NULL);
+		steps += writer_steps[i];
+	}
+	printf("writers=%d pages_per_sec=%.0f p50_ns=%lu p99_ns=%lu p999_ns=%lu writer_steps_per_sec=%.0f\n",
+	       writers, (double)pages / secs, percentile(total, 0.5), percentile(total, 0.99),
+	       percentile(total, 0.999), (double)steps / secs);
+	return 0;
+}
