@@ -33,6 +33,22 @@ class CallbackPlacementTest {
         }
     }
 
+    /**
+     * poll() gives up if another thread is driving the domain at that instant (the driver's own
+     * pump, say): a safe point is best effort, the next one runs what this one left.
+     */
+    private static void pollUntilRan(SrcuDomain d, AtomicReference<Thread> ranOn) throws InterruptedException {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        for (;;) {
+            d.poll();
+            if (ranOn.get() != null) {
+                return;
+            }
+            assertTrue(System.nanoTime() < deadline, "a poll() ran the callback");
+            Thread.sleep(1);
+        }
+    }
+
     @Test
     void aDeferringDriverLeavesTheCallbacksToTheThreadThatQueuedThem() throws InterruptedException {
         final SrcuDomain d = domain(true, NEVER);
@@ -42,7 +58,7 @@ class CallbackPlacementTest {
         Thread.sleep(50); // the driver's thread had time to run it, and must not
         assertNull(ranOn.get(), "the callback waited for its thread");
         assertEquals(1, d.stats().backlog());
-        d.poll();
+        pollUntilRan(d, ranOn);
         assertSame(Thread.currentThread(), ranOn.get(), "ran on the thread that queued it, at its poll()");
         assertEquals(0, d.stats().backlog());
         d.close();
@@ -60,10 +76,10 @@ class CallbackPlacementTest {
             queued.countDown();
             try {
                 polled.await();
+                pollUntilRan(d, otherRanOn);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            d.poll();
         }, "other");
         other.start();
         queued.await();
@@ -83,6 +99,34 @@ class CallbackPlacementTest {
         d.close();
     }
 
+    /**
+     * P3 at the safe point: a reader that began before the call() is still inside, so the
+     * grace period cannot end and poll() must not run the callback, however often it is called.
+     */
+    @Test
+    void pollRunsNothingWhileAnEarlierReaderIsInside() throws Exception {
+        final SrcuDomain d = domain(true, NEVER);
+        final SrcuDomainTest.ParkedReader parked = new SrcuDomainTest.ParkedReader();
+        try {
+            parked.enter(d);
+            final AtomicReference<Thread> ranOn = new AtomicReference<>();
+            d.call(() -> ranOn.set(Thread.currentThread()));
+            final long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(200);
+            while (System.nanoTime() < until) {
+                d.poll();
+                Thread.sleep(1);
+            }
+            assertNull(ranOn.get(), "a callback ran while a reader older than its call() was inside");
+            assertEquals(0, d.stats().gracePeriods());
+            parked.leave();
+            pollUntilRan(d, ranOn);
+            assertSame(Thread.currentThread(), ranOn.get());
+        } finally {
+            parked.close();
+        }
+        d.close();
+    }
+
     @Test
     void pollInsideAReadSectionRunsNothing() throws InterruptedException {
         final SrcuDomain d = domain(true, NEVER);
@@ -93,7 +137,7 @@ class CallbackPlacementTest {
         d.poll();
         assertNull(ranOn.get(), "a callback never runs inside a read section of its domain");
         d.readUnlock(t);
-        d.poll();
+        pollUntilRan(d, ranOn);
         assertSame(Thread.currentThread(), ranOn.get());
         d.close();
     }
