@@ -18,6 +18,7 @@ import java.util.ArrayDeque;
  * <pre>
  * Locks used to protect members:
  *   [q] this object's monitor (Linux's sdp->lock); a leaf lock, held for a few field accesses
+ *   [g] the domain's grace-period ownership (the thread running this list's callbacks)
  *   [a] atomic, mode named by the accessor
  * </pre>
  */
