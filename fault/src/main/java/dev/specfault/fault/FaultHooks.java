@@ -33,7 +33,12 @@ public interface FaultHooks {
         /** Locked stack growth: past the unlocked vm_maxsaddr check, the map lock not yet taken. */
         LOCKED_GROW_BEFORE_LOCK,
         /** Locked lower fault: the map and amap are unlocked for the page-in ("I/O"). */
-        LOCKED_LOWER_IO
+        LOCKED_LOWER_IO,
+        /**
+         * Locked writer: the map lock is released; the amap references of what it removed are not
+         * dropped yet ({@code uvm_unmap_detach} to come; {@code va} is 0).
+         */
+        LOCKED_WRITER_UNLOCKED
     }
 
     FaultHooks NONE = (p, s, va) -> { };

@@ -37,13 +37,21 @@ final class ArefMap {
      * lookup finds both; here the arefs are a table of their own, see the class comment.)
      */
     private final Hint[] hints; // [c]
+    /**
+     * Arefs out of the table whose amap references are not dropped yet: the writer holding the map
+     * lock adds them; {@link #takeDead} hands them to that writer as it drops the lock.
+     */
+    private List<Aref> dead = new ArrayList<>(); // [m]
+    /** Drop the references under the map lock, as this emulator did before (A/B comparisons only). */
+    private final boolean detachUnderLock;
     private final FrameAllocator frames;
     private final SpaceStats stats;
 
     private record Hint(Aref aref, long changes) {
     }
 
-    ArefMap(FrameAllocator frames, SpaceStats stats, int cpus) {
+    ArefMap(FrameAllocator frames, SpaceStats stats, int cpus, boolean detachUnderLock) {
+        this.detachUnderLock = detachUnderLock;
         this.frames = frames;
         this.stats = stats;
         this.hints = new Hint[cpus];
@@ -146,8 +154,12 @@ final class ArefMap {
     }
 
     /**
-     * Removes [s, e): arefs inside go, arefs across an edge are cut. Slots no aref covers any more
-     * drop their anons (the caller has zapped and flushed the range's PTEs first).
+     * Removes [s, e): arefs inside go, arefs across an edge are cut. The references of the arefs
+     * that went are not dropped here: they wait on the dead list for {@link #detach} after the map
+     * lock ({@code uvm_unmap_remove} puts the entries on its dead queue, {@code uvm_unmap_detach}
+     * calls {@code amap_unref} after {@code vm_map_unlock}), so that freeing the anons and their
+     * pages does not hold up the faults waiting for the map. The caller has zapped and flushed the
+     * range's PTEs first.
      */
     void removeRange(long s, long e) {
         for (Aref r : overlapping(s, e)) {
@@ -166,10 +178,49 @@ final class ArefMap {
                     m.addRef(right.slotOff(), right.slotOff() + right.pages());
                     putEntry(right);
                 }
-                m.removeRef(r.slotOff(), r.slotOff() + r.pages(), frames);
             } finally {
                 m.lock.exit(stamp);
             }
+            if (detachUnderLock) {
+                unref(r);
+            } else {
+                dead.add(r);
+            }
+        }
+    }
+
+    /**
+     * => map lock exclusive. Hands over the arefs removed since the last call (their references
+     * still held), for {@link #detach} once the map lock is dropped; empty if none.
+     */
+    List<Aref> takeDead() {
+        if (dead.isEmpty()) {
+            return List.of();
+        }
+        final List<Aref> out = dead;
+        dead = new ArrayList<>();
+        return out;
+    }
+
+    /**
+     * => no lock held ({@code uvm_unmap_detach}). Drops the amap references of arefs
+     * {@link #takeDead} handed over: slots no aref covers any more drop their anons, and anons no
+     * slot holds free their pages.
+     */
+    void detach(List<Aref> gone) {
+        for (int i = 0; i < gone.size(); i++) {
+            unref(gone.get(i));
+        }
+    }
+
+    /** => the map lock, or none (the aref is out of the table). {@code amap_unref} under the amap lock. */
+    private void unref(Aref r) {
+        final Amap m = r.amap();
+        final long stamp = m.lock.enter(RwLock.WRITE, stats);
+        try {
+            m.removeRef(r.slotOff(), r.slotOff() + r.pages(), frames);
+        } finally {
+            m.lock.exit(stamp);
         }
     }
 
@@ -207,18 +258,13 @@ final class ArefMap {
         }
     }
 
-    /** exit: every aref goes (PTEs are gone already). */
+    /** exit: every aref goes (PTEs are gone already); their references wait on the dead list. */
     void clear() {
-        for (Aref r : new ArrayList<>(byStart.values())) {
-            final Amap m = r.amap();
-            final long stamp = m.lock.enter(RwLock.WRITE, stats);
-            try {
-                m.removeRef(r.slotOff(), r.slotOff() + r.pages(), frames);
-            } finally {
-                m.lock.exit(stamp);
-            }
-        }
+        dead.addAll(byStart.values());
         clearEntries();
+        if (detachUnderLock) {
+            detach(takeDead());
+        }
     }
 
     @Override

@@ -108,12 +108,16 @@ public final class LockedSpace extends AbstractSpace implements FaultHandler {
     /**
      * Choices of the locked design beyond {@link SpaceOptions}.
      *
-     * @param sharedObjectLock take object locks shared on lower faults (NetBSD's choice; OpenBSD
-     *                         takes them exclusively, the default), upgrading to page in
+     * @param sharedObjectLock   take object locks shared on lower faults (NetBSD's choice; OpenBSD
+     *                           takes them exclusively, the default), upgrading to page in
+     * @param detachUnderMapLock drop a removed range's amap references (freeing its anons and their
+     *                           pages) before the map lock is released, not after it as OpenBSD's
+     *                           {@code uvm_unmap_detach} does (the default); for A/B measurements,
+     *                           {@code -Dspecfault.locked.detach=locked}
      */
-    public record Tuning(boolean sharedObjectLock) {
+    public record Tuning(boolean sharedObjectLock, boolean detachUnderMapLock) {
         public static Tuning defaults() {
-            return new Tuning(false);
+            return new Tuning(false, "locked".equals(System.getProperty("specfault.locked.detach")));
         }
     }
 
@@ -168,7 +172,7 @@ public final class LockedSpace extends AbstractSpace implements FaultHandler {
         this.fmt = pmap.format();
         this.mem = machine.memory();
         this.frames = machine.frames();
-        this.arefs = new ArefMap(frames, stats, machine.cpuCount());
+        this.arefs = new ArefMap(frames, stats, machine.cpuCount(), t.detachUnderMapLock());
         this.map = new VmMap(false, machine.cpuCount());
         this.contexts = new Flt[machine.cpuCount()];
         this.minsaddr = config.stackTop();
@@ -232,9 +236,17 @@ public final class LockedSpace extends AbstractSpace implements FaultHandler {
         }
     }
 
+    /**
+     * Drops the map lock, then the amap references of what this writer operation removed ({@code
+     * uvm_unmap}: {@code vm_map_unlock}, then {@code uvm_unmap_detach}); a fault waiting for the map
+     * does not wait for the anons and pages to be freed.
+     */
     @Override
     protected void writeUnlock() {
+        final List<Aref> dead = arefs.takeDead();
         map.writeUnlock();
+        hooks.at(FaultHooks.Point.LOCKED_WRITER_UNLOCKED, this, 0);
+        arefs.detach(dead);
     }
 
     private void mapReadLock() {

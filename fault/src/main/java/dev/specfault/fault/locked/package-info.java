@@ -16,6 +16,11 @@
  *   <li>An amap's slots, references and its anons change only under the amap lock held
  *   exclusively; the amaps of one fork lineage share one lock (anons shared between them are under
  *   it). A promotion (zero fill, copy-on-write, page-in) holds it exclusively.</li>
+ *   <li>A removal (munmap, MAP_FIXED, a shrinking brk or mremap, exit) takes its arefs out of the
+ *   table under the map lock and drops their amap references after releasing it, as
+ *   {@code uvm_unmap_detach} does after {@code vm_map_unlock}: until then their slots stay covered
+ *   by an aref no table holds, which only delays the freeing of their anons and pages (and makes an
+ *   {@code amap_copy} meanwhile copy instead of taking the amap over).</li>
  *   <li>Leaf entries change only under the pmap lock; every mapping holds a frame reference of its
  *   own, an anon holds one on its page, the page cache one on each of its pages.</li>
  * </ul>

@@ -27,7 +27,7 @@ class ArefMapTest {
 
     @Test
     void aHintIsNotReturnedAfterAnyChange() {
-        final ArefMap m = new ArefMap(Machine.builder(Arch.X86_64).frameLimit(64).build().frames(), STATS, 2);
+        final ArefMap m = new ArefMap(Machine.builder(Arch.X86_64).frameLimit(64).build().frames(), STATS, 2, false);
         final Aref a = aref(10, 20);
         m.put(a);
         assertEquals(a, m.lookup(15 * P, 0));

@@ -393,7 +393,7 @@ class LockedScenarioTest {
         machine = Machine.builder(arch).cpus(2).frameLimit(4096).prefetchPercent(0).build();
         cpus = new Cpus(machine);
         final LockedSpace s = LockedSpace.create(new SpaceOptions(Design.LOCKED, machine).name("s")
-                .driver(GracePeriodDriver.inline()), new LockedSpace.Tuning(true));
+                .driver(GracePeriodDriver.inline()), new LockedSpace.Tuning(true, false));
         final FileObject f = new FileObject("f", 2 * PAGE_SIZE, machine.frames());
         f.writeWord(8, 3);
         final long m = s.mmap(0, 2 * PAGE_SIZE, RW, MAP_PRIVATE, f, 0);
@@ -406,6 +406,56 @@ class LockedScenarioTest {
         assertEquals(4L, cpus.loadNow(0, s, m + 8));
         assertEquals(List.of(), s.checkQuiet());
         f.close();
+    }
+
+    /** What {@link #unmapRace} saw: the page still allocated once the map lock was free, and after. */
+    private record Detach(boolean heldPastUnlock, boolean freedOnReturn) {
+    }
+
+    /**
+     * A writer on CPU 1 unmaps a touched page and pauses where its map lock has just been released;
+     * meanwhile CPU 0 faults on the next page of the same amap.
+     */
+    private Detach unmapRace(Arch arch, boolean detachUnderMapLock) {
+        machine = Machine.builder(arch).cpus(2).frameLimit(4096).prefetchPercent(0).build();
+        cpus = new Cpus(machine);
+        final Cpus.Pause p = new Cpus.Pause();
+        final LockedSpace s = LockedSpace.create(new SpaceOptions(Design.LOCKED, machine).name("s")
+                .config(SpaceConfig.defaults(arch).withInitialStack(false))
+                .hooks(pauseAt(FaultHooks.Point.LOCKED_WRITER_UNLOCKED, va -> onCpu(1), p))
+                .driver(GracePeriodDriver.inline()), new LockedSpace.Tuning(false, detachUnderMapLock));
+        final long m = s.mmap(0, 2 * PAGE_SIZE, RW, ANON);
+        assertEquals(AccessResult.OK, cpus.storeNow(0, s, m, 7));
+        final long frame = s.pmap().format().frame(s.pmap().pte(s.pmap().leafTable(m), Arch.index(m, 1)));
+        assertFalse(machine.frames().isFree(frame));
+        final Future<Long> unmap = cpus.submit(1, () -> s.munmap(m, PAGE_SIZE));
+        p.awaitReached();
+        final boolean held = !machine.frames().isFree(frame);
+        assertEquals(AccessResult.OK, cpus.storeNow(0, s, m + PAGE_SIZE, 8), "a fault while the writer detaches");
+        p.release();
+        assertEquals(0L, Cpus.get(unmap));
+        final boolean freed = machine.frames().isFree(frame);
+        assertEquals(8L, cpus.loadNow(0, s, m + PAGE_SIZE));
+        assertEquals(List.of(), s.checkQuiet());
+        return new Detach(held, freed);
+    }
+
+    /**
+     * munmap frees the anons it removed after the map lock, as OpenBSD's uvm_unmap does
+     * (vm_map_unlock, then uvm_unmap_detach): when the lock is free the page is still the anon's,
+     * and it is free when munmap returns.
+     */
+    @ParameterizedTest
+    @EnumSource(Arch.class)
+    void munmapFreesItsAnonsAfterTheMapLock(Arch arch) {
+        assertEquals(new Detach(true, true), unmapRace(arch, false));
+    }
+
+    /** The scenario above tells the old placement apart: with it the page is free before the unlock. */
+    @ParameterizedTest
+    @EnumSource(Arch.class)
+    void freeingUnderTheMapLockIsTold(Arch arch) {
+        assertFalse(unmapRace(arch, true).heldPastUnlock());
     }
 
     // ------------------------------------------------------------------------------------------
