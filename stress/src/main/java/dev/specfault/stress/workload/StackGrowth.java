@@ -14,11 +14,19 @@ import java.util.concurrent.atomic.AtomicReference;
  * stack_growth: every faulting thread grows stacks page by page, in two ways each round.
  *
  * <h2>A thread stack of its own</h2>
- * It reserves its region, maps a one-page {@code MAP_GROWSDOWN} area at the region's top and
- * frees the rest below it, then stores downward page by page: each store below the area grows it
- * (Linux expand_downwards; UVM's uvm_grow), up to RLIMIT_STACK, which the cell sets to half the
- * region. One page further down must be SIGSEGV (counted as expected; an OK there is a
- * violation). Every page must read back; then the area is unmapped.
+ * It reserves its region ({@code PROT_NONE}), maps a one-page {@code MAP_GROWSDOWN} area at the
+ * region's top and frees the room below it down to one page past RLIMIT_STACK, which the cell sets
+ * to half the region; the rest of the reservation stays, a fence below the stack. Then it stores
+ * downward page by page: each store below the area grows it (Linux expand_downwards; UVM's
+ * uvm_grow), up to RLIMIT_STACK. One page further down must be SIGSEGV (counted as expected; an OK
+ * there is a violation). Every page must read back; then the whole reservation is unmapped.
+ *
+ * <p>The fence keeps the room the stack grows into its own. Without it, another thread's
+ * reservation could be placed in that room (an {@code mmap} keeps only the stack guard gap, 256
+ * pages, below a {@code MAP_GROWSDOWN} area's current start), and the stack would grow up to it or
+ * walk into its pages — correct behaviour of the kernel, a false alarm of the workload. An
+ * inaccessible mapping below a stack does not count for the guard gap (Linux
+ * {@code vma_is_accessible}), so the stack can grow right down to the fence.
  *
  * <h2>The main stack of a shared space, grown by all at once</h2>
  * An "epoch" space (a fresh space like the cell's, with its execve stack) is shared by the
@@ -109,7 +117,8 @@ final class StackGrowth {
             s.munmap(a, bytes);
             return -1;
         }
-        final long u = s.munmap(a, bytes - Mman.PAGE_SIZE);
+        final long room = top - limit - Mman.PAGE_SIZE;
+        final long u = s.munmap(room, limit);
         if (u != 0) {
             ctx.violation("munmap below a GROWSDOWN page failed: " + Errno.format(u));
             return -1;
@@ -136,7 +145,7 @@ final class StackGrowth {
                 }
             }
         } finally {
-            final long uu = s.munmap(top - limit - Mman.PAGE_SIZE, limit + Mman.PAGE_SIZE);
+            final long uu = s.munmap(a, bytes);
             if (uu != 0) {
                 ctx.violation("munmap of a grown stack failed: " + Errno.format(uu));
             }
