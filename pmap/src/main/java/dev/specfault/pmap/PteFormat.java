@@ -100,6 +100,12 @@ public interface PteFormat {
     /** The hardware manual's field names, in {@code pte decode} order. */
     List<String> fieldNames();
 
+    /**
+     * The names of the bits {@link #fieldNames} leave out, which {@link #decode} includes only when
+     * they are not zero (and {@link #encode} takes): with them every 64-bit value round-trips.
+     */
+    List<String> extraFieldNames();
+
     /** Every field of an entry by its manual name; the frame as a number. */
     LinkedHashMap<String, Long> decode(long e);
 

@@ -52,6 +52,31 @@ class PteFormatTest {
     }
 
     /**
+     * Every 64-bit value round-trips through decode and encode, the bits outside the listed fields
+     * included (printed only when set: x86 AVL, AVL_HIGH, PK; arm64 NS, RES0, GP, Contiguous, SW,
+     * PBHA, IGNORED); a value with only listed fields decodes to exactly the listed names.
+     */
+    @Test
+    void everyValueRoundTripsAndExtraFieldsAppearOnlyWhenSet() {
+        final SplittableRandom rnd = new SplittableRandom(42);
+        for (PteFormat f : new PteFormat[] {X86PteFormat.INSTANCE, Arm64PteFormat.INSTANCE}) {
+            for (int i = 0; i < 20_000; i++) {
+                final long v = i < 64 ? 1L << i : i < 128 ? ~(1L << (i - 64)) : rnd.nextLong();
+                final LinkedHashMap<String, Long> d = f.decode(v);
+                assertEquals(v, f.encode(d), f.arch() + " 0x" + Long.toHexString(v) + " " + d);
+                for (String extra : f.extraFieldNames()) {
+                    assertTrue(!d.containsKey(extra) || d.get(extra) != 0, extra + " printed as 0");
+                }
+            }
+            assertEquals(f.fieldNames(), java.util.List.copyOf(f.decode(0).keySet()));
+        }
+        assertEquals(0x7L, X86PteFormat.INSTANCE.decode(0x7L << 9).get("AVL"));
+        assertEquals(0x5L, X86PteFormat.INSTANCE.decode(0x5L << 59).get("PK"));
+        assertEquals(1L, Arm64PteFormat.INSTANCE.decode(Arm64PteFormat.SW_DIRTY).get("SW"));
+        assertEquals(1L, Arm64PteFormat.INSTANCE.decode(Arm64PteFormat.CONTIG).get("Contiguous"));
+    }
+
+    /**
      * CR3 (SDM 4.5, CR4.PCIDE=1: PCID 11:0, base 51:12) and TTBR0_EL1 (Arm ARM D19.2: ASID 63:48,
      * BADDR 47:1, CnP 0), written out in raw bit numbers; and a CPU's register after a switch.
      */

@@ -69,6 +69,9 @@ public final class Specfault implements Runnable {
     }
 
     private static String describe(Throwable t) {
+        if (t instanceof java.nio.file.FileSystemException f && f.getFile() != null) {
+            return f.getFile() + ": " + dev.specfault.stress.cli.Outputs.reason(f);
+        }
         final String m = t.getMessage();
         return t.getClass().getSimpleName() + (m == null ? "" : ": " + oneLine(m));
     }
@@ -86,13 +89,28 @@ public final class Specfault implements Runnable {
         return "";
     }
 
-    /** The first line of a message: errors are one line. */
+    /** Characters of an error line at most: a quoted input line is cut. */
+    static final int MAX_ERROR = 300;
+
+    /**
+     * The first line of a message: errors are one line, printable (control characters and bytes a
+     * binary input decoded into become {@code ?}) and at most {@value #MAX_ERROR} characters.
+     */
     static String oneLine(String m) {
         if (m == null) {
             return "";
         }
         final int nl = m.indexOf('\n');
-        return (nl < 0 ? m : m.substring(0, nl)).strip();
+        final String line = (nl < 0 ? m : m.substring(0, nl)).strip();
+        final StringBuilder b = new StringBuilder(Math.min(line.length(), MAX_ERROR + 3));
+        for (int i = 0; i < line.length() && b.length() < MAX_ERROR; i++) {
+            final char c = line.charAt(i);
+            b.append(Character.isISOControl(c) || c == '\uFFFD' || Character.isSurrogate(c) ? '?' : c);
+        }
+        if (line.length() > MAX_ERROR) {
+            b.append("...");
+        }
+        return b.toString();
     }
 
     /** The version from the jar's manifest. */

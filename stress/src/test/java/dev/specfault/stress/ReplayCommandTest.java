@@ -265,6 +265,18 @@ class ReplayCommandTest {
         }
     }
 
+    /** A pid no kernel gives (over 2^22, over an int here) is an unreadable line, not a crash. */
+    @Test
+    void aPidOutOfRangeIsAnUnreadableLine(@TempDir Path dir) throws IOException {
+        final Path t = dir.resolve("bigpid.strace");
+        Files.writeString(t, "99999999999 mmap(NULL, 4096, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = 0x7ffff7fba000\n"
+                + "1 mmap(NULL, 4096, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = 0x7ffff7fb9000\n");
+        final Result r = SpecfaultCliTest.run("replay", t.toString(), "--design", "speculative");
+        assertEquals(0, r.code(), r.out() + r.err());
+        assertTrue(r.out().contains("unsupported: unreadable line (pid 99999999999 out of range) x1 (line 1)"), r.out());
+        assertTrue(r.out().contains("speculative: replayed=1 mismatches=0 unsupported=1 outside=0"), r.out());
+    }
+
     @Test
     void threadsShareTheSpaceForkCopiesItVforkSharesUntilExecve(@TempDir Path dir) throws IOException {
         Result r = SpecfaultCliTest.run("replay", res("errnos/tasks.strace"), "--initial-maps",

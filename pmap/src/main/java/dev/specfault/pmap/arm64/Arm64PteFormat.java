@@ -85,6 +85,14 @@ public final class Arm64PteFormat implements PteFormat {
 
     private static final List<String> FIELDS =
             List.of("valid", "page", "AttrIndx", "AP", "SH", "AF", "nG", "DBM", "PXN", "UXN", "frame");
+    /**
+     * The bits the fields above leave out, which decode prints only when set, so that every value
+     * round-trips (Arm ARM D8.3, stage 1 page descriptor): NS (5), RES0 (49:48 with a 48-bit output
+     * address), GP (50, guarded page), Contiguous (52), SW (58:55, reserved for software use:
+     * Linux's PTE_DIRTY, PTE_SPECIAL, PTE_PROT_NONE), PBHA (62:59, page-based hardware attributes),
+     * IGNORED (63).
+     */
+    private static final List<String> EXTRA_FIELDS = List.of("NS", "RES0", "GP", "Contiguous", "SW", "PBHA", "IGNORED");
 
     private Arm64PteFormat() {
     }
@@ -267,6 +275,18 @@ public final class Arm64PteFormat implements PteFormat {
     }
 
     @Override
+    public List<String> extraFieldNames() {
+        return EXTRA_FIELDS;
+    }
+
+    /** Puts a field that is not one of the listed ones only when it is not zero. */
+    private static void putIfSet(Map<String, Long> m, String name, long v) {
+        if (v != 0) {
+            m.put(name, v);
+        }
+    }
+
+    @Override
     public LinkedHashMap<String, Long> decode(long e) {
         final LinkedHashMap<String, Long> m = new LinkedHashMap<>();
         m.put("valid", e & 1);
@@ -280,6 +300,13 @@ public final class Arm64PteFormat implements PteFormat {
         m.put("PXN", (e >>> 53) & 1);
         m.put("UXN", (e >>> 54) & 1);
         m.put("frame", frame(e));
+        putIfSet(m, "NS", (e >>> 5) & 1);
+        putIfSet(m, "RES0", (e >>> 48) & 3);
+        putIfSet(m, "GP", (e >>> 50) & 1);
+        putIfSet(m, "Contiguous", (e >>> 52) & 1);
+        putIfSet(m, "SW", (e >>> 55) & 0xf);
+        putIfSet(m, "PBHA", (e >>> 59) & 0xf);
+        putIfSet(m, "IGNORED", (e >>> 63) & 1);
         return m;
     }
 
@@ -300,6 +327,13 @@ public final class Arm64PteFormat implements PteFormat {
                 case "DBM": e |= field(k, v, 51, 1); break;
                 case "PXN": e |= field(k, v, 53, 1); break;
                 case "UXN": e |= field(k, v, 54, 1); break;
+                case "NS": e |= field(k, v, 5, 1); break;
+                case "RES0": e |= field(k, v, 48, 2); break;
+                case "GP": e |= field(k, v, 50, 1); break;
+                case "Contiguous": e |= field(k, v, 52, 1); break;
+                case "SW": e |= field(k, v, 55, 4); break;
+                case "PBHA": e |= field(k, v, 59, 4); break;
+                case "IGNORED": e |= field(k, v, 63, 1); break;
                 case "frame":
                     if (v < 0 || v >= 1L << 36) {
                         throw new IllegalArgumentException("frame does not fit bits 47:12: 0x" + Long.toHexString(v));
@@ -307,7 +341,8 @@ public final class Arm64PteFormat implements PteFormat {
                     e |= v << OA_SHIFT;
                     break;
                 default:
-                    throw new IllegalArgumentException("unknown arm64 descriptor field '" + k + "' (fields: " + FIELDS + ")");
+                    throw new IllegalArgumentException("unknown arm64 descriptor field '" + k + "' (fields: "
+                            + String.join(" ", FIELDS) + " " + String.join(" ", EXTRA_FIELDS) + ")");
             }
         }
         return e;

@@ -35,8 +35,11 @@ import org.agrona.concurrent.UnsafeBuffer;
 public final class PhysicalMemory {
     public static final int PAGE_SHIFT = 12;
     public static final int PAGE_SIZE = 1 << PAGE_SHIFT;
-    /** Frames in one bank: the most a 2 GiB, int-indexed Agrona buffer holds. */
-    public static final int FRAMES_PER_BANK = Integer.MAX_VALUE / PAGE_SIZE;
+    /**
+     * Frames in one bank: the most an int-indexed Agrona buffer holds once
+     * {@code BufferUtil.allocateDirectAligned} has added its page of alignment slack.
+     */
+    public static final int FRAMES_PER_BANK = (Integer.MAX_VALUE - PAGE_SIZE) / PAGE_SIZE;
     /** Words (8 bytes) in a frame: also the number of entries of a page-table page. */
     public static final int WORDS_PER_FRAME = PAGE_SIZE / 8;
 

@@ -66,6 +66,13 @@ public final class X86PteFormat implements PteFormat {
 
     private static final List<String> FIELDS =
             List.of("P", "RW", "US", "PWT", "PCD", "A", "D", "PAT", "G", "NX", "frame");
+    /**
+     * The bits the fields above leave out, which decode prints only when set, so that every value
+     * round-trips: AVL (11:9, available to software: Linux's _PAGE_SOFTW1..3), AVL_HIGH (58:52,
+     * available), PK (62:59, the protection key).
+     */
+    private static final List<String> EXTRA_FIELDS = List.of("AVL", "AVL_HIGH", "PK");
+
 
     private X86PteFormat() {
     }
@@ -231,6 +238,11 @@ public final class X86PteFormat implements PteFormat {
     }
 
     @Override
+    public List<String> extraFieldNames() {
+        return EXTRA_FIELDS;
+    }
+
+    @Override
     public LinkedHashMap<String, Long> decode(long e) {
         final LinkedHashMap<String, Long> m = new LinkedHashMap<>();
         m.put("P", e & 1);
@@ -244,6 +256,9 @@ public final class X86PteFormat implements PteFormat {
         m.put("G", (e >>> 8) & 1);
         m.put("NX", (e >>> 63) & 1);
         m.put("frame", frame(e));
+        putIfSet(m, "AVL", (e & AVL_LOW) >>> AVL_LOW_SHIFT);
+        putIfSet(m, "AVL_HIGH", (e & AVL_HIGH) >>> AVL_HIGH_SHIFT);
+        putIfSet(m, "PK", (e & PKEY) >>> PKEY_SHIFT);
         return m;
     }
 
@@ -263,6 +278,9 @@ public final class X86PteFormat implements PteFormat {
                 case "PAT": e |= bit(f.getKey(), v, 7); break;
                 case "G": e |= bit(f.getKey(), v, 8); break;
                 case "NX": e |= bit(f.getKey(), v, 63); break;
+                case "AVL": e |= field(f.getKey(), v, AVL_LOW_SHIFT, 3); break;
+                case "AVL_HIGH": e |= field(f.getKey(), v, AVL_HIGH_SHIFT, 7); break;
+                case "PK": e |= field(f.getKey(), v, PKEY_SHIFT, 4); break;
                 case "frame":
                     if (v < 0 || v >= 1L << 40) {
                         throw new IllegalArgumentException("frame does not fit bits 51:12: 0x" + Long.toHexString(v));
@@ -270,10 +288,25 @@ public final class X86PteFormat implements PteFormat {
                     e |= v << ADDR_SHIFT;
                     break;
                 default:
-                    throw new IllegalArgumentException("unknown x86 PTE field '" + f.getKey() + "' (fields: " + FIELDS + ")");
+                    throw new IllegalArgumentException("unknown x86 PTE field '" + f.getKey() + "' (fields: "
+                            + String.join(" ", FIELDS) + " " + String.join(" ", EXTRA_FIELDS) + ")");
             }
         }
         return e;
+    }
+
+    /** Puts a field that is not one of the listed ones only when it is not zero. */
+    static void putIfSet(Map<String, Long> m, String name, long v) {
+        if (v != 0) {
+            m.put(name, v);
+        }
+    }
+
+    static long field(String name, long v, int shift, int bits) {
+        if (v < 0 || v >= 1L << bits) {
+            throw new IllegalArgumentException(name + " is " + bits + " bits: " + v);
+        }
+        return v << shift;
     }
 
     static long bit(String name, long v, int pos) {

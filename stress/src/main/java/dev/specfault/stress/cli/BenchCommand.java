@@ -65,8 +65,12 @@ public final class BenchCommand implements Callable<Integer> {
                 return Specfault.EXIT_ERROR;
             }
             return 0;
+        } catch (org.openjdk.jmh.runner.NoBenchmarksException e) {
+            spec.commandLine().getErr().println("bench: no benchmark matches " + opts.getIncludes() + " (bench -l lists them)");
+            return Specfault.EXIT_ERROR;
         } catch (RunnerException | java.io.IOException e) {
-            spec.commandLine().getErr().println("bench: " + e.getMessage());
+            spec.commandLine().getErr().println("bench: " + (e.getMessage() != null ? Specfault.firstLine(e.getMessage())
+                    : e.getClass().getSimpleName()));
             return Specfault.EXIT_ERROR;
         }
     }

@@ -7,8 +7,11 @@ import dev.specfault.fault.check.LinearizabilityCheck;
 import dev.specfault.pmap.Arch;
 import dev.specfault.pmap.PmapBug;
 import dev.specfault.stress.Specfault;
+import dev.specfault.stress.run.SeededBug;
 import dev.specfault.vma.VmaBug;
 import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import org.jetbrains.lincheck.LincheckAssertionError;
 import picocli.CommandLine;
@@ -16,18 +19,21 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code ./specfault check}: the P8 linearizability harness (the tests' own) on one design and
- * architecture, by model checking or in stress mode, optionally with a seeded bug. A violation is
- * a {@code VIOLATION} line, then Lincheck's report, and exit code 1.
+ * {@code ./specfault check}: the P8 linearizability harness (the tests' own) on each design ×
+ * architecture asked for, by model checking or in stress mode, optionally with a seeded bug. A
+ * violation is a {@code VIOLATION} line, then Lincheck's report, and exit code 1 (the other
+ * combinations still run).
  */
 @Command(name = "check", mixinStandardHelpOptions = true,
-        description = {"Checks linearizability (P8) of one address space with Lincheck, and P0/P1/P5 between operations.",
+        description = {"Checks linearizability (P8) of an address space with Lincheck, and P0/P1/P5 between operations,",
+                "on each design x architecture given.",
                 "Exit code 1 with a VIOLATION line if an execution is not linearizable or an invariant breaks."})
 public final class CheckCommand implements Callable<Integer> {
-    @Option(names = "--design", defaultValue = "speculative", description = "speculative, locked or kernel-lock (default ${DEFAULT-VALUE})")
+    @Option(names = "--design", description = "speculative, locked, kernel-lock or all; a comma list allowed"
+            + " (default speculative; with --inject, the design the bug breaks)")
     String design;
 
-    @Option(names = "--arch", defaultValue = "x86", description = "x86, x86-la57 or arm64 (default ${DEFAULT-VALUE})")
+    @Option(names = "--arch", defaultValue = "x86", description = "x86, x86-la57, arm64 or all; a comma list allowed (default ${DEFAULT-VALUE})")
     String arch;
 
     @Option(names = "--mode", defaultValue = "model", description = "model (model checking) or stress (default ${DEFAULT-VALUE})")
@@ -55,8 +61,11 @@ public final class CheckCommand implements Callable<Integer> {
     public Integer call() {
         final CommandLine cl = spec.commandLine();
         final PrintWriter out = cl.getOut();
-        final Design d = design(cl, design);
-        final Arch a = arch(cl, arch);
+        final SeededBug bug = inject == null ? null : SeededBug.byName(inject).orElseThrow(
+                () -> new CommandLine.ParameterException(cl, "unknown seeded bug '" + inject + "' (stress --inject list)"));
+        final List<Design> designs = design != null ? StressCommand.designs(cl, design)
+                : List.of(bug != null && !bug.design().equals("all") ? bug.defaultDesign() : Design.SPECULATIVE);
+        final List<Arch> archs = StressCommand.archs(cl, arch);
         if (!mode.equals("model") && !mode.equals("stress")) {
             throw new CommandLine.ParameterException(cl, "unknown mode '" + mode + "' (model, stress)");
         }
@@ -69,26 +78,40 @@ public final class CheckCommand implements Callable<Integer> {
         if (actors < 1 || actors > 8) {
             throw new CommandLine.ParameterException(cl, "--actors must be 1..8");
         }
-        CheckConfig c = CheckConfig.of(d, a);
-        if (inject != null) {
-            c = withBug(cl, c, inject);
+        if (bug != null) {
+            for (Design d : designs) {
+                if (!bug.appliesTo(d)) {
+                    throw new CommandLine.ParameterException(cl, "--inject " + inject + " breaks the " + bug.design()
+                            + " design, not " + d.cliName());
+                }
+            }
         }
         final LinearizabilityCheck.Budget b = new LinearizabilityCheck.Budget(iterations, invocations, threads, actors, true);
-        final long t0 = System.nanoTime();
-        try {
-            if (mode.equals("model")) {
-                LinearizabilityCheck.modelCheck(c, b);
-            } else {
-                LinearizabilityCheck.stress(c, b);
+        boolean violated = false;
+        for (Design d : designs) {
+            for (Arch a : archs) {
+                CheckConfig c = CheckConfig.of(d, a);
+                if (bug != null) {
+                    c = withBug(cl, c, bug);
+                }
+                final long t0 = System.nanoTime();
+                try {
+                    if (mode.equals("model")) {
+                        LinearizabilityCheck.modelCheck(c, b);
+                    } else {
+                        LinearizabilityCheck.stress(c, b);
+                    }
+                } catch (LincheckAssertionError e) {
+                    out.println("VIOLATION P8 " + c + " (" + mode + "): " + Specfault.firstLine(e.getMessage()));
+                    out.println(e.getMessage());
+                    violated = true;
+                    continue;
+                }
+                out.printf("check %s (%s, %d x %d invocations, %d threads x %d actors): linearizable, invariants held (%.1f s)%n",
+                        c, mode, iterations, invocations, threads, actors, (System.nanoTime() - t0) / 1e9);
             }
-        } catch (LincheckAssertionError e) {
-            out.println("VIOLATION P8 " + c + " (" + mode + "): " + Specfault.firstLine(e.getMessage()));
-            out.println(e.getMessage());
-            return Specfault.EXIT_VIOLATION;
         }
-        out.printf("check %s (%s, %d x %d invocations, %d threads x %d actors): linearizable, invariants held (%.1f s)%n",
-                c, mode, iterations, invocations, threads, actors, (System.nanoTime() - t0) / 1e9);
-        return 0;
+        return violated ? Specfault.EXIT_VIOLATION : 0;
     }
 
     /** An architecture by its command-line name, or a one-line parameter error. */
@@ -109,22 +132,23 @@ public final class CheckCommand implements Callable<Integer> {
         }
     }
 
-    static CheckConfig withBug(CommandLine cl, CheckConfig c, String name) {
-        for (FaultBug b : FaultBug.values()) {
-            if (b.cliName().equals(name)) {
-                return c.with(b);
+    /** The configuration with {@code bug} and its companions on; an SRCU bug is not the harness's. */
+    static CheckConfig withBug(CommandLine cl, CheckConfig c, SeededBug bug) {
+        CheckConfig out = c;
+        final List<SeededBug> all = new ArrayList<>(List.of(bug));
+        all.addAll(bug.companions());
+        for (SeededBug sb : all) {
+            if (sb.value() instanceof FaultBug fb) {
+                out = out.with(fb);
+            } else if (sb.value() instanceof VmaBug vb) {
+                out = out.with(vb);
+            } else if (sb.value() instanceof PmapBug pb) {
+                out = out.with(pb);
+            } else {
+                throw new CommandLine.ParameterException(cl, "--inject " + sb.name() + " is not a bug of the address"
+                        + " space this harness checks (use stress --inject " + bug.name() + ")");
             }
         }
-        for (VmaBug b : VmaBug.values()) {
-            if (b.cliName().equals(name)) {
-                return c.with(b);
-            }
-        }
-        for (PmapBug b : PmapBug.values()) {
-            if (b.cliName().equals(name)) {
-                return c.with(b);
-            }
-        }
-        throw new CommandLine.ParameterException(cl, "unknown seeded bug '" + name + "'");
+        return out;
     }
 }

@@ -140,14 +140,10 @@ public final class CompareCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(cl, "--inject " + inject + " breaks " + buggy.cliName()
                     + ", which is not among the designs compared");
         }
-        if (Files.exists(out) && !Files.isDirectory(out)) {
-            throw new CommandLine.ParameterException(cl, "--out " + out + " exists and is not a directory");
-        }
-        try {
-            Files.createDirectories(out); // before two minutes of cells, not after
-        } catch (IOException | RuntimeException e) {
-            throw new CommandLine.ParameterException(cl, "--out " + out + " cannot be created ("
-                    + e.getClass().getSimpleName() + ")");
+        Outputs.directory(cl, "--out", out); // before two minutes of cells, not after
+        for (Group g : groups) {
+            Outputs.memoryFits(cl, Cell.emulatedBytes(g.workload(), g.threads(), g.writers(), regionMiB),
+                    "--region " + regionMiB + " with " + g.threads() + " thread(s) and " + g.writers() + " writer(s)");
         }
         final Map<String, String> machine = machine();
         final String commandLine = "specfault " + String.join(" ", cl.getParseResult().originalArgs());
@@ -239,16 +235,16 @@ public final class CompareCommand implements Callable<Integer> {
         }
         machine.put("wall time", DurationFormat.nanos(System.nanoTime() - start));
         Files.createDirectories(out);
-        Files.writeString(out.resolve("results.json"), Results.json(c.aggregatedRows()));
-        Files.writeString(out.resolve("results.csv"), Results.csv(c.aggregatedRows()));
-        Files.writeString(out.resolve("rounds.json"), Results.json(c.roundRows()));
-        Files.writeString(out.resolve("rounds.csv"), Results.csv(c.roundRows()));
+        Outputs.write(out.resolve("results.json"), Results.json(c.aggregatedRows()));
+        Outputs.write(out.resolve("results.csv"), Results.csv(c.aggregatedRows()));
+        Outputs.write(out.resolve("rounds.json"), Results.json(c.roundRows()));
+        Outputs.write(out.resolve("rounds.csv"), Results.csv(c.roundRows()));
         if (sk != null) {
-            Files.writeString(out.resolve("soak.csv"), sk.csv());
+            Outputs.write(out.resolve("soak.csv"), sk.csv());
         }
         final List<Charts.Chart> charts = noCharts ? List.of() : Charts.write(c, out);
         final Html.Context ctx = new Html.Context(commandLine, machine, aggregation);
-        Files.writeString(out.resolve("report.html"), Html.page(c, targets, charts, ctx, violations));
+        Outputs.write(out.resolve("report.html"), Html.page(c, targets, charts, ctx, violations));
         pw.println("report: " + out.resolve("report.html") + " (" + charts.size() + " charts, results.json, results.csv)");
         pw.flush();
         return violations.isEmpty() ? 0 : Specfault.EXIT_VIOLATION;

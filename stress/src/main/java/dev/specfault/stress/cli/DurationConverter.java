@@ -5,6 +5,9 @@ import picocli.CommandLine;
 
 /** Parses {@code 500ms}, {@code 10s}, {@code 2m}: a positive number with a unit suffix. */
 public final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
+    /** The longest duration accepted: a week, far past any soak, far below a deadline's overflow. */
+    static final Duration MAX = Duration.ofDays(7);
+
     @Override
     public Duration convert(String value) {
         final String v = value.strip();
@@ -35,6 +38,9 @@ public final class DurationConverter implements CommandLine.ITypeConverter<Durat
         }
         if (d.isZero()) {
             throw new CommandLine.TypeConversionException("duration must be positive: '" + value + "'");
+        }
+        if (d.compareTo(MAX) > 0) {
+            throw new CommandLine.TypeConversionException("duration must be at most 7 days (10080m): '" + value + "'");
         }
         return d;
     }

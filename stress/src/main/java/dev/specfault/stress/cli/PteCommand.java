@@ -95,9 +95,11 @@ public final class PteCommand implements Runnable {
                 final int eq = a.indexOf('=');
                 if (eq <= 0) {
                     throw new CommandLine.ParameterException(cl, "expected FIELD=VALUE, got '" + a + "' (fields: "
-                            + String.join(" ", f.fieldNames()) + ")");
+                            + String.join(" ", f.fieldNames()) + " " + String.join(" ", f.extraFieldNames()) + ")");
                 }
-                fields.put(a.substring(0, eq), parseValue(cl, a.substring(eq + 1)));
+                if (fields.put(a.substring(0, eq), parseValue(cl, a.substring(eq + 1))) != null) {
+                    throw new CommandLine.ParameterException(cl, a.substring(0, eq) + " given twice");
+                }
             }
             final long e;
             try {

@@ -3,7 +3,6 @@ package dev.specfault.stress.cli;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.TreeSet;
 
 /** Flat result rows (name → string or number) as JSON and CSV. */
 final class Results {
@@ -25,20 +24,23 @@ final class Results {
     }
 
     static String csv(List<Map<String, Object>> rows) {
-        final TreeSet<String> extra = new TreeSet<>();
         final List<String> cols = new java.util.ArrayList<>();
         for (Map<String, Object> r : rows) {
             for (String k : r.keySet()) {
-                if (!cols.contains(k) && !extra.contains(k)) {
+                if (!cols.contains(k)) {
                     cols.add(k);
                 }
             }
         }
-        final StringBuilder b = new StringBuilder(String.join(",", cols)).append('\n');
+        final StringBuilder b = new StringBuilder();
+        for (int i = 0; i < cols.size(); i++) {
+            b.append(i == 0 ? "" : ",").append(field(cols.get(i)));
+        }
+        b.append('\n');
         for (Map<String, Object> r : rows) {
             for (int i = 0; i < cols.size(); i++) {
                 final Object v = r.get(cols.get(i));
-                b.append(i == 0 ? "" : ",").append(v == null ? "" : plain(v));
+                b.append(i == 0 ? "" : ",").append(v == null ? "" : field(plain(v)));
             }
             b.append('\n');
         }
@@ -49,14 +51,44 @@ final class Results {
         return v instanceof Double dd ? String.format(Locale.ROOT, "%.3f", dd) : String.valueOf(v);
     }
 
+    /** A CSV field (RFC 4180): quoted, with its quotes doubled, when it holds a comma, a quote or a line break. */
+    static String field(String s) {
+        if (s.indexOf(',') < 0 && s.indexOf('"') < 0 && s.indexOf('\n') < 0 && s.indexOf('\r') < 0) {
+            return s;
+        }
+        return '"' + s.replace("\"", "\"\"") + '"';
+    }
+
     private static String value(Object v) {
+        if (v instanceof Double dd && !Double.isFinite(dd)) {
+            return "null"; // JSON has no NaN or infinity
+        }
         if (v instanceof Number n) {
             return n instanceof Double dd ? String.format(Locale.ROOT, "%.3f", dd) : n.toString();
         }
         return quote(String.valueOf(v));
     }
 
-    private static String quote(String s) {
-        return '"' + s.replace("\\", "\\\\").replace("\"", "\\\"") + '"';
+    /** A JSON string: backslash, quote and control characters escaped. */
+    static String quote(String s) {
+        final StringBuilder b = new StringBuilder(s.length() + 2).append('"');
+        for (int i = 0; i < s.length(); i++) {
+            final char c = s.charAt(i);
+            switch (c) {
+                case '"' -> b.append("\\\"");
+                case '\\' -> b.append("\\\\");
+                case '\n' -> b.append("\\n");
+                case '\r' -> b.append("\\r");
+                case '\t' -> b.append("\\t");
+                default -> {
+                    if (c < 0x20) {
+                        b.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
+                    } else {
+                        b.append(c);
+                    }
+                }
+            }
+        }
+        return b.append('"').toString();
     }
 }

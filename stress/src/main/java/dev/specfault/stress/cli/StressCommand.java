@@ -34,8 +34,8 @@ import picocli.CommandLine.Option;
         description = {"Runs a workload on designs x architectures with the invariant checks on.",
                 "Exit code 1 with VIOLATION lines if an invariant breaks; --inject list prints every seeded bug."})
 public final class StressCommand implements Callable<Integer> {
-    @Option(names = "--workload", description = "one of: page_fault1, page_fault2, page_fault3, mmap_churn, mprotect_churn, "
-            + "stack_growth, fork_storm, exit_race, unmap_race, ebizzy ('./specfault workloads' says what each does; default page_fault1; "
+    @Option(names = "--workload", description = "one of: page_fault1, page_fault2, page_fault3, mmap_churn, merge_churn, mprotect_churn, "
+            + "stack_growth, fork_storm, exit_race, unmap_race, madv_free, ebizzy ('./specfault workloads' says what each does; default page_fault1; "
             + "with --inject, the bug's)")
     String workload;
 
@@ -162,9 +162,13 @@ public final class StressCommand implements Callable<Integer> {
         if (d.isZero() || d.isNegative()) {
             throw new CommandLine.ParameterException(cl, "--duration must be positive");
         }
-        for (Path f : new Path[] {json, csv, jfr, timeline}) {
-            writable(cl, f);
-        }
+        Outputs.file(cl, "--json", json);
+        Outputs.file(cl, "--csv", csv);
+        Outputs.file(cl, "--jfr", jfr);
+        Outputs.file(cl, "--timeline", timeline);
+        Outputs.directory(cl, "--hgrm", hgrm);
+        Outputs.memoryFits(cl, Cell.emulatedBytes(w, nThreads, nWriters, region),
+                "--region " + region + " with " + nThreads + " thread(s) and " + nWriters + " writer(s)");
         final List<Map<String, Object>> rows = new ArrayList<>();
         final boolean violated;
         try (FlightRecording rec = FlightRecording.startIf(jfr)) {
@@ -173,10 +177,10 @@ public final class StressCommand implements Callable<Integer> {
             rec.dumpTo(jfr);
         }
         if (json != null) {
-            Files.writeString(json, Results.json(rows));
+            Outputs.write(json, Results.json(rows));
         }
         if (csv != null) {
-            Files.writeString(csv, Results.csv(rows));
+            Outputs.write(csv, Results.csv(rows));
         }
         return violated ? Specfault.EXIT_VIOLATION : 0;
     }
@@ -254,17 +258,6 @@ public final class StressCommand implements Callable<Integer> {
         return kinds;
     }
 
-    /** A one-line error now, not after the run, if {@code f} (when set) cannot be written. */
-    static void writable(CommandLine cl, Path f) {
-        if (f == null) {
-            return;
-        }
-        final Path dir = f.toAbsolutePath().getParent();
-        if (Files.isDirectory(f) || dir == null || !Files.isDirectory(dir) || !Files.isWritable(dir)) {
-            throw new CommandLine.ParameterException(cl, f + " cannot be written (no such directory, or it is one)");
-        }
-    }
-
     /** Appends the cell's seconds to {@code file} (with the header first when {@code first}). */
     static void appendTimeline(Path file, CellResult c, boolean first) throws IOException {
         final StringBuilder b = new StringBuilder();
@@ -278,9 +271,9 @@ public final class StressCommand implements Callable<Integer> {
                     s.second(), s.backlogMean(), s.backlogMax(), s.framesMean(), s.framesMax(), s.pages()));
         }
         if (first) {
-            Files.writeString(file, b);
+            Outputs.write(file, b);
         } else {
-            Files.writeString(file, b, java.nio.file.StandardOpenOption.APPEND);
+            Outputs.write(file, b, java.nio.file.StandardOpenOption.APPEND);
         }
     }
 

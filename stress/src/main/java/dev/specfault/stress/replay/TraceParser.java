@@ -70,8 +70,12 @@ public final class TraceParser {
                 out.add(new Keyed(ln, new TraceEvent.Unparsed(ln, 0, raw, "no call")));
                 continue;
             }
-            final int pid = p.group(1) != null ? Integer.parseInt(p.group(1))
-                    : p.group(2) != null ? Integer.parseInt(p.group(2)) : 0;
+            final String pidText = p.group(1) != null ? p.group(1) : p.group(2);
+            final int pid = pidText == null ? 0 : pid(pidText);
+            if (pid < 0) {
+                out.add(new Keyed(ln, new TraceEvent.Unparsed(ln, 0, raw, "pid " + pidText + " out of range")));
+                continue;
+            }
             String body = p.group(3).strip();
             if (body.startsWith("---") || body.startsWith("strace: ")) {
                 continue; // a signal, or strace's own notice: not a call
@@ -122,6 +126,11 @@ public final class TraceParser {
             ends.add(k.end());
         });
         return new Trace(events, lines.size(), ends);
+    }
+
+    /** A pid as strace prints it (digits); -1 if it is larger than any pid (Linux's PID_MAX_LIMIT is 2^22). */
+    private static int pid(String digits) {
+        return digits.length() > 9 ? -1 : Integer.parseInt(digits);
     }
 
     static boolean isClone(String name) {

@@ -8,6 +8,8 @@ import dev.specfault.fault.Spaces;
 import dev.specfault.pmap.Cpu;
 import dev.specfault.pmap.Machine;
 import dev.specfault.pmap.PmapBug;
+import dev.specfault.pmap.phys.FrameAllocator;
+import dev.specfault.pmap.phys.PhysicalMemory;
 import dev.specfault.srcu.SrcuBug;
 import dev.specfault.srcu.SrcuDomain;
 import dev.specfault.srcu.SrcuStats;
@@ -80,6 +82,22 @@ public final class Cell {
         return run(spec, progress, v -> true);
     }
 
+    /** The emulated machine's frame limit for a cell: each faulting thread's region, its tables, slack. */
+    private static long frameLimit(Workload w, int threads, int writers, long pagesPerThread) {
+        return Math.max(4096, (threads + 1) * (w.faulterFrames(pagesPerThread) + pagesPerThread / 256 + 64)
+                + writers * w.writerFrames() + 1024);
+    }
+
+    /**
+     * Bytes of off-heap memory a cell's emulated machine allocates (its frames, the per-CPU caches'
+     * slack included): what the command line checks against the JVM's direct-memory limit first.
+     */
+    public static long emulatedBytes(Workload w, int threads, int writers, int regionMiB) {
+        final long pagesPerThread = ((long) regionMiB << 20) >>> 12;
+        return FrameAllocator.framesNeeded(frameLimit(w, threads, writers, pagesPerThread), threads + writers)
+                * PhysicalMemory.PAGE_SIZE;
+    }
+
     /**
      * Runs {@code spec} until the first violation that {@code stopAt} accepts, or for the whole
      * duration: the differential proofs of the seeded bugs with a companion run on past the
@@ -96,8 +114,7 @@ public final class Cell {
         final long bytes = (long) spec.regionMiB() << 20;
         final long pagesPerThread = bytes >>> 12;
         final Machine.Builder mb = Machine.builder(spec.arch()).cpus(threads + nWriters)
-                .frameLimit(Math.max(4096, (threads + 1) * (w.faulterFrames(pagesPerThread) + pagesPerThread / 256 + 64)
-                        + nWriters * w.writerFrames() + 1024))
+                .frameLimit(frameLimit(w, threads, nWriters, pagesPerThread))
                 .seed(spec.seed());
         final EnumSet<PmapBug> pmapBugs = EnumSet.noneOf(PmapBug.class);
         final EnumSet<FaultBug> faultBugs = EnumSet.noneOf(FaultBug.class);
