@@ -6,12 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.specfault.srcu.testing.LincheckBudget;
 import java.util.EnumSet;
 import org.jetbrains.lincheck.LincheckAssertionError;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * P3 for the domain, by Lincheck: a reader inside a read section never sees a reclaimed object.
  * Model checking (inline driver) and stress mode on the correct domain; model checking catches
- * each seeded bug.
+ * each seeded bug. Three of those proofs (20–40 s each) run in the long profile only: the default
+ * run catches the same bugs in {@code SrcuDomainTest}'s deterministic scenarios.
  */
 class SrcuLincheckTest {
 
@@ -70,11 +72,15 @@ class SrcuLincheckTest {
     /** Unbalanced counts: a grace period never ends, Lincheck reports the hang. */
     static final String HANG = "hung";
 
+    /** Long profile: {@code SrcuDomainTest} catches this bug in a deterministic scenario in the default run. */
+    @Tag("long")
     @Test
     void seededGracePeriodNoWaitIsCaught() {
         assertCaught(NoWait.class, USE_AFTER_FREE);
     }
 
+    /** Long profile: {@code SrcuDomainTest} catches this bug in a deterministic scenario in the default run. */
+    @Tag("long")
     @Test
     void seededReadSideNoFenceIsCaught() {
         assertCaught(NoFence.class, USE_AFTER_FREE);
@@ -89,6 +95,8 @@ class SrcuLincheckTest {
         assertCaught(WrongIndex.class, HANG);
     }
 
+    /** Long profile: {@code SrcuDomainTest} catches this bug in a deterministic scenario in the default run. */
+    @Tag("long")
     @Test
     void seededCallbackEarlyIsCaught() {
         assertCaught(CallbackEarly.class, USE_AFTER_FREE);
