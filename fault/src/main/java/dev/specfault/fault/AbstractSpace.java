@@ -938,6 +938,11 @@ public abstract class AbstractSpace implements AddressSpace {
         writeLock();
         try {
             final AreaIndex idx = index();
+            if ((flags & Mman.MREMAP_FIXED) != 0 && idx.count() + 2 >= config.maxMapCount() - 3) {
+                // check_mremap_params, after its EINVAL checks and before anything is looked up: the
+                // target and the old range might each be split in three (docs/linux/mremap-map-count.c).
+                return -Errno.ENOMEM;
+            }
             final Area vma = idx.lookup(addr);
             if (vma == null) {
                 return -Errno.EFAULT; // before anything at the FIXED target is unmapped
@@ -963,10 +968,7 @@ public abstract class AbstractSpace implements AddressSpace {
             if (FileObject.kindOf(vma) != FileObject.Kind.FILE) {
                 return -Errno.EFAULT; // resize_is_valid: VM_DONTEXPAND / VM_PFNMAP cannot grow
             }
-            if (idx.count() >= config.maxMapCount()) {
-                return -Errno.ENOMEM;
-            }
-            // Grow in place: the old range reaches the area's end and the room above is free.
+            // Grow in place (no map-count check: no area is added, even at the limit): the old range reaches the area's end and the room above is free.
             if (olen == vma.end() - addr) {
                 final long newEnd = addr + nlen;
                 final Area next = idx.next(vma);
@@ -1050,13 +1052,16 @@ public abstract class AbstractSpace implements AddressSpace {
             // A special mapping moves whole: growing is EFAULT (VM_DONTEXPAND), a part is a split.
             return nlen > olen ? -Errno.EFAULT : -Errno.EINVAL;
         }
+        if (idx.count() >= config.maxMapCount() - 3) {
+            // move_vma: "we'd prefer to avoid failure later on in do_munmap, which may split one vma
+            // into three". A FIXED move never gets here that high (its first check is lower).
+            return -Errno.ENOMEM;
+        }
         final Area moved = new Area(to, to + nlen, vma.prot(), vma.flags(), vma.backing(), vma.pgoffAt(addr),
                 vma.anon());
         // One plan: unmap the old range, map the new one (over the target); published in one store.
         final LayoutPlan plan = Plans.unmapThenMap(idx, addr, addr + olen, List.of(moved));
-        if (idx.count() + plan.countDelta() > config.maxMapCount()) {
-            return -Errno.ENOMEM;
-        }
+        assert idx.count() + plan.countDelta() <= config.maxMapCount() : "a move adds at most three areas";
         final long r = commitMove(plan, addr, olen, to, nlen, len, List.of(moved));
         return r < 0 ? r : to;
     }

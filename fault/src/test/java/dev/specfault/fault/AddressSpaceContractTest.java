@@ -874,6 +874,62 @@ class AddressSpaceContractTest {
         assertEquals(0, s.munmap(a, PAGE_SIZE));
     }
 
+    /**
+     * mremap at and near max_map_count, as this machine's kernel answers (docs/linux/mremap-map-count.c
+     * and .out, Linux 6.18): a FIXED move is refused once map_count + 2 >= max - 3, before the old
+     * range is looked up (from an unmapped address: ENOMEM, not EFAULT); a move once map_count >=
+     * max - 3; growing in place and shrinking, which add no area, never.
+     */
+    @ParameterizedTest
+    @MethodSource("spaces")
+    void mremapAtTheMapCountLimit(Design d, Arch arch) {
+        final int max = 16;
+        final AddressSpace s = space(d, arch, 4096, SpaceConfig.defaults(arch).withMaxMapCount(max));
+        final long fix = 0x10000000L;
+        final long far = 0x30000000L;
+        final List<Long> fill = new ArrayList<>();
+        for (int n = max - 7; n <= max; n++) {
+            for (String call : List.of("grow", "move", "fixed", "hole", "shrink")) {
+                switch (call) {
+                    case "move" -> {
+                        assertEquals(fix, s.mmap(fix, 2 * PAGE_SIZE, RW, ANON | MAP_FIXED));
+                        assertEquals(fix + 2 * PAGE_SIZE, s.mmap(fix + 2 * PAGE_SIZE, PAGE_SIZE, PROT_READ, ANON | MAP_FIXED));
+                    }
+                    case "hole" -> { }
+                    case "shrink" -> assertEquals(fix, s.mmap(fix, 4 * PAGE_SIZE, RW, ANON | MAP_FIXED));
+                    default -> assertEquals(fix, s.mmap(fix, 2 * PAGE_SIZE, RW, ANON | MAP_FIXED));
+                }
+                while (s.areas().size() < n) { // one-page areas of alternating rights: none merge
+                    final long va = 0x20000000L + fill.size() * PAGE_SIZE;
+                    assertEquals(va, s.mmap(va, PAGE_SIZE, fill.size() % 2 == 0 ? RW : PROT_READ, ANON | MAP_FIXED));
+                    fill.add(va);
+                }
+                while (s.areas().size() > n) {
+                    assertEquals(0, s.munmap(fill.remove(fill.size() - 1), PAGE_SIZE));
+                }
+                final String at = call + " at " + n + " areas, max " + max;
+                final long r = switch (call) {
+                    case "grow" -> s.mremap(fix, 2 * PAGE_SIZE, 4 * PAGE_SIZE, 0, 0);
+                    case "move" -> s.mremap(fix, 2 * PAGE_SIZE, 8 * PAGE_SIZE, Mman.MREMAP_MAYMOVE, 0);
+                    case "shrink" -> s.mremap(fix, 4 * PAGE_SIZE, 2 * PAGE_SIZE, 0, 0);
+                    default -> s.mremap(fix, 2 * PAGE_SIZE, 2 * PAGE_SIZE, Mman.MREMAP_MAYMOVE | Mman.MREMAP_FIXED, far);
+                };
+                switch (call) {
+                    case "grow", "shrink" -> assertEquals(fix, r, at);
+                    case "move" -> assertEquals(n <= max - 4, !Errno.isError(r), at + ": " + Errno.format(r));
+                    case "fixed" -> assertEquals(n <= max - 6 ? far : -Errno.ENOMEM, r, at);
+                    default -> assertEquals(n <= max - 6 ? -Errno.EFAULT : -Errno.ENOMEM, r, at);
+                }
+                if (!Errno.isError(r)) {
+                    assertEquals(0, s.munmap(r, 8 * PAGE_SIZE));
+                }
+                assertEquals(0, s.munmap(fix, 16 * PAGE_SIZE));
+                assertEquals(0, s.munmap(far, 16 * PAGE_SIZE));
+            }
+        }
+        quiet(s);
+    }
+
     @ParameterizedTest
     @MethodSource("spaces")
     void aStackGrowsAndTheBreakMovesAtTheMapCountLimit(Design d, Arch arch) {
