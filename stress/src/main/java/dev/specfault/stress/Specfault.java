@@ -70,7 +70,7 @@ public final class Specfault implements Runnable {
 
     private static String describe(Throwable t) {
         if (t instanceof java.nio.file.FileSystemException f && f.getFile() != null) {
-            return f.getFile() + ": " + dev.specfault.stress.cli.Outputs.reason(f);
+            return oneLine(f.getFile() + ": " + dev.specfault.stress.cli.Outputs.reason(f));
         }
         final String m = t.getMessage();
         return t.getClass().getSimpleName() + (m == null ? "" : ": " + oneLine(m));

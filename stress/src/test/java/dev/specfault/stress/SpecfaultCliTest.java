@@ -123,6 +123,29 @@ class SpecfaultCliTest {
         assertTrue(r.err().chars().noneMatch(ch -> ch < 0x20 && ch != '\n' || ch == 0x7f || ch == 0xfffd), r.err());
     }
 
+    /**
+     * The output probe leaves a symbolic link alone (a dangling one names where the file will be)
+     * and does not open a FIFO, where it would block; /dev/null is fine.
+     */
+    @Test
+    void outputProbesLeaveLinksAndFifosAlone(@TempDir Path dir) throws Exception {
+        final Path link = dir.resolve("link.json");
+        Files.createSymbolicLink(link, dir.resolve("target.json"));
+        final Path fifo = dir.resolve("fifo");
+        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+        final Result r = run("stress", "--duration", "100ms", "--region", "1", "--json", link.toString(), "--csv", "/dev/null",
+                "--timeline", fifo.toString() + "-not-used");
+        assertEquals(0, r.code(), r.out() + r.err());
+        assertTrue(Files.isSymbolicLink(link), "the link is still there");
+        assertTrue(Files.readString(dir.resolve("target.json")).contains("page_fault1"), "the run wrote through the link");
+        final java.util.concurrent.CompletableFuture<Result> probe = java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> run("stress", "--duration", "100ms", "--region", "1024", "--threads", "64", "--json", fifo.toString()));
+        // The memory check comes after the output probes: exit 2 from it shows the probe did not block.
+        final Result bad = probe.get(20, java.util.concurrent.TimeUnit.SECONDS);
+        assertEquals(2, bad.code(), bad.err());
+        assertTrue(bad.err().contains("emulated memory"), bad.err());
+    }
+
     /** A file or directory that exists but cannot be written is an error when the run ends, naming it. */
     @Test
     void aFailedWriteAtTheEndNamesTheFile() {

@@ -12,7 +12,9 @@ import dev.specfault.pmap.phys.FrameAllocator;
  * {@link #ppref} counts, per slot, the arefs whose range covers it ({@code am_ppref}): when a slot's
  * count reaches zero nothing can reach its anon through this amap any more and the slot lets go of
  * it. Both change only under the amap lock held exclusively, by the writer of whichever space holds
- * the aref (the aref table itself is under that space's map lock).
+ * the aref (the aref table itself is under that space's map lock): a new or cut aref's reference is
+ * taken under that map lock; a removed aref's is dropped right after the writer releases it
+ * ({@code uvm_unmap_detach}), so until then the counts may be higher than the table's arefs.
  *
  * <h2>The lock</h2>
  * {@link #lock} is shared by an amap and every amap {@code amap_copy} made from it, so that the

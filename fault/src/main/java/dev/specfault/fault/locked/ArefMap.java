@@ -18,10 +18,12 @@ import java.util.TreeMap;
  * Arefs do not overlap; each lies inside one private area of the map; every change of the table
  * bumps the map's timestamp (the caller does), so that a fault that dropped the map lock notices.
  * Splitting an aref gives both pieces a reference on the amap and leaves every slot's coverage
- * unchanged; removing one uncovers its slots (dropping anons nobody covers).
+ * unchanged; removing one takes it out of the table at once and uncovers its slots (dropping anons
+ * nobody covers) once its writer has released the map lock (see {@link #removeRange}).
  *
  * <pre>
  * Locks used to protect members:
+ *   [I] immutable
  *   [m] the space's map lock: read under it shared, changed under it exclusively; changes to an
  *       amap's references also take that amap's lock exclusively (map → amap)
  *   [c] the thread bound to the CPU of the slot's index
@@ -43,9 +45,9 @@ final class ArefMap {
      */
     private List<Aref> dead = new ArrayList<>(); // [m]
     /** Drop the references under the map lock, as this emulator did before (A/B comparisons only). */
-    private final boolean detachUnderLock;
-    private final FrameAllocator frames;
-    private final SpaceStats stats;
+    private final boolean detachUnderLock; // [I]
+    private final FrameAllocator frames; // [I]
+    private final SpaceStats stats; // [I]
 
     private record Hint(Aref aref, long changes) {
     }

@@ -245,8 +245,11 @@ public final class LockedSpace extends AbstractSpace implements FaultHandler {
     protected void writeUnlock() {
         final List<Aref> dead = arefs.takeDead();
         map.writeUnlock();
-        hooks.at(FaultHooks.Point.LOCKED_WRITER_UNLOCKED, this, 0);
-        arefs.detach(dead);
+        try {
+            hooks.at(FaultHooks.Point.LOCKED_WRITER_UNLOCKED, this, 0);
+        } finally {
+            arefs.detach(dead);
+        }
     }
 
     private void mapReadLock() {

@@ -88,6 +88,7 @@ public final class CheckCommand implements Callable<Integer> {
         }
         final LinearizabilityCheck.Budget b = new LinearizabilityCheck.Budget(iterations, invocations, threads, actors, true);
         boolean violated = false;
+        boolean failed = false;
         for (Design d : designs) {
             for (Arch a : archs) {
                 CheckConfig c = CheckConfig.of(d, a);
@@ -106,12 +107,18 @@ public final class CheckCommand implements Callable<Integer> {
                     out.println(e.getMessage());
                     violated = true;
                     continue;
+                } catch (RuntimeException e) {
+                    // One combination failing (not a violation) does not hide another's violation.
+                    cl.getErr().println("check: " + c + ": " + e.getClass().getSimpleName() + ": "
+                            + Specfault.firstLine(e.getMessage()));
+                    failed = true;
+                    continue;
                 }
                 out.printf("check %s (%s, %d x %d invocations, %d threads x %d actors): linearizable, invariants held (%.1f s)%n",
                         c, mode, iterations, invocations, threads, actors, (System.nanoTime() - t0) / 1e9);
             }
         }
-        return violated ? Specfault.EXIT_VIOLATION : 0;
+        return violated ? Specfault.EXIT_VIOLATION : failed ? Specfault.EXIT_ERROR : 0;
     }
 
     /** An architecture by its command-line name, or a one-line parameter error. */

@@ -6,6 +6,7 @@ import java.lang.management.ManagementFactory;
 import java.nio.channels.FileChannel;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import picocli.CommandLine;
@@ -21,10 +22,30 @@ public final class Outputs {
 
     /**
      * A one-line error now if {@code f} (when set) cannot be written: a directory, a missing parent,
-     * or a file that cannot be opened for writing. A file the probe creates is removed again.
+     * or a file that cannot be opened for writing. Only a regular file or a missing path is probed by
+     * opening it (a file the probe creates is removed again); a FIFO or a device (e.g.
+     * {@code /dev/null}) is only checked for write permission, so that the probe does not block on a
+     * FIFO; a symbolic link is followed and what it names is checked, the link left alone.
      */
     static void file(CommandLine cl, String option, Path f) {
+        file(cl, option, f, 0);
+    }
+
+    private static void file(CommandLine cl, String option, Path f, int links) {
         if (f == null) {
+            return;
+        }
+        if (Files.isSymbolicLink(f)) { // probe what the link names, never the link itself
+            if (links >= 8) {
+                throw new CommandLine.ParameterException(cl, option + " " + f + ": too many levels of symbolic links");
+            }
+            final Path target;
+            try {
+                target = f.toAbsolutePath().resolveSibling(Files.readSymbolicLink(f));
+            } catch (IOException e) {
+                throw new CommandLine.ParameterException(cl, option + " " + f + " cannot be read: " + reason(e));
+            }
+            file(cl, option, target, links + 1);
             return;
         }
         final Path dir = f.toAbsolutePath().getParent();
@@ -34,7 +55,13 @@ public final class Outputs {
         if (dir == null || !Files.isDirectory(dir)) {
             throw new CommandLine.ParameterException(cl, option + " " + f + ": no such directory " + dir);
         }
-        final boolean existed = Files.exists(f);
+        final boolean existed = Files.exists(f, LinkOption.NOFOLLOW_LINKS);
+        if (existed && !Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)) {
+            if (!Files.isWritable(f)) {
+                throw new CommandLine.ParameterException(cl, option + " " + f + " cannot be written");
+            }
+            return;
+        }
         try (FileChannel ch = FileChannel.open(f, StandardOpenOption.WRITE, StandardOpenOption.CREATE)) {
             ch.size();
         } catch (IOException | SecurityException e) {

@@ -121,6 +121,7 @@ final class StackGrowth {
         final long u = s.munmap(room, limit);
         if (u != 0) {
             ctx.violation("munmap below a GROWSDOWN page failed: " + Errno.format(u));
+            s.munmap(a, bytes);
             return -1;
         }
         long pages = 0;
