@@ -142,7 +142,7 @@ class CompareCommandTest {
     void helpNamesTheDefaults() {
         final Result r = SpecfaultCliTest.run("compare", "--help");
         assertEquals(0, r.code());
-        assertTrue(r.out().contains("--full") && r.out().contains("--duration") && r.out().contains("default 3s"), r.out());
+        assertTrue(r.out().contains("--full") && r.out().contains("--duration") && r.out().contains("default 2s") && r.out().contains("default 3)"), r.out());
         assertFalse(r.out().contains("--inject"), "--inject is for tests: " + r.out());
         assertTrue(SpecfaultCliTest.run("--help").out().contains("compare"));
     }

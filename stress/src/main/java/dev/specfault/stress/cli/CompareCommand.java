@@ -48,8 +48,9 @@ import picocli.CommandLine.Option;
  * Running the designs of a group one after the other, round after round, spreads the host's drift
  * (other processes, frequency, the JIT) over all of them; each design's row is the median across
  * rounds ({@link Comparison}). The default matrix — page_fault1 with 1 and 2 threads, mmap_churn
- * with 1 faulting thread and 1 writer, on x86 and arm64, 3 s cells, 2 rounds — takes about two
- * minutes on 2 cores; {@code --full} runs every workload of {@link Workload#values()} with 1 and 2
+ * with 1 faulting thread and 1 writer, on x86 and arm64, 2 s cells, 3 rounds — takes about two
+ * minutes on 2 cores (three rounds, so that a row is a true median: one round the host slowed down
+ * cannot decide a ratio, as it could with two rounds of 3 s in the same time); {@code --full} runs every workload of {@link Workload#values()} with 1 and 2
  * threads on every architecture.
  *
  * <h2>Output</h2>
@@ -62,14 +63,14 @@ import picocli.CommandLine.Option;
 @Command(name = "compare", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Runs the designs side by side, interleaved, and writes a report with charts.",
                 "Default: speculative, locked, kernel-lock on x86 and arm64; page_fault1 with 1 and 2 threads,",
-                "mmap_churn with 1 faulting thread + 1 writer; 3s cells, 2 rounds (about two minutes).",
+                "mmap_churn with 1 faulting thread + 1 writer; 2s cells, 3 rounds (about two minutes).",
                 "Exit code 1 with VIOLATION lines if an invariant breaks in any cell."})
 public final class CompareCommand implements Callable<Integer> {
-    @Option(names = "--duration", converter = DurationConverter.class, defaultValue = "3s",
+    @Option(names = "--duration", converter = DurationConverter.class, defaultValue = "2s",
             description = "length of one cell (ms, s or m; default ${DEFAULT-VALUE})")
     Duration duration;
 
-    @Option(names = "--rounds", defaultValue = "2", description = "rounds of every group, A B C A B C (default ${DEFAULT-VALUE}); rows are the median")
+    @Option(names = "--rounds", defaultValue = "3", description = "rounds of every group, A B C A B C (default ${DEFAULT-VALUE}); rows are the median")
     int rounds;
 
     @Option(names = "--full", description = "every workload with 1 and 2 threads on every architecture")
