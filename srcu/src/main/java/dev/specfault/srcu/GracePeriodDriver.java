@@ -17,6 +17,9 @@ package dev.specfault.srcu;
  *   already driving it; then the work waits for the next call, synchronize or barrier). No
  *   background thread: what Lincheck's model checker needs. Waiting threads spin and yield, never
  *   park.</li>
+ *   <li>{@link #inlineDeferring()}: the shared driver's placement of callbacks (on their own
+ *   thread's next {@link SrcuDomain#poll()}) with {@link #inline()}'s absence of threads, for model
+ *   checking that placement; no late runner ({@code barrier()} runs what is left).</li>
  *   <li>{@link #manual()}: nothing runs until a thread calls {@code synchronize()} or
  *   {@code barrier()}; for deterministic scenarios and harnesses that choose where reclamation
  *   happens (for example after the writer has dropped its locks).</li>
@@ -72,6 +75,17 @@ public interface GracePeriodDriver {
     /** Grace periods and callbacks on the calling thread; no background threads. */
     static GracePeriodDriver inline() {
         return InlineDriver.IMMEDIATE;
+    }
+
+    /**
+     * The production placement without its threads, for model checking: {@code call()} makes one
+     * attempt to advance the grace period on the calling thread and never waits for readers (a
+     * grace period held up stays in progress until the next call, synchronize or barrier); the
+     * callbacks of an ended grace period wait for the thread that queued them to call
+     * {@link SrcuDomain#poll()}, or for a {@code barrier()}.
+     */
+    static GracePeriodDriver inlineDeferring() {
+        return InlineDriver.DEFERRING;
     }
 
     /** Grace periods only when a thread calls synchronize() or barrier(). */

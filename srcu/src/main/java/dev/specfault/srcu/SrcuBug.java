@@ -26,7 +26,15 @@ public enum SrcuBug {
      * scan: readers that entered on the current index are not waited for.
      */
     CALLBACK_EARLY("callback-early",
-            "call_srcu callbacks run before the grace period's second scan");
+            "call_srcu callbacks run before the grace period's second scan"),
+    /**
+     * A thread's safe point ({@link SrcuDomain#poll()}, where a deferring driver leaves the callbacks
+     * a thread queued) counts a grace period in progress as ended: it rounds the odd sequence number
+     * of a started grace period up to that grace period's end, so the thread's callbacks that wait
+     * for it run while readers it has not yet waited for may still be inside.
+     */
+    DEFERRED_CALLBACK_EARLY("deferred-callback-early",
+            "a thread's safe point runs its deferred callbacks while their grace period is still in progress");
 
     private final String cliName;
     private final String description;

@@ -120,6 +120,7 @@ public final class SrcuDomain implements AutoCloseable {
     private final boolean bugNoFence;                             // [I]
     private final boolean bugWrongIndex;                          // [I]
     private final boolean bugCallbackEarly;                       // [I]
+    private final boolean bugDeferredEarly;                       // [I]
     private final GracePeriodDriver driver;                       // [I]
     private final int scanTries;                                  // [I]
     /** The calling thread's slot in this domain, null before its first read section here. [I] */
@@ -152,6 +153,7 @@ public final class SrcuDomain implements AutoCloseable {
         this.bugNoFence = bugs.contains(SrcuBug.READ_SIDE_NO_FENCE);
         this.bugWrongIndex = bugs.contains(SrcuBug.UNLOCK_WRONG_INDEX);
         this.bugCallbackEarly = bugs.contains(SrcuBug.CALLBACK_EARLY);
+        this.bugDeferredEarly = bugs.contains(SrcuBug.DEFERRED_CALLBACK_EARLY);
         this.driver = b.driver;
         this.scanTries = Math.max(1, b.driver.scanTries());
     }
@@ -413,17 +415,24 @@ public final class SrcuDomain implements AutoCloseable {
      */
     public void poll() {
         final ReaderCounters c = mine.get();
-        if (c == null || !c.callbacks.hasDone(gp.gpSeq) || c.nesting > 0) {
+        if (c == null || !c.callbacks.hasDone(doneForPoll()) || c.nesting > 0) {
             return;
         }
         if (!gp.casGpOwner(null, Thread.currentThread())) {
             return;
         }
         try {
-            invokeSlot(c, gp.gpSeq);
+            invokeSlot(c, doneForPoll());
         } finally {
             gp.setGpOwnerRelease(null);
         }
+    }
+
+    /** The last grace period that has ended, as {@link #poll()} sees it. */
+    private long doneForPoll() {
+        final long seq = gp.gpSeq;
+        // Seeded bug: a started grace period (odd) is taken for its own end.
+        return bugDeferredEarly ? (seq + 1) & ~1L : seq;
     }
 
     /**

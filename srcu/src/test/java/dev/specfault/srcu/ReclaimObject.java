@@ -15,7 +15,8 @@ import org.jetbrains.lincheck.datastructures.Param;
  * no sequential execution returns, so a use-after-free is a linearizability failure.
  *
  * <p>Grace periods and callbacks run inline on the writer's thread (no background threads under
- * model checking). Subclasses choose the seeded bugs.
+ * model checking): at once, or, deferring as the production driver does, at the writer's next
+ * {@code poll()}. Subclasses choose the driver and the seeded bugs.
  */
 @Param(name = "value", gen = LongGen.class, conf = "1:3")
 public abstract class ReclaimObject {
@@ -34,9 +35,23 @@ public abstract class ReclaimObject {
     private final SrcuDomain domain;
     private final PoisoningPool<Box> pool;
     private final AtomicReference<Box> current = new AtomicReference<>();
+    /** Whether callbacks wait for their thread's safe point (the production placement). */
+    private final boolean deferring;
 
     protected ReclaimObject(Set<SrcuBug> bugs) {
-        domain = SrcuDomain.builder("lincheck").driver(GracePeriodDriver.inline()).bugs(bugs).build();
+        this(bugs, false);
+    }
+
+    /**
+     * @param deferring under the {@linkplain GracePeriodDriver#inlineDeferring() inline-deferring}
+     *                  driver, whose callbacks run at their thread's {@code poll()}: the writer
+     *                  polls at the start of each operation, as both designs' writers do
+     */
+    protected ReclaimObject(Set<SrcuBug> bugs, boolean deferring) {
+        this.deferring = deferring;
+        domain = SrcuDomain.builder("lincheck")
+                .driver(deferring ? GracePeriodDriver.inlineDeferring() : GracePeriodDriver.inline())
+                .bugs(bugs).build();
         pool = PoisoningPool.builder("box", domain, Box::new).quarantine(1).build();
         final Box b = pool.allocate();
         b.value = 0;
@@ -78,6 +93,9 @@ public abstract class ReclaimObject {
     /** Replace and retire through call_srcu: the pool poisons the old box after a grace period. */
     @Operation(nonParallelGroup = "writer")
     public void publish(@Param(name = "value") long v) {
+        if (deferring) {
+            domain.poll(); // the writer's safe point: its callbacks whose grace period has ended
+        }
         final Box n = pool.allocate();
         n.value = v;
         final Box old = current.getAndSet(n);

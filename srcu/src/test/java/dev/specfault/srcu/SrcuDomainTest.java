@@ -297,6 +297,43 @@ class SrcuDomainTest {
     }
 
     /**
+     * A thread's safe point under the deferring driver: the callback it queued while a reader was
+     * inside waits, at every poll(), for the grace period the reader holds up to end; the seeded bug
+     * takes that grace period, started, for ended.
+     */
+    @Test
+    void seededDeferredCallbackEarlyIsCaught() throws Exception {
+        assertFalse(deferredScenario(domain(GracePeriodDriver.inlineDeferring()), parked),
+                "correct domain: the callback waits for the reader");
+        parked.leave();
+        final ParkedReader second = new ParkedReader();
+        try {
+            assertTrue(deferredScenario(domain(GracePeriodDriver.inlineDeferring(), SrcuBug.DEFERRED_CALLBACK_EARLY),
+                    second), "seeded bug: the callback ran at the poll() while the reader was inside");
+        } finally {
+            second.close();
+        }
+    }
+
+    /** Returns whether the callback ran while the parked reader was inside. */
+    private static boolean deferredScenario(SrcuDomain d, ParkedReader reader) throws Exception {
+        reader.enter(d);
+        final AtomicBoolean ran = new AtomicBoolean();
+        d.call(() -> ran.set(true));   // one attempt: the grace period starts, its second scan waits
+        assertEquals(1, d.stats().backlog());
+        for (int i = 0; i < 3; i++) {
+            d.poll();                  // the queuing thread's safe points
+        }
+        final boolean early = ran.get() && reader.thread.isAlive();
+        reader.leave();
+        d.synchronize();               // the grace period ends; the callback still waits for its thread
+        assertTrue(early || !ran.get(), "the deferring driver ran the callback on its own");
+        d.poll();
+        assertTrue(ran.get(), "the callback ran at its thread's first safe point after the grace period");
+        return early;
+    }
+
+    /**
      * The use-after-free the wrong index causes: a reader counted out on the other index balances
      * the counts of an index where a reader is still inside, and a callback runs under it.
      */

@@ -12,8 +12,10 @@ import org.junit.jupiter.api.Test;
 /**
  * P3 for the domain, by Lincheck: a reader inside a read section never sees a reclaimed object.
  * Model checking (inline driver) and stress mode on the correct domain; model checking catches
- * each seeded bug. Three of those proofs (20–40 s each) run in the long profile only: the default
- * run catches the same bugs in {@code SrcuDomainTest}'s deterministic scenarios.
+ * each seeded bug. Four of those proofs (20–65 s each) run in the long profile only: the default
+ * run catches the same bugs in {@code SrcuDomainTest}'s deterministic scenarios. Both placements of
+ * callbacks are model-checked: at the end of their grace period, and deferred to the writer's next
+ * safe point as the production driver does.
  */
 class SrcuLincheckTest {
 
@@ -52,6 +54,20 @@ class SrcuLincheckTest {
         }
     }
 
+    /** The correct domain, callbacks deferred to the writer's next safe point. */
+    public static final class CorrectDeferring extends ReclaimObject {
+        public CorrectDeferring() {
+            super(EnumSet.noneOf(SrcuBug.class), true);
+        }
+    }
+
+    /** Seeded: the writer's safe point takes a grace period in progress for ended. */
+    public static final class DeferredEarly extends ReclaimObject {
+        public DeferredEarly() {
+            super(EnumSet.of(SrcuBug.DEFERRED_CALLBACK_EARLY), true);
+        }
+    }
+
     @Test
     void modelCheckingFindsNoViolation() {
         // 5 iterations × 1000 invocations, ~60–75 s on 2 cores. An invocation of a real domain with
@@ -60,6 +76,23 @@ class SrcuLincheckTest {
         // the largest check of the default run, which came within a minute of its 10-minute limit.
         // The seeded bugs' proofs (below) keep their full budget; the long profile runs 100 × 5000.
         LincheckBudget.modelChecking(5).sequentialSpecification(ReclaimObject.Spec.class).check(Correct.class);
+    }
+
+    /**
+     * The production placement of callbacks (on the thread that queued them, at its next safe
+     * point), model-checked: grace periods that readers hold up stay in progress across the
+     * writer's operations.
+     */
+    @Test
+    void modelCheckingOfDeferredCallbacksFindsNoViolation() {
+        LincheckBudget.modelChecking(2).sequentialSpecification(ReclaimObject.Spec.class).check(CorrectDeferring.class);
+    }
+
+    /** Long profile (64 s): {@code SrcuDomainTest} catches this bug in a deterministic scenario in the default run. */
+    @Tag("long")
+    @Test
+    void seededDeferredCallbackEarlyIsCaught() {
+        assertCaught(DeferredEarly.class, USE_AFTER_FREE);
     }
 
     @Test

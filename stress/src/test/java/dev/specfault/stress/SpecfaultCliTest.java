@@ -381,7 +381,7 @@ class SpecfaultCliTest {
     void injectListNamesEveryBugOfTheLayer() {
         final Result r = run("srcu", "--inject", "list");
         assertEquals(0, r.code());
-        assertEquals(4, r.out().lines().count(), r.out());
+        assertEquals(5, r.out().lines().count(), r.out());
         assertTrue(r.out().lines().allMatch(l -> l.split("\t").length == 4), r.out());
     }
 

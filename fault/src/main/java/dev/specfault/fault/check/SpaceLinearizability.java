@@ -80,7 +80,7 @@ public class SpaceLinearizability {
                 .bugs(c.pmapBugs()).build();
         space = Spaces.create(new SpaceOptions(c.design(), machine).name("lin").bugs(c.bugs()).vmaBugs(c.vmaBugs())
                 .config(dev.specfault.fault.SpaceConfig.defaults(c.arch()).withInitialStack(false))
-                .driver(GracePeriodDriver.inline()));
+                .driver(c.deferredCallbacks() ? GracePeriodDriver.inlineDeferring() : GracePeriodDriver.inline()));
         cpu = ThreadLocal.withInitial(() -> {
             final Cpu x = machine.cpu(nextCpu.getAndIncrement());
             x.bind();

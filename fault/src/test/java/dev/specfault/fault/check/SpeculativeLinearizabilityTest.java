@@ -23,6 +23,20 @@ class SpeculativeLinearizabilityTest {
                 LinearizabilityCheck.Budget.defaults(2, 100));
     }
 
+    /**
+     * SRCU callbacks where the production driver runs them: on the thread that queued them, at the
+     * start of its next system call (before the mmap lock). The VMA records, tree nodes and page
+     * tables a munmap retires are freed there, racing the other thread's faults. (The harness's
+     * power to fail is proved by the seeded bugs below; the placement's own seeded bug,
+     * deferred-callback-early, by SrcuDomainTest and SrcuLincheckTest.)
+     */
+    @org.junit.jupiter.api.Test
+    void modelCheckingWithDeferredCallbacks() {
+        // One iteration in the default run (13 s); the long profile's budget applies there.
+        LinearizabilityCheck.modelCheck(CheckConfig.of(Design.SPECULATIVE, Arch.X86_64).withDeferredCallbacks(),
+                LinearizabilityCheck.Budget.defaults(1, 100));
+    }
+
     /** With MADV_FREE and lazy-free reclaim among the operations, on x86 (arm64: the long profile). */
     @org.junit.jupiter.api.Test
     void modelCheckingWithLazyFree() {

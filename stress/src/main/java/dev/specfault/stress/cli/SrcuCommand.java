@@ -198,6 +198,7 @@ public final class SrcuCommand implements Callable<Integer> {
             final SplittableRandom rnd = new SplittableRandom(seed * 31 + w);
             long n = 0;
             while (!stop) {
+                domain.poll(); // the writer's safe point, as both designs' writers have one per operation
                 final Rec r = pool.allocate();
                 r.a = rnd.nextLong();
                 r.b = ~r.a;

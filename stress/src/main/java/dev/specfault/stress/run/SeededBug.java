@@ -75,6 +75,7 @@ public record SeededBug(String name, String design, String workload, String desc
             case "READ_SIDE_NO_FENCE":
                 return Hit.of(SPEC, Workload.MMAP_CHURN, x86, 2, 2, 5, 1);
             case "CALLBACK_EARLY":
+            case "DEFERRED_CALLBACK_EARLY":
                 return Hit.of(SPEC, Workload.MMAP_CHURN, x86, 2, 2, 10, 1);
             case "UNLOCK_WRONG_INDEX":
                 // a grace period never ends: the exit's SRCU barrier hangs (bounded: 5 s)
