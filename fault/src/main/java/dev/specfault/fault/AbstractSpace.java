@@ -863,6 +863,12 @@ public abstract class AbstractSpace implements AddressSpace {
                 return addr;
             }
             if (addr <= brk) {
+                // Linux (6.18, SYSCALL_DEFINE1(brk)): a shrink needs an area in [newbrk, oldbrk)
+                // (the heap, or whatever was mapped over it); with none the break stays.
+                final Area in = index().find(newbrk);
+                if (in == null || in.start() >= oldbrk) {
+                    return orig;
+                }
                 final long r = unmapLocked(newbrk, oldbrk);
                 if (r < 0) {
                     return orig;
@@ -915,8 +921,13 @@ public abstract class AbstractSpace implements AddressSpace {
         }
         final long olen = Mman.pageAlign(oldLen);
         final long nlen = Mman.pageAlign(newLen);
-        if (nlen == 0 || (oldLen != 0 && olen == 0)) {
+        // Linux (6.18, do_mremap): both lengths are page-aligned first, so an old length that wraps
+        // to 0 is the old_len 0 case below, not an error of its own.
+        if (nlen == 0) {
             return -Errno.EINVAL;
+        }
+        if (Long.compareUnsigned(nlen, config.taskSize()) > 0) {
+            return -Errno.EINVAL; // check_mremap_params: "Is the new length silly?", before any lookup
         }
         if ((flags & Mman.MREMAP_FIXED) != 0) {
             // Linux (6.18, check_mremap_params): the new range is checked before the old one is
@@ -924,8 +935,7 @@ public abstract class AbstractSpace implements AddressSpace {
             if ((newAddr & ~PAGE_MASK) != 0) {
                 return -Errno.EINVAL;
             }
-            if (Long.compareUnsigned(nlen, config.taskSize()) > 0
-                    || Long.compareUnsigned(newAddr, config.taskSize() - nlen) > 0) {
+            if (Long.compareUnsigned(newAddr, config.taskSize() - nlen) > 0) {
                 return -Errno.EINVAL;
             }
             if (addr < newAddr + nlen && newAddr < addr + olen) {
@@ -947,6 +957,12 @@ public abstract class AbstractSpace implements AddressSpace {
             if (vma == null) {
                 return -Errno.EFAULT; // before anything at the FIXED target is unmapped
             }
+            if (olen == 0 && (vma.flags() & VmaFlags.SHARED) == 0) {
+                // check_prep_vma: old_len 0 "duplicates" a mapping; for a private one that would be
+                // a fresh mapping unrelated to the original, so it is refused. A shared one is
+                // duplicated: a second mapping of the same pages, placed as a move would be.
+                return -Errno.EINVAL;
+            }
             if ((flags & Mman.MREMAP_FIXED) != 0) {
                 return mremapTo(idx, vma, addr, olen, nlen, newAddr);
             }
@@ -958,9 +974,6 @@ public abstract class AbstractSpace implements AddressSpace {
                     }
                 }
                 return addr;
-            }
-            if (olen == 0) {
-                return -Errno.EINVAL; // shared duplication (old_len 0) is not modelled
             }
             if (olen > vma.end() - addr) {
                 return -Errno.EFAULT;
@@ -1001,9 +1014,6 @@ public abstract class AbstractSpace implements AddressSpace {
      * nothing changed) is checked first.
      */
     private long mremapTo(AreaIndex idx, Area vma, long addr, long olen, long nlen, long newAddr) {
-        if (olen == 0) {
-            return -Errno.EINVAL;
-        }
         if (olen == nlen && vma.end() - addr < olen) {
             return moveAreas(idx, addr, olen, newAddr);
         }

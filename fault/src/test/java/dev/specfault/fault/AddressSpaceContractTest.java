@@ -435,6 +435,57 @@ class AddressSpaceContractTest {
         quiet(s);
     }
 
+    /**
+     * A shrink needs an area below the old break (Linux 6.18 brk: "vma_find(&vmi, oldbrk)"): with the
+     * heap unmapped by hand, the break stays where it was.
+     */
+    @ParameterizedTest
+    @MethodSource("spaces")
+    void brkShrinkOverNothingKeepsTheBreak(Design d, Arch arch) {
+        final AddressSpace s = space(d, arch);
+        final long start = s.startBrk();
+        assertEquals(start + 2 * PAGE_SIZE, s.brk(start + 2 * PAGE_SIZE));
+        assertEquals(0, s.munmap(start, 2 * PAGE_SIZE));
+        assertEquals(start + 2 * PAGE_SIZE, s.brk(start + PAGE_SIZE), "nothing in [newbrk, oldbrk)");
+        // An area mapped over the heap's place is what a shrink then unmaps.
+        assertEquals(start + PAGE_SIZE, s.mmap(start + PAGE_SIZE, PAGE_SIZE, RW, ANON | MAP_FIXED));
+        assertEquals(start + PAGE_SIZE, s.brk(start + PAGE_SIZE));
+        assertEquals(AccessResult.SIGSEGV, s.load(cpu, start + PAGE_SIZE));
+        quiet(s);
+    }
+
+    /**
+     * mremap's old_len 0 (Linux check_prep_vma): a private mapping is refused (EINVAL), a shared one
+     * is duplicated, a second mapping of the same pages, which cannot be "grown in place" (ENOMEM
+     * without MAYMOVE). A new length above TASK_SIZE is EINVAL before anything is looked up.
+     */
+    @ParameterizedTest
+    @MethodSource("spaces")
+    void mremapOldLenZeroDuplicatesASharedMapping(Design d, Arch arch) {
+        final AddressSpace s = space(d, arch);
+        final int before = s.areas().size();
+        final long a = s.mmap(0x10000000, 2 * PAGE_SIZE, RW, MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED);
+        store(s, a, 7);
+        assertEquals(-Errno.ENOMEM, s.mremap(a, 0, 2 * PAGE_SIZE, 0, 0));
+        final long b = s.mremap(a, 0, 2 * PAGE_SIZE, Mman.MREMAP_MAYMOVE, 0);
+        assertTrue(b > 0 && b != a, "duplicated elsewhere: " + b);
+        assertEquals(7, load(s, b));
+        store(s, b + PAGE_SIZE, 8);
+        assertEquals(8, load(s, a + PAGE_SIZE), "the same pages through both mappings");
+        final long c = 0x20000000;
+        assertEquals(c, s.mremap(a + PAGE_SIZE, 0, PAGE_SIZE, Mman.MREMAP_MAYMOVE | Mman.MREMAP_FIXED, c));
+        assertEquals(8, load(s, c));
+        assertEquals(7, load(s, a), "the original stays");
+        final long p = s.mmap(0x30000000, PAGE_SIZE, RW, ANON | MAP_FIXED);
+        assertEquals(-Errno.EINVAL, s.mremap(p, 0, PAGE_SIZE, Mman.MREMAP_MAYMOVE, 0));
+        assertEquals(-Errno.EFAULT, s.mremap(0x40000000, 0, PAGE_SIZE, Mman.MREMAP_MAYMOVE, 0));
+        final long tooLong = s.config().taskSize() + PAGE_SIZE;
+        assertEquals(-Errno.EINVAL, s.mremap(0x40000000, PAGE_SIZE, tooLong, 0, 0), "before the lookup");
+        assertEquals(-Errno.EINVAL, s.mremap(p, PAGE_SIZE, tooLong, Mman.MREMAP_MAYMOVE, 0));
+        assertEquals(before + 4, s.areas().size(), s.procMaps());
+        quiet(s);
+    }
+
     @ParameterizedTest
     @MethodSource("spaces")
     void mremapShrinksGrowsAndMoves(Design d, Arch arch) {

@@ -60,14 +60,17 @@ class ReplayCommandTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"true", "ls", "threads", "forker", "mman", "edge", "remap", "special"})
+    @ValueSource(strings = {"true", "ls", "threads", "forker", "mman", "edge", "remap", "special", "layout"})
     void realTracesReplayCleanOnEveryDesign(String p) throws IOException {
         final Result r = SpecfaultCliTest.run("replay", res(p + ".strace"), "--initial-maps", res(p + ".initial.maps"),
                 "--maps", res(p + ".final.maps"));
         assertEquals(0, r.code(), r.out() + r.err());
         assertFalse(r.out().contains("MISMATCH"), r.out());
-        final long unsupported = p.equals("forker") ? 2 : p.equals("edge") ? 1 : 0; // wait4; mmap's EACCES
-        final long outside = p.equals("forker") ? 2 : 0; // /bin/true exec'd by the child: its loader's relro
+        // forker: wait4 twice; edge: mmap's EACCES; layout: MADV_RANDOM, PROT_GROWSDOWN, mseal
+        final long unsupported = p.equals("forker") ? 2 : p.equals("edge") ? 1 : p.equals("layout") ? 3 : 0;
+        // forker: /bin/true exec'd by the child (its loader's relro); layout: the calls on what those
+        // three changed (a split area's mremap, the grows-down area's munmap, the sealed page's two)
+        final long outside = p.equals("forker") ? 2 : p.equals("layout") ? 4 : 0;
         for (long[] s : summaries(r)) {
             assertEquals(0, s[1], r.out());
             assertEquals(unsupported, s[2], r.out());

@@ -231,6 +231,8 @@ public final class Replayer {
                 case "mmap": mmap(c); break;
                 case "munmap": munmap(c); break;
                 case "mprotect": mprotect(c); break;
+                case "pkey_mprotect": pkeyMprotect(c); break;
+                case "mseal": case "syscall_0x1ce": mseal(c); break;
                 case "madvise": madvise(c); break;
                 case "brk": brk(c); break;
                 case "mremap": mremap(c); break;
@@ -538,7 +540,7 @@ public final class Replayer {
         report.replayed();
         if (got != c.result()) {
             report.mismatch("MISMATCH line " + c.line() + ": " + c.text() + " = " + c.resultText() + " (kernel), "
-                    + o.design().cliName() + " returned " + Errno.format(got) + why);
+                    + o.design().cliName() + " returned " + c.format(got) + why);
         }
     }
 
@@ -658,6 +660,12 @@ public final class Replayer {
         final long len = arg(c, 1);
         final long end = addr + Mman.pageAlign(len);
         final boolean out = !"EINVAL".equals(c.errName()) && m.unknown.intersects(addr, end);
+        if (out && c.failed()) {
+            // The kernel's munmap changes nothing when it fails (the map count, a sealed area): the
+            // reason lies in the unknown part, so nothing is done here either.
+            report.outside(c);
+            return;
+        }
         final long got = m.space.munmap(addr, len);
         if (out) {
             report.outside(c);
@@ -677,6 +685,12 @@ public final class Replayer {
         final int prot = Values.flags(c.args().get(2), Values.PROT);
         if ((prot & (Mman.PROT_GROWSDOWN | Values.PROT_GROWSUP)) != 0) {
             report.unsupported("mprotect (PROT_GROWSDOWN/PROT_GROWSUP)", c.line());
+            if (!c.unknown() && !"EINVAL".equals(c.errName())) {
+                // PROT_GROWSDOWN applies from the grows-down area's start, below addr.
+                final Area at = areaAt(s.areas(), addr);
+                final long from = at != null && (prot & Mman.PROT_GROWSDOWN) != 0 ? Math.min(at.start(), addr) : addr;
+                unknownRange(m, from, addr + len - from);
+            }
             return;
         }
         final long end = addr + Mman.pageAlign(len);
@@ -707,6 +721,41 @@ public final class Replayer {
         }
     }
 
+    /**
+     * {@code pkey_mprotect}: with pkey -1 (no key) it is mprotect; a real key is not modelled, and
+     * the range becomes unknown.
+     */
+    private void pkeyMprotect(TraceEvent.Call c) {
+        if (c.args().size() > 3 && arg(c, 3) == -1) {
+            mprotect(c);
+            return;
+        }
+        report.unsupported("pkey_mprotect (a protection key)", c.line());
+        if (!c.unknown()) {
+            unknownRange(task(c.pid()).mm, arg(c, 0), arg(c, 1));
+        }
+    }
+
+    /**
+     * {@code mseal}: not modelled. A sealed range refuses munmap, mprotect, mremap and discarding
+     * madvise with EPERM from then on, so it becomes unknown memory: the calls on it are outside.
+     */
+    private void mseal(TraceEvent.Call c) {
+        report.unsupported("mseal", c.line());
+        if (!c.unknown() && !c.failed()) {
+            unknownRange(task(c.pid()).mm, arg(c, 0), arg(c, 1));
+        }
+    }
+
+    /** [addr, addr + len) rounded out to pages becomes unknown memory, if it is a range at all. */
+    private static void unknownRange(Mm m, long addr, long len) {
+        final long start = addr & ~(Mman.PAGE_SIZE - 1);
+        final long end = Mman.pageAlign(addr + len);
+        if (Long.compareUnsigned(start, end) < 0 && Long.compareUnsigned(end, m.space.config().taskSize()) <= 0) {
+            m.unknown.add(start, end);
+        }
+    }
+
     private void madvise(TraceEvent.Call c) {
         final Mm m = task(c.pid()).mm;
         final long addr = arg(c, 0);
@@ -719,6 +768,12 @@ public final class Replayer {
                     || advice == Values.MADV.get("MADV_WIPEONFORK"))) {
                 // A child forked later lacks these pages (or the area): unknown memory there.
                 m.notInherited.add(addr, addr + Mman.pageAlign(len));
+            }
+            if (Values.MADV_SETS_FLAGS.contains(advice) && !c.unknown()) {
+                // The kernel changed the areas' vm_flags there (madvise_update_vma: split, merge),
+                // so later merges differ: unknown memory, as after mlock. Also when it failed: it
+                // stops at a hole or a refusing area after changing the ones before.
+                unknownRange(m, addr, len);
             }
             return;
         }
@@ -826,11 +881,6 @@ public final class Replayer {
             }
             return;
         }
-        if (olen == 0 && !c.failed()) {
-            report.unsupported("mremap (old_len 0: duplicating a shared mapping)", c.line());
-            m.unknown.add(c.result(), c.result() + Mman.pageAlign(nlen));
-            return;
-        }
         final long oend = old + Mman.pageAlign(olen);
         final long r = c.result();
         final long rend = r + Mman.pageAlign(nlen);
@@ -851,7 +901,7 @@ public final class Replayer {
                     // Linux grows in place when it can: a move says the kernel's layout had no room.
                     report.replayed();
                     report.mismatch("MISMATCH line " + c.line() + ": " + c.text() + " = " + c.resultText()
-                            + " (kernel), " + o.design().cliName() + " returned " + Errno.format(old)
+                            + " (kernel), " + o.design().cliName() + " returned " + c.format(old)
                             + " (the kernel moved it; this layout lets it grow in place; moved anyway)");
                     s.mremap(old, olen, nlen, flags | Mman.MREMAP_MAYMOVE | Mman.MREMAP_FIXED, r);
                     m.unknown.remove(r, rend);

@@ -33,7 +33,19 @@ public sealed interface TraceEvent {
             if (errName != null) {
                 return "-1 " + errName;
             }
-            return result > 0xffff || result < 0 ? "0x" + Long.toHexString(result) : Long.toString(result);
+            return result > 0xffff || result < 0 || returnsAddress() ? "0x" + Long.toHexString(result)
+                    : Long.toString(result);
+        }
+
+        /** Whether the call's result is an address (mmap, mremap, brk), printed in hex at any size. */
+        public boolean returnsAddress() {
+            return name.equals("mmap") || name.equals("mremap") || name.equals("brk");
+        }
+
+        /** {@code r}, a result of this call here, written as {@link #resultText()} writes the kernel's. */
+        public String format(long r) {
+            return returnsAddress() && !dev.specfault.fault.Errno.isError(r) ? "0x" + Long.toHexString(r)
+                    : dev.specfault.fault.Errno.format(r);
         }
     }
 

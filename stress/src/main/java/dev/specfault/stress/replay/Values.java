@@ -42,6 +42,14 @@ final class Values {
             Map.entry("MADV_HWPOISON", 100), Map.entry("MADV_SOFT_OFFLINE", 101), Map.entry("MADV_GUARD_INSTALL", 102),
             Map.entry("MADV_GUARD_REMOVE", 103));
 
+    /**
+     * The advice that sets a {@code vm_flags} bit (madvise_update_vma splits the areas at the range's
+     * ends): RANDOM, SEQUENTIAL, DONTFORK, MERGEABLE, HUGEPAGE, NOHUGEPAGE, DONTDUMP, WIPEONFORK. The
+     * advice that clears one (NORMAL, DOFORK, UNMERGEABLE, DODUMP, KEEPONFORK) changes nothing on an
+     * area none of these touched, and one they touched is unknown memory already.
+     */
+    static final java.util.Set<Integer> MADV_SETS_FLAGS = java.util.Set.of(1, 2, 10, 12, 14, 15, 16, 18);
+
     private Values() {
     }
 
