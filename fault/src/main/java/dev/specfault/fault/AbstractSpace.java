@@ -347,6 +347,9 @@ public abstract class AbstractSpace implements AddressSpace {
      * @return false on OOM
      */
     protected final boolean allocMoveTables(long oldStart, long newStart, long len) {
+        if (len == 0) {
+            return true; // a shared mapping's duplicate (old_len 0): no page moves
+        }
         final Pmap p = pmap();
         final long span = dev.specfault.pmap.Arch.span(2);
         for (long va = oldStart & -span; va < oldStart + len; va += span) {
@@ -1014,6 +1017,12 @@ public abstract class AbstractSpace implements AddressSpace {
      * nothing changed) is checked first.
      */
     private long mremapTo(AreaIndex idx, Area vma, long addr, long olen, long nlen, long newAddr) {
+        if (olen == 0 && newAddr == addr) {
+            // Linux mremap_to: the target is unmapped first, then the old range looked up again; a
+            // duplicate onto its own address (not an overlap for old_len 0) finds nothing there.
+            final long r = unmapLocked(newAddr, newAddr + nlen);
+            return r < 0 ? r : -Errno.EFAULT;
+        }
         if (olen == nlen && vma.end() - addr < olen) {
             return moveAreas(idx, addr, olen, newAddr);
         }

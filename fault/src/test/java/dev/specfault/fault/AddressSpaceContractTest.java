@@ -476,6 +476,18 @@ class AddressSpaceContractTest {
         assertEquals(c, s.mremap(a + PAGE_SIZE, 0, PAGE_SIZE, Mman.MREMAP_MAYMOVE | Mman.MREMAP_FIXED, c));
         assertEquals(8, load(s, c));
         assertEquals(7, load(s, a), "the original stays");
+        // Onto its own address: the target is unmapped, then the old range is gone (mremap_to).
+        assertEquals(-Errno.EFAULT, s.mremap(c, 0, PAGE_SIZE, Mman.MREMAP_MAYMOVE | Mman.MREMAP_FIXED, c));
+        assertEquals(AccessResult.SIGSEGV, s.load(cpu, c));
+        assertEquals(c, s.mremap(a + PAGE_SIZE, 0, PAGE_SIZE, Mman.MREMAP_MAYMOVE | Mman.MREMAP_FIXED, c));
+        // A duplicate moves no page, so it makes no page table: the copies cost what a mapping costs.
+        final long tables = s.pmap().tableCount();
+        for (int i = 1; i <= 4; i++) {
+            final long to = 0x40000000L * i + 0x100000000L;
+            assertEquals(to, s.mremap(a + PAGE_SIZE, 0, PAGE_SIZE, Mman.MREMAP_MAYMOVE | Mman.MREMAP_FIXED, to));
+            assertEquals(0, s.munmap(to, PAGE_SIZE));
+        }
+        assertEquals(tables, s.pmap().tableCount(), "no table left behind by a duplicate");
         final long p = s.mmap(0x30000000, PAGE_SIZE, RW, ANON | MAP_FIXED);
         assertEquals(-Errno.EINVAL, s.mremap(p, 0, PAGE_SIZE, Mman.MREMAP_MAYMOVE, 0));
         assertEquals(-Errno.EFAULT, s.mremap(0x40000000, 0, PAGE_SIZE, Mman.MREMAP_MAYMOVE, 0));

@@ -82,7 +82,9 @@ public interface GracePeriodDriver {
      * attempt to advance the grace period on the calling thread and never waits for readers (a
      * grace period held up stays in progress until the next call, synchronize or barrier); the
      * callbacks of an ended grace period wait for the thread that queued them to call
-     * {@link SrcuDomain#poll()}, or for a {@code barrier()}.
+     * {@link SrcuDomain#poll()}, or for a {@code barrier()}. Liveness is the caller's: a thread
+     * that never polls again keeps its callbacks until a barrier, and a kick that finds another
+     * thread driving the domain leaves the grace period for the next call, synchronize or barrier.
      */
     static GracePeriodDriver inlineDeferring() {
         return InlineDriver.DEFERRING;

@@ -320,6 +320,7 @@ class SrcuDomainTest {
         reader.enter(d);
         final AtomicBoolean ran = new AtomicBoolean();
         d.call(() -> ran.set(true));   // one attempt: the grace period starts, its second scan waits
+        assertEquals(1, d.gp.gpSeq & 1, "the grace period the callback waits for is in progress");
         assertEquals(1, d.stats().backlog());
         for (int i = 0; i < 3; i++) {
             d.poll();                  // the queuing thread's safe points

@@ -157,6 +157,38 @@ class ReplayCommandTest {
         }
     }
 
+    /** A duplicate (old_len 0) still depends on the area at its address: over unknown memory, outside. */
+    @Test
+    void aDuplicateOfUnknownMemoryIsOutside(@TempDir Path dir) throws IOException {
+        final Path t = dir.resolve("t.strace");
+        Files.writeString(t, "1 execve(\"/x\", [\"x\"], 0x7fffffffe7c0 /* 0 vars */) = 0\n"
+                + "1 mmap(NULL, 8192, PROT_READ|PROT_WRITE, MAP_SHARED|MAP_ANONYMOUS, -1, 0) = 0x7ffff7fbb000\n"
+                + "1 syscall_0x1ce(0x7ffff7fbb000, 0x2000, 0, 0xffffffff, 0, 0) = 0\n"
+                + "1 mremap(0x7ffff7fbb000, 0, 8192, MREMAP_MAYMOVE) = -1 EPERM (Operation not permitted)\n");
+        final Result r = SpecfaultCliTest.run("replay", t.toString(), "--initial-maps", res("errnos/initial.maps"));
+        assertEquals(0, r.code(), r.out() + r.err());
+        for (long[] s : summaries(r)) {
+            assertEquals(2, s[0], r.out());
+            assertEquals(0, s[1], r.out());
+            assertEquals(1, s[2], r.out()); // mseal
+            assertEquals(1, s[3], r.out());
+        }
+    }
+
+    /**
+     * An x86 trace replayed on arm64 (TASK_SIZE 2^48) maps 2^47 bytes where x86 said EINVAL: --touch
+     * faults a bounded number of pages and says so, rather than list or walk them all.
+     */
+    @Test
+    void touchIsBoundedOnAHugeMapping() throws IOException {
+        final Result r = SpecfaultCliTest.run("replay", res("layout.strace"), "--initial-maps", res("layout.initial.maps"),
+                "--arch", "arm64", "--touch", "--design", "speculative", "-v");
+        assertEquals(1, r.code(), r.out() + r.err());
+        assertTrue(r.out().contains("MISMATCH line 18: mremap(0x7ffff7d91000, 4096, 140737488355328, MREMAP_MAYMOVE)"
+                + " = -1 EINVAL (kernel), speculative returned 0x800000000000"), r.out());
+        assertTrue(r.out().contains("note: --touch: the first 4194903 of the 34359738967 mapped pages"), r.out());
+    }
+
     @Test
     void madvFreeIsReplayedWithItsErrnos(@TempDir Path dir) throws IOException {
         final Path t = dir.resolve("t.strace");
