@@ -157,6 +157,30 @@ class ReplayCommandTest {
         }
     }
 
+    /**
+     * A brk the kernel refused for a reason not modelled (RLIMIT_DATA) and the emulator granted: one
+     * mismatch, and the replay follows the kernel's break, so the heap it did not grow does not
+     * make the next call a second one.
+     */
+    @Test
+    void aRefusedBrkIsFollowed(@TempDir Path dir) throws IOException {
+        final Path t = dir.resolve("t.strace");
+        Files.writeString(t, "1 execve(\"/x\", [\"x\"], 0x7fffffffe7c0 /* 0 vars */) = 0\n"
+                + "1 brk(NULL) = 0x55555555a000\n"
+                + "1 brk(0x555555600000) = 0x55555555a000\n"
+                + "1 mmap(0x555555560000, 4096, PROT_READ, MAP_PRIVATE|MAP_FIXED_NOREPLACE|MAP_ANONYMOUS, -1, 0)"
+                + " = 0x555555560000\n");
+        final Result r = SpecfaultCliTest.run("replay", t.toString(), "--initial-maps", res("errnos/initial.maps"));
+        assertEquals(1, r.code(), r.out() + r.err());
+        assertTrue(r.out().startsWith("MISMATCH line 3: brk(0x555555600000) = 0x55555555a000 (kernel), speculative"
+                + " returned 0x555555600000\n"), r.out());
+        assertEquals(3, r.out().lines().filter(l -> l.startsWith("MISMATCH")).count(), "one per design: " + r.out());
+        for (long[] s : summaries(r)) {
+            assertEquals(4, s[0], r.out());
+            assertEquals(1, s[1], r.out());
+        }
+    }
+
     /** A duplicate (old_len 0) still depends on the area at its address: over unknown memory, outside. */
     @Test
     void aDuplicateOfUnknownMemoryIsOutside(@TempDir Path dir) throws IOException {

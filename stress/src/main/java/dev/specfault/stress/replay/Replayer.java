@@ -850,15 +850,20 @@ public final class Replayer {
             m.unknown.remove(Mman.pageAlign(cur), Mman.pageAlign(kernel));
         }
         final long got = s.brk(want);
-        if (got != kernel && want > cur && m.unknown.intersects(Mman.pageAlign(cur),
-                Mman.pageAlign(want) + Mman.PAGE_SIZE + s.config().stackGuardGap())) {
-            report.outside(c); // the kernel refused for something in memory we do not know
+        final boolean dependsOnUnknown = want > cur
+                ? m.unknown.intersects(Mman.pageAlign(cur), Mman.pageAlign(want) + Mman.PAGE_SIZE + s.config().stackGuardGap())
+                : m.unknown.intersects(Mman.pageAlign(want), Mman.pageAlign(cur)); // a shrink needs an area there
+        if (got != kernel && want != 0 && dependsOnUnknown) {
+            report.outside(c); // the kernel decided by memory we do not know
             if (got != cur) {
                 s.brk(cur);
             }
             return;
         }
         compare(c, got);
+        if (got != kernel && kernel == cur && got != cur) {
+            s.brk(cur); // the kernel kept its break: follow it, so that one difference is reported once
+        }
     }
 
     /** Whether {@code mremap(old, olen, nlen, 0)} would succeed in place here (Linux vma_expandable). */
