@@ -435,6 +435,114 @@ class AddressSpaceContractTest {
         quiet(s);
     }
 
+    // Found by mutation testing (2026-11-29): each of the next five fails on a one-line change of
+    // main code that the rest of the default run let through (the change is named in each).
+
+    /**
+     * After PROT_NONE and back, a private page a fork child shares must still be copied on write
+     * (mutant: the speculative design's PROT_NONE fix-up made the leaf writable as if shared).
+     */
+    @ParameterizedTest
+    @MethodSource("spaces")
+    void protNoneRoundTripKeepsCowAfterFork(Design d, Arch arch) {
+        final AddressSpace p = space(d, arch);
+        final long a = p.mmap(0x10000000, PAGE_SIZE, RW, ANON | MAP_FIXED);
+        store(p, a, 1);
+        final AddressSpace c = p.fork();
+        assertEquals(0, p.mprotect(a, PAGE_SIZE, PROT_NONE));
+        assertEquals(0, p.mprotect(a, PAGE_SIZE, RW));
+        assertEquals(1, load(p, a));
+        store(p, a, 2);
+        assertEquals(1, load(c, a), "the child sees the parent's write after the fork");
+        quiet(p);
+        quiet(c);
+    }
+
+    /** The same for a private file page: the write must not reach the file (the same mutant). */
+    @ParameterizedTest
+    @MethodSource("spaces")
+    void protNoneRoundTripOnAPrivateFilePageKeepsTheFile(Design d, Arch arch) {
+        final AddressSpace p = space(d, arch);
+        final FileObject f = new FileObject("f", PAGE_SIZE, machine.frames());
+        final long sh = p.mmap(0, PAGE_SIZE, RW, MAP_SHARED, f, 0);
+        store(p, sh, 7);
+        final long a = p.mmap(0, PAGE_SIZE, RW, MAP_PRIVATE, f, 0);
+        f.close();
+        assertEquals(7, load(p, a));
+        assertEquals(0, p.mprotect(a, PAGE_SIZE, PROT_NONE));
+        assertEquals(0, p.mprotect(a, PAGE_SIZE, RW));
+        assertEquals(7, load(p, a));
+        store(p, a, 8);
+        assertEquals(7, load(p, sh), "a private write reached the file");
+        assertEquals(8, load(p, a));
+        quiet(p);
+    }
+
+    /** mremap MAYMOVE with no room for the new size: ENOMEM, get_unmapped_area's (mutant: EFAULT). */
+    @ParameterizedTest
+    @MethodSource("spaces")
+    void mremapWithNoRoomToMoveIsEnomem(Design d, Arch arch) {
+        final AddressSpace p = space(d, arch);
+        final long a = p.mmap(0x10000000, PAGE_SIZE, RW, ANON | MAP_FIXED);
+        assertEquals(a + PAGE_SIZE, p.mmap(a + PAGE_SIZE, PAGE_SIZE, PROT_READ, ANON | MAP_FIXED));
+        final long big = p.config().taskSize() - 0x10000000L;
+        assertEquals(-Errno.ENOMEM, p.mremap(a, PAGE_SIZE, big, Mman.MREMAP_MAYMOVE, 0));
+        quiet(p);
+    }
+
+    /**
+     * A CPU that makes no access while more broadcasts arrive than its pending list holds must lose
+     * none of them (mutant: arm64's full list dropped the invalidation instead of flushing all).
+     */
+    @ParameterizedTest
+    @MethodSource("spaces")
+    void manyFlushesToAnIdleCpuLoseNone(Design d, Arch arch) throws Exception {
+        final AddressSpace p = space(d, arch);
+        final long x = p.mmap(0x10000000, PAGE_SIZE, RW, ANON | MAP_FIXED);
+        store(p, x, 1);
+        final java.util.concurrent.ExecutorService ex = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try {
+            final Cpu c1 = machine.cpu(1);
+            assertEquals(AccessResult.OK, (int) ex.submit(() -> {
+                c1.bind();
+                return p.store(c1, x, 2);
+            }).get());
+            for (int i = 0; i < 40; i++) {
+                final long y = p.mmap(0x20000000, PAGE_SIZE, RW, ANON | MAP_FIXED);
+                store(p, y, 3);
+                assertEquals(0, p.munmap(y, PAGE_SIZE));
+            }
+            assertEquals(0, p.munmap(x, PAGE_SIZE));
+            quiet(p);
+            assertEquals(AccessResult.SIGSEGV, (int) ex.submit(() -> p.store(c1, x, 4)).get(),
+                    "a store through a stale TLB entry");
+            ex.submit(c1::unbind).get();
+        } finally {
+            ex.shutdownNow();
+        }
+    }
+
+    /**
+     * munmap of a range whose tables hold no present entry (all madvised away) still frees the
+     * tables with one flush (freedTables: in-flight walks and lazy CPUs). Mutant: the speculative
+     * design flushed only when it cleared an entry.
+     */
+    @ParameterizedTest
+    @MethodSource("spaces")
+    void munmapOfTablesWithNoEntriesStillFlushes(Design d, Arch arch) {
+        final AddressSpace s = space(d, arch);
+        final long len = 16 * PAGE_SIZE;
+        final long a = s.mmap(0, len, RW, ANON);
+        store(s, a, 1);
+        assertEquals(0, s.madvise(a, len, Mman.MADV_DONTNEED));
+        assertTrue(s.pmap().leafTable(a) >= 0);
+        final long before = s.pmap().stats().flushes();
+        assertEquals(0, s.munmap(a, len));
+        assertTrue(s.pmap().leafTable(a) < 0, "the leaf table is unlinked");
+        assertEquals(before + 1, s.pmap().stats().flushes(), "one flush for the tables");
+        quiet(s);
+    }
+
     /**
      * A shrink needs an area below the old break (Linux 6.18 brk: "vma_find(&vmi, oldbrk)"): with the
      * heap unmapped by hand, the break stays where it was.

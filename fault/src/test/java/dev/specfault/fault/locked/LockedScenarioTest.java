@@ -387,6 +387,81 @@ class LockedScenarioTest {
         assertEquals(List.of(), s.checkQuiet());
     }
 
+    // Found by mutation testing (2026-11-29): the page-in window above with other writers, and
+    // with a second fault; each fails on a one-line change the rest of the default run let through.
+
+    /**
+     * uvmfault_relock must notice an MADV_DONTNEED that ran while the fault paged in (mutant: discard
+     * did not bump the map timestamp; the fault promoted into the detached amap, P4, and leaked).
+     */
+    @ParameterizedTest
+    @EnumSource(Arch.class)
+    void madviseDuringPageInMakesTheFaultStartOver(Arch arch) {
+        final Cpus.Pause p = new Cpus.Pause();
+        final LockedSpace s = space(Design.LOCKED, arch, pauseAt(FaultHooks.Point.LOCKED_LOWER_IO, va -> onCpu(1), p));
+        final FileObject f = new FileObject("f", 4 * PAGE_SIZE, machine.frames());
+        final long m = s.mmap(0, 4 * PAGE_SIZE, RW, MAP_PRIVATE, f, 0);
+        f.close();
+        final Future<Integer> fault = cpus.store(1, s, m, 5);
+        p.awaitReached();
+        assertEquals(0, s.madvise(m, PAGE_SIZE, dev.specfault.fault.Mman.MADV_DONTNEED));
+        p.release();
+        assertEquals(AccessResult.OK, Cpus.get(fault));
+        assertEquals(List.of(), s.checkQuiet());
+        final AddressSpace c = s.fork();
+        assertEquals(5L, (long) Cpus.get(cpus.load(2, c, m)), "the child sees the parent's memory at fork");
+    }
+
+    /**
+     * uvmfault_relock must notice a fork that ran while the fault paged in: the aref became
+     * needs-copy (mutant: fork did not bump the timestamp; the parent's later store showed in the child).
+     */
+    @ParameterizedTest
+    @EnumSource(Arch.class)
+    void forkDuringPageInMakesTheFaultStartOver(Arch arch) {
+        final Cpus.Pause p = new Cpus.Pause();
+        final LockedSpace s = space(Design.LOCKED, arch, pauseAt(FaultHooks.Point.LOCKED_LOWER_IO, va -> onCpu(1), p));
+        final FileObject f = new FileObject("f", 4 * PAGE_SIZE, machine.frames());
+        final long m = s.mmap(0, 4 * PAGE_SIZE, RW, MAP_PRIVATE, f, 0);
+        f.close();
+        final Future<Integer> fault = cpus.store(1, s, m, 5);
+        p.awaitReached();
+        final AddressSpace c = s.fork();
+        p.release();
+        assertEquals(AccessResult.OK, Cpus.get(fault));
+        assertEquals(AccessResult.OK, Cpus.get(cpus.store(1, s, m, 6)));
+        assertTrue((long) Cpus.get(cpus.load(2, c, m)) != 6L, "the child sees the parent's write after the fork");
+        assertEquals(List.of(), s.checkQuiet());
+        assertEquals(List.of(), c.checkQuiet());
+    }
+
+    /**
+     * Two private write faults on one file page that is not resident: the one that relocks second
+     * must find the first's anon (mutant: the "promoted meanwhile" check after the page-in skipped;
+     * cpu 2's store was lost).
+     */
+    @ParameterizedTest
+    @EnumSource(Arch.class)
+    void twoWriteFaultsOnAPageInKeepBothStores(Arch arch) {
+        final Cpus.Pause p = new Cpus.Pause();
+        final LockedSpace s = space(Design.LOCKED, arch, pauseAt(FaultHooks.Point.LOCKED_LOWER_IO, va -> onCpu(1), p));
+        final FileObject f = new FileObject("f", 4 * PAGE_SIZE, machine.frames());
+        final long m = s.mmap(0, 4 * PAGE_SIZE, RW, MAP_PRIVATE, f, 0);
+        f.close();
+        final Future<Integer> a = cpus.store(1, s, m, 5);
+        p.awaitReached();
+        final long waits = s.stats().lockWaits();
+        final Future<Integer> b = cpus.store(2, s, m + 8, 7);
+        // cpu 2 holds the amap lock and blocks on the object lock cpu 1 holds across the page-in
+        assertTrue(Cpus.await(() -> s.stats().lockWaits() > waits && cpus.waiting(2)), "cpu 2 waits for the object lock");
+        p.release();
+        assertEquals(AccessResult.OK, Cpus.get(a));
+        assertEquals(AccessResult.OK, Cpus.get(b));
+        assertEquals(5L, (long) Cpus.get(cpus.load(3, s, m)));
+        assertEquals(7L, (long) Cpus.get(cpus.load(3, s, m + 8)), "cpu 2's store was lost");
+        assertEquals(List.of(), s.checkQuiet());
+    }
+
     @ParameterizedTest
     @EnumSource(Arch.class)
     void sharedObjectLockUpgradesToPageIn(Arch arch) {
