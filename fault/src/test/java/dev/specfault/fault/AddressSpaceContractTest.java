@@ -523,6 +523,39 @@ class AddressSpaceContractTest {
     }
 
     /**
+     * A CPU that makes no access while two flushes of different pages pass must catch up with both
+     * (mutant: x86's catch-up flushed the last flush's range whenever it was behind, not only one
+     * flush behind; only the timing-based MachineStressTest caught it).
+     */
+    @ParameterizedTest
+    @MethodSource("spaces")
+    void twoFlushesMissedByAnIdleCpuAreBothDone(Design d, Arch arch) throws Exception {
+        final AddressSpace p = space(d, arch);
+        final long x = p.mmap(0x10000000, PAGE_SIZE, RW, ANON | MAP_FIXED);
+        final long y = p.mmap(0x20000000, PAGE_SIZE, RW, ANON | MAP_FIXED);
+        store(p, x, 1);
+        store(p, y, 1);
+        final java.util.concurrent.ExecutorService ex = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try {
+            final Cpu c1 = machine.cpu(1);
+            assertEquals(AccessResult.OK, (int) ex.submit(() -> {
+                c1.bind();
+                final int r = p.load(c1, x);
+                return r != AccessResult.OK ? r : p.load(c1, y);
+            }).get());
+            assertEquals(0, p.munmap(x, PAGE_SIZE)); // cpu 1 holds both translations and makes no access
+            assertEquals(0, p.munmap(y, PAGE_SIZE));
+            assertEquals(AccessResult.SIGSEGV, (int) ex.submit(() -> p.load(c1, y)).get());
+            assertEquals(AccessResult.SIGSEGV, (int) ex.submit(() -> p.store(c1, x, 4)).get(),
+                    "a store through the first flush's stale entry");
+            quiet(p);
+            ex.submit(c1::unbind).get();
+        } finally {
+            ex.shutdownNow();
+        }
+    }
+
+    /**
      * munmap of a range whose tables hold no present entry (all madvised away) still frees the
      * tables with one flush (freedTables: in-flight walks and lazy CPUs). Mutant: the speculative
      * design flushed only when it cleared an entry.
