@@ -19,6 +19,13 @@ public interface PmapHooks {
      */
     String FREE_TABLES_BEFORE_UNLINK = "free-tables-before-unlink";
 
+    /**
+     * arm64 broadcast: the TLBI has been posted to every CPU, the DSB wait for their accesses has
+     * not begun ({@code va}: the start of the range, or -1 for the whole ASID). An access that
+     * begins now must not use an entry the TLBI covers.
+     */
+    String BROADCAST_POSTED = "broadcast-posted";
+
     PmapHooks NONE = (point, pmap, va) -> { };
 
     void at(String point, Pmap pmap, long va);

@@ -65,6 +65,56 @@ class TlbCoherenceTest {
                 "a CPU loaded through a translation of an unmapped, freed page");
     }
 
+    /**
+     * arm64: the broadcast posts its TLBI to every CPU before it waits for their accesses to end
+     * (TLBI, then DSB ISH). CPU 1 holds the page's translation; while CPU 0's unmap stands between
+     * the post and the wait, CPU 1 loads the page: the access must miss (and its fault then waits
+     * for the unmap, which holds the test kernel's lock). Found by mutation testing: with the wait
+     * first and the post after it, an access that began in between kept the stale entry past the
+     * flush, and no default-run test saw it.
+     */
+    @org.junit.jupiter.api.Test
+    void anAccessAfterTheTlbiIsPostedMisses() throws Exception {
+        final java.util.concurrent.atomic.AtomicReference<TestKernel.CpuThreads> threads =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        final java.util.concurrent.atomic.AtomicReference<java.util.concurrent.Future<Integer>> access =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        final java.util.concurrent.atomic.AtomicReference<Thread> cpu1 = new java.util.concurrent.atomic.AtomicReference<>();
+        final java.util.concurrent.atomic.AtomicReference<Machine> machineOf = new java.util.concurrent.atomic.AtomicReference<>();
+        final Machine m = Machine.builder(Arch.ARM64).cpus(2).frameLimit(4096).prefetchPercent(0)
+                .hooks((point, pmap, va) -> {
+                    if (!point.equals(PmapHooks.BROADCAST_POSTED) || va != BASE || access.get() != null) {
+                        return;
+                    }
+                    final java.util.concurrent.Future<Integer> f = threads.get().submit(1, () -> {
+                        cpu1.set(Thread.currentThread());
+                        return machineOf.get().cpu(1).load(BASE);
+                    });
+                    access.set(f);
+                    // Until the access is over (a hit through the old entry) or it missed and its
+                    // fault waits for the kernel's lock, which this unmap holds.
+                    final long end = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+                    while (!f.isDone() && (cpu1.get() == null || cpu1.get().getState() != Thread.State.BLOCKED)) {
+                        assertTrue(System.nanoTime() < end, "CPU 1's access neither ended nor faulted");
+                        Thread.onSpinWait();
+                    }
+                }).build();
+        machineOf.set(m);
+        final TestKernel k = new TestKernel(m, "space");
+        try (TestKernel.CpuThreads cpus = new TestKernel.CpuThreads(m)) {
+            threads.set(cpus);
+            k.map(BASE, BASE + 2 * PAGE, Prot.READ | Prot.WRITE);
+            cpus.switchTo(0, k.pmap);
+            cpus.switchTo(1, k.pmap);
+            assertEquals(AccessResult.OK, cpus.store(1, BASE, 5)); // CPU 1's TLB holds the translation
+            cpus.run(0, () -> k.unmap(BASE, BASE + PAGE, m.cpu(0)));
+            assertTrue(access.get() != null, "the broadcast's hook ran");
+            final int r = access.get().get(30, java.util.concurrent.TimeUnit.SECONDS);
+            assertTrue(r != AccessResult.OK, "CPU 1's access between the TLBI and the DSB used the old entry");
+            assertEquals(List.of(), m.checkTlbs());
+        }
+    }
+
     /** P5: after a downgrade to read-only returns, no CPU writes through a stale writable entry. */
     private static boolean writeAfterDowngrade(Arch arch, PmapBug... bugs) {
         final Machine m = machine(arch, bugs);

@@ -4,6 +4,7 @@ import dev.specfault.pmap.Cpu;
 import dev.specfault.pmap.Machine;
 import dev.specfault.pmap.Pmap;
 import dev.specfault.pmap.PmapBug;
+import dev.specfault.pmap.PmapHooks;
 import dev.specfault.pmap.TlbCoherence;
 import dev.specfault.pmap.phys.PhysicalMemory;
 
@@ -130,6 +131,7 @@ public final class Arm64Broadcast implements TlbCoherence {
         for (Cpu c : machine.cpus()) {
             post(c, asid, startVpn, endVpn);
         }
+        machine.hooks().at(PmapHooks.BROADCAST_POSTED, mm, endVpn < 0 ? -1 : startVpn << PhysicalMemory.PAGE_SHIFT);
         for (Cpu c : machine.cpus()) {
             if (c != self && c.waitForAccessEnd()) {
                 machine.countIpi(mm);
