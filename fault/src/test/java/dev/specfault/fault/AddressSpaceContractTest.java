@@ -1187,4 +1187,165 @@ class AddressSpaceContractTest {
         c.quiesce();
         assertEquals(baseline, machine.frames().inUse(), "P6: frames leaked");
     }
+
+    // Found by mutation testing (2026-11-29, docs/mutation-testing.md, second round): each of the
+    // following fails on a one-line change of main code the rest of the default run let through.
+
+    /**
+     * Linux expand_downwards() lowers vm_pgoff with vm_start, so a growsdown area that grows down to
+     * the end of another growsdown area with the same flags has contiguous offsets and merges with
+     * it (is_mergeable_vma compares vm_flags whole): one area, whose pgoff is its first page.
+     */
+    @ParameterizedTest
+    @MethodSource("spaces")
+    void aGrowingStackLowersItsPgoffAndMergesWithAGrowsdownAreaBelow(Design d, Arch arch) {
+        final AddressSpace s = space(d, arch);
+        final long lo = s.mmap(0x40000000, PAGE_SIZE, RW, ANON | MAP_FIXED | MAP_GROWSDOWN);
+        final long hi = s.mmap(0x40000000 + 2 * PAGE_SIZE, PAGE_SIZE, RW, ANON | MAP_FIXED | MAP_GROWSDOWN);
+        store(s, hi - 8, 7); // one page below hi: hi grows down to lo's end
+        assertEquals(7, load(s, hi - 8));
+        final List<Area> at = new ArrayList<>();
+        for (Area a : s.areas()) {
+            if (a.overlaps(lo, hi + PAGE_SIZE)) {
+                at.add(a);
+            }
+        }
+        assertEquals(1, at.size(), () -> "not merged: " + at);
+        assertEquals(lo, at.get(0).start());
+        assertEquals(hi + PAGE_SIZE, at.get(0).end());
+        assertEquals(lo >>> 12, at.get(0).pgoff(), at.get(0)::toString);
+        quiet(s);
+    }
+
+    /**
+     * Linux arch_get_unmapped_area_topdown: a hint is used only if {@code addr + len <=
+     * vm_start_gap(next)}; below a growsdown area that is its start minus stack_guard_gap. A hint
+     * inside the guard gap is ignored (top-down placement below mmap_base); one just below it is used.
+     */
+    @ParameterizedTest
+    @MethodSource("spaces")
+    void aHintInsideAStacksGuardGapIsNotUsed(Design d, Arch arch) {
+        final AddressSpace s = space(d, arch);
+        final long gap = s.config().stackGuardGap();
+        final long g = s.mmap(0x40000000, PAGE_SIZE, RW, ANON | MAP_FIXED | MAP_GROWSDOWN);
+        assertEquals(0x40000000, g);
+        final long in = s.mmap(g - PAGE_SIZE, PAGE_SIZE, RW, ANON);
+        assertEquals(s.config().mmapBase() - PAGE_SIZE, in, "a hint in the guard gap is not used");
+        final long below = s.mmap(g - gap - PAGE_SIZE, PAGE_SIZE, RW, ANON);
+        assertEquals(g - gap - PAGE_SIZE, below, "a hint that ends where the guard gap begins is used");
+        // And the stack cannot grow now: `below` sits exactly at its guard gap (expand_downwards).
+        assertEquals(dev.specfault.pmap.AccessResult.SIGSEGV, s.store(cpu, g - 8, 1));
+        quiet(s);
+    }
+
+    /**
+     * mprotect of the middle of an area one below max_map_count: Linux's first split_vma passes
+     * ("map_count >= max" is false), the second sees the count the first one raised and refuses:
+     * ENOMEM, and the middle keeps its rights.
+     */
+    @ParameterizedTest
+    @MethodSource("spaces")
+    void mprotectThatSplitsTwiceOneBelowTheMapCountLimitIsEnomem(Design d, Arch arch) {
+        final AddressSpace s = space(d, arch, 4096, SpaceConfig.defaults(arch).withMaxMapCount(3));
+        final long a = s.mmap(0x10000000, 4 * PAGE_SIZE, RW, ANON | MAP_FIXED); // 2 with the stack
+        assertEquals(2, s.areas().size());
+        assertEquals(-Errno.ENOMEM, s.mprotect(a + PAGE_SIZE, PAGE_SIZE, PROT_READ));
+        store(s, a + PAGE_SIZE, 1); // still writable
+        assertTrue(s.areas().size() <= 3, s.areas()::toString);
+        // One split only (at the start or the end of the area) is allowed there.
+        assertEquals(0, s.mprotect(a, PAGE_SIZE, PROT_READ));
+        assertEquals(3, s.areas().size());
+        quiet(s);
+    }
+
+    /**
+     * P6 after an mremap that moves the middle of a touched private area (the locked design cuts the
+     * area's aref in three: ArefMap.move → splitAt): every frame comes back at exit, the moved page
+     * keeps its data and the pieces left behind keep theirs.
+     */
+    @ParameterizedTest
+    @MethodSource("spaces")
+    void exitGivesEveryFrameBackAfterMovingTheMiddleOfAnArea(Design d, Arch arch) {
+        final AddressSpace s = space(d, arch);
+        final long baseline = machine.frames().inUse() - s.pmap().tableCount();
+        final long a = s.mmap(0x10000000, 4 * PAGE_SIZE, RW, ANON | MAP_FIXED);
+        for (int i = 0; i < 4; i++) {
+            store(s, a + i * PAGE_SIZE, 10 + i);
+        }
+        final long to = 0x20000000;
+        assertEquals(to, s.mremap(a + PAGE_SIZE, PAGE_SIZE, PAGE_SIZE, Mman.MREMAP_MAYMOVE | Mman.MREMAP_FIXED, to));
+        assertEquals(11, load(s, to));
+        assertEquals(10, load(s, a));
+        assertEquals(12, load(s, a + 2 * PAGE_SIZE));
+        quiet(s);
+        s.exit();
+        s.quiesce();
+        assertEquals(baseline, machine.frames().inUse(), "P6: frames leaked");
+    }
+
+    /**
+     * MADV_FREE and reclaim in the parent after a fork the child has not touched yet: the page is
+     * still reachable from the child (locked design: through the shared amap, an_ref 1 but two arefs
+     * over the slot; speculative: the frame's reference), so it is never discarded, and the child
+     * later reads what the parent had stored before the fork.
+     */
+    @ParameterizedTest
+    @MethodSource("spaces")
+    void lazyFreeInTheParentLeavesPagesAnUntouchedChildStillReaches(Design d, Arch arch) {
+        final AddressSpace p = space(d, arch);
+        final long a = p.mmap(0x10000000, 2 * PAGE_SIZE, RW, ANON | MAP_FIXED);
+        store(p, a, 1);
+        store(p, a + PAGE_SIZE, 2);
+        final AddressSpace c = p.fork();
+        assertNotNull(c);
+        spaces.add(c);
+        assertEquals(0, p.madvise(a, 2 * PAGE_SIZE, Mman.MADV_FREE));
+        assertEquals(0, p.reclaimLazyFree(), "shared with the child: not lazy-free");
+        assertEquals(1, load(c, a));
+        assertEquals(2, load(c, a + PAGE_SIZE));
+        assertEquals(1, load(p, a));
+        assertEquals(2, load(p, a + PAGE_SIZE));
+        quiet(p);
+        quiet(c);
+    }
+
+    /**
+     * madvise over area, hole, area: Linux applies it to both areas and returns ENOMEM for the hole
+     * between them (not only for a hole at the end), for DONTNEED and FREE alike.
+     */
+    @ParameterizedTest
+    @MethodSource("spaces")
+    void madviseReportsAHoleBetweenTwoAreasAfterApplyingToBoth(Design d, Arch arch) {
+        final AddressSpace s = space(d, arch);
+        final long a = s.mmap(0x10000000, 3 * PAGE_SIZE, RW, ANON | MAP_FIXED);
+        assertEquals(0, s.munmap(a + PAGE_SIZE, PAGE_SIZE)); // [a] hole [a + 2 pages]
+        for (int advice : new int[] {Mman.MADV_DONTNEED, Mman.MADV_FREE}) {
+            store(s, a, 1);
+            store(s, a + 2 * PAGE_SIZE, 2);
+            assertEquals(-Errno.ENOMEM, s.madvise(a, 3 * PAGE_SIZE, advice), "advice " + advice);
+            if (advice == Mman.MADV_DONTNEED) {
+                assertEquals(0, load(s, a), "applied before the hole");
+                assertEquals(0, load(s, a + 2 * PAGE_SIZE), "applied after the hole");
+            }
+        }
+        quiet(s);
+    }
+
+    /**
+     * MAP_FIXED_NOREPLACE fails only over an existing mapping (find_vma_intersection): a range that
+     * ends exactly where an area starts, or starts exactly where one ends, is free, and is mapped
+     * (and merged with the neighbour, as Linux does).
+     */
+    @ParameterizedTest
+    @MethodSource("spaces")
+    void fixedNoreplaceRightNextToAMappingSucceeds(Design d, Arch arch) {
+        final AddressSpace s = space(d, arch);
+        final long a = s.mmap(0x10000000, PAGE_SIZE, RW, ANON | MAP_FIXED);
+        assertEquals(a - PAGE_SIZE, s.mmap(a - PAGE_SIZE, PAGE_SIZE, RW, ANON | MAP_FIXED_NOREPLACE), "ends at a");
+        assertEquals(a + PAGE_SIZE, s.mmap(a + PAGE_SIZE, PAGE_SIZE, RW, ANON | MAP_FIXED_NOREPLACE), "starts at a's end");
+        assertEquals(-Errno.EEXIST, s.mmap(a - 2 * PAGE_SIZE, 2 * PAGE_SIZE, RW, ANON | MAP_FIXED_NOREPLACE));
+        store(s, a - PAGE_SIZE, 1);
+        store(s, a + PAGE_SIZE, 2);
+        quiet(s);
+    }
 }

@@ -379,4 +379,32 @@ class SrcuDomainTest {
         assertFalse(d.synchronize(Duration.ofMillis(WATCH_MS)),
                 "no reader is inside, yet the grace period cannot end: the counts are unbalanced");
     }
+
+    // Found by mutation testing (2026-11-29, docs/mutation-testing.md, second round): each of the
+    // following fails on a one-line change of main code the rest of the default run let through.
+
+    /**
+     * A slot adopted from a terminated thread belongs to the adopter from then on: while the adopter
+     * lives (here: parked inside a read section), a third thread gets a slot of its own, and the
+     * adopter's section still ends normally and is waited for.
+     */
+    @Test
+    void anAdoptedSlotIsNotAdoptedAgainWhileItsNewOwnerLives() throws Exception {
+        final SrcuDomain d = domain(GracePeriodDriver.manual());
+        final Thread first = new Thread(() -> d.readUnlock(d.readLock()));
+        first.start();
+        first.join();
+        assertEquals(1, d.slotCount());
+        parked.enter(d); // adopts the terminated thread's slot and stays inside
+        assertEquals(1, d.slotCount(), "the parked reader adopted the dead thread's slot");
+        final int t = d.readLock(); // this thread: the slot's owner is alive, so a new slot
+        assertEquals(2, d.slotCount(), "a live adopter's slot was handed to another thread");
+        assertTrue(d.inReadSection());
+        d.readUnlock(t);
+        final AtomicBoolean failed = new AtomicBoolean();
+        parked.thread.setUncaughtExceptionHandler((th, e) -> failed.set(true));
+        parked.leave();
+        assertFalse(failed.get(), "the parked reader's readUnlock failed: its slot's nesting was reset");
+        assertTimeoutPreemptively(Duration.ofSeconds(5), () -> d.synchronize());
+    }
 }

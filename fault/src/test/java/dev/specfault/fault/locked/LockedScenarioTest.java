@@ -559,4 +559,31 @@ class LockedScenarioTest {
         assertEquals(AccessResult.OK, Cpus.get(other));
         assertEquals(5L, cpus.loadNow(0, s2, A));
     }
+
+    // Found by mutation testing (2026-11-29, docs/mutation-testing.md, second round): each of the
+    // following fails on a one-line change of main code the rest of the default run let through.
+
+    /**
+     * The checker itself: in a private file mapping, a page with no anon may be mapped only
+     * read-only (a write must promote it into an anon first). checkQuiet must report a writable
+     * entry onto the file's own cached page as P4, although that page is the right one. The entry
+     * is made writable behind the space's back, as a fault path that forgot to promote would.
+     */
+    @ParameterizedTest
+    @EnumSource(Arch.class)
+    void checkQuietReportsAWritableFilePageInAPrivateMappingWithNoAnon(Arch arch) {
+        final LockedSpace s = space(Design.LOCKED, arch, FaultHooks.NONE);
+        final dev.specfault.fault.FileObject f = new dev.specfault.fault.FileObject("f", PAGE_SIZE, machine.frames());
+        assertEquals(A, s.mmap(A, PAGE_SIZE, RW, MAP_PRIVATE | MAP_FIXED, f, 0));
+        assertEquals(0L, cpus.loadNow(0, s, A)); // a read fault maps the file's page, read-only
+        assertEquals(List.of(), s.checkQuiet());
+        final dev.specfault.pmap.PteFormat fmt = s.pmap().format();
+        assertEquals(1, s.pmap().protectRange(A, A + PAGE_SIZE, (va, old) -> fmt.mkwrite(old)));
+        final List<String> v = s.checkQuiet();
+        assertTrue(v.stream().anyMatch(x -> x.startsWith("P4: ") && x.contains("private file mapping")), v::toString);
+        assertEquals(1, s.pmap().protectRange(A, A + PAGE_SIZE, (va, old) -> fmt.wrprotect(old)));
+        assertEquals(List.of(), s.checkQuiet());
+        assertEquals(0, s.munmap(A, PAGE_SIZE));
+        f.close();
+    }
 }

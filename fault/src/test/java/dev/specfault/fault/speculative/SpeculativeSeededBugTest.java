@@ -330,4 +330,28 @@ class SpeculativeSeededBugTest extends ScenarioBase {
         }
         assertFalse(tested.isEmpty());
     }
+
+    // Found by mutation testing (2026-11-29, docs/mutation-testing.md, second round): each of the
+    // following fails on a one-line change of main code the rest of the default run let through.
+
+    /**
+     * The checker itself: checkQuiet's P1 must report a leaf that lies in a hole <em>below</em> an
+     * area (find() returns that area, whose start is above the leaf), not only a leaf above every
+     * area. The stray leaf is made with skip-dead-check as above; the area above is writable, so
+     * only P1 applies to it, and the page-table line (not only the TLB line) must say so.
+     */
+    @ParameterizedTest
+    @EnumSource(value = Arch.class, names = {"X86_64", "ARM64"})
+    void checkQuietReportsAStrayLeafInAHoleBelowAnArea(Arch arch) {
+        build(arch, EnumSet.of(FaultBug.SKIP_DEAD_CHECK), Set.of());
+        space.mmap(P, 2 * PAGE_SIZE, RW, ANON);
+        space.mmap(P + 4 * PAGE_SIZE, PAGE_SIZE, RW, ANON);
+        store(0, P + PAGE_SIZE, 1);
+        hook.arm(FaultHooks.Point.FAULT_BEFORE_PTL, () -> space.munmap(P, 2 * PAGE_SIZE));
+        assertEquals(AccessResult.OK, store(0, P, 2), "the bug lets the store land after munmap");
+        assertTrue(hook.fired);
+        final List<String> v = space.checkQuiet();
+        assertTrue(v.stream().anyMatch(s -> s.startsWith("P1: ") && s.contains(" leaf at 0x" + Long.toHexString(P))),
+                v::toString);
+    }
 }
