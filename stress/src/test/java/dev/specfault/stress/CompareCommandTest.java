@@ -146,4 +146,31 @@ class CompareCommandTest {
         assertFalse(r.out().contains("--inject"), "--inject is for tests: " + r.out());
         assertTrue(SpecfaultCliTest.run("--help").out().contains("compare"));
     }
+
+    // Found by mutation testing (2026-11-29, docs/mutation-testing.md, third round): each of the
+    // following fails on a one-line change of main code the rest of the default run let through.
+
+    @Test
+    void aViolationFoundInTheWarmUpIsReportedWithExitCode1(@TempDir Path dir) throws Exception {
+        // skip-shootdown on page_fault1 2t is found within the first few hundred ms: the 2 s warm-up finds it
+        final Path out = dir.resolve("r");
+        final Result r = SpecfaultCliTest.run("compare", "--duration", "200ms", "--warmup", "2s", "--rounds", "1",
+                "--region", "1", "--out", out.toString(), "--inject", "skip-shootdown", "--design", "speculative",
+                "--arch", "x86", "--workload", "page_fault1", "--threads", "2", "--no-charts");
+        assertEquals(1, r.code(), r.out() + r.err());
+        assertTrue(r.out().lines().anyMatch(l -> l.startsWith("VIOLATION ") && l.contains("[warm-up speculative/x86")), r.out());
+    }
+
+    @Test
+    void roundsInterleaveTheDesignsABAB(@TempDir Path dir) throws Exception {
+        final Path out = dir.resolve("r");
+        final Result r = SpecfaultCliTest.run("compare", "--duration", "100ms", "--warmup", "100ms", "--rounds", "2",
+                "--region", "1", "--out", out.toString(), "--design", "speculative,locked", "--arch", "x86",
+                "--workload", "page_fault1", "--threads", "1", "--no-charts");
+        assertEquals(0, r.code(), r.out() + r.err());
+        @SuppressWarnings("unchecked")
+        final List<Map<String, Object>> rows = (List<Map<String, Object>>) Json.parse(Files.readString(out.resolve("rounds.json")));
+        assertEquals(List.of("speculative 1", "locked 1", "speculative 2", "locked 2"),
+                rows.stream().map(m -> m.get("design") + " " + ((Number) m.get("round")).intValue()).toList());
+    }
 }

@@ -422,4 +422,37 @@ class SpecfaultCliTest {
         final double score = Double.parseDouble(s.replaceAll("(?s).*\"score\"\\s*:\\s*([0-9.eE+-]+).*", "$1"));
         assertTrue(score > 0, s);
     }
+
+    // Found by mutation testing (2026-11-29, docs/mutation-testing.md, third round): each of the
+    // following fails on a one-line change of main code the rest of the default run let through.
+
+    @Test
+    void theResultRowHoldsTheRunsHighWaterMarksAndConsistentCounts(@TempDir Path dir) throws Exception {
+        final Result r = run("stress", "--workload", "mmap_churn", "--design", "speculative", "--arch", "x86",
+                "--duration", "300ms", "--region", "1", "--json", dir.resolve("r.json").toString());
+        assertEquals(0, r.code(), r.out() + r.err());
+        @SuppressWarnings("unchecked")
+        final java.util.Map<String, Object> row = ((List<java.util.Map<String, Object>>) Json.parse(Files.readString(dir.resolve("r.json")))).get(0);
+        final double n = ((Number) row.get("pages")).doubleValue();
+        final double s = ((Number) row.get("seconds")).doubleValue();
+        assertTrue(n > 0, row.toString());
+        assertEquals(n / s, ((Number) row.get("pages_per_sec")).doubleValue(), 0.01 * n / s + 1, row.toString());
+        // mmap_churn's writer unmaps under readers: callbacks wait for grace periods during the run
+        assertTrue(((Number) row.get("srcu_backlog_max")).longValue() > 0, "a high-water mark, not the backlog after exit: " + row);
+        assertEquals(0L, ((Number) row.get("leaked_frames")).longValue(), row.toString());
+        assertEquals(0L, ((Number) row.get("use_after_free")).longValue(), row.toString());
+        assertEquals(0L, ((Number) row.get("violations")).longValue(), row.toString());
+    }
+
+    @Test
+    void injectTurnsOnTheBugsCompanionsToo(@TempDir Path dir) throws Exception {
+        // skip-table-linked-check carries skip-mark-dead (SeededBug.companions); the row's inject column names both
+        final Result r = run("stress", "--inject", "skip-table-linked-check", "--duration", "100ms",
+                "--json", dir.resolve("r.json").toString());
+        assertTrue(r.code() == 0 || r.code() == 1, r.out() + r.err());
+        @SuppressWarnings("unchecked")
+        final java.util.Map<String, Object> row = ((List<java.util.Map<String, Object>>) Json.parse(
+                Files.readString(dir.resolve("r.json")))).get(0);
+        assertEquals("skip-table-linked-check,skip-mark-dead", row.get("inject"), row.toString());
+    }
 }

@@ -113,4 +113,19 @@ class ComparisonTest {
         shortRun.sample(5_000_000_000L, 1, 1, 1);
         assertEquals(Target.Status.NA, shortRun.target("g").status());
     }
+
+    // Found by mutation testing (2026-11-29, docs/mutation-testing.md, third round): each of the
+    // following fails on a one-line change of main code the rest of the default run let through.
+
+    @Test
+    void theWriterTargetPrefersMmapChurnWithoutWritersOverPageFault1() {
+        final Group churn0 = new Group(Arch.X86_64, Workload.MMAP_CHURN, 1, 0);
+        final Comparison c = new Comparison(List.of(Design.SPECULATIVE), List.of(PF1, churn0, CHURN));
+        c.add(PF1, Design.SPECULATIVE, 1, cell(PF1, Design.SPECULATIVE, 100, 500, 1, 0, null));
+        c.add(churn0, Design.SPECULATIVE, 1, cell(churn0, Design.SPECULATIVE, 100, 1000, 1, 0, null));
+        c.add(CHURN, Design.SPECULATIVE, 1, cell(CHURN, Design.SPECULATIVE, 100, 2000, 1, 0, null));
+        final Target t = Targets.evaluate(c, null).get(2);
+        assertEquals(Target.Status.PASS, t.status(), t.toString()); // 2000 <= 2 x 1000 (mmap_churn 1t), not 2 x 500
+        assertTrue(t.measured().contains("mmap_churn 1t"), t.measured());
+    }
 }
