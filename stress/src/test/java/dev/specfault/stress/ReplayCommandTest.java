@@ -445,4 +445,20 @@ class ReplayCommandTest {
             assertEquals(0, s[3], r.out()); // outside
         }
     }
+
+    @Test
+    void anEinvalMprotectOfUnknownMemoryIsStillCompared(@TempDir Path dir) throws IOException {
+        // no --initial-maps: after execve everything is unknown; an unaligned mprotect fails with EINVAL
+        // before looking at any mapping, so it is compared, not counted outside
+        final Path t = dir.resolve("t.strace");
+        Files.writeString(t, "1 execve(\"/x\", [\"x\"], 0x7fffffffe7c0 /* 0 vars */) = 0\n"
+                + "1 mprotect(0x7ffff7fbb001, 4096, PROT_READ) = -1 EINVAL (Invalid argument)\n");
+        final Result r = SpecfaultCliTest.run("replay", t.toString());
+        assertEquals(0, r.code(), r.out() + r.err());
+        for (long[] s : summaries(r)) {
+            assertEquals(2, s[0], r.out()); // replayed: execve and mprotect
+            assertEquals(0, s[1], r.out());
+            assertEquals(0, s[3], r.out()); // outside
+        }
+    }
 }

@@ -455,4 +455,44 @@ class SpecfaultCliTest {
                 Files.readString(dir.resolve("r.json")))).get(0);
         assertEquals("skip-table-linked-check,skip-mark-dead", row.get("inject"), row.toString());
     }
+
+    @Test
+    void csvHasEveryColumnOfEveryRow(@TempDir Path dir) throws Exception {
+        // locked first: the speculative row's own counters (speculative.attempts) come only with the second row
+        final Result r = run("stress", "--workload", "page_fault1", "--design", "locked,speculative", "--arch", "x86",
+                "--duration", "200ms", "--region", "1", "--json", dir.resolve("r.json").toString(),
+                "--csv", dir.resolve("r.csv").toString());
+        assertEquals(0, r.code(), r.out() + r.err());
+        @SuppressWarnings("unchecked")
+        final List<java.util.Map<String, Object>> rows = (List<java.util.Map<String, Object>>) Json.parse(
+                Files.readString(dir.resolve("r.json")));
+        final List<String> csv = Files.readAllLines(dir.resolve("r.csv"));
+        final List<String> head = List.of(csv.get(0).split(","));
+        assertTrue(rows.get(1).containsKey("speculative.attempts"), rows.get(1).toString());
+        for (java.util.Map<String, Object> row : rows) {
+            assertTrue(head.containsAll(row.keySet()), head + " lacks some of " + row.keySet());
+        }
+        final List<String> spec = List.of(csv.get(2).split(",", -1));
+        assertEquals(((Number) rows.get(1).get("speculative.attempts")).longValue(),
+                Long.parseLong(spec.get(head.indexOf("speculative.attempts"))));
+    }
+
+    @Test
+    void theRowsPercentilesAreThoseOfTheHistogramLog(@TempDir Path dir) throws Exception {
+        final Result r = run("stress", "--workload", "page_fault1", "--design", "speculative", "--arch", "x86",
+                "--duration", "200ms", "--region", "1", "--json", dir.resolve("r.json").toString(), "--hgrm", dir.toString());
+        assertEquals(0, r.code(), r.out() + r.err());
+        @SuppressWarnings("unchecked")
+        final java.util.Map<String, Object> row = ((List<java.util.Map<String, Object>>) Json.parse(
+                Files.readString(dir.resolve("r.json")))).get(0);
+        final org.HdrHistogram.Histogram h;
+        try (org.HdrHistogram.HistogramLogReader lr = new org.HdrHistogram.HistogramLogReader(
+                dir.resolve("speculative-x86-page_fault1.hlog").toFile())) {
+            h = (org.HdrHistogram.Histogram) lr.nextIntervalHistogram();
+        }
+        assertEquals(h.getValueAtPercentile(50), ((Number) row.get("p50_ns")).longValue(), row.toString());
+        assertEquals(h.getValueAtPercentile(99), ((Number) row.get("p99_ns")).longValue(), row.toString());
+        assertEquals(h.getValueAtPercentile(99.9), ((Number) row.get("p999_ns")).longValue(), row.toString());
+        assertEquals(h.getMaxValue(), ((Number) row.get("max_ns")).longValue(), row.toString());
+    }
 }

@@ -66,4 +66,17 @@ class StressInjectTest {
     void fastSeededBugsAreCaught(String name) {
         caughtAndCleanWithout(name, "5s", "1s");
     }
+
+    // Found by mutation testing (2026-11-29, docs/mutation-testing.md, third round): each of the
+    // following fails on a one-line change of main code the rest of the default run let through.
+
+    @org.junit.jupiter.api.Test
+    void aLockedBugAppliesToTheKernelLockModeToo() {
+        final SeededBug b = SeededBug.byName("upgrade-without-restart").orElseThrow();
+        assertTrue(b.appliesTo(dev.specfault.fault.Design.LOCKED) && b.appliesTo(dev.specfault.fault.Design.KERNEL_LOCK));
+        assertFalse(b.appliesTo(dev.specfault.fault.Design.SPECULATIVE));
+        final Result r = SpecfaultCliTest.run("stress", "--inject", "upgrade-without-restart", "--design", "kernel-lock",
+                "--duration", "100ms");
+        assertTrue(r.code() == 0 || r.code() == 1, "kernel-lock runs the locked design's code:\n" + r.out() + r.err());
+    }
 }

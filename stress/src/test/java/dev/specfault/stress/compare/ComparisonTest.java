@@ -128,4 +128,42 @@ class ComparisonTest {
         assertEquals(Target.Status.PASS, t.status(), t.toString()); // 2000 <= 2 x 1000 (mmap_churn 1t), not 2 x 500
         assertTrue(t.measured().contains("mmap_churn 1t"), t.measured());
     }
+
+    @Test
+    void everyCorrectnessCountIsSummedAndEveryHighWaterMarkMaxed() {
+        final Comparison c = new Comparison(List.of(Design.SPECULATIVE), List.of(CHURN));
+        final long[][] rounds = {{0, 0, 0}, {0, 0, 0}, {5, 3, 7}}; // one bad round of three
+        for (int i = 0; i < rounds.length; i++) {
+            final CellResult r = cell(CHURN, Design.SPECULATIVE, 100, 10, 10, 0, null);
+            int k = 0;
+            for (String col : List.of("use_after_free", "leaked_frames", "sigsegv")) {
+                r.row().put(col, rounds[i][k++]);
+            }
+            r.row().put("sigbus", rounds[i][0]);
+            r.row().put("srcu_backlog_max", 10L * (i + 1));
+            r.row().put("frames_in_use_max", 100L - i);
+            c.add(CHURN, Design.SPECULATIVE, i + 1, r);
+        }
+        final Map<String, Object> row = c.aggregate(CHURN, Design.SPECULATIVE);
+        assertEquals(5L, row.get("use_after_free"));
+        assertEquals(3L, row.get("leaked_frames"), "summed, not the median 0 of one bad round");
+        assertEquals(7L, row.get("sigsegv"));
+        assertEquals(5L, row.get("sigbus"));
+        assertEquals(30L, row.get("srcu_backlog_max"));
+        assertEquals(100L, row.get("frames_in_use_max"));
+    }
+
+    @Test
+    void targetsPassExactlyOnTheirThresholds() {
+        final Comparison c = new Comparison(List.of(Design.SPECULATIVE, Design.LOCKED), List.of(PF1, CHURN));
+        c.add(PF1, Design.SPECULATIVE, 1, cell(PF1, Design.SPECULATIVE, 100, 1000, 1, 0, null));
+        c.add(PF1, Design.LOCKED, 1, cell(PF1, Design.LOCKED, 100, 1000, 1, 0, null));
+        c.add(CHURN, Design.SPECULATIVE, 1, cell(CHURN, Design.SPECULATIVE, 300, 2000, 1, 0, null));
+        c.add(CHURN, Design.LOCKED, 1, cell(CHURN, Design.LOCKED, 100, 20000, 1, 0, null));
+        final List<Target> t = Targets.evaluate(c, null);
+        assertEquals(Target.Status.PASS, t.get(0).status(), t.get(0).toString()); // 3.00x >= 3x
+        assertEquals(Target.Status.PASS, t.get(1).status(), t.get(1).toString()); // 2000 * 10 <= 20000
+        assertEquals(Target.Status.PASS, t.get(2).status(), t.get(2).toString()); // 2000 <= 2 x 1000
+        assertEquals(Target.Status.PASS, t.get(3).status(), t.get(3).toString()); // 1.00x >= 0.95x
+    }
 }
