@@ -390,6 +390,22 @@ class LockedScenarioTest {
     // Found by mutation testing (2026-11-29): the page-in window above with other writers, and
     // with a second fault; each fails on a one-line change the rest of the default run let through.
 
+    /** A private write fault on cpu 1, paused in its page-in (map and amap unlocked, object lock held). */
+    private record PagingIn(LockedSpace space, long va, Future<Integer> fault, Cpus.Pause pause) {
+    }
+
+    /** Maps 4 pages of a file privately and stores {@code v} to the first from cpu 1, paused at LOWER_IO. */
+    private PagingIn storeAndPauseInPageIn(Arch arch, long v) {
+        final Cpus.Pause p = new Cpus.Pause();
+        final LockedSpace s = space(Design.LOCKED, arch, pauseAt(FaultHooks.Point.LOCKED_LOWER_IO, va -> onCpu(1), p));
+        final FileObject f = new FileObject("f", 4 * PAGE_SIZE, machine.frames());
+        final long m = s.mmap(0, 4 * PAGE_SIZE, RW, MAP_PRIVATE, f, 0);
+        f.close();
+        final Future<Integer> fault = cpus.store(1, s, m, v);
+        p.awaitReached();
+        return new PagingIn(s, m, fault, p);
+    }
+
     /**
      * uvmfault_relock must notice an MADV_DONTNEED that ran while the fault paged in (mutant: discard
      * did not bump the map timestamp; the fault promoted into the detached amap, P4, and leaked).
@@ -397,13 +413,11 @@ class LockedScenarioTest {
     @ParameterizedTest
     @EnumSource(Arch.class)
     void madviseDuringPageInMakesTheFaultStartOver(Arch arch) {
-        final Cpus.Pause p = new Cpus.Pause();
-        final LockedSpace s = space(Design.LOCKED, arch, pauseAt(FaultHooks.Point.LOCKED_LOWER_IO, va -> onCpu(1), p));
-        final FileObject f = new FileObject("f", 4 * PAGE_SIZE, machine.frames());
-        final long m = s.mmap(0, 4 * PAGE_SIZE, RW, MAP_PRIVATE, f, 0);
-        f.close();
-        final Future<Integer> fault = cpus.store(1, s, m, 5);
-        p.awaitReached();
+        final PagingIn w = storeAndPauseInPageIn(arch, 5);
+        final LockedSpace s = w.space();
+        final long m = w.va();
+        final Future<Integer> fault = w.fault();
+        final Cpus.Pause p = w.pause();
         assertEquals(0, s.madvise(m, PAGE_SIZE, dev.specfault.fault.Mman.MADV_DONTNEED));
         p.release();
         assertEquals(AccessResult.OK, Cpus.get(fault));
@@ -419,13 +433,11 @@ class LockedScenarioTest {
     @ParameterizedTest
     @EnumSource(Arch.class)
     void forkDuringPageInMakesTheFaultStartOver(Arch arch) {
-        final Cpus.Pause p = new Cpus.Pause();
-        final LockedSpace s = space(Design.LOCKED, arch, pauseAt(FaultHooks.Point.LOCKED_LOWER_IO, va -> onCpu(1), p));
-        final FileObject f = new FileObject("f", 4 * PAGE_SIZE, machine.frames());
-        final long m = s.mmap(0, 4 * PAGE_SIZE, RW, MAP_PRIVATE, f, 0);
-        f.close();
-        final Future<Integer> fault = cpus.store(1, s, m, 5);
-        p.awaitReached();
+        final PagingIn w = storeAndPauseInPageIn(arch, 5);
+        final LockedSpace s = w.space();
+        final long m = w.va();
+        final Future<Integer> fault = w.fault();
+        final Cpus.Pause p = w.pause();
         final AddressSpace c = s.fork();
         p.release();
         assertEquals(AccessResult.OK, Cpus.get(fault));
@@ -443,13 +455,11 @@ class LockedScenarioTest {
     @ParameterizedTest
     @EnumSource(Arch.class)
     void twoWriteFaultsOnAPageInKeepBothStores(Arch arch) {
-        final Cpus.Pause p = new Cpus.Pause();
-        final LockedSpace s = space(Design.LOCKED, arch, pauseAt(FaultHooks.Point.LOCKED_LOWER_IO, va -> onCpu(1), p));
-        final FileObject f = new FileObject("f", 4 * PAGE_SIZE, machine.frames());
-        final long m = s.mmap(0, 4 * PAGE_SIZE, RW, MAP_PRIVATE, f, 0);
-        f.close();
-        final Future<Integer> a = cpus.store(1, s, m, 5);
-        p.awaitReached();
+        final PagingIn w = storeAndPauseInPageIn(arch, 5);
+        final LockedSpace s = w.space();
+        final long m = w.va();
+        final Future<Integer> a = w.fault();
+        final Cpus.Pause p = w.pause();
         final long waits = s.stats().lockWaits();
         final Future<Integer> b = cpus.store(2, s, m + 8, 7);
         // cpu 2 holds the amap lock and blocks on the object lock cpu 1 holds across the page-in
