@@ -64,6 +64,12 @@ import java.util.Set;
  *   anonymous memory (file or shared), after applying to the areas before it (Linux's walk stops
  *   at the first error, which wins over a hole's ENOMEM). Linux takes the mmap lock for reading
  *   here; both designs take their writer lock, as for MADV_DONTNEED.</li>
+ *   <li>madvise with advice that changes {@code vm_flags} (NORMAL, RANDOM, SEQUENTIAL, DONTFORK,
+ *   DOFORK, MERGEABLE, UNMERGEABLE, HUGEPAGE, NOHUGEPAGE, DONTDUMP, DODUMP, WIPEONFORK, KEEPONFORK):
+ *   the same argument checks; area by area, splitting at the range's ends, merging equal
+ *   neighbours; a hole gives ENOMEM at the end; an area's refusal (EINVAL) stops the walk; a split
+ *   refused at the map-count limit is EAGAIN, the first cut kept. fork leaves DONTFORK areas out of
+ *   the child and gives it WIPEONFORK ones empty.</li>
  * </ul>
  *
  * <pre>
@@ -155,7 +161,12 @@ public abstract class AbstractSpace implements AddressSpace {
         /** Remove every page in the range (munmap, FIXED over a mapping, shrink). */
         ZAP,
         /** Lower the rights of the range's PTEs to {@code prot}. */
-        PROTECT
+        PROTECT,
+        /**
+         * Only the areas' flags change (madvise); PTEs and pages stay. The locked design cuts its
+         * arefs at start and end, as UVM's entry clipping does ({@code amap_splitref}).
+         */
+        FLAGS
     }
 
     /**
@@ -564,13 +575,16 @@ public abstract class AbstractSpace implements AddressSpace {
         final boolean shared = type != MAP_PRIVATE && type != Mman.MAP_DROPPABLE;
         int vmFlags = shared ? VmaFlags.SHARED : 0;
         if (type == Mman.MAP_DROPPABLE) {
-            vmFlags |= VmaFlags.DROPPABLE | VmaFlags.NORESERVE; // do_mmap: droppable pages are not reserved
+            // do_mmap: droppable pages are not reserved, and do not survive a fork or a core dump.
+            vmFlags |= VmaFlags.DROPPABLE | VmaFlags.NORESERVE | VmaFlags.WIPEONFORK | VmaFlags.DONTDUMP;
         }
         if ((flags & Mman.MAP_LOCKED) != 0) {
             vmFlags |= VmaFlags.LOCKED;
         }
         if (anonymous) {
             vmFlags |= VmaFlags.ANONYMOUS;
+        } else if (file.kind() == FileObject.Kind.PFN) {
+            vmFlags |= VmaFlags.DONTDUMP; // [vvar]: VM_IO | VM_DONTDUMP | VM_PFNMAP
         }
         if ((flags & MAP_GROWSDOWN) != 0) {
             vmFlags |= VmaFlags.GROWSDOWN;
@@ -656,6 +670,19 @@ public abstract class AbstractSpace implements AddressSpace {
         final boolean atEnd = last != null && last.start() < end && end < last.end();
         final long n = idx.count();
         return atStart && n >= config.maxMapCount() || atEnd && n + (atStart ? 1 : 0) >= config.maxMapCount();
+    }
+
+    /**
+     * => writer lock; {@link #splitRefused} said yes for [addr, end) inside the one area {@code a}.
+     * If the refusal came at the second cut, the first one (at addr) was made and stays: Linux's
+     * vma_modify does not undo it (checked on 6.18: a refused mprotect or madvise leaves one more
+     * line in /proc/PID/maps). The two pieces are not merged back.
+     */
+    private void keepFirstSplit(AreaIndex idx, Area a, long addr) {
+        if (a.start() < addr && idx.count() < config.maxMapCount()) {
+            commit(new LayoutPlan(List.of(a), List.of(a.withRange(a.start(), addr), a.withRange(addr, a.end())), false),
+                    Change.FLAGS, addr, addr, 0);
+        }
     }
 
     /** => writer lock. Whether unmapping or replacing [start, end) would split a special mapping ([vdso], [vvar]). */
@@ -821,6 +848,9 @@ public abstract class AbstractSpace implements AddressSpace {
             }
             final LayoutPlan plan = LayoutPlanner.protect(idx, addr, end, prot);
             if (plan.countDelta() > 0 && splitRefused(idx, first, addr, end)) {
+                if (end < first.end()) {
+                    keepFirstSplit(idx, first, addr);
+                }
                 return -Errno.ENOMEM;
             }
             // The range the plan changed: from addr to the first hole (or end).
@@ -1090,7 +1120,8 @@ public abstract class AbstractSpace implements AddressSpace {
 
     @Override
     public long madvise(long addr, long len, int advice) {
-        if (advice != Mman.MADV_DONTNEED && advice != Mman.MADV_FREE) {
+        final boolean setsFlags = Mman.madviseSetsFlags(advice);
+        if (advice != Mman.MADV_DONTNEED && advice != Mman.MADV_FREE && !setsFlags) {
             return -Errno.EINVAL;
         }
         if ((addr & ~PAGE_MASK) != 0) {
@@ -1112,6 +1143,9 @@ public abstract class AbstractSpace implements AddressSpace {
         }
         writeLock();
         try {
+            if (setsFlags) {
+                return adviseFlagsLocked(addr, end, advice);
+            }
             final List<Area> hit = new ArrayList<>();
             index().forEachOverlapping(addr, end, hit::add);
             long covered = addr;
@@ -1142,6 +1176,126 @@ public abstract class AbstractSpace implements AddressSpace {
         } finally {
             writeUnlock();
         }
+    }
+
+    /**
+     * => writer lock. Linux madvise_walk_vmas with a behaviour that changes {@code vm_flags}: area
+     * by area over [start, end); a hole is skipped and makes the result ENOMEM at the end; an
+     * area's error stops the walk, the areas before it keeping their change.
+     */
+    private long adviseFlagsLocked(long start, long end, int advice) {
+        final AreaIndex idx = index();
+        long at = start;
+        long unmapped = 0;
+        while (at < end) {
+            final Area a = idx.find(at);
+            if (a == null) {
+                return -Errno.ENOMEM;
+            }
+            if (at < a.start()) {
+                unmapped = -Errno.ENOMEM;
+                at = a.start();
+                if (at >= end) {
+                    break;
+                }
+            }
+            final long e = Math.min(a.end(), end);
+            final long r = adviseFlags(idx, a, at, e, advice);
+            if (r != 0) {
+                return r;
+            }
+            at = e;
+        }
+        return unmapped;
+    }
+
+    /**
+     * => writer lock; [start, end) lies inside {@code a}. Linux madvise_vma_behavior for one area:
+     * the new flags, the advice's own refusals, then madvise_update_vma (nothing if the flags do not
+     * change; else merge or split, as vma_modify_flags). A split refused at the map-count limit is
+     * ENOMEM there, which madvise reports as EAGAIN; a special mapping refuses a split (EINVAL).
+     */
+    private long adviseFlags(AreaIndex idx, Area a, long start, long end, int advice) {
+        final int f = a.flags();
+        final FileObject.Kind kind = FileObject.kindOf(a);
+        // VM_SPECIAL: [vdso] is VM_DONTEXPAND, [vvar] VM_IO|VM_PFNMAP; a file's vm_file is set.
+        final boolean special = kind != FileObject.Kind.FILE;
+        final boolean fileOrShared = !special && a.backing() != null || (f & VmaFlags.SHARED) != 0;
+        final int nf;
+        switch (advice) {
+            case Mman.MADV_NORMAL:
+                nf = f & ~(VmaFlags.RAND_READ | VmaFlags.SEQ_READ);
+                break;
+            case Mman.MADV_SEQUENTIAL:
+                nf = f & ~VmaFlags.RAND_READ | VmaFlags.SEQ_READ;
+                break;
+            case Mman.MADV_RANDOM:
+                nf = f & ~VmaFlags.SEQ_READ | VmaFlags.RAND_READ;
+                break;
+            case Mman.MADV_DONTFORK:
+                nf = f | VmaFlags.DONTCOPY;
+                break;
+            case Mman.MADV_DOFORK:
+                if (kind == FileObject.Kind.PFN) {
+                    return -Errno.EINVAL; // VM_IO
+                }
+                nf = f & ~VmaFlags.DONTCOPY;
+                break;
+            case Mman.MADV_WIPEONFORK:
+                if (fileOrShared) {
+                    return -Errno.EINVAL; // "only supported on anonymous memory": vm_file or VM_SHARED
+                }
+                nf = f | VmaFlags.WIPEONFORK;
+                break;
+            case Mman.MADV_KEEPONFORK:
+                if ((f & VmaFlags.DROPPABLE) != 0) {
+                    return -Errno.EINVAL;
+                }
+                nf = f & ~VmaFlags.WIPEONFORK;
+                break;
+            case Mman.MADV_DONTDUMP:
+                nf = f | VmaFlags.DONTDUMP;
+                break;
+            case Mman.MADV_DODUMP:
+                if (special || (f & VmaFlags.DROPPABLE) != 0) {
+                    return -Errno.EINVAL;
+                }
+                nf = f & ~VmaFlags.DONTDUMP;
+                break;
+            case Mman.MADV_MERGEABLE:
+                // ksm_madvise: an area KSM cannot work on (vma_ksm_compatible: shared, special,
+                // droppable) is left as it is, and the call succeeds.
+                nf = special || (f & (VmaFlags.SHARED | VmaFlags.DROPPABLE)) != 0 ? f : f | VmaFlags.MERGEABLE;
+                break;
+            case Mman.MADV_UNMERGEABLE:
+                nf = f & ~VmaFlags.MERGEABLE;
+                break;
+            case Mman.MADV_HUGEPAGE:
+                nf = f & ~VmaFlags.NOHUGEPAGE | VmaFlags.HUGEPAGE;
+                break;
+            case Mman.MADV_NOHUGEPAGE:
+                nf = f & ~VmaFlags.HUGEPAGE | VmaFlags.NOHUGEPAGE;
+                break;
+            default:
+                throw new IllegalArgumentException("advice " + advice);
+        }
+        if (nf == f) {
+            return 0;
+        }
+        final LayoutPlan plan = LayoutPlanner.setFlags(idx, a, start, end, nf);
+        if (plan.countDelta() > 0) {
+            // vma_modify: no merge, so split_vma at start, then at end ("map_count >= max" first,
+            // then the special mapping's may_split).
+            if (special) {
+                return idx.count() >= config.maxMapCount() ? -Errno.EAGAIN : -Errno.EINVAL;
+            }
+            if (splitRefused(idx, a, start, end)) {
+                keepFirstSplit(idx, a, start);
+                return -Errno.EAGAIN;
+            }
+        }
+        commit(plan, Change.FLAGS, start, end, 0);
+        return 0;
     }
 
     // ------------------------------------------------------------------------------------------

@@ -51,7 +51,11 @@ public interface AddressSpace {
     /** mremap; {@code newAddr} is used with {@link Mman#MREMAP_FIXED} only. */
     long mremap(long oldAddr, long oldLen, long newLen, int flags, long newAddr);
 
-    /** {@link Mman#MADV_DONTNEED} or {@link Mman#MADV_FREE}; any other advice is EINVAL. */
+    /**
+     * {@link Mman#MADV_DONTNEED}, {@link Mman#MADV_FREE}, or an advice that changes the areas' flags
+     * ({@link Mman#madviseSetsFlags}: readahead, fork inheritance, core dumps, KSM, THP); any other
+     * advice is EINVAL.
+     */
     long madvise(long addr, long len, int advice);
 
     /**

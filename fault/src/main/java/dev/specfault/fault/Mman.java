@@ -42,9 +42,32 @@ public final class Mman {
     public static final int MREMAP_FIXED = 2;
     public static final int MREMAP_DONTUNMAP = 4;
 
+    public static final int MADV_NORMAL = 0;
+    public static final int MADV_RANDOM = 1;
+    public static final int MADV_SEQUENTIAL = 2;
     public static final int MADV_DONTNEED = 4;
     /** Lazy free: the pages may be discarded under memory pressure unless written again (Linux 4.5). */
     public static final int MADV_FREE = 8;
+    public static final int MADV_DONTFORK = 10;
+    public static final int MADV_DOFORK = 11;
+    public static final int MADV_MERGEABLE = 12;
+    public static final int MADV_UNMERGEABLE = 13;
+    public static final int MADV_HUGEPAGE = 14;
+    public static final int MADV_NOHUGEPAGE = 15;
+    public static final int MADV_DONTDUMP = 16;
+    public static final int MADV_DODUMP = 17;
+    public static final int MADV_WIPEONFORK = 18;
+    public static final int MADV_KEEPONFORK = 19;
+
+    /**
+     * Whether {@code advice} is one that only changes the areas' {@code vm_flags} (Linux
+     * {@code madvise_vma_behavior}'s cases that end in {@code madvise_update_vma}): NORMAL, RANDOM,
+     * SEQUENTIAL, DONTFORK, DOFORK, MERGEABLE, UNMERGEABLE (CONFIG_KSM), HUGEPAGE, NOHUGEPAGE
+     * (CONFIG_TRANSPARENT_HUGEPAGE), DONTDUMP, DODUMP, WIPEONFORK, KEEPONFORK.
+     */
+    public static boolean madviseSetsFlags(int advice) {
+        return advice >= MADV_NORMAL && advice <= MADV_SEQUENTIAL || advice >= MADV_DONTFORK && advice <= MADV_KEEPONFORK;
+    }
 
     public static final long PAGE_SIZE = 4096;
     public static final long PAGE_MASK = ~(PAGE_SIZE - 1);

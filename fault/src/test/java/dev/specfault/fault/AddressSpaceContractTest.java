@@ -21,6 +21,7 @@ import dev.specfault.pmap.Cpu;
 import dev.specfault.pmap.Machine;
 import dev.specfault.srcu.GracePeriodDriver;
 import dev.specfault.vma.Area;
+import dev.specfault.vma.VmaFlags;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -692,6 +693,208 @@ class AddressSpaceContractTest {
     }
 
     /** "start-end prot" of every area in [lo, hi), as /proc/PID/maps lists them. */
+    /** "start-end flags" (VmaFlags.toString) of each area overlapping [lo, hi). */
+    private static List<String> flagsIn(AddressSpace s, long lo, long hi) {
+        final List<String> l = new ArrayList<>();
+        for (Area a : s.areas()) {
+            if (a.end() > lo && a.start() < hi) {
+                l.add(Long.toHexString(a.start()) + "-" + Long.toHexString(a.end()) + " " + VmaFlags.toString(a.flags()));
+            }
+        }
+        return l;
+    }
+
+    /**
+     * madvise advice that changes {@code vm_flags} (madvise_update_vma), as 6.18 on this machine
+     * does it (stress/src/test/resources/replay/advice.c and its trace): each splits the area where
+     * its range starts and ends, nothing changes when the flags are already so, and equal flags
+     * merge again; a hole is skipped and gives ENOMEM after the areas around it changed.
+     */
+    @ParameterizedTest
+    @MethodSource("spaces")
+    void madviseFlagAdviceSplitsAndMergesAreas(Design d, Arch arch) {
+        final AddressSpace s = space(d, arch);
+        final long p = PAGE_SIZE;
+        final long a = s.mmap(0x10000000, 8 * p, RW, ANON | MAP_FIXED);
+        store(s, a + 2 * p, 2);
+        assertEquals(0, s.madvise(a + 2 * p, 2 * p, Mman.MADV_DONTFORK));
+        assertEquals(0, s.madvise(a + 4 * p, 2 * p, Mman.MADV_WIPEONFORK));
+        assertEquals(0, s.madvise(a + 2 * p, 2 * p, Mman.MADV_DONTFORK)); // no change: no split
+        assertEquals(List.of("10000000-10002000 private|anon", "10002000-10004000 private|anon|dontcopy",
+                "10004000-10006000 private|anon|wipeonfork", "10006000-10008000 private|anon"), flagsIn(s, a, a + 8 * p));
+        assertEquals(0, s.madvise(a, 8 * p, Mman.MADV_RANDOM));
+        assertEquals(0, s.madvise(a, 8 * p, Mman.MADV_SEQUENTIAL)); // replaces RANDOM
+        assertEquals("10000000-10002000 private|anon|seq-read", flagsIn(s, a, a + p).get(0));
+        assertEquals(0, s.madvise(a, 8 * p, Mman.MADV_NORMAL));
+        // The area below the DONTFORK one cannot grow in place (Linux: ENOMEM), then DOFORK merges them.
+        assertEquals(-Errno.ENOMEM, s.mremap(a, 2 * p, 3 * p, 0, 0));
+        assertEquals(0, s.madvise(a + 2 * p, 2 * p, Mman.MADV_DOFORK));
+        assertEquals(List.of("10000000-10004000 private|anon", "10004000-10006000 private|anon|wipeonfork",
+                "10006000-10008000 private|anon"), flagsIn(s, a, a + 8 * p));
+        assertEquals(2, load(s, a + 2 * p), "a flag change keeps the pages");
+        assertEquals(a, s.mremap(a, 4 * p, 4 * p, 0, 0));
+        // A hole after a + 8p: the areas before it change, and the result is ENOMEM.
+        assertEquals(-Errno.ENOMEM, s.madvise(a, 16 * p, Mman.MADV_HUGEPAGE));
+        assertEquals(List.of("10000000-10004000 private|anon|hugepage", "10004000-10006000 private|anon|wipeonfork|hugepage",
+                "10006000-10008000 private|anon|hugepage"), flagsIn(s, a, a + 8 * p));
+        assertEquals(-Errno.ENOMEM, s.madvise(a + 8 * p, 8 * p, Mman.MADV_NOHUGEPAGE));
+        assertEquals(0, s.madvise(a, p, Mman.MADV_NOHUGEPAGE));
+        assertEquals("10000000-10001000 private|anon|nohugepage", flagsIn(s, a, a + p).get(0));
+        assertEquals(-Errno.EINVAL, s.madvise(a + 1, p, Mman.MADV_RANDOM));
+        assertEquals(-Errno.EINVAL, s.madvise(a, p, 99));
+        assertEquals(0, s.madvise(a, 0, Mman.MADV_DONTDUMP));
+        assertEquals(0, s.madvise(a, 2 * p, Mman.MADV_MERGEABLE));
+        assertEquals(0, s.madvise(a, p, Mman.MADV_UNMERGEABLE));
+        assertEquals(0, s.madvise(a, 4 * p, Mman.MADV_DONTDUMP));
+        assertEquals(0, s.madvise(a + p, p, Mman.MADV_DODUMP));
+        assertEquals(List.of("10000000-10001000 private|anon|dontdump|nohugepage",
+                "10001000-10002000 private|anon|hugepage|mergeable", "10002000-10004000 private|anon|dontdump|hugepage"),
+                flagsIn(s, a, a + 4 * p));
+        // The old range now spans areas: EFAULT.
+        assertEquals(-Errno.EFAULT, s.mremap(a, 8 * p, 9 * p, 0, 0));
+        assertEquals(0, s.munmap(a, 8 * p));
+        quiet(s);
+    }
+
+    /**
+     * What each advice refuses (6.18, advice.c): WIPEONFORK on a file or shared mapping, KEEPONFORK
+     * and DODUMP on MAP_DROPPABLE memory (which is WIPEONFORK and DONTDUMP from mmap), DODUMP on a
+     * special mapping, DOFORK on [vvar] (VM_IO), any split of a special mapping; MERGEABLE leaves
+     * memory KSM cannot work on (shared, special, droppable) as it is and succeeds.
+     */
+    @ParameterizedTest
+    @MethodSource("spaces")
+    void madviseFlagAdviceRefusals(Design d, Arch arch) {
+        final AddressSpace s = space(d, arch);
+        final long p = PAGE_SIZE;
+        final FileObject f = new FileObject("f", 4 * p, machine.frames());
+        final long fm = s.mmap(0x10000000, p, PROT_READ, MAP_PRIVATE | MAP_FIXED, f, 0);
+        assertEquals(-Errno.EINVAL, s.madvise(fm, p, Mman.MADV_WIPEONFORK));
+        assertEquals(0, s.madvise(fm, p, Mman.MADV_MERGEABLE));
+        assertEquals(0, s.madvise(fm, p, Mman.MADV_DONTFORK));
+        assertEquals(List.of("10000000-10001000 private|file|dontcopy|mergeable"), flagsIn(s, fm, fm + p));
+        final long sh = s.mmap(0x20000000, 2 * p, RW, MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED);
+        assertEquals(-Errno.EINVAL, s.madvise(sh, 2 * p, Mman.MADV_WIPEONFORK));
+        assertEquals(0, s.madvise(sh, p, Mman.MADV_MERGEABLE));
+        assertEquals(List.of("20000000-20002000 shared|anon"), flagsIn(s, sh, sh + 2 * p));
+        final long dr = s.mmap(0x30000000, 2 * p, RW, Mman.MAP_DROPPABLE | MAP_ANONYMOUS | MAP_FIXED);
+        assertEquals(List.of("30000000-30002000 private|anon|noreserve|droppable|wipeonfork|dontdump"),
+                flagsIn(s, dr, dr + 2 * p));
+        assertEquals(-Errno.EINVAL, s.madvise(dr, p, Mman.MADV_KEEPONFORK));
+        assertEquals(-Errno.EINVAL, s.madvise(dr, p, Mman.MADV_DODUMP));
+        assertEquals(0, s.madvise(dr, p, Mman.MADV_MERGEABLE));
+        assertEquals(0, s.madvise(dr, p, Mman.MADV_WIPEONFORK));
+        assertEquals(1, flagsIn(s, dr, dr + 2 * p).size(), () -> flagsIn(s, dr, dr + 2 * p).toString());
+        // An error stops the walk; the areas before it keep their change.
+        final long an = s.mmap(0x1fffe000, 2 * p, RW, ANON | MAP_FIXED);
+        assertEquals(-Errno.EINVAL, s.madvise(an, 4 * p, Mman.MADV_WIPEONFORK)); // then the shared area
+        assertEquals(List.of("1fffe000-20000000 private|anon|wipeonfork"), flagsIn(s, an, an + 2 * p));
+
+        final long vvar = 0x7000_0000L;
+        final long vdso = vvar + 4 * p;
+        final FileObject vv = new FileObject("[vvar]", 4 * p, machine.frames(), FileObject.Kind.PFN);
+        final FileObject vd = new FileObject("[vdso]", 2 * p, machine.frames(), FileObject.Kind.SPECIAL);
+        assertEquals(vvar, s.mmap(vvar, 4 * p, PROT_READ, MAP_PRIVATE | MAP_FIXED, vv, 0));
+        assertEquals(vdso, s.mmap(vdso, 2 * p, PROT_READ | Mman.PROT_EXEC, MAP_PRIVATE | MAP_FIXED, vd, 0));
+        assertEquals(-Errno.EINVAL, s.madvise(vdso, p, Mman.MADV_DODUMP));
+        assertEquals(-Errno.EINVAL, s.madvise(vdso, p, Mman.MADV_HUGEPAGE)); // a split
+        assertEquals(0, s.madvise(vdso, 2 * p, Mman.MADV_HUGEPAGE)); // the whole
+        assertEquals(-Errno.EINVAL, s.madvise(vvar, p, Mman.MADV_DOFORK));
+        assertEquals(-Errno.EINVAL, s.madvise(vvar, p, Mman.MADV_RANDOM)); // a split
+        assertEquals(0, s.madvise(vvar, p, Mman.MADV_DONTDUMP)); // [vvar] is VM_DONTDUMP already: no split
+        assertEquals(List.of("70000000-70004000 private|file|dontdump", "70004000-70006000 private|file|hugepage"),
+                flagsIn(s, vvar, vdso + 2 * p));
+        assertEquals(0, s.munmap(0x10000000, 0x70000000));
+        f.close();
+        vv.close();
+        vd.close();
+        quiet(s);
+    }
+
+    /**
+     * fork and the inheritance flags: a DONTFORK area is not in the child (Linux dup_mmap skips
+     * VM_DONTCOPY; UVM's MAP_INHERIT_NONE) and the parent's pages there stay writable without a copy;
+     * a WIPEONFORK area is in the child, empty and still WIPEONFORK (UVM's MAP_INHERIT_ZERO); the rest
+     * is copied. The child of advice.c exits with 10 (a[0] * 10 + a[4P]) on 6.18.
+     */
+    @ParameterizedTest
+    @MethodSource("spaces")
+    void forkLeavesOutDontforkAreasAndWipesWipeonforkOnes(Design d, Arch arch) {
+        final AddressSpace s = space(d, arch);
+        final long p = PAGE_SIZE;
+        final long a = s.mmap(0x10000000, 8 * p, RW, ANON | MAP_FIXED);
+        for (int i = 0; i < 8; i++) {
+            store(s, a + i * p, i + 1);
+        }
+        assertEquals(0, s.madvise(a + 2 * p, 2 * p, Mman.MADV_DONTFORK));
+        // Half of an area: the locked design's amap reference over [a + 4p, a + 8p) is cut with it.
+        assertEquals(0, s.madvise(a + 5 * p, 2 * p, Mman.MADV_WIPEONFORK));
+        final long flushes = s.pmap().stats().flushes();
+        final AddressSpace c = s.fork();
+        assertNotNull(c);
+        spaces.add(c);
+        assertEquals(List.of("10000000-10002000 private|anon", "10004000-10005000 private|anon",
+                "10005000-10007000 private|anon|wipeonfork", "10007000-10008000 private|anon"), flagsIn(c, a, a + 8 * p));
+        assertEquals(1, load(c, a));
+        assertEquals(AccessResult.SIGSEGV, c.load(cpu, a + 2 * p));
+        assertEquals(5, load(c, a + 4 * p));
+        assertEquals(0, load(c, a + 5 * p));
+        assertEquals(0, load(c, a + 6 * p));
+        assertEquals(8, load(c, a + 7 * p));
+        assertEquals(a + 2 * p, c.mmap(a + 2 * p, 2 * p, PROT_READ, ANON | MAP_FIXED_NOREPLACE));
+        store(c, a + 5 * p, 60);
+        // The parent's DONTFORK and WIPEONFORK pages were not write-protected: its stores there
+        // need no copy; the copied pages are shared copy-on-write.
+        store(s, a + 2 * p, 30);
+        store(s, a + 5 * p, 66);
+        store(s, a + 4 * p, 50);
+        assertEquals(60, load(c, a + 5 * p));
+        assertEquals(5, load(c, a + 4 * p));
+        assertEquals(30, load(s, a + 2 * p));
+        assertEquals(66, load(s, a + 5 * p));
+        assertEquals(7, load(s, a + 6 * p));
+        assertTrue(s.pmap().stats().flushes() > flushes, "the copied private pages were write-protected");
+        // A grandchild of the child: the child's WIPEONFORK area is wiped again.
+        final AddressSpace g = c.fork();
+        assertNotNull(g);
+        spaces.add(g);
+        assertEquals(0, load(g, a + 5 * p));
+        assertEquals(5, load(g, a + 4 * p));
+        g.exit();
+        c.exit();
+        quiet(s);
+    }
+
+    /**
+     * At the map-count limit a split madvise needs is refused with EAGAIN (madvise turns split_vma's
+     * ENOMEM into EAGAIN), mprotect's with ENOMEM; when the refusal comes at the second cut, the first
+     * stays (vma_modify does not undo it). Checked on 6.18 with vm.max_map_count lowered: a refused
+     * madvise of a page inside an area left one more line in /proc/PID/maps.
+     */
+    @ParameterizedTest
+    @MethodSource("spaces")
+    void madviseAtTheMapCountLimitIsEagainAndKeepsTheFirstCut(Design d, Arch arch) {
+        final AddressSpace s = space(d, arch, 4096, SpaceConfig.defaults(arch).withMaxMapCount(3));
+        final long p = PAGE_SIZE;
+        final long a = s.mmap(0x10000000, 8 * p, RW, ANON | MAP_FIXED); // 2 with the stack
+        assertEquals(-Errno.EAGAIN, s.madvise(a + p, p, Mman.MADV_DONTFORK)); // 3 after the first cut
+        assertEquals(List.of("10000000-10001000 private|anon", "10001000-10008000 private|anon"),
+                flagsIn(s, a, a + 8 * p));
+        assertEquals(-Errno.EAGAIN, s.madvise(a + 2 * p, p, Mman.MADV_DONTFORK)); // refused at the first cut
+        assertEquals(-Errno.ENOMEM, s.mprotect(a + 2 * p, p, PROT_READ));
+        assertEquals(2, flagsIn(s, a, a + 8 * p).size());
+        assertEquals(0, s.madvise(a, p, Mman.MADV_DONTFORK)); // a whole area: no cut
+        assertEquals(0, s.munmap(a + p, 7 * p)); // 2
+        assertEquals(-Errno.ENOMEM, s.mprotect(a + 9 * p, p, PROT_READ)); // a hole
+        final long b = s.mmap(0x20000000, 8 * p, RW, ANON | MAP_FIXED); // 3
+        assertEquals(-Errno.ENOMEM, s.mprotect(b + p, p, PROT_READ)); // the first cut: refused
+        assertEquals(0, s.munmap(a, p)); // 2
+        assertEquals(-Errno.ENOMEM, s.mprotect(b + p, p, PROT_READ)); // the second cut: refused, the first kept
+        assertEquals(List.of("20000000-20001000 rw", "20001000-20008000 rw"), areasIn(s, b, b + 8 * p));
+        assertEquals(-Errno.EFAULT, s.mremap(b, 8 * p, 9 * p, 0, 0)); // it spans two areas now, as in Linux
+        quiet(s);
+    }
+
     private static List<String> areasIn(AddressSpace s, long lo, long hi) {
         final List<String> l = new ArrayList<>();
         for (Area a : s.areas()) {

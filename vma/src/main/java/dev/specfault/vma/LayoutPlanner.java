@@ -126,6 +126,33 @@ public final class LayoutPlanner {
     }
 
     /**
+     * madvise's change of {@code vm_flags} ({@code madvise_update_vma} → {@code vma_modify_flags}):
+     * gives {@code flags} to [start, end), which lies inside the one area {@code a}, splitting it at
+     * start and end and merging the changed part with neighbours that become compatible.
+     *
+     * @throws IllegalArgumentException if {@code a} is not in the index or the range is not inside it
+     */
+    public static LayoutPlan setFlags(AreaIndex index, Area a, long start, long end, int flags) {
+        checkRange(start, end);
+        if (start < a.start() || end > a.end() || start == end) {
+            throw new IllegalArgumentException("range [0x" + Long.toHexString(start) + ", 0x" + Long.toHexString(end)
+                    + ") not inside " + a);
+        }
+        if (!a.equals(index.lookup(a.start()))) {
+            throw new IllegalArgumentException("setFlags of an area not in the index: " + a);
+        }
+        final List<Area> pieces = new ArrayList<>(3);
+        if (a.start() < start) {
+            pieces.add(a.withRange(a.start(), start));
+        }
+        pieces.add(a.withRange(start, end).withFlags(flags));
+        if (end < a.end()) {
+            pieces.add(a.withRange(end, a.end()));
+        }
+        return plan(index, start, List.of(a), pieces, false);
+    }
+
+    /**
      * Replaces {@code old} by {@code updated} over the same range (changed {@code anon} or flags:
      * the locked design's {@code amap_copy} clearing NEEDS_COPY), merging with neighbours that
      * become compatible. The area that holds {@code updated}'s range afterwards is among

@@ -7,6 +7,10 @@ import java.util.StringJoiner;
  * models), one bit each.
  *
  * <pre>
+ *   bit   15         14        13          12         11        10          9            8
+ *      ┌──────────┬─────────┬───────────┬──────────┬─────────┬──────────┬────────────┬──────────┐
+ *      │ MERGEABLE│NOHUGEPG │ HUGEPAGE  │ SEQ_READ │RAND_READ│ DONTDUMP │ WIPEONFORK │ DONTCOPY │
+ *      └──────────┴─────────┴───────────┴──────────┴─────────┴──────────┴────────────┴──────────┘
  *   bit   7           6        5            4       3          2           1           0
  *      ┌───────────┬────────┬────────────┬───────┬───────────┬───────────┬───────────┬────────┐
  *      │ DROPPABLE │ LOCKED │ NEEDS_COPY │ STACK │ NORESERVE │ GROWSDOWN │ ANONYMOUS │ SHARED │
@@ -18,8 +22,16 @@ import java.util.StringJoiner;
  * pages are faulted in at mmap, and MADV_DONTNEED/MADV_FREE refuse the area); {@link #DROPPABLE} is
  * Linux 6.11's VM_DROPPABLE (MAP_DROPPABLE: private anonymous memory the kernel may drop under
  * pressure — not modelled — and wipes in a fork's child; the flag also keeps such areas apart, as
- * the kernel does). Flags take part in merging: two areas merge
- * only if their flags are equal (Linux {@code is_mergeable_vma} compares {@code vm_flags}).
+ * the kernel does).
+ *
+ * <p>Bits 8–15 are the ones madvise sets and clears ({@code madvise_update_vma}): {@link #DONTCOPY}
+ * (VM_DONTCOPY, MADV_DONTFORK: a fork's child does not get the area; UVM's MAP_INHERIT_NONE),
+ * {@link #WIPEONFORK} (VM_WIPEONFORK, MADV_WIPEONFORK and MAP_DROPPABLE: the child gets the area
+ * empty; UVM's MAP_INHERIT_ZERO), and six that change nothing specfault emulates but the layout —
+ * {@link #DONTDUMP} (core dumps), {@link #RAND_READ} and {@link #SEQ_READ} (readahead),
+ * {@link #HUGEPAGE} and {@link #NOHUGEPAGE} (THP), {@link #MERGEABLE} (KSM). Flags take part in
+ * merging: two areas merge only if their flags are equal (Linux {@code is_mergeable_vma} compares
+ * {@code vm_flags}), so each of these splits an area where it starts or ends, as in Linux.
  */
 public final class VmaFlags {
     public static final int SHARED = 1;
@@ -30,11 +42,20 @@ public final class VmaFlags {
     public static final int NEEDS_COPY = 1 << 5;
     public static final int LOCKED = 1 << 6;
     public static final int DROPPABLE = 1 << 7;
+    public static final int DONTCOPY = 1 << 8;
+    public static final int WIPEONFORK = 1 << 9;
+    public static final int DONTDUMP = 1 << 10;
+    public static final int RAND_READ = 1 << 11;
+    public static final int SEQ_READ = 1 << 12;
+    public static final int HUGEPAGE = 1 << 13;
+    public static final int NOHUGEPAGE = 1 << 14;
+    public static final int MERGEABLE = 1 << 15;
     /** Every known bit. */
-    public static final int ALL = SHARED | ANONYMOUS | GROWSDOWN | NORESERVE | STACK | NEEDS_COPY | LOCKED | DROPPABLE;
+    public static final int ALL = (1 << 16) - 1;
 
     private static final String[] NAMES = {"shared", "anon", "growsdown", "noreserve", "stack", "needs-copy", "locked",
-        "droppable"};
+        "droppable", "dontcopy", "wipeonfork", "dontdump", "rand-read", "seq-read", "hugepage", "nohugepage",
+        "mergeable"};
 
     private VmaFlags() {
     }

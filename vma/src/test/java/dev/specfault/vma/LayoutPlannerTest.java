@@ -197,6 +197,33 @@ class LayoutPlannerTest {
         assertEquals(List.of(anon(10, 16, R)), applied(m, plan).toList());
     }
 
+    /** madvise's vm_flags change: a cut at each end, then merged back (both sides) when equal again. */
+    @Test
+    void setFlagsSplitsInsideOneAreaAndMergesBack() {
+        final Area a = anon(10, 20, RW);
+        final AreaMap m = of(a);
+        final LayoutPlan split = LayoutPlanner.setFlags(m, a, p(12), p(14), VmaFlags.DONTCOPY);
+        assertEquals(List.of(a), split.removed());
+        assertEquals(List.of(anon(10, 12, RW), Area.anonymous(p(12), p(14), RW, VmaFlags.DONTCOPY),
+                anon(14, 20, RW)), split.added());
+        assertEquals(2, split.countDelta());
+        applied(m, split);
+        final Area mid = m.lookup(p(13));
+        final LayoutPlan left = LayoutPlanner.setFlags(m, m.lookup(p(15)), p(14), p(16), VmaFlags.DONTCOPY);
+        assertEquals(List.of(Area.anonymous(p(12), p(16), RW, VmaFlags.DONTCOPY), anon(16, 20, RW)), left.added(),
+                "the changed part joins the area before it: no new area");
+        assertEquals(0, left.countDelta());
+        applied(m, left);
+        final LayoutPlan back = LayoutPlanner.setFlags(m, m.lookup(p(13)), p(12), p(16),
+                VmaFlags.ANONYMOUS);
+        assertEquals(List.of(a), back.added(), "equal flags again: one area, as before");
+        assertEquals(-2, back.countDelta());
+        assertThrows(IllegalArgumentException.class, () -> LayoutPlanner.setFlags(m, mid, p(12), p(14), 0),
+                "an area no longer in the index");
+        assertThrows(IllegalArgumentException.class,
+                () -> LayoutPlanner.setFlags(m, m.lookup(p(13)), p(11), p(17), 0), "a range past the area");
+    }
+
     @Test
     void replaceChangesAnonAndFlagsAndMerges() {
         final Object amap = new Object();

@@ -1033,6 +1033,13 @@ public final class LockedSpace extends AbstractSpace implements FaultHandler {
             case PROTECT:
                 pmapProtect(start, end, prot);
                 break;
+            case FLAGS:
+                // uvm_map_inherit/uvm_map_advice clip the entries, and clipping splits their amap
+                // references (amap_splitref): an aref never spans two entries that a fork treats
+                // differently.
+                arefs.splitAt(start);
+                arefs.splitAt(end);
+                break;
             default:
                 assert arefs.overlapping(start, end).isEmpty() : "anonymous memory in a new range";
                 break;
@@ -1324,7 +1331,8 @@ public final class LockedSpace extends AbstractSpace implements FaultHandler {
             final LockedSpace child = new LockedSpace(options.forChild(name + "'"), tuning);
             child.startBrk = startBrk;
             child.brk = brk;
-            final List<Area> all = map.toList();
+            final List<Area> all = new ArrayList<>(map.toList());
+            all.removeIf(a -> (a.flags() & VmaFlags.DONTCOPY) != 0); // MAP_INHERIT_NONE (MADV_DONTFORK)
             child.writeLock();
             try {
                 for (Area a : all) {
@@ -1337,8 +1345,10 @@ public final class LockedSpace extends AbstractSpace implements FaultHandler {
                 child.ssize = ssize;
                 for (Aref r : new ArrayList<>(arefs.all())) {
                     final Area in = map.lookup(r.start());
-                    if (in != null && (in.flags() & VmaFlags.DROPPABLE) != 0) {
-                        continue; // MAP_DROPPABLE is wiped on fork (UVM: MAP_INHERIT_ZERO): no amap for the child
+                    if (in != null && (in.flags() & (VmaFlags.DONTCOPY | VmaFlags.WIPEONFORK)) != 0) {
+                        // Not inherited (MAP_INHERIT_NONE), or wiped (MAP_INHERIT_ZERO: MADV_WIPEONFORK,
+                        // MAP_DROPPABLE): no amap for the child.
+                        continue;
                     }
                     final Amap m = r.amap();
                     final long st = m.lock.enter(RwLock.WRITE, stats);
@@ -1353,7 +1363,7 @@ public final class LockedSpace extends AbstractSpace implements FaultHandler {
                     }
                 }
                 for (Area a : all) {
-                    if ((a.flags() & (VmaFlags.SHARED | VmaFlags.DROPPABLE)) == 0 && (a.prot() & Prot.WRITE) != 0) {
+                    if ((a.flags() & (VmaFlags.SHARED | VmaFlags.WIPEONFORK)) == 0 && (a.prot() & Prot.WRITE) != 0) {
                         writeProtect(a.start(), a.end());
                     }
                 }

@@ -1059,6 +1059,7 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
             index().forEachOverlapping(0, config.taskSize(), all::add);
             child.writeLock();
             try {
+                all.removeIf(a -> (a.flags() & VmaFlags.DONTCOPY) != 0); // dup_mmap skips VM_DONTCOPY areas
                 for (Area a : all) {
                     // dup_mmap: a child does not inherit VM_LOCKED.
                     final Area c = a.withFlags(a.flags() & ~VmaFlags.LOCKED);
@@ -1066,8 +1067,9 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
                     child.commit(new LayoutPlan(List.of(), List.of(c), false), Change.NONE, c.start(), c.end(), 0);
                 }
                 for (Area a : all) {
-                    // dup_mmap: a VM_WIPEONFORK area (MAP_DROPPABLE's) starts empty in the child.
-                    if ((a.flags() & (VmaFlags.SHARED | VmaFlags.DROPPABLE)) == 0 && !copyPrivate(child, a)) {
+                    // dup_mmap: a VM_WIPEONFORK area (MADV_WIPEONFORK's, MAP_DROPPABLE's) starts
+                    // empty in the child, and its parent's entries are not write-protected.
+                    if ((a.flags() & (VmaFlags.SHARED | VmaFlags.WIPEONFORK)) == 0 && !copyPrivate(child, a)) {
                         child.writeUnlock();
                         child.exit();
                         return null;

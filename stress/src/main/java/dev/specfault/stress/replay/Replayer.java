@@ -92,8 +92,6 @@ public final class Replayer {
     private static final class Mm {
         final AddressSpace space;
         final IntervalSet unknown;
-        /** Ranges given MADV_DONTFORK or MADV_WIPEONFORK (not modelled): unknown in a forked child. */
-        final IntervalSet notInherited = new IntervalSet();
         /** mlockall(MCL_FUTURE) is in force: every later mapping is locked too (not modelled). */
         boolean lockFuture;
         final boolean brkKnown;
@@ -436,11 +434,7 @@ public final class Replayer {
                         + " (kernel), " + o.design().cliName() + " could not fork (ENOMEM)");
                 mm = fresh(child, false);
             } else {
-                final IntervalSet unknown = parent.mm.unknown.copy();
-                for (long[] r : parent.mm.notInherited.inside(0, Long.MAX_VALUE)) {
-                    unknown.add(r[0], r[1]);
-                }
-                mm = new Mm(f, unknown, parent.mm.brkKnown);
+                mm = new Mm(f, parent.mm.unknown.copy(), parent.mm.brkKnown);
                 mms.add(mm);
             }
         }
@@ -767,19 +761,11 @@ public final class Replayer {
         final long len = arg(c, 1);
         final String a = Values.uncomment(c.args().get(2));
         final int advice = Values.flags(a, Values.MADV);
-        if (advice != Mman.MADV_DONTNEED && advice != Mman.MADV_FREE && Values.MADV.containsValue(advice)) {
+        if (advice != Mman.MADV_DONTNEED && advice != Mman.MADV_FREE && !Mman.madviseSetsFlags(advice)
+                && Values.MADV.containsValue(advice)) {
+            // Not modelled (WILLNEED, COLD, PAGEOUT, REMOVE, POPULATE_*, COLLAPSE, GUARD_*, ...): none
+            // of them changes the layout.
             report.unsupported("madvise (" + a + ")", c.line());
-            if (!c.failed() && (advice == Values.MADV.get("MADV_DONTFORK")
-                    || advice == Values.MADV.get("MADV_WIPEONFORK"))) {
-                // A child forked later lacks these pages (or the area): unknown memory there.
-                m.notInherited.add(addr, addr + Mman.pageAlign(len));
-            }
-            if (Values.MADV_SETS_FLAGS.contains(advice) && !c.unknown()) {
-                // The kernel changed the areas' vm_flags there (madvise_update_vma: split, merge),
-                // so later merges differ: unknown memory, as after mlock. Also when it failed: it
-                // stops at a hole or a refusing area after changing the ones before.
-                unknownRange(m, addr, len);
-            }
             return;
         }
         final long end = addr + Mman.pageAlign(len);

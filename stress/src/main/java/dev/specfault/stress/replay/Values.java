@@ -30,7 +30,10 @@ final class Values {
     static final Map<String, Integer> MREMAP = Map.of("MREMAP_MAYMOVE", Mman.MREMAP_MAYMOVE,
             "MREMAP_FIXED", Mman.MREMAP_FIXED, "MREMAP_DONTUNMAP", Mman.MREMAP_DONTUNMAP);
 
-    /** Every advice Linux knows; MADV_DONTNEED and MADV_FREE are modelled. */
+    /**
+     * Every advice Linux knows; MADV_DONTNEED, MADV_FREE and the advice that changes {@code vm_flags}
+     * ({@link Mman#madviseSetsFlags}) are modelled.
+     */
     static final Map<String, Integer> MADV = Map.ofEntries(Map.entry("MADV_NORMAL", 0), Map.entry("MADV_RANDOM", 1),
             Map.entry("MADV_SEQUENTIAL", 2), Map.entry("MADV_WILLNEED", 3), Map.entry("MADV_DONTNEED", 4),
             Map.entry("MADV_FREE", 8), Map.entry("MADV_REMOVE", 9), Map.entry("MADV_DONTFORK", 10),
@@ -41,14 +44,6 @@ final class Values {
             Map.entry("MADV_POPULATE_WRITE", 23), Map.entry("MADV_DONTNEED_LOCKED", 24), Map.entry("MADV_COLLAPSE", 25),
             Map.entry("MADV_HWPOISON", 100), Map.entry("MADV_SOFT_OFFLINE", 101), Map.entry("MADV_GUARD_INSTALL", 102),
             Map.entry("MADV_GUARD_REMOVE", 103));
-
-    /**
-     * The advice that sets a {@code vm_flags} bit (madvise_update_vma splits the areas at the range's
-     * ends): RANDOM, SEQUENTIAL, DONTFORK, MERGEABLE, HUGEPAGE, NOHUGEPAGE, DONTDUMP, WIPEONFORK. The
-     * advice that clears one (NORMAL, DOFORK, UNMERGEABLE, DODUMP, KEEPONFORK) changes nothing on an
-     * area none of these touched, and one they touched is unknown memory already.
-     */
-    static final java.util.Set<Integer> MADV_SETS_FLAGS = java.util.Set.of(1, 2, 10, 12, 14, 15, 16, 18);
 
     private Values() {
     }
