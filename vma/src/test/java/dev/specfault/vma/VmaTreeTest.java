@@ -302,6 +302,21 @@ class VmaTreeTest {
         assertEquals(0, t.useAfterFreeLog().count());
     }
 
+    /**
+     * A record poisoned while the tree still reaches it (freed early, whatever the cause) is reported
+     * by the lookup that finds it, not taken for "no area there" (mutation testing, round 2, #6: in a
+     * real race a reader reaches it inside {@code find}; poisoning it in place gets there at once).
+     */
+    @Test
+    void aLookupThatReachesAPoisonedRecordReportsIt() {
+        final VmaTree t = tree();
+        apply(t, LayoutPlanner.map(t.asAreaIndex(), anon(10, 20, RW)));
+        final Vma v = t.lookup(p(11));
+        v.poison();
+        assertThrows(UseAfterFreeException.class, () -> t.lookup(p(11)));
+        assertEquals(1, t.useAfterFreeLog().count(), t.useAfterFreeLog().reports()::toString);
+    }
+
     @Test
     void seededNodeFreeNoGraceIsCaught() {
         final VmaTree t = tree(VmaBug.NODE_FREE_NO_GRACE);
