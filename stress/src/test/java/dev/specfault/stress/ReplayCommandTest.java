@@ -85,13 +85,18 @@ class ReplayCommandTest {
         assertTrue(SpecfaultCliTest.run("--help").out().contains("replay"));
     }
 
-    @Test
-    void aPythonRunWithThreadsAndMremapReplaysClean() throws IOException {
-        final Result r = SpecfaultCliTest.run("replay", res("python.strace"), "--initial-maps",
-                res("python.initial.maps"));
+    /**
+     * Runs with threads, whose final layout differs from run to run (no final maps): CPython (a
+     * growing bytearray: mremap) and a JVM (G1 with transparent huge pages: 70 MADV_HUGEPAGE,
+     * MADV_DONTNEED, some twenty threads with their stacks and guard pages).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"python", "jvm"})
+    void aRunWithThreadsReplaysCleanWithEveryCallCompared(String p) throws IOException {
+        final Result r = SpecfaultCliTest.run("replay", res(p + ".strace"), "--initial-maps", res(p + ".initial.maps"));
         assertEquals(0, r.code(), r.out() + r.err());
         for (long[] s : summaries(r)) {
-            assertEquals(calls("python.strace"), s[0], r.out());
+            assertEquals(calls(p + ".strace"), s[0], r.out());
             assertEquals(0, s[1] + s[2] + s[3], r.out());
         }
     }
