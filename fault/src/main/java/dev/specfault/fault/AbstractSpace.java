@@ -70,6 +70,10 @@ import java.util.Set;
  *   neighbours; a hole gives ENOMEM at the end; an area's refusal (EINVAL) stops the walk; a split
  *   refused at the map-count limit is EAGAIN, the first cut kept. fork leaves DONTFORK areas out of
  *   the child and gives it WIPEONFORK ones empty.</li>
+ *   <li>madvise WILLNEED, COLD, PAGEOUT: the same walk (COLD and PAGEOUT: EINVAL on locked or
+ *   VM_PFNMAP memory); PAGEOUT discards the lazy-free pages still clean. DONTNEED_LOCKED: DONTNEED
+ *   that locked memory allows. POPULATE_READ/WRITE: faults the range in; ENOMEM at a hole (it
+ *   stops there), EINVAL for an area without the right or VM_PFNMAP, EFAULT past a file's end.</li>
  * </ul>
  *
  * <pre>
@@ -1121,7 +1125,9 @@ public abstract class AbstractSpace implements AddressSpace {
     @Override
     public long madvise(long addr, long len, int advice) {
         final boolean setsFlags = Mman.madviseSetsFlags(advice);
-        if (advice != Mman.MADV_DONTNEED && advice != Mman.MADV_FREE && !setsFlags) {
+        final boolean walkOnly = advice == Mman.MADV_WILLNEED || advice == Mman.MADV_COLD || advice == Mman.MADV_PAGEOUT;
+        final boolean populate = advice == Mman.MADV_POPULATE_READ || advice == Mman.MADV_POPULATE_WRITE;
+        if (!Mman.madviseModelled(advice)) {
             return -Errno.EINVAL;
         }
         if ((addr & ~PAGE_MASK) != 0) {
@@ -1141,6 +1147,23 @@ public abstract class AbstractSpace implements AddressSpace {
         if (isExited()) {
             return -Errno.ENOMEM;
         }
+        if (populate) {
+            return populateRange(addr, end, advice == Mman.MADV_POPULATE_WRITE);
+        }
+        if (walkOnly) {
+            final List<long[]> reclaim = new ArrayList<>();
+            long r;
+            writeLock();
+            try {
+                r = walkOnlyLocked(addr, end, advice, reclaim);
+            } finally {
+                writeUnlock();
+            }
+            for (long[] range : reclaim) {
+                reclaimLazyFree(range[0], range[1]);
+            }
+            return r;
+        }
         writeLock();
         try {
             if (setsFlags) {
@@ -1154,8 +1177,9 @@ public abstract class AbstractSpace implements AddressSpace {
                 if (a.start() > covered) {
                     hole = true;
                 }
-                if ((a.flags() & VmaFlags.LOCKED) != 0 || FileObject.kindOf(a) == FileObject.Kind.PFN) {
-                    return -Errno.EINVAL; // can_madv_lru_vma: not on VM_LOCKED or VM_PFNMAP memory
+                if ((a.flags() & VmaFlags.LOCKED) != 0 && advice != Mman.MADV_DONTNEED_LOCKED
+                        || FileObject.kindOf(a) == FileObject.Kind.PFN) {
+                    return -Errno.EINVAL; // madvise_dontneed_free_valid_vma: not on VM_LOCKED or VM_PFNMAP memory
                 }
                 if (advice == Mman.MADV_FREE) {
                     // madvise_free_single_vma: only anonymous private memory ("vma_is_anonymous":
@@ -1176,6 +1200,99 @@ public abstract class AbstractSpace implements AddressSpace {
         } finally {
             writeUnlock();
         }
+    }
+
+    /**
+     * => writer lock (Linux takes the mmap lock for reading). madvise_walk_vmas for WILLNEED, COLD and
+     * PAGEOUT, which change nothing here but what PAGEOUT reclaims: a hole is skipped and gives
+     * ENOMEM at the end; COLD and PAGEOUT refuse locked and VM_PFNMAP memory (can_madv_lru_vma),
+     * after the areas before. PAGEOUT's private anonymous ranges go to {@code reclaim}, for the
+     * caller to reclaim after the lock (Linux's reclaim discards the lazy-free pages still clean;
+     * the others would go to swap, which keeps their contents: here they stay).
+     */
+    private long walkOnlyLocked(long start, long end, int advice, List<long[]> reclaim) {
+        final AreaIndex idx = index();
+        long at = start;
+        long unmapped = 0;
+        while (at < end) {
+            final Area a = idx.find(at);
+            if (a == null) {
+                return -Errno.ENOMEM;
+            }
+            if (at < a.start()) {
+                unmapped = -Errno.ENOMEM;
+                at = a.start();
+                if (at >= end) {
+                    break;
+                }
+            }
+            final long e = Math.min(a.end(), end);
+            if (advice != Mman.MADV_WILLNEED
+                    && ((a.flags() & VmaFlags.LOCKED) != 0 || FileObject.kindOf(a) == FileObject.Kind.PFN)) {
+                return -Errno.EINVAL;
+            }
+            if (advice == Mman.MADV_PAGEOUT && lazyFreeable(a)) {
+                reclaim.add(new long[] {at, e});
+            }
+            at = e;
+        }
+        return unmapped;
+    }
+
+    /**
+     * MADV_POPULATE_READ/WRITE (madvise_populate → faultin_page_range, GUP with
+     * FOLL_MADV_POPULATE): faults [start, end) in page by page through the fault path, with no
+     * writer lock held, as MAP_POPULATE. Unlike the walk it stops at a hole (ENOMEM, no area at the
+     * address); an area without the right (PROT_NONE for a read, no PROT_WRITE for a write) or
+     * VM_IO/VM_PFNMAP ([vvar]) is EINVAL; a fault that ends in SIGBUS (a page past a file's end) is
+     * EFAULT; running out of frames is ENOMEM. The pages before the error stay populated.
+     */
+    private long populateRange(long start, long end, boolean write) {
+        final int access = write ? dev.specfault.pmap.Prot.ACCESS_WRITE : dev.specfault.pmap.Prot.ACCESS_READ;
+        long at = start;
+        int lookups = 0;
+        while (at < end) {
+            final Area a;
+            final int token = layoutReadLock();
+            try {
+                a = areaAt(at);
+            } finally {
+                layoutReadUnlock(token);
+            }
+            if (a == null) {
+                return -Errno.ENOMEM;
+            }
+            if (FileObject.kindOf(a) == FileObject.Kind.PFN
+                    || (a.prot() & (write ? Mman.PROT_WRITE : Mman.PROT_READ)) == 0) {
+                return -Errno.EINVAL; // check_vma_flags under FOLL_MADV_POPULATE
+            }
+            final long e = Math.min(a.end(), end);
+            for (; at < e; at += PAGE_SIZE) {
+                int r = dev.specfault.pmap.FaultHandler.RETRY;
+                for (int i = 0; i < 8 && !isPopulated(at, write); i++) {
+                    r = faultWithoutCpu(at, access);
+                    if (r != dev.specfault.pmap.FaultHandler.RETRY) {
+                        break;
+                    }
+                }
+                if (r == AccessResult.SIGBUS) {
+                    return -Errno.EFAULT;
+                }
+                if (r == AccessResult.OOM) {
+                    return -Errno.ENOMEM;
+                }
+                if (r == AccessResult.SIGSEGV || r == AccessResult.KILLED) {
+                    // The layout changed under the fault (GUP looks the area up again): a second
+                    // time at the same page, or a killed space, is VM_FAULT_SIGSEGV: EFAULT.
+                    if (++lookups > 1 || r == AccessResult.KILLED || isExited()) {
+                        return -Errno.EFAULT;
+                    }
+                    break;
+                }
+                lookups = 0;
+            }
+        }
+        return 0;
     }
 
     /**

@@ -52,7 +52,8 @@ public interface AddressSpace {
     long mremap(long oldAddr, long oldLen, long newLen, int flags, long newAddr);
 
     /**
-     * {@link Mman#MADV_DONTNEED}, {@link Mman#MADV_FREE}, or an advice that changes the areas' flags
+     * The advice {@link Mman#madviseModelled} lists: DONTNEED, DONTNEED_LOCKED, FREE, WILLNEED, COLD,
+     * PAGEOUT, POPULATE_READ/WRITE, and the advice that changes the areas' flags
      * ({@link Mman#madviseSetsFlags}: readahead, fork inheritance, core dumps, KSM, THP); any other
      * advice is EINVAL.
      */

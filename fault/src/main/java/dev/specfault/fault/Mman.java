@@ -58,6 +58,25 @@ public final class Mman {
     public static final int MADV_DODUMP = 17;
     public static final int MADV_WIPEONFORK = 18;
     public static final int MADV_KEEPONFORK = 19;
+    public static final int MADV_WILLNEED = 3;
+    public static final int MADV_COLD = 20;
+    /** Reclaims the range's pages now; here: the lazy-free (MADV_FREE) ones still clean are discarded. */
+    public static final int MADV_PAGEOUT = 21;
+    public static final int MADV_POPULATE_READ = 22;
+    public static final int MADV_POPULATE_WRITE = 23;
+    /** MADV_DONTNEED that locked memory does not refuse (Linux 5.18). */
+    public static final int MADV_DONTNEED_LOCKED = 24;
+
+    /**
+     * Whether the AddressSpace contract models {@code advice}: DONTNEED, DONTNEED_LOCKED, FREE,
+     * WILLNEED, COLD, PAGEOUT, POPULATE_READ, POPULATE_WRITE and {@link #madviseSetsFlags the ones
+     * that change vm_flags}. Not: REMOVE, COLLAPSE, GUARD_INSTALL/REMOVE, HWPOISON, SOFT_OFFLINE
+     * (EINVAL here).
+     */
+    public static boolean madviseModelled(int advice) {
+        return madviseSetsFlags(advice) || advice == MADV_DONTNEED || advice == MADV_FREE || advice == MADV_WILLNEED
+                || advice >= MADV_COLD && advice <= MADV_DONTNEED_LOCKED;
+    }
 
     /**
      * Whether {@code advice} is one that only changes the areas' {@code vm_flags} (Linux

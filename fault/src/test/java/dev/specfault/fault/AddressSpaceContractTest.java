@@ -757,6 +757,73 @@ class AddressSpaceContractTest {
     }
 
     /**
+     * The advice that changes neither flags nor layout, as 6.18 on this machine does it
+     * (stress/src/test/resources/replay/hints.c and its trace; the program exits with 18: 530 % 256,
+     * the values it reads back below): WILLNEED, COLD and PAGEOUT walk the areas (a hole: ENOMEM at
+     * the end; COLD and PAGEOUT refuse locked and [vvar] memory); PAGEOUT discards the lazy-free pages
+     * still clean; DONTNEED_LOCKED zaps locked memory; POPULATE_READ/WRITE fault the range in and stop
+     * at a hole (ENOMEM), an area that refuses the access (EINVAL), a page past a file's end (EFAULT).
+     */
+    @ParameterizedTest
+    @MethodSource("spaces")
+    void madviseHintsPageoutPopulateAndDontneedLocked(Design d, Arch arch) {
+        final AddressSpace s = space(d, arch);
+        final long p = PAGE_SIZE;
+        final long a = s.mmap(0x10000000, 8 * p, RW, ANON | MAP_FIXED);
+        final long n = s.mmap(a + 8 * p, 2 * p, PROT_NONE, ANON | MAP_FIXED);
+        final long r = s.mmap(a + 10 * p, 2 * p, PROT_READ, ANON | MAP_FIXED);
+        final long l = s.mmap(a + 16 * p, 2 * p, RW, ANON | MAP_FIXED | Mman.MAP_LOCKED);
+        assertEquals(List.of(a + 8 * p, a + 10 * p), List.of(n, r));
+        store(s, a, 1);
+        store(s, a + p, 2);
+        store(s, a + 2 * p, 3);
+        store(s, l, 4);
+        assertEquals(0, s.madvise(a, 8 * p, Mman.MADV_WILLNEED));
+        assertEquals(-Errno.ENOMEM, s.madvise(a, 16 * p, Mman.MADV_WILLNEED));
+        assertEquals(0, s.madvise(a, 8 * p, Mman.MADV_COLD));
+        assertEquals(-Errno.EINVAL, s.madvise(l, 2 * p, Mman.MADV_COLD));
+        assertEquals(0, s.madvise(l, 2 * p, Mman.MADV_WILLNEED));
+        assertEquals(0, s.madvise(a, 2 * p, Mman.MADV_FREE));
+        store(s, a + p, 5);
+        assertEquals(0, s.madvise(a, 8 * p, Mman.MADV_PAGEOUT));
+        assertEquals(0, load(s, a), "lazy-free and clean: discarded");
+        assertEquals(5, load(s, a + p), "written again: kept");
+        assertEquals(3, load(s, a + 2 * p), "not lazy-free: kept (swapped, in Linux)");
+        assertEquals(-Errno.EINVAL, s.madvise(a + 12 * p, 8 * p, Mman.MADV_PAGEOUT)); // a hole, then locked
+        assertEquals(-Errno.EINVAL, s.madvise(l, p, Mman.MADV_DONTNEED));
+        assertEquals(0, s.madvise(l, p, Mman.MADV_DONTNEED_LOCKED));
+        assertEquals(0, load(s, l));
+        final long before = machine.frames().inUse();
+        assertEquals(0, s.madvise(a + 4 * p, 4 * p, Mman.MADV_POPULATE_WRITE));
+        assertTrue(machine.frames().inUse() >= before + 4, "four pages faulted in for writing");
+        assertEquals(-Errno.EINVAL, s.madvise(a + 6 * p, 4 * p, Mman.MADV_POPULATE_READ)); // then PROT_NONE
+        assertEquals(0, s.madvise(r, 2 * p, Mman.MADV_POPULATE_READ));
+        assertEquals(-Errno.EINVAL, s.madvise(r, 2 * p, Mman.MADV_POPULATE_WRITE));
+        assertEquals(-Errno.ENOMEM, s.madvise(r, 4 * p, Mman.MADV_POPULATE_READ));
+        assertEquals(-Errno.ENOMEM, s.madvise(r + 2 * p, 2 * p, Mman.MADV_POPULATE_READ));
+        assertEquals(0, s.madvise(a + 6 * p, 4 * p, Mman.MADV_WILLNEED));
+        final FileObject f = new FileObject("f", p, machine.frames());
+        final long fm = s.mmap(0x20000000, 2 * p, PROT_READ, MAP_PRIVATE | MAP_FIXED, f, 0);
+        assertEquals(-Errno.EFAULT, s.madvise(fm, 2 * p, Mman.MADV_POPULATE_READ)); // past the file's end
+        assertEquals(-Errno.EINVAL, s.madvise(fm, 2 * p, Mman.MADV_POPULATE_WRITE));
+        assertEquals(0, s.madvise(fm, 2 * p, Mman.MADV_PAGEOUT));
+        final long sh = s.mmap(0x30000000, 2 * p, RW, MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED);
+        assertEquals(0, s.madvise(sh, 2 * p, Mman.MADV_POPULATE_WRITE));
+        assertEquals(0, s.madvise(sh, 2 * p, Mman.MADV_PAGEOUT));
+        final FileObject vv = new FileObject("[vvar]", 4 * p, machine.frames(), FileObject.Kind.PFN);
+        final long vvar = s.mmap(0x7000_0000L, 4 * p, PROT_READ, MAP_PRIVATE | MAP_FIXED, vv, 0);
+        assertEquals(-Errno.EINVAL, s.madvise(vvar, p, Mman.MADV_POPULATE_READ));
+        assertEquals(-Errno.EINVAL, s.madvise(vvar, p, Mman.MADV_COLD));
+        assertEquals(0, s.madvise(vvar, p, Mman.MADV_WILLNEED));
+        assertEquals(-Errno.EINVAL, s.madvise(vvar, p, Mman.MADV_DONTNEED_LOCKED));
+        assertEquals(-Errno.EINVAL, s.madvise(a, p, 25)); // MADV_COLLAPSE: not modelled
+        assertEquals(0, s.munmap(0x10000000, 0x70000000));
+        f.close();
+        vv.close();
+        quiet(s);
+    }
+
+    /**
      * What each advice refuses (6.18, advice.c): WIPEONFORK on a file or shared mapping, KEEPONFORK
      * and DODUMP on MAP_DROPPABLE memory (which is WIPEONFORK and DONTDUMP from mmap), DODUMP on a
      * special mapping, DOFORK on [vvar] (VM_IO), any split of a special mapping; MERGEABLE leaves

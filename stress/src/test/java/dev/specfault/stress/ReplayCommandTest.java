@@ -60,7 +60,7 @@ class ReplayCommandTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"true", "ls", "threads", "forker", "mman", "edge", "remap", "special", "layout", "advice"})
+    @ValueSource(strings = {"true", "ls", "threads", "forker", "mman", "edge", "remap", "special", "layout", "advice", "hints"})
     void realTracesReplayCleanOnEveryDesign(String p) throws IOException {
         final Result r = SpecfaultCliTest.run("replay", res(p + ".strace"), "--initial-maps", res(p + ".initial.maps"),
                 "--maps", res(p + ".final.maps"));
@@ -318,7 +318,7 @@ class ReplayCommandTest {
                 res("errnos/initial.maps"), "--design", "speculative,locked,kernel-lock");
         assertEquals(0, r.code(), r.out() + r.err());
         for (String u : new String[] {"arch_prctl x1 (line 2)", "set_tid_address x1 (line 3)",
-            "mmap (MAP_HUGETLB) x1 (line 4)", "madvise (MADV_COLD) x1 (line 6)", "mincore x1 (line 7)",
+            "mmap (MAP_HUGETLB) x1 (line 4)", "madvise (MADV_COLLAPSE) x1 (line 6)", "mincore x1 (line 7)",
             "mprotect (PROT_GROWSDOWN/PROT_GROWSUP) x1 (line 8)", "mmap (EACCES: file state not modelled) x1 (line 9)",
             "mmap of a file without its path (strace -y prints it) x1 (line 10)", "unreadable line (no call) x1 (line 11)",
             "wait4 x1 (line 12)", "clone (interrupted: ERESTARTNOINTR) x1 (line 13)"}) {

@@ -761,10 +761,9 @@ public final class Replayer {
         final long len = arg(c, 1);
         final String a = Values.uncomment(c.args().get(2));
         final int advice = Values.flags(a, Values.MADV);
-        if (advice != Mman.MADV_DONTNEED && advice != Mman.MADV_FREE && !Mman.madviseSetsFlags(advice)
-                && Values.MADV.containsValue(advice)) {
-            // Not modelled (WILLNEED, COLD, PAGEOUT, REMOVE, POPULATE_*, COLLAPSE, GUARD_*, ...): none
-            // of them changes the layout.
+        if (!Mman.madviseModelled(advice) && Values.MADV.containsValue(advice)) {
+            // Not modelled (REMOVE, COLLAPSE, GUARD_*, HWPOISON, SOFT_OFFLINE): none of them
+            // changes the layout.
             report.unsupported("madvise (" + a + ")", c.line());
             return;
         }

@@ -30,10 +30,7 @@ final class Values {
     static final Map<String, Integer> MREMAP = Map.of("MREMAP_MAYMOVE", Mman.MREMAP_MAYMOVE,
             "MREMAP_FIXED", Mman.MREMAP_FIXED, "MREMAP_DONTUNMAP", Mman.MREMAP_DONTUNMAP);
 
-    /**
-     * Every advice Linux knows; MADV_DONTNEED, MADV_FREE and the advice that changes {@code vm_flags}
-     * ({@link Mman#madviseSetsFlags}) are modelled.
-     */
+    /** Every advice Linux knows; {@link Mman#madviseModelled} says which are modelled. */
     static final Map<String, Integer> MADV = Map.ofEntries(Map.entry("MADV_NORMAL", 0), Map.entry("MADV_RANDOM", 1),
             Map.entry("MADV_SEQUENTIAL", 2), Map.entry("MADV_WILLNEED", 3), Map.entry("MADV_DONTNEED", 4),
             Map.entry("MADV_FREE", 8), Map.entry("MADV_REMOVE", 9), Map.entry("MADV_DONTFORK", 10),
