@@ -597,7 +597,7 @@ public abstract class AbstractSpace implements AddressSpace {
             vmFlags |= VmaFlags.NORESERVE;
         }
         if ((flags & MAP_STACK) != 0) {
-            vmFlags |= VmaFlags.STACK;
+            vmFlags |= VmaFlags.NOHUGEPAGE; // Linux 6.7 calc_vm_flag_bits (CONFIG_TRANSPARENT_HUGEPAGE)
         }
         final long start;
         writeLock();

@@ -12,6 +12,7 @@ import static dev.specfault.fault.Mman.PROT_NONE;
 import static dev.specfault.fault.Mman.PROT_READ;
 import static dev.specfault.fault.Mman.PROT_WRITE;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -327,6 +328,9 @@ class AddressSpaceContractTest {
         // Unlocked in the child, but not merged with anything: dup_mmap copies the areas as they are.
         assertEquals(List.of("50000000-50002000 rw", "50002000-50004000 rw"), areasIn(child, 0x50000000, 0x50004000),
                 child::procMaps);
+        // Nor later by a change that does not touch their boundary (an mprotect that changes nothing).
+        assertEquals(0, child.mprotect(0x50003000, PAGE_SIZE, RW));
+        assertEquals(2, areasIn(child, 0x50000000, 0x50004000).size(), child::procMaps);
         assertEquals(0, child.madvise(l + PAGE_SIZE, PAGE_SIZE, Mman.MADV_DONTNEED));
         assertEquals(-Errno.EINVAL, s.madvise(l + PAGE_SIZE, PAGE_SIZE, Mman.MADV_DONTNEED));
         child.exit();
@@ -692,7 +696,17 @@ class AddressSpaceContractTest {
         quiet(s);
     }
 
-    /** "start-end prot" of every area in [lo, hi), as /proc/PID/maps lists them. */
+    /** Whether {@code va}'s leaf entry in {@code s} is present and writable. */
+    private static boolean writablePte(AddressSpace s, long va) {
+        final dev.specfault.pmap.Pmap p = s.pmap();
+        final long t = p.leafTable(va);
+        if (t < 0) {
+            return false;
+        }
+        final long e = p.pte(t, Arch.index(va, 1));
+        return p.format().present(e) && p.format().writable(e);
+    }
+
     /** "start-end flags" (VmaFlags.toString) of each area overlapping [lo, hi). */
     private static List<String> flagsIn(AddressSpace s, long lo, long hi) {
         final List<String> l = new ArrayList<>();
@@ -824,6 +838,27 @@ class AddressSpaceContractTest {
     }
 
     /**
+     * MAP_STACK is VM_NOHUGEPAGE (Linux 6.7, with THP as on this machine): MADV_NOHUGEPAGE on a part of
+     * it changes nothing, and MADV_HUGEPAGE over it and a plain area next to it makes them one area
+     * (checked on 6.18).
+     */
+    @ParameterizedTest
+    @MethodSource("spaces")
+    void mapStackIsNohugepage(Design d, Arch arch) {
+        final AddressSpace s = space(d, arch);
+        final long p = PAGE_SIZE;
+        final long st = s.mmap(0x10000000, 8 * p, RW, ANON | MAP_FIXED | Mman.MAP_STACK);
+        assertEquals(List.of("10000000-10008000 private|anon|nohugepage"), flagsIn(s, st, st + 8 * p));
+        assertEquals(0, s.madvise(st + 2 * p, 2 * p, Mman.MADV_NOHUGEPAGE));
+        assertEquals(1, flagsIn(s, st, st + 8 * p).size());
+        s.mmap(st + 8 * p, 8 * p, RW, ANON | MAP_FIXED);
+        assertEquals(2, flagsIn(s, st, st + 16 * p).size());
+        assertEquals(0, s.madvise(st, 16 * p, Mman.MADV_HUGEPAGE));
+        assertEquals(List.of("10000000-10010000 private|anon|hugepage"), flagsIn(s, st, st + 16 * p));
+        quiet(s);
+    }
+
+    /**
      * What each advice refuses (6.18, advice.c): WIPEONFORK on a file or shared mapping, KEEPONFORK
      * and DODUMP on MAP_DROPPABLE memory (which is WIPEONFORK and DONTDUMP from mmap), DODUMP on a
      * special mapping, DOFORK on [vvar] (VM_IO), any split of a special mapping; MERGEABLE leaves
@@ -871,6 +906,15 @@ class AddressSpaceContractTest {
         assertEquals(0, s.madvise(vvar, p, Mman.MADV_DONTDUMP)); // [vvar] is VM_DONTDUMP already: no split
         assertEquals(List.of("70000000-70004000 private|file|dontdump", "70004000-70006000 private|file|hugepage"),
                 flagsIn(s, vvar, vdso + 2 * p));
+        // Special mappings take DONTFORK and WIPEONFORK (no vm_file, not shared): a child without the
+        // vdso, with an empty [vvar].
+        assertEquals(0, s.madvise(vdso, 2 * p, Mman.MADV_DONTFORK));
+        assertEquals(0, s.madvise(vvar, 4 * p, Mman.MADV_WIPEONFORK));
+        final AddressSpace c = s.fork();
+        assertNotNull(c);
+        spaces.add(c);
+        assertEquals(List.of("70000000-70004000 private|file|wipeonfork|dontdump"), flagsIn(c, vvar, vdso + 2 * p));
+        c.exit();
         assertEquals(0, s.munmap(0x10000000, 0x70000000));
         f.close();
         vv.close();
@@ -896,10 +940,18 @@ class AddressSpaceContractTest {
         assertEquals(0, s.madvise(a + 2 * p, 2 * p, Mman.MADV_DONTFORK));
         // Half of an area: the locked design's amap reference over [a + 4p, a + 8p) is cut with it.
         assertEquals(0, s.madvise(a + 5 * p, 2 * p, Mman.MADV_WIPEONFORK));
+        quiet(s); // the locked design's arefs are cut where the inheritance changes
         final long flushes = s.pmap().stats().flushes();
         final AddressSpace c = s.fork();
         assertNotNull(c);
         spaces.add(c);
+        // dup_mmap write-protects only what it copies: the DONTFORK and WIPEONFORK pages stay writable.
+        assertTrue(writablePte(s, a + 2 * p));
+        assertTrue(writablePte(s, a + 5 * p));
+        assertTrue(writablePte(s, a + 6 * p));
+        assertFalse(writablePte(s, a));
+        assertFalse(writablePte(s, a + 4 * p));
+        assertFalse(writablePte(s, a + 7 * p));
         assertEquals(List.of("10000000-10002000 private|anon", "10004000-10005000 private|anon",
                 "10005000-10007000 private|anon|wipeonfork", "10007000-10008000 private|anon"), flagsIn(c, a, a + 8 * p));
         assertEquals(1, load(c, a));
@@ -950,6 +1002,13 @@ class AddressSpaceContractTest {
         assertEquals(-Errno.EAGAIN, s.madvise(a + 2 * p, p, Mman.MADV_DONTFORK)); // refused at the first cut
         assertEquals(-Errno.ENOMEM, s.mprotect(a + 2 * p, p, PROT_READ));
         assertEquals(2, flagsIn(s, a, a + 8 * p).size());
+        // The two pieces stay apart until a change touches their boundary (6.18: a no-op mprotect and
+        // a FIXED mapping inside the second piece leave two areas; here one over its end, which
+        // needs no cut at the limit).
+        assertEquals(0, s.mprotect(a + 4 * p, p, RW));
+        assertEquals(a + 4 * p, s.mmap(a + 4 * p, 4 * p, RW, ANON | MAP_FIXED));
+        assertEquals(List.of("10000000-10001000 private|anon", "10001000-10008000 private|anon"),
+                flagsIn(s, a, a + 8 * p));
         assertEquals(0, s.madvise(a, p, Mman.MADV_DONTFORK)); // a whole area: no cut
         assertEquals(0, s.munmap(a + p, 7 * p)); // 2
         assertEquals(-Errno.ENOMEM, s.mprotect(a + 9 * p, p, PROT_READ)); // a hole
@@ -962,6 +1021,7 @@ class AddressSpaceContractTest {
         quiet(s);
     }
 
+    /** "start-end prot" of every area in [lo, hi), as /proc/PID/maps lists them. */
     private static List<String> areasIn(AddressSpace s, long lo, long hi) {
         final List<String> l = new ArrayList<>();
         for (Area a : s.areas()) {

@@ -25,7 +25,7 @@ package dev.specfault.vma;
  * <h2>Merging (what was chosen, and why)</h2>
  * {@link #canMergeBefore} follows Linux's {@code is_mergeable_vma()} and
  * {@code can_vma_merge_before/after()} as far as these fields go: adjacent, equal {@code prot} and
- * {@code flags} (GROWSDOWN, STACK, NEEDS_COPY included — Linux compares {@code vm_flags} whole, so two
+ * {@code flags} (GROWSDOWN, NOHUGEPAGE, NEEDS_COPY included — Linux compares {@code vm_flags} whole, so two
  * adjacent growsdown areas with contiguous offsets do merge), the same backing object and
  * contiguous {@code pgoff}. For {@code anon} we require the same identity (or both null). Linux's
  * {@code is_mergeable_anon_vma()} also accepts a null {@code anon_vma} on one side (the merged vma

@@ -1,6 +1,7 @@
 package dev.specfault.vma;
 
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
@@ -19,11 +20,14 @@ import java.util.List;
  *   merged = pieces with every mergeable adjacent pair joined, left to right
  *   plan   = removed: old − merged,  added: merged − old   (areas in both are unchanged)
  * </pre>
- * Joining every mergeable pair of the window is what Linux's {@code vma_merge()} calls achieve one by
+ * Joining mergeable pairs of the window is what Linux's {@code vma_merge()} calls achieve one by
  * one (with prev, with next, or both; in mprotect each fixed-up vma with the previous one): if no two
- * adjacent areas were mergeable before, none are after. A piece that ends up equal to an old area is
- * left alone, so an mprotect to the rights an area already has splits nothing (Linux:
- * {@code newflags == oldflags} returns early in {@code mprotect_fixup()}).
+ * adjacent areas were mergeable before, none are after. A boundary the old layout already had is
+ * joined only if a piece on one side of it changed: Linux keeps two mergeable areas apart when it
+ * left them so (a split whose second cut was refused at the map-count limit, a fork's copies of
+ * areas that differed only in VM_LOCKED) until a change touches one of them. A piece that ends up
+ * equal to an old area is left alone, so an mprotect to the rights an area already has splits
+ * nothing (Linux: {@code newflags == oldflags} returns early in {@code mprotect_fixup()}).
  *
  * <h2>Linux semantics kept</h2>
  * <ul>
@@ -57,6 +61,8 @@ public final class LayoutPlanner {
                 pieces.add(first.withRange(first.start(), a.start()));
             }
         }
+        final BitSet changed = new BitSet();
+        changed.set(pieces.size());
         pieces.add(a);
         if (!old.isEmpty()) {
             final Area last = old.get(old.size() - 1);
@@ -64,7 +70,7 @@ public final class LayoutPlanner {
                 pieces.add(last.withRange(a.end(), last.end()));
             }
         }
-        return plan(index, a.start(), old, pieces, false);
+        return plan(index, a.start(), old, pieces, false, changed);
     }
 
     /** munmap: removes {@code [start, end)}, splitting the areas at the edges. */
@@ -101,6 +107,7 @@ public final class LayoutPlanner {
         final List<Area> all = index.overlapping(start, end);
         final List<Area> old = new ArrayList<>(all.size());
         final List<Area> pieces = new ArrayList<>(all.size() + 2);
+        final BitSet changed = new BitSet();
         long cursor = start;
         for (Area o : all) {
             if (o.start() > cursor) {
@@ -112,6 +119,9 @@ public final class LayoutPlanner {
             }
             final long s = Math.max(o.start(), start);
             final long e = Math.min(o.end(), end);
+            if (o.prot() != prot) {
+                changed.set(pieces.size());
+            }
             pieces.add(o.withRange(s, e).withProt(prot));
             if (o.end() > end) {
                 pieces.add(o.withRange(end, o.end()));
@@ -122,7 +132,7 @@ public final class LayoutPlanner {
         if (old.isEmpty()) {
             return LayoutPlan.empty(hole);
         }
-        return plan(index, start, old, pieces, hole);
+        return plan(index, start, old, pieces, hole, changed);
     }
 
     /**
@@ -145,11 +155,13 @@ public final class LayoutPlanner {
         if (a.start() < start) {
             pieces.add(a.withRange(a.start(), start));
         }
+        final BitSet changed = new BitSet();
+        changed.set(pieces.size(), flags != a.flags());
         pieces.add(a.withRange(start, end).withFlags(flags));
         if (end < a.end()) {
             pieces.add(a.withRange(end, a.end()));
         }
-        return plan(index, start, List.of(a), pieces, false);
+        return plan(index, start, List.of(a), pieces, false, changed);
     }
 
     /**
@@ -167,7 +179,9 @@ public final class LayoutPlanner {
         if (!old.equals(index.lookup(old.start()))) {
             throw new IllegalArgumentException("replace of an area not in the index: " + old);
         }
-        return plan(index, old.start(), List.of(old), List.of(updated), false);
+        final BitSet changed = new BitSet();
+        changed.set(0);
+        return plan(index, old.start(), List.of(old), List.of(updated), false, changed);
     }
 
     /**
@@ -223,10 +237,12 @@ public final class LayoutPlanner {
     /**
      * The window rule of the class comment. {@code old}: the areas the change touches, contiguous,
      * in order (may be empty); {@code pieces}: what stands in their place plus the new range, in
-     * order; {@code at}: an address inside the changed range, to find the neighbours when
-     * {@code old} is empty.
+     * order; {@code changed}: the indices of the pieces that are new or whose attributes changed;
+     * {@code at}: an address inside the changed range, to find the neighbours when {@code old} is
+     * empty.
      */
-    private static LayoutPlan plan(AreaIndex index, long at, List<Area> old, List<Area> pieces, boolean hole) {
+    private static LayoutPlan plan(AreaIndex index, long at, List<Area> old, List<Area> pieces, boolean hole,
+                                   BitSet changed) {
         final Area p;
         final Area n;
         if (old.isEmpty()) {
@@ -244,20 +260,41 @@ public final class LayoutPlanner {
             merged.add(p);
         }
         window.addAll(old);
-        for (Area a : pieces) {
-            append(merged, a);
-        }
         if (n != null) {
             window.add(n);
-            append(merged, n);
+        }
+        boolean lastChanged = false;
+        int w = 1; // window.get(w) is the first old area starting at or above the piece appended
+        for (int i = 0; i < pieces.size(); i++) {
+            final Area a = pieces.get(i);
+            final boolean c = changed.get(i);
+            while (w < window.size() && window.get(w).start() < a.start()) {
+                w++;
+            }
+            append(merged, a, lastChanged || c || !oldBoundary(window, w, a.start()));
+            lastChanged = c;
+        }
+        if (n != null) {
+            append(merged, n, lastChanged || !oldBoundary(window, window.size() - 1, n.start()));
         }
         return diff(window, merged, hole);
     }
 
-    /** Appends {@code a}, joined with the last area if they can merge. */
-    private static void append(List<Area> l, Area a) {
+    /** Whether the old window's areas {@code w - 1} and {@code w} met at {@code x} (a boundary the layout had). */
+    private static boolean oldBoundary(List<Area> window, int w, long x) {
+        return w >= 1 && w < window.size() && window.get(w).start() == x && window.get(w - 1).end() == x;
+    }
+
+    /**
+     * Appends {@code a}, joined with the last area if they can merge and {@code may}: Linux merges
+     * only what a change touches (vma_merge with the changed range's prev and next), so two areas
+     * that met unmerged before the change (a cut Linux left, a fork child's copies) stay apart
+     * unless one side of their boundary changed. Pieces of one old area always rejoin: that is how
+     * a change that changes nothing leaves the area whole.
+     */
+    private static void append(List<Area> l, Area a, boolean may) {
         final int k = l.size() - 1;
-        if (k >= 0 && l.get(k).canMergeBefore(a)) {
+        if (may && k >= 0 && l.get(k).canMergeBefore(a)) {
             l.set(k, l.get(k).mergedWith(a));
         } else {
             l.add(a);

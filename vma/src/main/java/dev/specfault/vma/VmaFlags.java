@@ -13,7 +13,7 @@ import java.util.StringJoiner;
  *      └──────────┴─────────┴───────────┴──────────┴─────────┴──────────┴────────────┴──────────┘
  *   bit   7           6        5            4       3          2           1           0
  *      ┌───────────┬────────┬────────────┬───────┬───────────┬───────────┬───────────┬────────┐
- *      │ DROPPABLE │ LOCKED │ NEEDS_COPY │ STACK │ NORESERVE │ GROWSDOWN │ ANONYMOUS │ SHARED │
+ *      │ DROPPABLE │ LOCKED │ NEEDS_COPY │   —   │ NORESERVE │ GROWSDOWN │ ANONYMOUS │ SHARED │
  *      └───────────┴────────┴────────────┴───────┴───────────┴───────────┴───────────┴────────┘
  * </pre>
  * {@link #SHARED} absent = private; {@link #ANONYMOUS} absent = file-backed. {@link #NEEDS_COPY} is
@@ -29,7 +29,8 @@ import java.util.StringJoiner;
  * {@link #WIPEONFORK} (VM_WIPEONFORK, MADV_WIPEONFORK and MAP_DROPPABLE: the child gets the area
  * empty; UVM's MAP_INHERIT_ZERO), and six that change nothing specfault emulates but the layout —
  * {@link #DONTDUMP} (core dumps), {@link #RAND_READ} and {@link #SEQ_READ} (readahead),
- * {@link #HUGEPAGE} and {@link #NOHUGEPAGE} (THP), {@link #MERGEABLE} (KSM). Flags take part in
+ * {@link #HUGEPAGE} and {@link #NOHUGEPAGE} (THP; mmap's MAP_STACK sets NOHUGEPAGE, Linux 6.7's
+ * calc_vm_flag_bits, with THP configured as on this machine), {@link #MERGEABLE} (KSM). Flags take part in
  * merging: two areas merge only if their flags are equal (Linux {@code is_mergeable_vma} compares
  * {@code vm_flags}), so each of these splits an area where it starts or ends, as in Linux.
  */
@@ -38,7 +39,6 @@ public final class VmaFlags {
     public static final int ANONYMOUS = 1 << 1;
     public static final int GROWSDOWN = 1 << 2;
     public static final int NORESERVE = 1 << 3;
-    public static final int STACK = 1 << 4;
     public static final int NEEDS_COPY = 1 << 5;
     public static final int LOCKED = 1 << 6;
     public static final int DROPPABLE = 1 << 7;
@@ -50,10 +50,10 @@ public final class VmaFlags {
     public static final int HUGEPAGE = 1 << 13;
     public static final int NOHUGEPAGE = 1 << 14;
     public static final int MERGEABLE = 1 << 15;
-    /** Every known bit. */
-    public static final int ALL = (1 << 16) - 1;
+    /** Every known bit (bit 4 was MAP_STACK's until it became {@link #NOHUGEPAGE}, as in Linux 6.7). */
+    public static final int ALL = (1 << 16) - 1 & ~(1 << 4);
 
-    private static final String[] NAMES = {"shared", "anon", "growsdown", "noreserve", "stack", "needs-copy", "locked",
+    private static final String[] NAMES = {"shared", "anon", "growsdown", "noreserve", null, "needs-copy", "locked",
         "droppable", "dontcopy", "wipeonfork", "dontdump", "rand-read", "seq-read", "hugepage", "nohugepage",
         "mergeable"};
 
@@ -83,7 +83,7 @@ public final class VmaFlags {
         j.add(isShared(flags) ? "shared" : "private");
         j.add(isAnonymous(flags) ? "anon" : "file");
         for (int bit = 2; bit < NAMES.length; bit++) {
-            if ((flags & (1 << bit)) != 0) {
+            if ((flags & (1 << bit)) != 0 && NAMES[bit] != null) {
                 j.add(NAMES[bit]);
             }
         }

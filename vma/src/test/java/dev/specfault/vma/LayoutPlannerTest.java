@@ -197,19 +197,43 @@ class LayoutPlannerTest {
         assertEquals(List.of(anon(10, 16, R)), applied(m, plan).toList());
     }
 
+    /**
+     * Two mergeable areas Linux left apart (a cut whose second half was refused at the map-count
+     * limit; a fork's copies) stay apart until a change touches their boundary.
+     */
+    @Test
+    void areasLeftApartStayApartUnlessAChangeTouchesTheirBoundary() {
+        final Area x = anon(10, 12, RW);
+        final Area y = anon(12, 16, RW);
+        final AreaMap m = of(x, y);
+        assertTrue(LayoutPlanner.protect(m, p(13), p(14), RW).removed().isEmpty(), "a change that changes nothing");
+        final LayoutPlan inside = LayoutPlanner.protect(m, p(13), p(14), R);
+        assertEquals(List.of(y), inside.removed(), "x is not drawn in");
+        applied(m, inside);
+        final LayoutPlan over = LayoutPlanner.map(m, anon(13, 16, RW));
+        assertEquals(List.of(anon(12, 16, RW)), over.added().stream().filter(a -> a.start() >= p(12)).toList());
+        assertTrue(over.added().stream().noneMatch(a -> a.start() == p(10)), over.toString());
+        applied(m, over);
+        final LayoutPlan touching = LayoutPlanner.protect(m, p(12), p(13), R);
+        applied(m, touching);
+        final LayoutPlan back = LayoutPlanner.protect(m, p(12), p(13), RW);
+        assertEquals(List.of(anon(10, 16, RW)), back.added(), "a change at the boundary merges across it");
+    }
+
     /** madvise's vm_flags change: a cut at each end, then merged back (both sides) when equal again. */
     @Test
     void setFlagsSplitsInsideOneAreaAndMergesBack() {
         final Area a = anon(10, 20, RW);
         final AreaMap m = of(a);
-        final LayoutPlan split = LayoutPlanner.setFlags(m, a, p(12), p(14), VmaFlags.DONTCOPY);
+        final int dontcopy = VmaFlags.ANONYMOUS | VmaFlags.DONTCOPY;
+        final LayoutPlan split = LayoutPlanner.setFlags(m, a, p(12), p(14), dontcopy);
         assertEquals(List.of(a), split.removed());
         assertEquals(List.of(anon(10, 12, RW), Area.anonymous(p(12), p(14), RW, VmaFlags.DONTCOPY),
                 anon(14, 20, RW)), split.added());
         assertEquals(2, split.countDelta());
         applied(m, split);
         final Area mid = m.lookup(p(13));
-        final LayoutPlan left = LayoutPlanner.setFlags(m, m.lookup(p(15)), p(14), p(16), VmaFlags.DONTCOPY);
+        final LayoutPlan left = LayoutPlanner.setFlags(m, m.lookup(p(15)), p(14), p(16), dontcopy);
         assertEquals(List.of(Area.anonymous(p(12), p(16), RW, VmaFlags.DONTCOPY), anon(16, 20, RW)), left.added(),
                 "the changed part joins the area before it: no new area");
         assertEquals(0, left.countDelta());

@@ -1461,11 +1461,21 @@ public final class LockedSpace extends AbstractSpace implements FaultHandler {
             pmap.forEachLeaf(start, end, (va, e) -> checkLeaf(va, e, out));
             checkTlbCoverage(out);
             for (Aref r : arefs.all()) {
-                // An aref may span several areas (an mprotect split one): all of them private.
+                // An aref may span several areas (an mprotect split one): all of them private, and
+                // all inherited alike by a fork (it checks the area at the aref's start only).
+                final int inherit = VmaFlags.DONTCOPY | VmaFlags.WIPEONFORK;
+                int first = -1;
                 for (long at = r.start(); at < r.end();) {
                     final Area a = map.lookup(at);
                     if (a == null || (a.flags() & VmaFlags.SHARED) != 0) {
                         out.add("aref " + r + " outside private memory of " + name + " at 0x" + Long.toHexString(at));
+                        break;
+                    }
+                    if (first == -1) {
+                        first = a.flags() & inherit;
+                    } else if ((a.flags() & inherit) != first) {
+                        out.add("aref " + r + " spans areas a fork treats differently (DONTFORK/WIPEONFORK) in " + name
+                                + " at 0x" + Long.toHexString(at));
                         break;
                     }
                     at = a.end();

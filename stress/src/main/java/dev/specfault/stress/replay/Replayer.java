@@ -782,6 +782,15 @@ public final class Replayer {
             compare(c, m.space.madvise(addr, len, advice));
             return;
         }
+        final boolean badArgs = (addr & (Mman.PAGE_SIZE - 1)) != 0 || len != 0 && Mman.pageAlign(len) == 0
+                || Long.compareUnsigned(end, addr) < 0;
+        if (Mman.madviseSetsFlags(advice) && c.failed() && !badArgs) {
+            // The kernel's walk stopped at an area (or a refused split) that may lie in the unknown
+            // part, after changing the areas before it: which known areas changed is not known.
+            report.outside(c);
+            unknownRange(m, addr, len);
+            return;
+        }
         if ("EINVAL".equals(c.errName())) {
             // An argument's EINVAL does not depend on memory, but an area's does (locked memory;
             // MADV_FREE of a file or shared area): compared only if it is EINVAL here too.
