@@ -20,6 +20,7 @@ import dev.specfault.pmap.Machine;
 import dev.specfault.pmap.Pmap;
 import dev.specfault.vma.Area;
 import dev.specfault.vma.AreaIndex;
+import dev.specfault.vma.AreaMap;
 import dev.specfault.vma.LayoutPlan;
 import dev.specfault.vma.LayoutPlanner;
 import dev.specfault.vma.VmaFlags;
@@ -689,6 +690,72 @@ public abstract class AbstractSpace implements AddressSpace {
         }
     }
 
+    /**
+     * => writer lock; mprotect of [addr, end) (no special mapping refusing it before end) needs a cut
+     * and the map count is within one of the limit. Linux's mprotect_fixup goes area by area: each
+     * area's change merges as vma_modify does or cuts the area, each cut refused once
+     * {@code map_count >= max}; at a refusal the walk stops with ENOMEM, the areas before it keep
+     * their new rights and a first cut made before a refused second one stays (checked on 6.18).
+     * The walk is replayed here on a copy of the layout; if a cut is refused, what it changed is
+     * committed as one plan (the changed areas' PTEs lowered, one flush).
+     *
+     * @return 0 if no cut is refused before end or a hole (the caller applies its plan as usual),
+     *         else -ENOMEM with the partial change made
+     */
+    private long protectAtTheLimit(AreaIndex idx, long addr, long end, int prot) {
+        final AreaMap copy = AreaMap.copyOf(idx);
+        final int max = config.maxMapCount();
+        long at = addr;
+        long changedEnd = addr;
+        boolean refused = false;
+        while (at < end) {
+            final Area a = copy.find(at);
+            if (a == null || a.start() > at) {
+                return 0; // a hole: the caller's plan stops there too
+            }
+            final long e = Math.min(a.end(), end);
+            final LayoutPlan step = LayoutPlanner.protect(copy, at, e, prot);
+            if (step.countDelta() > 0) {
+                final int n = copy.count();
+                if (n >= max) {
+                    refused = true; // the first cut
+                    break;
+                }
+                if (step.countDelta() > 1 && n + 1 >= max) {
+                    // The second cut (two only when the range lies inside this one area): the first stays.
+                    copy.apply(new LayoutPlan(List.of(a), List.of(a.withRange(a.start(), at), a.withRange(at, a.end())),
+                            false));
+                    refused = true;
+                    break;
+                }
+            }
+            copy.apply(step);
+            changedEnd = e;
+            at = e;
+        }
+        if (!refused) {
+            return 0;
+        }
+        // The window the walk could touch: from the area before addr to the one after end.
+        final Area first = idx.find(addr);
+        final Area before = idx.prev(first);
+        final Area last = idx.find(end - 1);
+        final Area after = last == null ? null : idx.next(last);
+        final long lo = before != null ? before.start() : first.start();
+        final long hi = after != null ? after.end() : last != null ? last.end() : end;
+        final List<Area> was = idx.overlapping(lo, hi);
+        final List<Area> now = copy.overlapping(lo, hi);
+        final List<Area> removed = new ArrayList<>(was);
+        removed.removeAll(now);
+        final List<Area> added = new ArrayList<>(now);
+        added.removeAll(was);
+        if (!removed.isEmpty()) {
+            commit(new LayoutPlan(removed, added, false), changedEnd > addr ? Change.PROTECT : Change.FLAGS, addr,
+                    changedEnd, prot);
+        }
+        return -Errno.ENOMEM;
+    }
+
     /** => writer lock. Whether unmapping or replacing [start, end) would split a special mapping ([vdso], [vvar]). */
     protected static boolean cutsSpecial(AreaIndex idx, long start, long end) {
         return cutsSpecialAt(idx, start) || cutsSpecialAt(idx, end);
@@ -851,11 +918,13 @@ public abstract class AbstractSpace implements AddressSpace {
                 }
             }
             final LayoutPlan plan = LayoutPlanner.protect(idx, addr, end, prot);
-            if (plan.countDelta() > 0 && splitRefused(idx, first, addr, end)) {
-                if (end < first.end()) {
-                    keepFirstSplit(idx, first, addr);
+            if (plan.countDelta() > 0 && idx.count() >= config.maxMapCount() - 1) {
+                // Near the limit (a cut at count >= max is refused, and the call makes at most two):
+                // Linux's area-by-area walk, to find where it stops and what it changed before.
+                final long r = protectAtTheLimit(idx, addr, end, prot);
+                if (r != 0) {
+                    return r;
                 }
-                return -Errno.ENOMEM;
             }
             // The range the plan changed: from addr to the first hole (or end).
             long applied = addr;

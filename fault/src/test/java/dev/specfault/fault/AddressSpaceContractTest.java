@@ -838,6 +838,33 @@ class AddressSpaceContractTest {
     }
 
     /**
+     * mprotect over two areas at the map-count limit, as 6.18 does it (vm.max_map_count lowered on
+     * this machine): with room for one cut, the first area is cut and its part changed, then the
+     * second area's cut is refused: ENOMEM, the first area's change kept. With no room, nothing
+     * changes. An mprotect over the whole then merges the pieces back.
+     */
+    @ParameterizedTest
+    @MethodSource("spaces")
+    void mprotectOverTwoAreasAtTheMapCountLimitKeepsWhatItChangedBefore(Design d, Arch arch) {
+        final long p = PAGE_SIZE;
+        final AddressSpace s = space(d, arch, 4096, SpaceConfig.defaults(arch).withMaxMapCount(4));
+        final long a = s.mmap(0x10000000, 8 * p, RW, ANON | MAP_FIXED); // 2 with the stack
+        assertEquals(0, s.madvise(a + 4 * p, 4 * p, Mman.MADV_DONTFORK)); // 3: two areas that do not merge
+        store(s, a + 2 * p, 7);
+        assertEquals(-Errno.ENOMEM, s.mprotect(a + 2 * p, 4 * p, PROT_READ));
+        assertEquals(List.of("10000000-10002000 rw", "10002000-10004000 r-", "10004000-10008000 rw"),
+                areasIn(s, a, a + 8 * p));
+        assertEquals(AccessResult.SIGSEGV, s.store(cpu, a + 2 * p, 8), "the rights it lowered are in force");
+        assertEquals(7, load(s, a + 2 * p));
+        assertEquals(0, s.mprotect(a, 8 * p, RW)); // 3 again
+        assertEquals(List.of("10000000-10004000 rw", "10004000-10008000 rw"), areasIn(s, a, a + 8 * p));
+        s.mmap(0x20000000, p, RW, ANON | MAP_FIXED); // 4: at the limit
+        assertEquals(-Errno.ENOMEM, s.mprotect(a + 2 * p, 4 * p, PROT_READ));
+        assertEquals(List.of("10000000-10004000 rw", "10004000-10008000 rw"), areasIn(s, a, a + 8 * p));
+        quiet(s);
+    }
+
+    /**
      * MAP_STACK is VM_NOHUGEPAGE (Linux 6.7, with THP as on this machine): MADV_NOHUGEPAGE on a part of
      * it changes nothing, and MADV_HUGEPAGE over it and a plain area next to it makes them one area
      * (checked on 6.18).
