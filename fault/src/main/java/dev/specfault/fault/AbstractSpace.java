@@ -75,6 +75,10 @@ import java.util.Set;
  *   VM_PFNMAP memory); PAGEOUT discards the lazy-free pages still clean. DONTNEED_LOCKED: DONTNEED
  *   that locked memory allows. POPULATE_READ/WRITE: faults the range in; ENOMEM at a hole (it
  *   stops there), EINVAL for an area without the right or VM_PFNMAP, EFAULT past a file's end.</li>
+ *   <li>mlock/mlock2/munlock: the start rounded down; ENOMEM at a hole (the areas before it
+ *   changed); the pages faulted in after, a PROT_NONE area or a page past a file's end making it
+ *   ENOMEM; mlockall(MCL_FUTURE) locks later mappings and heap growth; MCL_CURRENT every area now.
+ *   The caller is taken to hold CAP_IPC_LOCK (no RLIMIT_MEMLOCK).</li>
  * </ul>
  *
  * <pre>
@@ -96,6 +100,8 @@ public abstract class AbstractSpace implements AddressSpace {
 
     protected long startBrk; // [m]
     protected long brk; // [m], read racily by currentBrk()
+    /** mm->def_flags: LOCKED (and LOCKONFAULT) after mlockall(MCL_FUTURE); not inherited by fork. */
+    protected int defFlags; // [m]
 
     protected AbstractSpace(String name, Machine machine, SpaceConfig config, Set<FaultBug> bugs, FaultHooks hooks) {
         this.name = name;
@@ -637,6 +643,7 @@ public abstract class AbstractSpace implements AddressSpace {
                 backing = file;
                 pgoff = offset >>> 12;
             }
+            vmFlags |= defFlags; // do_mmap: mm->def_flags (mlockall(MCL_FUTURE))
             final Area a = new Area(start, start + rlen, prot, vmFlags, backing, pgoff, null);
             final LayoutPlan plan = LayoutPlanner.map(idx, a);
             // The first check let the count reach max_map_count + 1 (do_mmap: "> max"); a FIXED
@@ -657,8 +664,9 @@ public abstract class AbstractSpace implements AddressSpace {
         } finally {
             writeUnlock();
         }
-        if ((flags & (MAP_POPULATE | Mman.MAP_LOCKED)) != 0) {
-            // MAP_LOCKED: mlock faults the pages in (__mm_populate), as MAP_POPULATE does.
+        if ((flags & MAP_POPULATE) != 0 || (vmFlags & (VmaFlags.LOCKED | VmaFlags.LOCKONFAULT)) == VmaFlags.LOCKED) {
+            // MAP_LOCKED (or mlockall(MCL_FUTURE)): mlock faults the pages in (__mm_populate), as
+            // MAP_POPULATE does; not for LOCKONFAULT.
             populate(start, start + rlen, (prot & Mman.PROT_WRITE) != 0 && !shared);
         }
         return start;
@@ -953,6 +961,16 @@ public abstract class AbstractSpace implements AddressSpace {
         if (isExited()) {
             return brk;
         }
+        final long[] populate = {0, 0};
+        final long r = brkLocked(addr, populate);
+        if (populate[1] > populate[0]) {
+            populate(populate[0], populate[1], true); // do_brk_flags under mlockall(MCL_FUTURE): mm_populate
+        }
+        return r;
+    }
+
+    /** brk; {@code populate} gets the range to fault in after the lock (a locked heap's growth). */
+    private long brkLocked(long addr, long[] populate) {
         writeLock();
         try {
             final long orig = brk;
@@ -997,10 +1015,14 @@ public abstract class AbstractSpace implements AddressSpace {
             if (idx.count() > config.maxMapCount()) {
                 return orig; // do_brk_flags: "map_count > max", as do_mmap
             }
-            final Area a = new Area(oldbrk, newbrk, Mman.PROT_READ | Mman.PROT_WRITE, VmaFlags.ANONYMOUS, null,
+            final Area a = new Area(oldbrk, newbrk, Mman.PROT_READ | Mman.PROT_WRITE, VmaFlags.ANONYMOUS | defFlags, null,
                     oldbrk >>> 12, null);
             final LayoutPlan plan = LayoutPlanner.map(idx, a);
             commit(plan, Change.NONE, oldbrk, newbrk, 0);
+            if ((defFlags & (VmaFlags.LOCKED | VmaFlags.LOCKONFAULT)) == VmaFlags.LOCKED) {
+                populate[0] = oldbrk;
+                populate[1] = newbrk;
+            }
             brk = addr;
             return addr;
         } finally {
@@ -1481,6 +1503,189 @@ public abstract class AbstractSpace implements AddressSpace {
             }
         }
         commit(plan, Change.FLAGS, start, end, 0);
+        return 0;
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // mlock, munlock, mlock2, mlockall, munlockall
+
+    @Override
+    public long mlock(long addr, long len, int flags) {
+        if ((flags & ~Mman.MLOCK_ONFAULT) != 0) {
+            return -Errno.EINVAL; // mlock2
+        }
+        return doMlock(addr, len, VmaFlags.LOCKED | ((flags & Mman.MLOCK_ONFAULT) != 0 ? VmaFlags.LOCKONFAULT : 0));
+    }
+
+    @Override
+    public long munlock(long addr, long len) {
+        return doMlock(addr, len, 0);
+    }
+
+    /**
+     * Linux do_mlock / munlock: the start is rounded down to its page and the length up
+     * ({@code PAGE_ALIGN(len + offset_in_page(start))}); then apply_vma_lock_flags under the writer
+     * lock, and for mlock __mm_populate after it, whose EFAULT (a PROT_NONE area, a page past a
+     * file's end) is ENOMEM and ENOMEM (no frame) EAGAIN (__mlock_posix_error_return).
+     */
+    private long doMlock(long addr, long len, int lockFlags) {
+        final long start = addr & PAGE_MASK;
+        final long rlen = Mman.pageAlign(len + (addr & ~PAGE_MASK));
+        final long end = start + rlen;
+        if (Long.compareUnsigned(end, start) < 0) {
+            return -Errno.EINVAL;
+        }
+        if (end == start) {
+            return 0;
+        }
+        if (isExited()) {
+            return -Errno.ENOMEM;
+        }
+        writeLock();
+        try {
+            final long r = applyLockFlags(start, end, lockFlags);
+            if (r != 0) {
+                return r;
+            }
+        } finally {
+            writeUnlock();
+        }
+        if (lockFlags == 0) {
+            return 0;
+        }
+        final long p = populateLocked(start, end, false);
+        return p == -Errno.EFAULT ? -Errno.ENOMEM : p == -Errno.ENOMEM ? -Errno.EAGAIN : p;
+    }
+
+    /**
+     * => writer lock. apply_vma_lock_flags: the range must start inside an area and run through
+     * areas without a hole (ENOMEM, the areas before it changed); each area's lock bits become
+     * {@code lockFlags} (mlock_fixup: not on special mappings or MAP_DROPPABLE memory, which stay as
+     * they are), splitting and merging as madvise does; a cut refused at the map-count limit is
+     * ENOMEM (the first cut kept).
+     */
+    private long applyLockFlags(long start, long end, int lockFlags) {
+        final AreaIndex idx = index();
+        Area a = idx.find(start);
+        if (a == null || a.start() > start) {
+            return -Errno.ENOMEM;
+        }
+        long at = start;
+        while (a != null && a.start() < end) {
+            if (a.start() > at) {
+                return -Errno.ENOMEM; // a hole
+            }
+            final long e = Math.min(a.end(), end);
+            final int f = a.flags();
+            final int nf = f & ~(VmaFlags.LOCKED | VmaFlags.LOCKONFAULT) | lockFlags;
+            if (nf != f && FileObject.kindOf(a) == FileObject.Kind.FILE && (f & VmaFlags.DROPPABLE) == 0) {
+                final LayoutPlan plan = LayoutPlanner.setFlags(idx, a, at, e, nf);
+                if (plan.countDelta() > 0 && splitRefused(idx, a, at, e)) {
+                    keepFirstSplit(idx, a, at);
+                    return -Errno.ENOMEM;
+                }
+                commit(plan, Change.FLAGS, at, e, 0);
+            }
+            at = e;
+            a = at < end ? idx.find(at) : null;
+        }
+        return at < end ? -Errno.ENOMEM : 0;
+    }
+
+    /**
+     * __mm_populate for mlock (ignoreErrors false) and mlockall (true): the pages of every area in
+     * [start, end) faulted in, no writer lock held, as populate_vma_page_range does: written for a
+     * private writable area (COW broken), read otherwise; VM_PFNMAP areas and LOCKONFAULT ones
+     * skipped; a PROT_NONE area is EFAULT, as is a page past a file's end (SIGBUS); no frame left is
+     * ENOMEM.
+     *
+     * @return 0 or the first error (with ignoreErrors, always 0)
+     */
+    private long populateLocked(long start, long end, boolean ignoreErrors) {
+        final List<Area> areas = new ArrayList<>();
+        writeLock();
+        try {
+            index().forEachOverlapping(start, end, areas::add);
+        } finally {
+            writeUnlock();
+        }
+        for (Area a : areas) {
+            if (FileObject.kindOf(a) == FileObject.Kind.PFN || (a.flags() & VmaFlags.LOCKONFAULT) != 0) {
+                continue;
+            }
+            long r = 0;
+            if ((a.prot() & (Mman.PROT_READ | Mman.PROT_WRITE | Mman.PROT_EXEC)) == 0) {
+                r = -Errno.EFAULT; // "we've never faulted in PROT_NONE pages"
+            } else {
+                final boolean write = (a.prot() & Mman.PROT_WRITE) != 0 && (a.flags() & VmaFlags.SHARED) == 0;
+                final int access = write ? dev.specfault.pmap.Prot.ACCESS_WRITE : dev.specfault.pmap.Prot.ACCESS_READ;
+                final long e = Math.min(a.end(), end);
+                for (long va = Math.max(start, a.start()); va < e && r == 0; va += PAGE_SIZE) {
+                    int f = dev.specfault.pmap.FaultHandler.RETRY;
+                    for (int i = 0; i < 8 && !isPopulated(va, write); i++) {
+                        f = faultWithoutCpu(va, access);
+                        if (f != dev.specfault.pmap.FaultHandler.RETRY) {
+                            break;
+                        }
+                    }
+                    if (f == AccessResult.OOM) {
+                        r = -Errno.ENOMEM;
+                    } else if (f != dev.specfault.pmap.FaultHandler.RETRY) {
+                        r = -Errno.EFAULT; // SIGBUS, or the area changed meanwhile
+                    }
+                }
+            }
+            if (r != 0 && !ignoreErrors) {
+                return r;
+            }
+        }
+        return 0;
+    }
+
+    @Override
+    public long mlockall(int flags) {
+        final int known = Mman.MCL_CURRENT | Mman.MCL_FUTURE | Mman.MCL_ONFAULT;
+        if (flags == 0 || (flags & ~known) != 0 || flags == Mman.MCL_ONFAULT) {
+            return -Errno.EINVAL;
+        }
+        return applyMlockall(flags);
+    }
+
+    @Override
+    public long munlockall() {
+        return applyMlockall(0);
+    }
+
+    /**
+     * apply_mlockall_flags: MCL_FUTURE sets mm->def_flags (LOCKED, LOCKONFAULT with MCL_ONFAULT) for
+     * every later mapping and heap growth; MCL_CURRENT locks every area now (errors ignored, a
+     * refused cut included) and faults everything in after the lock (mm_populate, errors ignored);
+     * 0 (munlockall) clears both.
+     */
+    private long applyMlockall(int flags) {
+        if (isExited()) {
+            return 0;
+        }
+        final int onfault = (flags & Mman.MCL_ONFAULT) != 0 ? VmaFlags.LOCKONFAULT : 0;
+        writeLock();
+        try {
+            defFlags = (flags & Mman.MCL_FUTURE) != 0 ? VmaFlags.LOCKED | onfault : 0;
+            if ((flags & Mman.MCL_FUTURE) == 0 || (flags & Mman.MCL_CURRENT) != 0) {
+                final int add = (flags & Mman.MCL_CURRENT) != 0 ? VmaFlags.LOCKED | onfault : 0;
+                // Every area whole (errors ignored); a merge may join the next one, which then
+                // has the flags already.
+                for (Area a = index().find(0); a != null; ) {
+                    final long next = a.end();
+                    applyLockFlags(a.start(), a.end(), add);
+                    a = index().find(next);
+                }
+            }
+        } finally {
+            writeUnlock();
+        }
+        if ((flags & Mman.MCL_CURRENT) != 0) {
+            populateLocked(0, config.taskSize(), true);
+        }
         return 0;
     }
 

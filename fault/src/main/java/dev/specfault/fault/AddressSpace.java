@@ -60,6 +60,20 @@ public interface AddressSpace {
     long madvise(long addr, long len, int advice);
 
     /**
+     * mlock2 ({@code flags} 0 is mlock, or {@link Mman#MLOCK_ONFAULT}): the areas of the range become
+     * locked (and their pages faulted in, unless ONFAULT). The caller is taken to hold CAP_IPC_LOCK,
+     * as the root traces replay does: RLIMIT_MEMLOCK is not checked.
+     */
+    long mlock(long addr, long len, int flags);
+
+    long munlock(long addr, long len);
+
+    /** {@link Mman#MCL_CURRENT}, {@link Mman#MCL_FUTURE}, {@link Mman#MCL_ONFAULT}. */
+    long mlockall(int flags);
+
+    long munlockall();
+
+    /**
      * Reclaim of this space's lazy-free pages (those MADV_FREE marked), as memory pressure would
      * do it in Linux (shrink_folio_list, try_to_unmap_one): each page still clean since MADV_FREE
      * is unmapped and freed (the next touch reads zeroes); a page written since is kept and is an

@@ -88,6 +88,12 @@ public final class Mman {
         return advice >= MADV_NORMAL && advice <= MADV_SEQUENTIAL || advice >= MADV_DONTFORK && advice <= MADV_KEEPONFORK;
     }
 
+    /** mlock2: lock the pages as they are faulted in, not at once. */
+    public static final int MLOCK_ONFAULT = 1;
+    public static final int MCL_CURRENT = 1;
+    public static final int MCL_FUTURE = 2;
+    public static final int MCL_ONFAULT = 4;
+
     public static final long PAGE_SIZE = 4096;
     public static final long PAGE_MASK = ~(PAGE_SIZE - 1);
 

@@ -865,6 +865,81 @@ class AddressSpaceContractTest {
     }
 
     /**
+     * mlock and friends as 6.18 does them for root (stress/src/test/resources/replay/mlock.c and its
+     * trace): rounding, holes, a locked page refusing MADV_DONTNEED, PROT_NONE and a page past a
+     * file's end (locked, but ENOMEM), MLOCK_ONFAULT (locked, not faulted in), special mappings left
+     * unlocked, mlockall(MCL_FUTURE) for later mappings and heap growth but not a fork's child.
+     */
+    @ParameterizedTest
+    @MethodSource("spaces")
+    void mlockMunlockAndMlockall(Design d, Arch arch) {
+        final AddressSpace s = space(d, arch);
+        final long p = PAGE_SIZE;
+        final long a = s.mmap(0x10000000, 8 * p, RW, ANON | MAP_FIXED);
+        final long b = s.mmap(a + 10 * p, 4 * p, RW, ANON | MAP_FIXED);
+        final long n = s.mmap(a + 16 * p, 2 * p, PROT_NONE, ANON | MAP_FIXED);
+        store(s, a, 1);
+        final long before = machine.frames().inUse();
+        assertEquals(0, s.mlock(a + 100, p, 0)); // pages 0 and 1
+        assertTrue(machine.frames().inUse() > before, "page 1 faulted in");
+        assertEquals(-Errno.EINVAL, s.madvise(a, p, Mman.MADV_DONTNEED));
+        assertEquals(-Errno.EINVAL, s.madvise(a + p, p, Mman.MADV_DONTNEED));
+        assertEquals(0, s.madvise(a + 2 * p, p, Mman.MADV_DONTNEED));
+        assertEquals(1, load(s, a));
+        assertEquals(-Errno.ENOMEM, s.mlock(a + 9 * p, p, 0)); // a hole at the start
+        assertEquals(-Errno.ENOMEM, s.mlock(a + 4 * p, 8 * p, 0)); // a hole inside: a + 4p.. locked
+        assertEquals(-Errno.EINVAL, s.madvise(a + 6 * p, p, Mman.MADV_DONTNEED));
+        assertEquals(0, s.madvise(b, p, Mman.MADV_DONTNEED));
+        assertEquals(0, s.munlock(a, 8 * p));
+        assertEquals(0, s.madvise(a, 8 * p, Mman.MADV_DONTNEED));
+        assertEquals(-Errno.ENOMEM, s.mlock(n, 2 * p, 0)); // PROT_NONE: locked, never faulted in
+        assertEquals(-Errno.EINVAL, s.madvise(n, p, Mman.MADV_DONTNEED));
+        final long onfault = machine.frames().inUse();
+        assertEquals(0, s.mlock(b, 2 * p, Mman.MLOCK_ONFAULT));
+        assertEquals(onfault, machine.frames().inUse(), "MLOCK_ONFAULT faults nothing in");
+        assertEquals(-Errno.EINVAL, s.madvise(b, p, Mman.MADV_DONTNEED));
+        assertEquals(-Errno.EINVAL, s.mlock(b, 2 * p, 2));
+        assertEquals(0, s.munlock(b, 4 * p));
+        final FileObject f = new FileObject("f", p, machine.frames());
+        final long fm = s.mmap(0x20000000, 2 * p, PROT_READ, MAP_PRIVATE | MAP_FIXED, f, 0);
+        assertEquals(-Errno.ENOMEM, s.mlock(fm, 2 * p, 0)); // the second page is past the file's end
+        assertEquals(-Errno.EINVAL, s.madvise(fm, p, Mman.MADV_DONTNEED));
+        final FileObject vd = new FileObject("[vdso]", 2 * p, machine.frames(), FileObject.Kind.SPECIAL);
+        final long vdso = s.mmap(0x7000_0000L, 2 * p, PROT_READ | Mman.PROT_EXEC, MAP_PRIVATE | MAP_FIXED, vd, 0);
+        assertEquals(0, s.mlock(vdso, 2 * p, 0));
+        assertEquals(0, s.madvise(vdso, p, Mman.MADV_DONTNEED), "special mappings are not locked");
+        assertEquals(-Errno.EINVAL, s.mlockall(0));
+        assertEquals(-Errno.EINVAL, s.mlockall(Mman.MCL_ONFAULT));
+        assertEquals(0, s.mlockall(Mman.MCL_FUTURE));
+        final long c = s.mmap(0, 2 * p, RW, ANON);
+        assertEquals(-Errno.EINVAL, s.madvise(c, p, Mman.MADV_DONTNEED));
+        assertEquals(0, s.madvise(a, p, Mman.MADV_DONTNEED), "MCL_FUTURE alone locks nothing there now");
+        final long h = s.brk(0);
+        assertEquals(h + 8 * p, s.brk(h + 8 * p));
+        assertEquals(-Errno.EINVAL, s.madvise(h, p, Mman.MADV_DONTNEED));
+        final AddressSpace k = s.fork();
+        assertNotNull(k);
+        spaces.add(k);
+        final long x = k.mmap(0, p, RW, ANON);
+        assertEquals(0, k.madvise(x, p, Mman.MADV_DONTNEED), "def_flags are not inherited");
+        assertEquals(0, k.madvise(c, p, Mman.MADV_DONTNEED), "nor VM_LOCKED");
+        k.exit();
+        assertEquals(0, s.mlockall(Mman.MCL_CURRENT | Mman.MCL_ONFAULT));
+        assertEquals(-Errno.EINVAL, s.madvise(b, p, Mman.MADV_DONTNEED));
+        final long dd = s.mmap(0, p, RW, ANON);
+        assertEquals(0, s.madvise(dd, p, Mman.MADV_DONTNEED), "MCL_FUTURE was dropped");
+        assertEquals(0, s.munlockall());
+        assertEquals(0, s.madvise(c, p, Mman.MADV_DONTNEED));
+        assertEquals(0, s.mlockall(Mman.MCL_CURRENT)); // n is PROT_NONE: errors ignored
+        assertEquals(-Errno.EINVAL, s.madvise(c, p, Mman.MADV_DONTNEED));
+        assertEquals(0, s.munlockall());
+        assertEquals(0, s.munmap(0x10000000, 0x70000000));
+        f.close();
+        vd.close();
+        quiet(s);
+    }
+
+    /**
      * MAP_STACK is VM_NOHUGEPAGE (Linux 6.7, with THP as on this machine): MADV_NOHUGEPAGE on a part of
      * it changes nothing, and MADV_HUGEPAGE over it and a plain area next to it makes them one area
      * (checked on 6.18).

@@ -13,13 +13,14 @@ import java.util.StringJoiner;
  *      └──────────┴─────────┴───────────┴──────────┴─────────┴──────────┴────────────┴──────────┘
  *   bit   7           6        5            4       3          2           1           0
  *      ┌───────────┬────────┬────────────┬───────┬───────────┬───────────┬───────────┬────────┐
- *      │ DROPPABLE │ LOCKED │ NEEDS_COPY │   —   │ NORESERVE │ GROWSDOWN │ ANONYMOUS │ SHARED │
+ *      │ DROPPABLE │ LOCKED │ NEEDS_COPY │LOCKONF│ NORESERVE │ GROWSDOWN │ ANONYMOUS │ SHARED │
  *      └───────────┴────────┴────────────┴───────┴───────────┴───────────┴───────────┴────────┘
  * </pre>
  * {@link #SHARED} absent = private; {@link #ANONYMOUS} absent = file-backed. {@link #NEEDS_COPY} is
  * the locked design's UVM_ET_NEEDSCOPY: the entry's amap is shared copy-on-write after fork and must
  * be copied ({@code amap_copy}) before the first write. {@link #LOCKED} is VM_LOCKED (MAP_LOCKED: the
- * pages are faulted in at mmap, and MADV_DONTNEED/MADV_FREE refuse the area); {@link #DROPPABLE} is
+ * pages are faulted in at mmap, and MADV_DONTNEED/MADV_FREE refuse the area; mlock sets it too, with
+ * {@link #LOCKONFAULT} for MLOCK_ONFAULT); {@link #DROPPABLE} is
  * Linux 6.11's VM_DROPPABLE (MAP_DROPPABLE: private anonymous memory the kernel may drop under
  * pressure — not modelled — and wipes in a fork's child; the flag also keeps such areas apart, as
  * the kernel does).
@@ -39,6 +40,8 @@ public final class VmaFlags {
     public static final int ANONYMOUS = 1 << 1;
     public static final int GROWSDOWN = 1 << 2;
     public static final int NORESERVE = 1 << 3;
+    /** VM_LOCKONFAULT (mlock2 MLOCK_ONFAULT, mlockall MCL_ONFAULT): locked, but not faulted in at once. */
+    public static final int LOCKONFAULT = 1 << 4;
     public static final int NEEDS_COPY = 1 << 5;
     public static final int LOCKED = 1 << 6;
     public static final int DROPPABLE = 1 << 7;
@@ -50,10 +53,10 @@ public final class VmaFlags {
     public static final int HUGEPAGE = 1 << 13;
     public static final int NOHUGEPAGE = 1 << 14;
     public static final int MERGEABLE = 1 << 15;
-    /** Every known bit (bit 4 was MAP_STACK's until it became {@link #NOHUGEPAGE}, as in Linux 6.7). */
-    public static final int ALL = (1 << 16) - 1 & ~(1 << 4);
+    /** Every known bit. */
+    public static final int ALL = (1 << 16) - 1;
 
-    private static final String[] NAMES = {"shared", "anon", "growsdown", "noreserve", null, "needs-copy", "locked",
+    private static final String[] NAMES = {"shared", "anon", "growsdown", "noreserve", "lockonfault", "needs-copy", "locked",
         "droppable", "dontcopy", "wipeonfork", "dontdump", "rand-read", "seq-read", "hugepage", "nohugepage",
         "mergeable"};
 
@@ -83,7 +86,7 @@ public final class VmaFlags {
         j.add(isShared(flags) ? "shared" : "private");
         j.add(isAnonymous(flags) ? "anon" : "file");
         for (int bit = 2; bit < NAMES.length; bit++) {
-            if ((flags & (1 << bit)) != 0 && NAMES[bit] != null) {
+            if ((flags & (1 << bit)) != 0) {
                 j.add(NAMES[bit]);
             }
         }

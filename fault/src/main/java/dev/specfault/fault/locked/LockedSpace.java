@@ -1338,7 +1338,7 @@ public final class LockedSpace extends AbstractSpace implements FaultHandler {
                 for (Area a : all) {
                     // Linux dup_mmap: a child does not inherit VM_LOCKED (UVM: uvm_mapent_clone
                     // clears the wiring).
-                    final Area c = a.withFlags(a.flags() & ~VmaFlags.LOCKED);
+                    final Area c = a.withFlags(a.flags() & ~(VmaFlags.LOCKED | VmaFlags.LOCKONFAULT));
                     // One entry for one, never merged (uvmspace_fork copies the map as it is).
                     child.commit(new LayoutPlan(List.of(), List.of(c), false), Change.NONE, c.start(), c.end(), 0);
                 }

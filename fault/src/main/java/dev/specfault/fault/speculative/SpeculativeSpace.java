@@ -1062,7 +1062,7 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
                 all.removeIf(a -> (a.flags() & VmaFlags.DONTCOPY) != 0); // dup_mmap skips VM_DONTCOPY areas
                 for (Area a : all) {
                     // dup_mmap: a child does not inherit VM_LOCKED.
-                    final Area c = a.withFlags(a.flags() & ~VmaFlags.LOCKED);
+                    final Area c = a.withFlags(a.flags() & ~(VmaFlags.LOCKED | VmaFlags.LOCKONFAULT));
                     // One area for one, never merged (dup_mmap copies the list as it is).
                     child.commit(new LayoutPlan(List.of(), List.of(c), false), Change.NONE, c.start(), c.end(), 0);
                 }

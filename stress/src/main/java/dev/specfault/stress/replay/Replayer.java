@@ -92,8 +92,6 @@ public final class Replayer {
     private static final class Mm {
         final AddressSpace space;
         final IntervalSet unknown;
-        /** mlockall(MCL_FUTURE) is in force: every later mapping is locked too (not modelled). */
-        boolean lockFuture;
         final boolean brkKnown;
         int users = 1;
 
@@ -768,16 +766,6 @@ public final class Replayer {
             return;
         }
         final long end = addr + Mman.pageAlign(len);
-        if (m.lockFuture) {
-            // Everything mapped since mlockall(MCL_FUTURE) is locked in the kernel, not here.
-            final long got = m.space.madvise(addr, len, advice);
-            if (got == c.result()) {
-                compare(c, got);
-            } else {
-                report.outside(c);
-            }
-            return;
-        }
         if (!m.unknown.intersects(addr, end)) {
             compare(c, m.space.madvise(addr, len, advice));
             return;
@@ -809,24 +797,37 @@ public final class Replayer {
     }
 
     /**
-     * mlock and friends are not modelled, but they change what later calls get (MADV_DONTNEED on
-     * locked memory is EINVAL; mlock also splits areas): what they succeeded on becomes unknown,
-     * every mapping for mlockall and munlockall (MCL_FUTURE also locks later mappings).
+     * mlock, mlock2, munlock, mlockall, munlockall, replayed (the space locks areas, populates them,
+     * and keeps mlockall(MCL_FUTURE) for later mappings). An mlock or munlock over memory partly
+     * unknown here is outside, and its range becomes unknown: where the kernel's walk stopped (a
+     * hole) and what it populated depend on that memory.
      */
     private void lockCall(TraceEvent.Call c) {
-        report.unsupported(c.name(), c.line());
-        if (c.unknown() || c.failed() && c.name().endsWith("all")) {
+        final Mm m = task(c.pid()).mm;
+        final AddressSpace s = m.space;
+        switch (c.name()) {
+            case "mlockall":
+                compare(c, s.mlockall(Values.flags(c.args().get(0), Values.MCL)));
+                return;
+            case "munlockall":
+                compare(c, s.munlockall());
+                return;
+            default:
+                break;
+        }
+        final long addr = arg(c, 0);
+        final long len = arg(c, 1);
+        final int flags = c.name().equals("mlock2") ? Values.flags(c.args().get(2), Values.MLOCK) : 0;
+        final long start = addr & ~(Mman.PAGE_SIZE - 1);
+        final long end = Mman.pageAlign(addr + len);
+        if (Long.compareUnsigned(start, end) < 0 && m.unknown.intersects(start, end) && !"EINVAL".equals(c.errName())) {
+            report.outside(c);
+            if (!c.unknown()) {
+                unknownRange(m, start, end - start);
+            }
             return;
         }
-        final Mm m = task(c.pid()).mm;
-        if (c.name().endsWith("all")) {
-            m.unknown.add(0, m.space.config().taskSize());
-            m.lockFuture = c.name().equals("mlockall") && c.text().contains("MCL_FUTURE");
-        } else {
-            // A failed mlock (ENOMEM at a hole) has locked and split the areas before it.
-            final long a = arg(c, 0) & ~(Mman.PAGE_SIZE - 1);
-            m.unknown.add(a, Mman.pageAlign(arg(c, 0) + arg(c, 1)));
-        }
+        compare(c, c.name().equals("munlock") ? s.munlock(addr, len) : s.mlock(addr, len, flags));
     }
 
     private void brk(TraceEvent.Call c) {

@@ -30,6 +30,11 @@ final class Values {
     static final Map<String, Integer> MREMAP = Map.of("MREMAP_MAYMOVE", Mman.MREMAP_MAYMOVE,
             "MREMAP_FIXED", Mman.MREMAP_FIXED, "MREMAP_DONTUNMAP", Mman.MREMAP_DONTUNMAP);
 
+    static final Map<String, Integer> MCL = Map.of("MCL_CURRENT", Mman.MCL_CURRENT, "MCL_FUTURE", Mman.MCL_FUTURE,
+            "MCL_ONFAULT", Mman.MCL_ONFAULT);
+
+    static final Map<String, Integer> MLOCK = Map.of("MLOCK_ONFAULT", Mman.MLOCK_ONFAULT);
+
     /** Every advice Linux knows; {@link Mman#madviseModelled} says which are modelled. */
     static final Map<String, Integer> MADV = Map.ofEntries(Map.entry("MADV_NORMAL", 0), Map.entry("MADV_RANDOM", 1),
             Map.entry("MADV_SEQUENTIAL", 2), Map.entry("MADV_WILLNEED", 3), Map.entry("MADV_DONTNEED", 4),
