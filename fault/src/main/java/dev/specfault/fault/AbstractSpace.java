@@ -644,6 +644,9 @@ public abstract class AbstractSpace implements AddressSpace {
                 pgoff = offset >>> 12;
             }
             vmFlags |= defFlags; // do_mmap: mm->def_flags (mlockall(MCL_FUTURE))
+            if (!anonymous && file.kind() != FileObject.Kind.FILE) {
+                vmFlags &= ~(VmaFlags.LOCKED | VmaFlags.LOCKONFAULT); // __mmap_complete: not on VM_SPECIAL
+            }
             final Area a = new Area(start, start + rlen, prot, vmFlags, backing, pgoff, null);
             final LayoutPlan plan = LayoutPlanner.map(idx, a);
             // The first check let the count reach max_map_count + 1 (do_mmap: "> max"); a FIXED
@@ -664,9 +667,9 @@ public abstract class AbstractSpace implements AddressSpace {
         } finally {
             writeUnlock();
         }
-        if ((flags & MAP_POPULATE) != 0 || (vmFlags & (VmaFlags.LOCKED | VmaFlags.LOCKONFAULT)) == VmaFlags.LOCKED) {
+        if (((flags & MAP_POPULATE) != 0 || (vmFlags & VmaFlags.LOCKED) != 0) && (vmFlags & VmaFlags.LOCKONFAULT) == 0) {
             // MAP_LOCKED (or mlockall(MCL_FUTURE)): mlock faults the pages in (__mm_populate), as
-            // MAP_POPULATE does; not for LOCKONFAULT.
+            // MAP_POPULATE does; not for LOCKONFAULT (populate_vma_page_range returns at once).
             populate(start, start + rlen, (prot & Mman.PROT_WRITE) != 0 && !shared);
         }
         return start;
@@ -877,6 +880,20 @@ public abstract class AbstractSpace implements AddressSpace {
 
     @Override
     public long mprotect(long addr, long len, int prot) {
+        final List<long[]> populate = new ArrayList<>(0);
+        final long r = mprotectLocked(addr, len, prot, populate);
+        for (long[] range : populate) {
+            populate(range[0], range[1], true);
+        }
+        return r;
+    }
+
+    /**
+     * mprotect; {@code populate} gets the ranges to fault in after the lock: Linux's
+     * mprotect_fixup populates a locked private area that becomes writable
+     * ({@code (oldflags & (VM_WRITE|VM_SHARED|VM_LOCKED)) == VM_LOCKED}, so that its COW is broken now).
+     */
+    private long mprotectLocked(long addr, long len, int prot, List<long[]> populate) {
         if ((addr & ~PAGE_MASK) != 0) {
             return -Errno.EINVAL;
         }
@@ -926,9 +943,10 @@ public abstract class AbstractSpace implements AddressSpace {
                 }
             }
             final LayoutPlan plan = LayoutPlanner.protect(idx, addr, end, prot);
-            if (plan.countDelta() > 0 && idx.count() >= config.maxMapCount() - 1) {
-                // Near the limit (a cut at count >= max is refused, and the call makes at most two):
-                // Linux's area-by-area walk, to find where it stops and what it changed before.
+            if (!plan.removed().isEmpty() && idx.count() >= config.maxMapCount() - 1) {
+                // Near the limit (a cut at count >= max is refused, and the call makes at most two;
+                // merges later in the walk do not undo a refusal at its start): Linux's area-by-area
+                // walk, to find where it stops and what it changed before.
                 final long r = protectAtTheLimit(idx, addr, end, prot);
                 if (r != 0) {
                     return r;
@@ -942,6 +960,14 @@ public abstract class AbstractSpace implements AddressSpace {
                 a = idx.next(a);
             }
             if (!plan.removed().isEmpty()) {
+                if ((prot & Mman.PROT_WRITE) != 0) {
+                    for (Area o : idx.overlapping(addr, applied)) {
+                        if ((o.prot() & Mman.PROT_WRITE) == 0
+                                && (o.flags() & (VmaFlags.SHARED | VmaFlags.LOCKED | VmaFlags.LOCKONFAULT)) == VmaFlags.LOCKED) {
+                            populate.add(new long[] {Math.max(o.start(), addr), Math.min(o.end(), applied)});
+                        }
+                    }
+                }
                 commit(plan, Change.PROTECT, addr, applied, prot);
             }
             if (refused != 0) {
@@ -1035,6 +1061,25 @@ public abstract class AbstractSpace implements AddressSpace {
 
     @Override
     public long mremap(long addr, long oldLen, long newLen, int flags, long newAddr) {
+        final long r = mremapLocked(addr, oldLen, newLen, flags, newAddr);
+        if (!Errno.isError(r) && Long.compareUnsigned(newLen, oldLen) > 0) {
+            // do_mremap: a VM_LOCKED area's new part is faulted in (mm_populate), as mlock would.
+            final Area a;
+            final int token = layoutReadLock();
+            try {
+                a = areaAt(r);
+            } finally {
+                layoutReadUnlock(token);
+            }
+            if (a != null && (a.flags() & (VmaFlags.LOCKED | VmaFlags.LOCKONFAULT)) == VmaFlags.LOCKED) {
+                populate(r + oldLen, r + newLen,
+                        (a.prot() & Mman.PROT_WRITE) != 0 && (a.flags() & VmaFlags.SHARED) == 0);
+            }
+        }
+        return r;
+    }
+
+    private long mremapLocked(long addr, long oldLen, long newLen, int flags, long newAddr) {
         if ((flags & ~(Mman.MREMAP_MAYMOVE | Mman.MREMAP_FIXED | Mman.MREMAP_DONTUNMAP)) != 0) {
             return -Errno.EINVAL;
         }
@@ -1115,8 +1160,7 @@ public abstract class AbstractSpace implements AddressSpace {
                 final Area next = idx.next(vma);
                 if (Long.compareUnsigned(newEnd, config.taskSize()) <= 0 && newEnd > addr
                         && (next == null || next.start() >= newEnd)) {
-                    final Area grown = vma.withRange(vma.start(), newEnd);
-                    commit(LayoutPlanner.map(idx, grown), Change.NONE, vma.end(), newEnd, 0);
+                    commit(LayoutPlanner.extend(idx, vma, vma.start(), newEnd), Change.NONE, vma.end(), newEnd, 0);
                     return addr;
                 }
             }
@@ -1630,8 +1674,10 @@ public abstract class AbstractSpace implements AddressSpace {
                     }
                     if (f == AccessResult.OOM) {
                         r = -Errno.ENOMEM;
+                    } else if (f == AccessResult.SIGSEGV && !stillThere(va)) {
+                        break; // unmapped meanwhile (Linux, holding the mmap lock, would not have seen it)
                     } else if (f != dev.specfault.pmap.FaultHandler.RETRY) {
-                        r = -Errno.EFAULT; // SIGBUS, or the area changed meanwhile
+                        r = -Errno.EFAULT; // SIGBUS: a page past a file's end
                     }
                 }
             }
@@ -1640,6 +1686,17 @@ public abstract class AbstractSpace implements AddressSpace {
             }
         }
         return 0;
+    }
+
+    /** Whether an accessible area still holds {@code va}. */
+    private boolean stillThere(long va) {
+        final int token = layoutReadLock();
+        try {
+            final Area a = areaAt(va);
+            return a != null && (a.prot() & (Mman.PROT_READ | Mman.PROT_WRITE | Mman.PROT_EXEC)) != 0;
+        } finally {
+            layoutReadUnlock(token);
+        }
     }
 
     @Override
@@ -1722,8 +1779,8 @@ public abstract class AbstractSpace implements AddressSpace {
                 return false;
             }
         }
-        final Area grown = vma.withRange(newStart, vma.end());
-        final LayoutPlan plan = LayoutPlanner.map(idx, grown); // no new area: expand_downwards checks no map count
+        // No new area, so no map-count check; and no merge (expand_downwards only moves vm_start).
+        final LayoutPlan plan = LayoutPlanner.extend(idx, vma, newStart, vma.end());
         commit(plan, Change.NONE, newStart, vma.start(), 0);
         stats.fault(SpaceStats.Fault.GROWTH);
         return true;

@@ -940,6 +940,66 @@ class AddressSpaceContractTest {
     }
 
     /**
+     * What else locking faults in, as Linux does: an mremap that grows a locked area (in place or by
+     * a move) faults the new part in (do_mremap's mm_populate); an mprotect that makes a locked
+     * private area writable faults it in to break COW (mprotect_fixup); MAP_POPULATE under
+     * mlockall(MCL_FUTURE|MCL_ONFAULT) faults nothing in (populate_vma_page_range returns at once).
+     * And a growing area does not merge with the area before it (vma_merge_extend looks forward only).
+     */
+    @ParameterizedTest
+    @MethodSource("spaces")
+    void lockedAreasFaultInWhatGrowsOrBecomesWritable(Design d, Arch arch) {
+        final AddressSpace s = space(d, arch);
+        final long p = PAGE_SIZE;
+        final long a = s.mmap(0x10000000, 2 * p, RW, ANON | MAP_FIXED | Mman.MAP_LOCKED);
+        long before = machine.frames().inUse();
+        assertEquals(a, s.mremap(a, 2 * p, 6 * p, 0, 0));
+        assertTrue(machine.frames().inUse() >= before + 4, "the four new pages faulted in");
+        before = machine.frames().inUse();
+        assertEquals(0x20000000, s.mremap(a, 6 * p, 8 * p, Mman.MREMAP_MAYMOVE | Mman.MREMAP_FIXED, 0x20000000));
+        assertTrue(machine.frames().inUse() >= before + 2, "moved and grown: the two new pages faulted in");
+        final long r = s.mmap(0x30000000, 4 * p, PROT_READ, ANON | MAP_FIXED | Mman.MAP_LOCKED);
+        assertFalse(writablePte(s, r + 3 * p), "populated for reading by MAP_LOCKED");
+        assertEquals(0, s.mprotect(r, 4 * p, RW));
+        assertTrue(writablePte(s, r + 3 * p), "COW broken at once: a writable private page");
+        assertEquals(0, s.mlockall(Mman.MCL_FUTURE | Mman.MCL_ONFAULT));
+        before = machine.frames().inUse();
+        final long q = s.mmap(0, 4 * p, RW, ANON | Mman.MAP_POPULATE);
+        assertTrue(q > 0);
+        assertEquals(before, machine.frames().inUse(), "LOCKONFAULT: not faulted in");
+        assertEquals(0, s.munlockall());
+        // Two areas left apart (a fork child's copies of areas that differed in VM_LOCKED): the
+        // second grows in place and stays apart from the first.
+        s.mmap(0x40000000, 2 * p, RW, ANON | MAP_FIXED);
+        s.mmap(0x40002000, 2 * p, RW, ANON | MAP_FIXED | Mman.MAP_LOCKED);
+        final AddressSpace c = s.fork();
+        assertNotNull(c);
+        spaces.add(c);
+        assertEquals(0x40002000, c.mremap(0x40002000, 2 * p, 4 * p, 0, 0));
+        assertEquals(List.of("40000000-40002000 rw", "40002000-40006000 rw"), areasIn(c, 0x40000000, 0x40006000));
+        c.exit();
+        quiet(s);
+    }
+
+    /**
+     * At the map-count limit an mprotect whose plan ends with no more areas than before (later
+     * areas merge) is still refused when its first cut is: Linux cuts before it merges (6.18).
+     */
+    @ParameterizedTest
+    @MethodSource("spaces")
+    void mprotectAtTheLimitIsRefusedAtItsFirstCutWhateverMergesLater(Design d, Arch arch) {
+        final long p = PAGE_SIZE;
+        final AddressSpace s = space(d, arch, 4096, SpaceConfig.defaults(arch).withMaxMapCount(4));
+        final long a = s.mmap(0x10000000, 4 * p, RW, ANON | MAP_FIXED);
+        s.mmap(a + 4 * p, 4 * p, PROT_READ | Mman.PROT_EXEC, ANON | MAP_FIXED);
+        s.mmap(a + 8 * p, 4 * p, PROT_READ, ANON | MAP_FIXED); // 4 with the stack: the limit
+        assertEquals(-Errno.ENOMEM, s.mprotect(a + 2 * p, 10 * p, PROT_READ));
+        assertEquals(List.of("10000000-10004000 rw", "10004000-10008000 r-", "10008000-1000c000 r-"),
+                areasIn(s, a, a + 12 * p));
+        quiet(s);
+    }
+
+    /**
      * MAP_STACK is VM_NOHUGEPAGE (Linux 6.7, with THP as on this machine): MADV_NOHUGEPAGE on a part of
      * it changes nothing, and MADV_HUGEPAGE over it and a plain area next to it makes them one area
      * (checked on 6.18).
@@ -1624,13 +1684,14 @@ class AddressSpaceContractTest {
     // following fails on a one-line change of main code the rest of the default run let through.
 
     /**
-     * Linux expand_downwards() lowers vm_pgoff with vm_start, so a growsdown area that grows down to
-     * the end of another growsdown area with the same flags has contiguous offsets and merges with
-     * it (is_mergeable_vma compares vm_flags whole): one area, whose pgoff is its first page.
+     * Linux expand_downwards() lowers vm_pgoff with vm_start, and merges with nothing: a growsdown
+     * area that grows down to the end of another one stays a second area (checked on 6.18: two lines
+     * in /proc/PID/maps), whose pgoff is its new first page, contiguous with the one below; an
+     * mprotect over both, which touches their boundary, then makes them one.
      */
     @ParameterizedTest
     @MethodSource("spaces")
-    void aGrowingStackLowersItsPgoffAndMergesWithAGrowsdownAreaBelow(Design d, Arch arch) {
+    void aGrowingStackLowersItsPgoffAndMergesWithNothing(Design d, Arch arch) {
         final AddressSpace s = space(d, arch);
         final long lo = s.mmap(0x40000000, PAGE_SIZE, RW, ANON | MAP_FIXED | MAP_GROWSDOWN);
         final long hi = s.mmap(0x40000000 + 2 * PAGE_SIZE, PAGE_SIZE, RW, ANON | MAP_FIXED | MAP_GROWSDOWN);
@@ -1642,10 +1703,11 @@ class AddressSpaceContractTest {
                 at.add(a);
             }
         }
-        assertEquals(1, at.size(), () -> "not merged: " + at);
-        assertEquals(lo, at.get(0).start());
-        assertEquals(hi + PAGE_SIZE, at.get(0).end());
-        assertEquals(lo >>> 12, at.get(0).pgoff(), at.get(0)::toString);
+        assertEquals(2, at.size(), at::toString);
+        assertEquals(lo + PAGE_SIZE, at.get(1).start());
+        assertEquals((lo >>> 12) + 1, at.get(1).pgoff(), at.get(1)::toString);
+        assertEquals(0, s.mprotect(lo, 3 * PAGE_SIZE, PROT_READ));
+        assertEquals(List.of("40000000-40003000 r-"), areasIn(s, lo, hi + PAGE_SIZE));
         quiet(s);
     }
 

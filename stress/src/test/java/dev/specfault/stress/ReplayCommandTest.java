@@ -333,6 +333,28 @@ class ReplayCommandTest {
         }
     }
 
+    /**
+     * A trace recorded without CAP_IPC_LOCK: mlock's EPERM and EAGAIN, mlockall's ENOMEM come from
+     * privileges and RLIMIT_MEMLOCK, which are not modelled (unsupported, nothing replayed); an
+     * mlock's ENOMEM that the space does not give leaves its range unknown (the kernel may have
+     * locked part of it), so the MADV_DONTNEED after it is outside, not a mismatch.
+     */
+    @Test
+    void mlockRefusedByPrivilegesOrTheLimitIsNotReplayed() {
+        final Result r = SpecfaultCliTest.run("replay", res("errnos/mlocklimit.strace"), "--initial-maps",
+                res("errnos/initial.maps"), "-v");
+        assertEquals(0, r.code(), r.out() + r.err());
+        assertTrue(r.out().contains("unsupported: mlock (EPERM: RLIMIT_MEMLOCK and privileges not modelled) x1 (line 3)"),
+                r.out());
+        assertTrue(r.out().contains("outside: line 6: mlock(0x7ffff7a00000"), r.out());
+        for (long[] s : summaries(r)) {
+            assertEquals(0, s[1], r.out());
+            assertEquals(3, s[2], r.out());
+            assertEquals(3, s[3], r.out()); // the mlock, then both madvise in its range
+            assertEquals(3, s[0], r.out()); // execve, mmap, exit_group
+        }
+    }
+
     @Test
     void unsupportedCallsAreCountedAndListed() {
         final Result r = SpecfaultCliTest.run("replay", res("errnos/unsupported.strace"), "--initial-maps",

@@ -136,6 +136,44 @@ public final class LayoutPlanner {
     }
 
     /**
+     * An area growing into free room: down (Linux expand_downwards, a stack; its pgoff lowered with
+     * its start) or up (mremap growing in place, vma_merge_extend). Growing down never merges;
+     * growing up merges with the next area if it now touches it and is compatible — never with the
+     * area before, which stays apart if it was.
+     *
+     * @throws IllegalArgumentException if {@code a} is not in the index or the new range does not
+     *                                  extend it on exactly one side
+     */
+    public static LayoutPlan extend(AreaIndex index, Area a, long newStart, long newEnd) {
+        checkRange(newStart, newEnd);
+        if (!a.equals(index.lookup(a.start()))) {
+            throw new IllegalArgumentException("extend of an area not in the index: " + a);
+        }
+        final boolean down = newStart < a.start() && newEnd == a.end();
+        final boolean up = newStart == a.start() && newEnd > a.end();
+        if (!down && !up) {
+            throw new IllegalArgumentException("extend of " + a + " to [0x" + Long.toHexString(newStart) + ", 0x"
+                    + Long.toHexString(newEnd) + ")");
+        }
+        final Area grown = a.withRange(newStart, newEnd);
+        if (up) {
+            final Area n = index.next(a);
+            if (n != null && n.start() < newEnd) {
+                throw new IllegalArgumentException("extend of " + a + " over " + n);
+            }
+            if (n != null && grown.canMergeBefore(n)) {
+                return new LayoutPlan(List.of(a, n), List.of(grown.mergedWith(n)), false);
+            }
+        } else {
+            final Area p = index.prev(a);
+            if (p != null && p.end() > newStart) {
+                throw new IllegalArgumentException("extend of " + a + " over " + p);
+            }
+        }
+        return new LayoutPlan(List.of(a), List.of(grown), false);
+    }
+
+    /**
      * madvise's change of {@code vm_flags} ({@code madvise_update_vma} → {@code vma_modify_flags}):
      * gives {@code flags} to [start, end), which lies inside the one area {@code a}, splitting it at
      * start and end and merging the changed part with neighbours that become compatible.

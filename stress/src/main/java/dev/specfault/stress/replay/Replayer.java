@@ -805,6 +805,13 @@ public final class Replayer {
     private void lockCall(TraceEvent.Call c) {
         final Mm m = task(c.pid()).mm;
         final AddressSpace s = m.space;
+        if ("EPERM".equals(c.errName()) || "EAGAIN".equals(c.errName())
+                || "ENOMEM".equals(c.errName()) && c.name().equals("mlockall")) {
+            // can_do_mlock and RLIMIT_MEMLOCK (a trace recorded without CAP_IPC_LOCK): not modelled,
+            // and the kernel changed nothing.
+            report.unsupported(c.name() + " (" + c.errName() + ": RLIMIT_MEMLOCK and privileges not modelled)", c.line());
+            return;
+        }
         switch (c.name()) {
             case "mlockall":
                 compare(c, s.mlockall(Values.flags(c.args().get(0), Values.MCL)));
@@ -827,7 +834,15 @@ public final class Replayer {
             }
             return;
         }
-        compare(c, c.name().equals("munlock") ? s.munlock(addr, len) : s.mlock(addr, len, flags));
+        final long got = c.name().equals("munlock") ? s.munlock(addr, len) : s.mlock(addr, len, flags);
+        if ("ENOMEM".equals(c.errName()) && got == 0) {
+            // The kernel's ENOMEM may be RLIMIT_MEMLOCK's (a hole gives it too, and a hole here
+            // would have given it): what the kernel locked is not known.
+            report.outside(c);
+            unknownRange(m, start, end - start);
+            return;
+        }
+        compare(c, got);
     }
 
     private void brk(TraceEvent.Call c) {
