@@ -67,13 +67,13 @@ class VmaTreeLincheckTest {
     }
 
     /**
-     * Model checking of the correct tree. An invocation here costs about what one of the SRCU
-     * domain's check costs (~3 ms on a quiet project machine), so the default run takes 3 iterations
-     * (~10 s); the long profile runs its full budget.
+     * Model checking of the correct tree. The default run takes 2 iterations: 3 took 86–103 s on the
+     * slow host of 2026-11-29's evening (the whole default run 9 min 45 s, its limit 10), not the
+     * ~10 s measured when this check was written; the long profile runs its full budget.
      */
     @Test
     void modelCheckingFindsNoViolation() {
-        withGuarantees(LincheckBudget.modelChecking(3)).iterations(LONG ? 20 : 3)
+        withGuarantees(LincheckBudget.modelChecking(2)).iterations(LONG ? 20 : 2)
                 .sequentialSpecification(TreeSpace.Spec.class).check(Correct.class);
     }
 
