@@ -1346,6 +1346,30 @@ public abstract class AbstractSpace implements AddressSpace {
      * the others would go to swap, which keeps their contents: here they stay).
      */
     private long walkOnlyLocked(long start, long end, int advice, List<long[]> reclaim) {
+        return walkAreas(start, end, (idx, a, s, e) -> {
+            if (advice != Mman.MADV_WILLNEED
+                    && ((a.flags() & VmaFlags.LOCKED) != 0 || FileObject.kindOf(a) == FileObject.Kind.PFN)) {
+                return -Errno.EINVAL;
+            }
+            if (advice == Mman.MADV_PAGEOUT && lazyFreeable(a)) {
+                reclaim.add(new long[] {s, e});
+            }
+            return 0;
+        });
+    }
+
+    /** One area's part of a madvise walk: 0, or an error that stops the walk. */
+    @FunctionalInterface
+    private interface AreaStep {
+        long apply(AreaIndex idx, Area a, long start, long end);
+    }
+
+    /**
+     * => writer lock. Linux madvise_walk_vmas: {@code step} on each area's part of [start, end), in
+     * order; a hole is skipped and makes the result ENOMEM at the end (so does a range with no area
+     * at all); a step's error stops the walk, the areas before keeping what it did.
+     */
+    private long walkAreas(long start, long end, AreaStep step) {
         final AreaIndex idx = index();
         long at = start;
         long unmapped = 0;
@@ -1362,12 +1386,9 @@ public abstract class AbstractSpace implements AddressSpace {
                 }
             }
             final long e = Math.min(a.end(), end);
-            if (advice != Mman.MADV_WILLNEED
-                    && ((a.flags() & VmaFlags.LOCKED) != 0 || FileObject.kindOf(a) == FileObject.Kind.PFN)) {
-                return -Errno.EINVAL;
-            }
-            if (advice == Mman.MADV_PAGEOUT && lazyFreeable(a)) {
-                reclaim.add(new long[] {at, e});
+            final long r = step.apply(idx, a, at, e);
+            if (r != 0) {
+                return r;
             }
             at = e;
         }
@@ -1436,29 +1457,7 @@ public abstract class AbstractSpace implements AddressSpace {
      * area's error stops the walk, the areas before it keeping their change.
      */
     private long adviseFlagsLocked(long start, long end, int advice) {
-        final AreaIndex idx = index();
-        long at = start;
-        long unmapped = 0;
-        while (at < end) {
-            final Area a = idx.find(at);
-            if (a == null) {
-                return -Errno.ENOMEM;
-            }
-            if (at < a.start()) {
-                unmapped = -Errno.ENOMEM;
-                at = a.start();
-                if (at >= end) {
-                    break;
-                }
-            }
-            final long e = Math.min(a.end(), end);
-            final long r = adviseFlags(idx, a, at, e, advice);
-            if (r != 0) {
-                return r;
-            }
-            at = e;
-        }
-        return unmapped;
+        return walkAreas(start, end, (idx, a, s, e) -> adviseFlags(idx, a, s, e, advice));
     }
 
     /**
