@@ -274,15 +274,27 @@ public abstract class AbstractSpace implements AddressSpace {
 
     /** Faults [start, end) in, for MAP_POPULATE (no lock held; errors ignored, as Linux does). */
     protected void populate(long start, long end, boolean write) {
-        final int access = write ? dev.specfault.pmap.Prot.ACCESS_WRITE : dev.specfault.pmap.Prot.ACCESS_READ;
         for (long va = start; va < end; va += PAGE_SIZE) {
-            for (int i = 0; i < 8; i++) {
-                final int r = faultWithoutCpu(va, access);
-                if (r != dev.specfault.pmap.FaultHandler.RETRY || isPopulated(va, write)) {
-                    break;
-                }
+            faultIn(va, write);
+        }
+    }
+
+    /**
+     * Faults the page at {@code va} in (for writing: a writable entry) unless it is there already,
+     * with no lock held, at most 8 attempts.
+     *
+     * @return RETRY when it is there (or the attempts ran out), else the signal the fault ended in
+     */
+    private int faultIn(long va, boolean write) {
+        final int access = write ? dev.specfault.pmap.Prot.ACCESS_WRITE : dev.specfault.pmap.Prot.ACCESS_READ;
+        int r = dev.specfault.pmap.FaultHandler.RETRY;
+        for (int i = 0; i < 8 && !isPopulated(va, write); i++) {
+            r = faultWithoutCpu(va, access);
+            if (r != dev.specfault.pmap.FaultHandler.RETRY) {
+                break;
             }
         }
+        return r;
     }
 
     private boolean isPopulated(long va, boolean write) {
@@ -1404,7 +1416,6 @@ public abstract class AbstractSpace implements AddressSpace {
      * EFAULT; running out of frames is ENOMEM. The pages before the error stay populated.
      */
     private long populateRange(long start, long end, boolean write) {
-        final int access = write ? dev.specfault.pmap.Prot.ACCESS_WRITE : dev.specfault.pmap.Prot.ACCESS_READ;
         long at = start;
         int lookups = 0;
         while (at < end) {
@@ -1424,13 +1435,7 @@ public abstract class AbstractSpace implements AddressSpace {
             }
             final long e = Math.min(a.end(), end);
             for (; at < e; at += PAGE_SIZE) {
-                int r = dev.specfault.pmap.FaultHandler.RETRY;
-                for (int i = 0; i < 8 && !isPopulated(at, write); i++) {
-                    r = faultWithoutCpu(at, access);
-                    if (r != dev.specfault.pmap.FaultHandler.RETRY) {
-                        break;
-                    }
-                }
+                final int r = faultIn(at, write);
                 if (r == AccessResult.SIGBUS) {
                     return -Errno.EFAULT;
                 }
@@ -1661,16 +1666,9 @@ public abstract class AbstractSpace implements AddressSpace {
                 r = -Errno.EFAULT; // "we've never faulted in PROT_NONE pages"
             } else {
                 final boolean write = (a.prot() & Mman.PROT_WRITE) != 0 && (a.flags() & VmaFlags.SHARED) == 0;
-                final int access = write ? dev.specfault.pmap.Prot.ACCESS_WRITE : dev.specfault.pmap.Prot.ACCESS_READ;
                 final long e = Math.min(a.end(), end);
                 for (long va = Math.max(start, a.start()); va < e && r == 0; va += PAGE_SIZE) {
-                    int f = dev.specfault.pmap.FaultHandler.RETRY;
-                    for (int i = 0; i < 8 && !isPopulated(va, write); i++) {
-                        f = faultWithoutCpu(va, access);
-                        if (f != dev.specfault.pmap.FaultHandler.RETRY) {
-                            break;
-                        }
-                    }
+                    final int f = faultIn(va, write);
                     if (f == AccessResult.OOM) {
                         r = -Errno.ENOMEM;
                     } else if (f == AccessResult.SIGSEGV && !stillThere(va)) {
