@@ -53,11 +53,14 @@ import java.util.Set;
  *   range overflows, starts in a hole, or hits one (after applying to the part before it).</li>
  *   <li>brk: below the start of the break or failing: the current break; shrinking unmaps;
  *   growing needs a page and the guard gap of free space above.</li>
- *   <li>mremap: EINVAL for unknown flags, FIXED without MAYMOVE, DONTUNMAP (not modelled), an
- *   unaligned address, new length 0, old length 0 (shared duplication not modelled), an
- *   overlapping FIXED target; EFAULT when the old range is not inside one mapping (FIXED with equal
- *   lengths: when it starts in a hole; it may span areas and holes, which all move, Linux 6.17);
- *   ENOMEM when it cannot grow in place without MAYMOVE.</li>
+ *   <li>mremap: EINVAL for unknown flags, FIXED or DONTUNMAP without MAYMOVE, DONTUNMAP with
+ *   lengths that differ or on a special mapping, an unaligned address, new length 0, old length 0
+ *   of a private mapping (a shared one is duplicated), an unaligned or overlapping new address (FIXED
+ *   or DONTUNMAP); EPERM for a FIXED target below {@code mmap_min_addr}; EFAULT when the old range
+ *   is not inside one mapping (FIXED with equal lengths: when it starts in a hole; it may span areas
+ *   and holes, which all move, Linux 6.17); ENOMEM when it cannot grow in place without MAYMOVE.
+ *   DONTUNMAP moves the pages and leaves the old areas mapped, whole and empty, with VM_LOCKED
+ *   cleared; without FIXED its new address is a hint.</li>
  *   <li>madvise(MADV_DONTNEED): EINVAL for an unaligned start, an unknown advice or an overflow;
  *   len 0 succeeds; applies to the mapped parts and returns ENOMEM if the range had a hole; EINVAL
  *   at the first MAP_LOCKED area, after applying to the areas before it.</li>
@@ -194,12 +197,15 @@ public abstract class AbstractSpace implements AddressSpace {
      * pages under each of {@code moved} and of the old range's tail [oldStart + len, oldStart +
      * oldLen), moves the pages of [oldStart, oldStart + len) to newStart (the mapped parts of it: a
      * multi-area move leaves holes, and the target's pages across from them stay), frees the old
-     * range's empty tables, and makes {@code plan} the layout.
+     * range's empty tables, and makes {@code plan} the layout. With {@code keepOld}
+     * (MREMAP_DONTUNMAP; then oldLen == newLen == len) the old range stays mapped ({@code plan}
+     * keeps its areas, at most with VM_LOCKED cleared) and empty: its pages move, nothing is dropped
+     * or freed there, and a fault on it waits for the move (Linux write-locks the source vma).
      *
      * @return 0 or -ENOMEM (a table page could not be allocated; nothing changed)
      */
     protected abstract long commitMove(LayoutPlan plan, long oldStart, long oldLen, long newStart, long newLen,
-                                       long len, List<Area> moved);
+                                       long len, List<Area> moved, boolean keepOld);
 
     /** => writer lock. Drops the pages of [start, end) inside {@code a} (MADV_DONTNEED). */
     protected abstract void discard(Area a, long start, long end);
@@ -1098,9 +1104,10 @@ public abstract class AbstractSpace implements AddressSpace {
         if ((flags & Mman.MREMAP_FIXED) != 0 && (flags & Mman.MREMAP_MAYMOVE) == 0) {
             return -Errno.EINVAL;
         }
-        if ((flags & Mman.MREMAP_DONTUNMAP) != 0) {
-            return -Errno.EINVAL; // not modelled: say so rather than do something else
-        }
+        final boolean dontUnmap = (flags & Mman.MREMAP_DONTUNMAP) != 0;
+        // vrm_implies_new_addr: FIXED and DONTUNMAP both take new_addr (DONTUNMAP without FIXED as
+        // a hint, as mmap's), so both check it.
+        final boolean newAddrGiven = (flags & (Mman.MREMAP_FIXED | Mman.MREMAP_DONTUNMAP)) != 0;
         if ((addr & ~PAGE_MASK) != 0) {
             return -Errno.EINVAL;
         }
@@ -1114,7 +1121,7 @@ public abstract class AbstractSpace implements AddressSpace {
         if (Long.compareUnsigned(nlen, config.taskSize()) > 0) {
             return -Errno.EINVAL; // check_mremap_params: "Is the new length silly?", before any lookup
         }
-        if ((flags & Mman.MREMAP_FIXED) != 0) {
+        if (newAddrGiven) {
             // Linux (6.18, check_mremap_params): the new range is checked before the old one is
             // looked up, so an overlap is EINVAL even when nothing is mapped at addr.
             if ((newAddr & ~PAGE_MASK) != 0) {
@@ -1122,6 +1129,9 @@ public abstract class AbstractSpace implements AddressSpace {
             }
             if (Long.compareUnsigned(newAddr, config.taskSize() - nlen) > 0) {
                 return -Errno.EINVAL;
+            }
+            if (dontUnmap && ((flags & Mman.MREMAP_MAYMOVE) == 0 || olen != nlen)) {
+                return -Errno.EINVAL; // DONTUNMAP is always a move, and never a resize
             }
             if (addr < newAddr + nlen && newAddr < addr + olen) {
                 return -Errno.EINVAL; // overlapping ranges
@@ -1133,7 +1143,7 @@ public abstract class AbstractSpace implements AddressSpace {
         writeLock();
         try {
             final AreaIndex idx = index();
-            if ((flags & Mman.MREMAP_FIXED) != 0 && idx.count() + 2 >= config.maxMapCount() - 3) {
+            if (newAddrGiven && idx.count() + 2 >= config.maxMapCount() - 3) {
                 // check_mremap_params, after its EINVAL checks and before anything is looked up: the
                 // target and the old range might each be split in three (docs/linux/mremap-map-count.c).
                 return -Errno.ENOMEM;
@@ -1148,8 +1158,18 @@ public abstract class AbstractSpace implements AddressSpace {
                 // duplicated: a second mapping of the same pages, placed as a move would be.
                 return -Errno.EINVAL;
             }
+            if (dontUnmap && FileObject.kindOf(vma) != FileObject.Kind.FILE) {
+                return -Errno.EINVAL; // VM_DONTEXPAND or VM_PFNMAP: refused before the length is looked at
+            }
             if ((flags & Mman.MREMAP_FIXED) != 0) {
-                return mremapTo(idx, vma, addr, olen, nlen, newAddr);
+                return mremapTo(idx, vma, addr, olen, nlen, newAddr, dontUnmap);
+            }
+            if (dontUnmap) {
+                if (olen > vma.end() - addr) {
+                    return -Errno.EFAULT;
+                }
+                final long to = place(idx, newAddr, nlen); // the hint, as mmap's (get_unmapped_area)
+                return to == NO_ADDR ? -Errno.ENOMEM : move(idx, vma, addr, olen, to, nlen, true);
             }
             if (olen >= nlen) {
                 if (olen > nlen) {
@@ -1183,7 +1203,7 @@ public abstract class AbstractSpace implements AddressSpace {
             if (to == NO_ADDR) {
                 return -Errno.ENOMEM;
             }
-            return move(idx, vma, addr, olen, to, nlen);
+            return move(idx, vma, addr, olen, to, nlen, false);
         } finally {
             writeUnlock();
         }
@@ -1197,17 +1217,22 @@ public abstract class AbstractSpace implements AddressSpace {
      * before unmapping anything (6.18: the part that moves must lie in the area, else EFAULT with
      * nothing changed) is checked first.
      */
-    private long mremapTo(AreaIndex idx, Area vma, long addr, long olen, long nlen, long newAddr) {
+    private long mremapTo(AreaIndex idx, Area vma, long addr, long olen, long nlen, long newAddr, boolean keepOld) {
         if (olen == 0 && newAddr == addr) {
             // Linux mremap_to: the target is unmapped first, then the old range looked up again; a
             // duplicate onto its own address (not an overlap for old_len 0) finds nothing there.
             final long r = unmapLocked(newAddr, newAddr + nlen);
             return r < 0 ? r : -Errno.EFAULT;
         }
-        if (olen == nlen && vma.end() - addr < olen) {
-            return moveAreas(idx, addr, olen, newAddr);
+        if (Long.compareUnsigned(newAddr, config.mmapMinAddr()) < 0) {
+            // get_unmapped_area's security_mmap_addr, as mmap's MAP_FIXED (a process without
+            // CAP_SYS_RAWIO); after the target's unmap in Linux, but nothing can be mapped there.
+            return -Errno.EPERM;
         }
-        return move(idx, vma, addr, olen, newAddr, nlen);
+        if (olen == nlen && vma.end() - addr < olen) {
+            return moveAreas(idx, addr, olen, newAddr, keepOld);
+        }
+        return move(idx, vma, addr, olen, newAddr, nlen, keepOld);
     }
 
     /**
@@ -1219,7 +1244,7 @@ public abstract class AbstractSpace implements AddressSpace {
      * one and an error half-way keeps the ones moved before it; here the move is one plan, published
      * in one store, and the map-count limit is checked for all of it first.
      */
-    private long moveAreas(AreaIndex idx, long addr, long len, long to) {
+    private long moveAreas(AreaIndex idx, long addr, long len, long to, boolean keepOld) {
         final List<Area> moved = new ArrayList<>();
         if (cutsSpecial(idx, addr, addr + len)) {
             return -Errno.EINVAL; // a special mapping moves whole (special_mapping_split)
@@ -1230,11 +1255,12 @@ public abstract class AbstractSpace implements AddressSpace {
             moved.add(new Area(to + (s - addr), to + (e - addr), a.prot(), a.flags(), a.backing(), a.pgoffAt(s),
                     a.anon()));
         }
-        final LayoutPlan plan = Plans.unmapThenMap(idx, addr, addr + len, moved);
+        final LayoutPlan plan = keepOld ? Plans.keepThenMap(idx, addr, addr + len, moved)
+                : Plans.unmapThenMap(idx, addr, addr + len, moved);
         if (idx.count() + plan.countDelta() > config.maxMapCount()) {
             return -Errno.ENOMEM;
         }
-        final long r = commitMove(plan, addr, len, to, len, len, moved);
+        final long r = commitMove(plan, addr, len, to, len, len, moved, keepOld);
         return r < 0 ? r : to;
     }
 
@@ -1242,7 +1268,7 @@ public abstract class AbstractSpace implements AddressSpace {
      * => writer lock. Moves [addr, addr + min(olen, nlen)) of {@code vma} to [to, to + nlen),
      * replacing whatever is mapped there (FIXED), and unmaps the rest of [addr, addr + olen).
      */
-    private long move(AreaIndex idx, Area vma, long addr, long olen, long to, long nlen) {
+    private long move(AreaIndex idx, Area vma, long addr, long olen, long to, long nlen, boolean keepOld) {
         final long len = Math.min(olen, nlen);
         if (len > vma.end() - addr) {
             return -Errno.EFAULT;
@@ -1259,10 +1285,12 @@ public abstract class AbstractSpace implements AddressSpace {
         }
         final Area moved = new Area(to, to + nlen, vma.prot(), vma.flags(), vma.backing(), vma.pgoffAt(addr),
                 vma.anon());
-        // One plan: unmap the old range, map the new one (over the target); published in one store.
-        final LayoutPlan plan = Plans.unmapThenMap(idx, addr, addr + olen, List.of(moved));
+        // One plan: unmap the old range (DONTUNMAP: keep it, unlocked), map the new one (over the
+        // target); published in one store.
+        final LayoutPlan plan = keepOld ? Plans.keepThenMap(idx, addr, addr + olen, List.of(moved))
+                : Plans.unmapThenMap(idx, addr, addr + olen, List.of(moved));
         assert idx.count() + plan.countDelta() <= config.maxMapCount() : "a move adds at most three areas";
-        final long r = commitMove(plan, addr, olen, to, nlen, len, List.of(moved));
+        final long r = commitMove(plan, addr, olen, to, nlen, len, List.of(moved), keepOld);
         return r < 0 ? r : to;
     }
 

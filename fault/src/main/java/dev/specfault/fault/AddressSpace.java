@@ -48,7 +48,10 @@ public interface AddressSpace {
     /** Linux brk: the new break, or the current one (unchanged) on failure or for {@code brk(0)}. */
     long brk(long addr);
 
-    /** mremap; {@code newAddr} is used with {@link Mman#MREMAP_FIXED} only. */
+    /**
+     * mremap; {@code newAddr} is the target with {@link Mman#MREMAP_FIXED} and a hint with
+     * {@link Mman#MREMAP_DONTUNMAP} alone, ignored otherwise.
+     */
     long mremap(long oldAddr, long oldLen, long newLen, int flags, long newAddr);
 
     /**

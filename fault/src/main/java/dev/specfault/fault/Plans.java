@@ -5,6 +5,7 @@ import dev.specfault.vma.AreaIndex;
 import dev.specfault.vma.AreaMap;
 import dev.specfault.vma.LayoutPlan;
 import dev.specfault.vma.LayoutPlanner;
+import dev.specfault.vma.VmaFlags;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -22,7 +23,30 @@ final class Plans {
      * Copies the layout once (O(areas)): mremap with MAYMOVE is rare enough.
      */
     static LayoutPlan unmapThenMap(AreaIndex idx, long start, long end, List<Area> as) {
-        final LayoutPlan first = LayoutPlanner.unmap(idx, start, end);
+        return thenMap(idx, LayoutPlanner.unmap(idx, start, end), as);
+    }
+
+    /**
+     * => writer lock. MREMAP_DONTUNMAP: the areas over [start, end) stay where they are, whole (the
+     * kernel does not split them), each with VM_LOCKED and VM_LOCKONFAULT cleared
+     * (dontunmap_complete clears them on the whole source vma, with no merge), then each of
+     * {@code as} is mapped in order; one plan.
+     */
+    static LayoutPlan keepThenMap(AreaIndex idx, long start, long end, List<Area> as) {
+        final List<Area> removed = new ArrayList<>();
+        final List<Area> added = new ArrayList<>();
+        for (Area a : idx.overlapping(start, end)) {
+            if ((a.flags() & (VmaFlags.LOCKED | VmaFlags.LOCKONFAULT)) != 0) {
+                removed.add(a);
+                added.add(new Area(a.start(), a.end(), a.prot(), a.flags() & ~(VmaFlags.LOCKED | VmaFlags.LOCKONFAULT),
+                        a.backing(), a.pgoff(), a.anon()));
+            }
+        }
+        return thenMap(idx, new LayoutPlan(removed, added, false), as);
+    }
+
+    /** {@code first}, then each of {@code as} mapped in order, as one plan. */
+    private static LayoutPlan thenMap(AreaIndex idx, LayoutPlan first, List<Area> as) {
         final AreaMap after = AreaMap.copyOf(idx);
         after.apply(first);
         final Set<Area> removed = new HashSet<>(first.removed());

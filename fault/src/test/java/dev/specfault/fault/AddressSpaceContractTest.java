@@ -668,7 +668,11 @@ class AddressSpaceContractTest {
         assertEquals(11, load(s, c));
         assertEquals(-Errno.EFAULT, s.mremap(0x50000000, PAGE_SIZE, 2 * PAGE_SIZE, Mman.MREMAP_MAYMOVE, 0));
         assertEquals(-Errno.EFAULT, s.mremap(c, 8 * PAGE_SIZE, 16 * PAGE_SIZE, Mman.MREMAP_MAYMOVE, 0));
-        assertEquals(-Errno.EINVAL, s.mremap(c, PAGE_SIZE, PAGE_SIZE, 7, 0));
+        assertEquals(-Errno.EINVAL, s.mremap(c, PAGE_SIZE, PAGE_SIZE, 15, 0));
+        // Below mmap_min_addr: EPERM, as mmap's MAP_FIXED there (without CAP_SYS_RAWIO; this
+        // machine's kernel, under setpriv dropping it, for both moves).
+        assertEquals(-Errno.EPERM, s.mremap(c, PAGE_SIZE, PAGE_SIZE, Mman.MREMAP_MAYMOVE | Mman.MREMAP_FIXED, 0));
+        assertEquals(-Errno.EPERM, s.mremap(c, PAGE_SIZE, PAGE_SIZE, 7, 0));
         assertEquals(-Errno.EINVAL, s.mremap(c, PAGE_SIZE, PAGE_SIZE, Mman.MREMAP_FIXED, 0x40000000));
         assertEquals(-Errno.EINVAL, s.mremap(c, PAGE_SIZE, 0, 0, 0));
         assertEquals(-Errno.EINVAL, s.mremap(c + 1, PAGE_SIZE, PAGE_SIZE, 0, 0));
@@ -1571,10 +1575,123 @@ class AddressSpaceContractTest {
     }
 
     /**
+     * MREMAP_DONTUNMAP (Linux 5.7; any mapping but VM_DONTEXPAND/VM_PFNMAP since 5.13), as 6.18 on
+     * this machine answers (stress/src/test/resources/replay/dontunmap.c): the pages move, the old
+     * range stays mapped, whole and empty (anonymous memory reads zero again, a shared mapping still
+     * reaches its object, a private file mapping its file); VM_LOCKED is cleared on the whole source
+     * area and kept on the new one; without FIXED new_addr is a hint. EINVAL without MAYMOVE, for
+     * lengths that differ, a special mapping, an unaligned or overlapping new address; EFAULT for a
+     * hole or a range past the area (FIXED with equal lengths may span areas, 6.17).
+     */
+    @ParameterizedTest
+    @MethodSource("spaces")
+    void mremapDontUnmapMovesThePagesAndKeepsTheMapping(Design d, Arch arch) {
+        final AddressSpace s = space(d, arch);
+        final long p = PAGE_SIZE;
+        final int du = Mman.MREMAP_MAYMOVE | Mman.MREMAP_DONTUNMAP;
+        final int fixed = du | Mman.MREMAP_FIXED;
+        final long a = s.mmap(0x10000000, 4 * p, RW, ANON | MAP_FIXED);
+        for (int i = 0; i < 4; i++) {
+            store(s, a + i * p, i + 1);
+        }
+        assertEquals(0x10010000L, s.mremap(a + p, 2 * p, 2 * p, fixed, 0x10010000L));
+        assertEquals(List.of("10000000-10004000 rw", "10010000-10012000 rw"), areasIn(s, a, a + 0x20000),
+                s::procMaps);
+        assertEquals(1, load(s, a));
+        assertEquals(0, load(s, a + p), "the moved pages left an empty mapping behind");
+        assertEquals(0, load(s, a + 2 * p));
+        assertEquals(4, load(s, a + 3 * p));
+        assertEquals(2, load(s, 0x10010000L));
+        assertEquals(3, load(s, 0x10010000L + p));
+        // A hint is used when it is free, as mmap's; taken, the move goes where mmap would place it.
+        final long b = s.mmap(0x11000000, 2 * p, RW, ANON | MAP_FIXED);
+        store(s, b, 7);
+        assertEquals(0x11100000L, s.mremap(b, 2 * p, 2 * p, du, 0x11100000L));
+        assertEquals(7, load(s, 0x11100000L));
+        final long elsewhere = s.mremap(b, 2 * p, 2 * p, du, 0x11100000L);
+        assertTrue(elsewhere > 0 && elsewhere != 0x11100000L, () -> Errno.format(elsewhere));
+        assertEquals(0, load(s, elsewhere));
+        // VM_LOCKED: cleared on the whole source area (not split), kept where the pages went.
+        final long l = s.mmap(0x12000000, 4 * p, RW, ANON | MAP_FIXED);
+        assertEquals(0, s.mlock(l, 4 * p, 0));
+        assertEquals(0x12100000L, s.mremap(l + p, 2 * p, 2 * p, fixed, 0x12100000L));
+        assertEquals(List.of("12000000-12004000 private|anon"), flagsIn(s, l, l + 4 * p), s::procMaps);
+        assertEquals(List.of("12100000-12102000 private|anon|locked"), flagsIn(s, 0x12100000L, 0x12102000L),
+                s::procMaps);
+        // Errors: nothing changes.
+        final long c = s.mmap(0x13000000, 4 * p, RW, ANON | MAP_FIXED);
+        store(s, c, 9);
+        assertEquals(-Errno.EINVAL, s.mremap(c, 2 * p, 4 * p, du, 0));
+        assertEquals(-Errno.EINVAL, s.mremap(c, 2 * p, p, du, 0));
+        assertEquals(-Errno.EINVAL, s.mremap(c, 2 * p, 2 * p, Mman.MREMAP_DONTUNMAP, 0));
+        assertEquals(-Errno.EINVAL, s.mremap(c, 2 * p, 2 * p, Mman.MREMAP_DONTUNMAP | Mman.MREMAP_FIXED, 0x13100000L));
+        assertEquals(-Errno.EINVAL, s.mremap(c + p + 1, p, p, du, 0));
+        assertEquals(-Errno.EINVAL, s.mremap(c, 2 * p, 2 * p, du, 0x13100001L), "an unaligned hint");
+        assertEquals(-Errno.EINVAL, s.mremap(c, 2 * p, 2 * p, du, c + p), "a hint overlapping the old range");
+        assertEquals(-Errno.EINVAL, s.mremap(c, 0, p, du, 0));
+        assertEquals(-Errno.EFAULT, s.mremap(c + 5 * p, p, p, du, 0));
+        assertEquals(-Errno.EFAULT, s.mremap(c + 3 * p, 2 * p, 2 * p, du, 0), "past the area, without FIXED");
+        assertEquals(9, load(s, c));
+        final FileObject vd = new FileObject("[vdso]", 2 * p, machine.frames(), FileObject.Kind.SPECIAL);
+        final long vdso = s.mmap(0x14000000, 2 * p, PROT_READ, MAP_PRIVATE | MAP_FIXED, vd, 0);
+        assertEquals(-Errno.EINVAL, s.mremap(vdso, p, p, du, 0));
+        assertEquals(-Errno.EINVAL, s.mremap(vdso, 8 * p, 8 * p, du, 0), "refused before the length is looked at");
+        final FileObject vv = new FileObject("[vvar]", 4 * p, machine.frames(), FileObject.Kind.PFN);
+        final long vvar = s.mmap(0x14100000, 4 * p, PROT_READ, MAP_PRIVATE | MAP_FIXED, vv, 0);
+        assertEquals(-Errno.EINVAL, s.mremap(vvar, p, p, du, 0));
+        // A shared mapping: the old range still reaches the same object.
+        final long sh = s.mmap(0x15000000, 2 * p, RW, MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED);
+        store(s, sh, 11);
+        assertEquals(0x15100000L, s.mremap(sh, 2 * p, 2 * p, fixed, 0x15100000L));
+        assertEquals(11, load(s, sh));
+        store(s, sh, 12);
+        assertEquals(12, load(s, 0x15100000L));
+        // A private file mapping: the copy moves, the old range reads the file again.
+        final FileObject f = new FileObject("f", p, machine.frames());
+        final long fm = s.mmap(0x16000000, p, RW, MAP_PRIVATE | MAP_FIXED, f, 0);
+        store(s, fm, 13);
+        assertEquals(0x16100000L, s.mremap(fm, p, p, fixed, 0x16100000L));
+        assertEquals(0, load(s, fm));
+        assertEquals(13, load(s, 0x16100000L));
+        // FIXED over a mapping: the target is replaced, the old area stays.
+        final long g = s.mmap(0x17000000, 2 * p, RW, ANON | MAP_FIXED);
+        store(s, g, 14);
+        final long t = s.mmap(0x17100000, 4 * p, PROT_READ, ANON | MAP_FIXED);
+        assertEquals(t + p, s.mremap(g, 2 * p, 2 * p, fixed, t + p));
+        assertEquals(List.of("17000000-17002000 rw"), areasIn(s, g, g + 2 * p), s::procMaps);
+        assertEquals(List.of("17100000-17101000 r-", "17101000-17103000 rw", "17103000-17104000 r-"),
+                areasIn(s, t, t + 4 * p), s::procMaps);
+        assertEquals(14, load(s, t + p));
+        // Across two areas: only with FIXED (6.17's multi-area move); both stay.
+        final long h = s.mmap(0x18000000, 2 * p, RW, ANON | MAP_FIXED);
+        s.mmap(h + 2 * p, 2 * p, PROT_READ, ANON | MAP_FIXED);
+        store(s, h + p, 15);
+        assertEquals(-Errno.EFAULT, s.mremap(h, 4 * p, 4 * p, du, 0));
+        assertEquals(0x18100000L, s.mremap(h, 4 * p, 4 * p, fixed, 0x18100000L));
+        assertEquals(List.of("18000000-18002000 rw", "18002000-18004000 r-"), areasIn(s, h, h + 4 * p), s::procMaps);
+        assertEquals(List.of("18100000-18102000 rw", "18102000-18104000 r-"),
+                areasIn(s, 0x18100000L, 0x18104000L), s::procMaps);
+        assertEquals(15, load(s, 0x18100000L + p));
+        assertEquals(0, load(s, h + p));
+        // A touched area moved right after itself: two areas (the moved pages keep their offset).
+        final long m = s.mmap(0x19000000, 2 * p, RW, ANON | MAP_FIXED);
+        store(s, m, 16);
+        assertEquals(m + 2 * p, s.mremap(m, 2 * p, 2 * p, fixed, m + 2 * p));
+        assertEquals(List.of("19000000-19002000 rw", "19002000-19004000 rw"), areasIn(s, m, m + 4 * p), s::procMaps);
+        assertEquals(16, load(s, m + 2 * p));
+        assertEquals(0, s.munmap(0x10000000, 0x10000000));
+        f.close();
+        vd.close();
+        vv.close();
+        quiet(s);
+    }
+
+    /**
      * mremap at and near max_map_count, as this machine's kernel answers (docs/linux/mremap-map-count.c
      * and .out, Linux 6.18): a FIXED move is refused once map_count + 2 >= max - 3, before the old
      * range is looked up (from an unmapped address: ENOMEM, not EFAULT); a move once map_count >=
-     * max - 3; growing in place and shrinking, which add no area, never.
+     * max - 3; growing in place and shrinking, which add no area, never. DONTUNMAP, which takes a new
+     * address too, as FIXED (checked on this machine with a lowered vm.max_map_count).
      */
     @ParameterizedTest
     @MethodSource("spaces")
@@ -1585,7 +1702,7 @@ class AddressSpaceContractTest {
         final long far = 0x30000000L;
         final List<Long> fill = new ArrayList<>();
         for (int n = max - 7; n <= max; n++) {
-            for (String call : List.of("grow", "move", "fixed", "hole", "shrink")) {
+            for (String call : List.of("grow", "move", "fixed", "hole", "shrink", "dontunmap")) {
                 switch (call) {
                     case "move" -> {
                         assertEquals(fix, s.mmap(fix, 2 * PAGE_SIZE, RW, ANON | MAP_FIXED));
@@ -1608,12 +1725,14 @@ class AddressSpaceContractTest {
                     case "grow" -> s.mremap(fix, 2 * PAGE_SIZE, 4 * PAGE_SIZE, 0, 0);
                     case "move" -> s.mremap(fix, 2 * PAGE_SIZE, 8 * PAGE_SIZE, Mman.MREMAP_MAYMOVE, 0);
                     case "shrink" -> s.mremap(fix, 4 * PAGE_SIZE, 2 * PAGE_SIZE, 0, 0);
+                    case "dontunmap" -> s.mremap(fix, 2 * PAGE_SIZE, 2 * PAGE_SIZE,
+                            Mman.MREMAP_MAYMOVE | Mman.MREMAP_DONTUNMAP, far);
                     default -> s.mremap(fix, 2 * PAGE_SIZE, 2 * PAGE_SIZE, Mman.MREMAP_MAYMOVE | Mman.MREMAP_FIXED, far);
                 };
                 switch (call) {
                     case "grow", "shrink" -> assertEquals(fix, r, at);
                     case "move" -> assertEquals(n <= max - 4, !Errno.isError(r), at + ": " + Errno.format(r));
-                    case "fixed" -> assertEquals(n <= max - 6 ? far : -Errno.ENOMEM, r, at);
+                    case "fixed", "dontunmap" -> assertEquals(n <= max - 6 ? far : -Errno.ENOMEM, r, at);
                     default -> assertEquals(n <= max - 6 ? -Errno.EFAULT : -Errno.ENOMEM, r, at);
                 }
                 if (!Errno.isError(r)) {

@@ -1138,7 +1138,7 @@ public final class LockedSpace extends AbstractSpace implements FaultHandler {
 
     @Override
     protected long commitMove(LayoutPlan plan, long oldStart, long oldLen, long newStart, long newLen, long len,
-                              List<Area> movedAreas) {
+                              List<Area> movedAreas, boolean keepOld) {
         assert map.isWriteLockedByCurrentThread();
         if (!allocMoveTables(oldStart, newStart, len)) {
             return -Errno.ENOMEM;
@@ -1176,8 +1176,12 @@ public final class LockedSpace extends AbstractSpace implements FaultHandler {
         } finally {
             unlockPmap();
         }
+        // DONTUNMAP: the old range keeps its entries, now with no arefs: its anonymous pages went
+        // with the move, and a fault there starts a new amap (or reads the object again).
         arefs.move(oldStart, len, newStart);
-        freeTables(oldStart, oldStart + oldLen);
+        if (!keepOld) {
+            freeTables(oldStart, oldStart + oldLen);
+        }
         releaseFiles(plan.removed());
         return 0;
     }

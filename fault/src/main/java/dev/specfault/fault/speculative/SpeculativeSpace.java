@@ -891,7 +891,7 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
 
     @Override
     protected long commitMove(LayoutPlan plan, long oldStart, long oldLen, long newStart, long newLen, long len,
-                              List<Area> movedAreas) {
+                              List<Area> movedAreas, boolean keepOld) {
         assert mmapLock.isWriteLockedByCurrentThread();
         if (!allocMoveTables(oldStart, newStart, len)) {
             return -dev.specfault.fault.Errno.ENOMEM;
@@ -903,6 +903,10 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
             }
         }
         b.markDead();
+        // DONTUNMAP: the source areas the plan keeps as they are stay live; their records are
+        // write-locked (vma_start_write) while their pages leave, so that a fault there falls back and
+        // waits instead of filling a page the layout has not yet moved away from.
+        final List<Vma> kept = keepOld ? writeLockKept(plan, oldStart, oldStart + len) : List.of();
         hooks.at(FaultHooks.Point.WRITER_AFTER_MARK, this, oldStart);
         final Long2LongHashMap moved = new Long2LongHashMap(-1);
         if (pmap.zapRange(oldStart, oldStart + len, (va, old) -> moved.put(va, old)) > 0) {
@@ -941,12 +945,30 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
         for (Vma v : b.addedRecords()) {
             v.endWrite();
         }
+        for (Vma v : kept) {
+            tree.endWrite(v);
+        }
         // The zap uncounted the mappings and the installs counted them again: the frames' references move along.
         putAll(freed);
         freed.clear();
-        freeTables(oldStart, oldStart + oldLen);
+        if (!keepOld) {
+            freeTables(oldStart, oldStart + oldLen);
+        }
         retire(b);
         return 0;
+    }
+
+    /** => mmap lock for writing: the live records over [start, end) that {@code plan} leaves in place, write-locked. */
+    private List<Vma> writeLockKept(LayoutPlan plan, long start, long end) {
+        final List<Vma> kept = new ArrayList<>();
+        for (Area a : index().overlapping(start, end)) {
+            if (!plan.removed().contains(a)) {
+                final Vma v = tree.find(a.start());
+                tree.beginWrite(v);
+                kept.add(v);
+            }
+        }
+        return kept;
     }
 
     @Override

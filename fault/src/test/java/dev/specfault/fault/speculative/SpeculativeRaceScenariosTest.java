@@ -11,6 +11,7 @@ import dev.specfault.fault.SpaceConfig;
 import dev.specfault.fault.SpaceStats;
 import dev.specfault.pmap.AccessResult;
 import dev.specfault.pmap.Arch;
+import dev.specfault.pmap.Cpu;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Future;
@@ -108,6 +109,39 @@ class SpeculativeRaceScenariosTest extends ScenarioBase {
         assertEquals(AccessResult.OK, get(racing.get()));
         assertEquals(7, load(1, q));
         assertEquals(SEGV, load(1, P));
+        assertEquals(List.of(), space.checkQuiet());
+    }
+
+    /**
+     * MREMAP_DONTUNMAP keeps the old area (its record stays in the tree) but takes its pages. A CPU
+     * that reads the old page and then the target while the pages are on their way must see the
+     * call either not yet done (the data, then SIGSEGV) or done (zero, then the data): the old
+     * record is write-locked across the move, as Linux's vma_start_write does, so the read falls
+     * back and waits. Without that, the read found the emptied page table, filled a zero page, and
+     * the next read found the target not yet published: (0, SIGSEGV), after and then before.
+     */
+    @ParameterizedTest
+    @EnumSource(value = Arch.class, names = {"X86_64", "ARM64"})
+    void aFaultOnWhatDontUnmapLeavesBehindWaitsForTheMove(Arch arch) {
+        build(arch, Set.of(), Set.of());
+        final long q = P + 64 * PAGE_SIZE;
+        space.mmap(P, PAGE_SIZE, RW, ANON);
+        store(0, P, 5);
+        final java.util.concurrent.atomic.AtomicReference<Future<long[]>> racing = new java.util.concurrent.atomic.AtomicReference<>();
+        hook.arm(FaultHooks.Point.WRITER_AFTER_ZAP, () -> {
+            final Future<long[]> f = threads[0].submit(() -> {
+                final Cpu c = machine.cpu(0);
+                final int r1 = space.load(c, P);
+                final long v1 = r1 == AccessResult.OK ? c.value() : -1000 - r1;
+                final int r2 = space.load(c, q);
+                return new long[] {v1, r2 == AccessResult.OK ? c.value() : -1000 - r2};
+            });
+            waitUntil(() -> f.isDone() || space.mmapLockWaiters() > 0);
+            racing.set(f);
+        });
+        assertEquals(q, on(1, () -> space.mremap(P, PAGE_SIZE, PAGE_SIZE,
+                Mman.MREMAP_MAYMOVE | Mman.MREMAP_FIXED | Mman.MREMAP_DONTUNMAP, q)));
+        assertEquals(List.of(0L, 5L), java.util.Arrays.stream(get(racing.get())).boxed().toList());
         assertEquals(List.of(), space.checkQuiet());
     }
 

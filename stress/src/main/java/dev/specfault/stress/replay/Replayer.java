@@ -503,6 +503,9 @@ public final class Replayer {
                     return a < end && start < a + Mman.pageAlign(arg(y, 1));
                 }
                 case "mremap": {
+                    if ((Values.flags(y.args().get(3), Values.MREMAP) & Mman.MREMAP_DONTUNMAP) != 0) {
+                        return false; // the old range stays mapped
+                    }
                     final long a = arg(y, 0);
                     final long ol = Mman.pageAlign(arg(y, 1));
                     final long nl = Mman.pageAlign(arg(y, 2));
@@ -886,6 +889,23 @@ public final class Replayer {
         return end > old && Long.compareUnsigned(end, s.config().taskSize()) <= 0 && !mappedHere(s, a.end(), end);
     }
 
+    /**
+     * Whether mremap gives EINVAL for these arguments whatever its new_addr: the checks that do not
+     * read it (flags, alignment, lengths) and a special mapping at {@code old} (VM_DONTEXPAND,
+     * VM_PFNMAP), which DONTUNMAP refuses.
+     */
+    private static boolean einvalWhateverTheHint(AddressSpace s, long old, long olen, long nlen, int flags) {
+        final long ol = Mman.pageAlign(olen);
+        final long nl = Mman.pageAlign(nlen);
+        if ((flags & ~(Mman.MREMAP_MAYMOVE | Mman.MREMAP_FIXED | Mman.MREMAP_DONTUNMAP)) != 0
+                || (old & (Mman.PAGE_SIZE - 1)) != 0 || nl == 0 || Long.compareUnsigned(nl, s.config().taskSize()) > 0
+                || (flags & Mman.MREMAP_MAYMOVE) == 0 || ol != nl) {
+            return true;
+        }
+        final Area a = areaAt(s.areas(), old);
+        return a != null && FileObject.kindOf(a) != FileObject.Kind.FILE;
+    }
+
     private void mremap(TraceEvent.Call c) {
         final Mm m = task(c.pid()).mm;
         final AddressSpace s = m.space;
@@ -894,11 +914,14 @@ public final class Replayer {
         final long nlen = arg(c, 2);
         final int flags = Values.flags(c.args().get(3), Values.MREMAP);
         final long newAddr = c.args().size() > 4 ? arg(c, 4) : 0;
-        if ((flags & Mman.MREMAP_DONTUNMAP) != 0 && !"EINVAL".equals(c.errName())) {
-            report.unsupported("mremap (MREMAP_DONTUNMAP)", c.line());
-            if (!c.failed()) {
-                m.unknown.add(c.result(), c.result() + Mman.pageAlign(nlen)); // the kernel mapped it there
-            }
+        final boolean dontUnmap = (flags & Mman.MREMAP_DONTUNMAP) != 0;
+        if (dontUnmap && (flags & Mman.MREMAP_FIXED) == 0 && c.args().size() <= 4 && "EINVAL".equals(c.errName())
+                && !einvalWhateverTheHint(s, old, olen, nlen, flags)) {
+            // strace prints new_addr only with MREMAP_FIXED, but DONTUNMAP checks it as a hint
+            // (unaligned, past TASK_SIZE, overlapping the old range: EINVAL). The kernel refused, so
+            // nothing changed; whether for the hint cannot be told.
+            report.unsupported("mremap (MREMAP_DONTUNMAP: EINVAL that may come from new_addr, not in the trace)",
+                    c.line());
             return;
         }
         final long oend = old + Mman.pageAlign(olen);
@@ -961,8 +984,9 @@ public final class Replayer {
         if (c.failed()) {
             return;
         }
-        // What the kernel moved or grew came from unknown memory: the result is unknown too.
-        if (r != old) {
+        // What the kernel moved or grew came from unknown memory: the result is unknown too. What
+        // DONTUNMAP left behind stays mapped, and unknown.
+        if (r != old && !dontUnmap) {
             s.munmap(old, oend - old);
             m.unknown.remove(old, oend);
         } else if (rend < oend) {
