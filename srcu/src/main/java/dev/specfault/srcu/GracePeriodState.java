@@ -59,6 +59,11 @@ abstract class GracePeriodStateFields extends GracePeriodStatePad0 {
     final AtomicBoolean latePending = new AtomicBoolean();
     /** Driver state: the last grace period whose end asked for a late invocation. [a] */
     final AtomicLong lateSeq = new AtomicLong();
+    /**
+     * Driver state: late invocations asked for so far (a callback added after its grace period
+     * ended asks again for the same one, while a late run may be past its slot). [a]
+     */
+    final AtomicLong lateRequests = new AtomicLong();
 
     private static final VarHandle GP_OWNER;
 

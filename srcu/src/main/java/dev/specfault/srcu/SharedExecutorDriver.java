@@ -135,11 +135,13 @@ final class SharedExecutorDriver implements GracePeriodDriver {
 
     /**
      * Schedules the late run for the callbacks of the grace period that ended at {@code doneSeq},
-     * unless one is pending; that one schedules the next when it finds a later end recorded.
+     * unless one is pending; that one schedules the next when a request came in after it started
+     * (a later end, or a callback added to a slot it may have passed already).
      */
     @Override
     public void callbacksReady(SrcuDomain d, long doneSeq) {
         d.gp.lateSeq.accumulateAndGet(doneSeq, Math::max);
+        d.gp.lateRequests.incrementAndGet(); // before the CAS: a run that fails it reads this after
         if (d.gp.latePending.compareAndSet(false, true)) {
             final long s = d.gp.lateSeq.get();
             executor.schedule(() -> late(d, s), lateDelayNanos, TimeUnit.NANOSECONDS);
@@ -148,14 +150,19 @@ final class SharedExecutorDriver implements GracePeriodDriver {
 
     /** Runs the callbacks of grace periods that ended at or before {@code s}, at least a late delay ago. */
     private void late(SrcuDomain d, long s) {
+        // Requests counted from here on may be for callbacks this run's walk over the slots misses
+        // (added to a slot it has passed): the run goes again for them.
+        final long requests = d.gp.lateRequests.get();
         if (!d.invokeLate(s)) {
             // Another thread drives the domain (or runs its own callbacks): soon again.
             executor.schedule(() -> late(d, s), MIN_DELAY_NANOS, TimeUnit.NANOSECONDS);
             return;
         }
         d.gp.latePending.set(false);
+        // A request whose CAS failed because this run was pending is counted before that CAS, so
+        // before the store above, and so it is read here.
         final long next = d.gp.lateSeq.get();
-        if (next > s && d.gp.latePending.compareAndSet(false, true)) {
+        if ((next > s || d.gp.lateRequests.get() != requests) && d.gp.latePending.compareAndSet(false, true)) {
             executor.schedule(() -> late(d, next), lateDelayNanos, TimeUnit.NANOSECONDS);
         }
     }

@@ -265,7 +265,12 @@ public final class SrcuDomain implements AutoCloseable {
         }
         final int idx = bugWrongIndex ? token ^ 1 : token;
         // Fence C (smp_mb() in __srcu_read_unlock), as a release store: every access of the
-        // section happens-before a scan that reads this count with acquire and sees it.
+        // section happens-before a scan that reads this count with acquire and sees it (C's
+        // pairing with A). Linux's full barrier also keeps this store before the next read lock's
+        // index load (pairing with D: "at most twice per task" bounds how often a reader can use
+        // an old index, so that 32-bit-era counters cannot wrap); here that load may pass it,
+        // bounded by the next lock's own fence B, and the 64-bit counters are compared for
+        // equality, so a wrap is not a concern. A full fence per unlock would cost every fault.
         c.setUnlockRelease(idx, c.unlockPlain(idx) + 1);
     }
 
@@ -495,7 +500,10 @@ public final class SrcuDomain implements AutoCloseable {
 
     /**
      * Refuses further callbacks, then runs every queued one (barrier). Idempotent. A
-     * {@code call()} that raced the close and was accepted still runs: the driver is kicked for it.
+     * {@code call()} that raced the close and was accepted still runs under the shared driver (it is
+     * kicked for it); under {@link GracePeriodDriver#manual()} and an inline deferring driver, which
+     * have no late runner, it waits for the next {@code barrier()} or {@code poll()}. Not from inside
+     * a read section (barrier() throws, and the domain is left closed but not flushed).
      */
     @Override
     public void close() {

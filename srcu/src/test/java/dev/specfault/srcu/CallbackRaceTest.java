@@ -53,6 +53,71 @@ class CallbackRaceTest {
         d.close();
     }
 
+    /**
+     * A's call() takes its snapshot and waits for its list's monitor; B's callback, of the same grace
+     * period, is slow and runs in the driver's late run, which has already walked past A's slot.
+     * A then adds its callback and asks for a late run, but one is in progress. When that run ends it
+     * must go again for A's: nobody else will (A never polls, no later grace period comes). Found in
+     * review; before the fix the callback waited for the next barrier().
+     */
+    @Test
+    void aCallbackAddedBehindALateRunInProgressStillRuns() throws Exception {
+        final long ms = TimeUnit.MILLISECONDS.toNanos(1);
+        final SrcuDomain d = SrcuDomain.builder("late-race")
+                .driver(new SharedExecutorDriver("late-race", 1, ms, true, ms)).build();
+        final CountDownLatch aClaimed = new CountDownLatch(1);
+        final CountDownLatch aGo = new CountDownLatch(1);
+        final CountDownLatch bClaimed = new CountDownLatch(1);
+        final CountDownLatch bGo = new CountDownLatch(1);
+        final CountDownLatch slowInside = new CountDownLatch(1);
+        final CountDownLatch slowProceed = new CountDownLatch(1);
+        final CountDownLatch ran = new CountDownLatch(1);
+        final Thread a = new Thread(() -> {
+            d.readUnlock(d.readLock()); // claims A's slot, the first
+            aClaimed.countDown();
+            if (await(aGo)) {
+                d.call(ran::countDown); // the snapshot, then blocked in add()
+            }
+        }, "A");
+        final Thread b = new Thread(() -> {
+            d.readUnlock(d.readLock()); // the second slot
+            bClaimed.countDown();
+            if (await(bGo)) {
+                d.call(() -> { // the same grace period as A's; run by the late run, slowly
+                    slowInside.countDown();
+                    await(slowProceed);
+                });
+            }
+        }, "B");
+        a.start();
+        aClaimed.await();
+        b.start();
+        bClaimed.await();
+        synchronized (d.slotOwnedBy(a).callbacks) {
+            aGo.countDown();
+            while (a.getState() != Thread.State.BLOCKED) {
+                Thread.onSpinWait();
+            }
+            bGo.countDown(); // B's call ends the grace period; the late run reaches B's callback
+            assertTrue(slowInside.await(10, TimeUnit.SECONDS), "the late run started: " + d.stats());
+        } // A adds its callback behind the late run and asks for another
+        a.join();
+        slowProceed.countDown();
+        b.join();
+        assertTrue(ran.await(10, TimeUnit.SECONDS), "A's callback ran without a barrier: " + d.stats());
+        d.close();
+    }
+
+    private static boolean await(CountDownLatch l) {
+        try {
+            l.await();
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
     @Test
     void aCallbackAddedAfterItsGracePeriodEndedStillRunsUnderADeferringDriver() throws Exception {
         graceperiodEndsBetweenSnapshotAndAdd(true);

@@ -1,6 +1,7 @@
 package dev.specfault.srcu.pool;
 
 import dev.specfault.srcu.SrcuDomain;
+import java.lang.invoke.VarHandle;
 import java.util.ArrayDeque;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
@@ -225,6 +226,9 @@ public final class PoisoningPool<T extends Pooled> {
             // State first, then the poison (seqlock write side): a reader that reads a poisoned
             // field and then validates (after an acquire fence) sees POISONED.
             o.setStateVolatile(Pooled.POISONED);
+            // A volatile store orders the stores before it, not after it: the poison must not
+            // become visible before the state (AArch64 stlr then str), as bumpIncarnationRelease.
+            VarHandle.releaseFence();
             o.poison();
         } else {
             o.setStateVolatile(Pooled.FREE);
