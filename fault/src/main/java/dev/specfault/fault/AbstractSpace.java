@@ -434,8 +434,26 @@ public abstract class AbstractSpace implements AddressSpace {
                 final Area a = areaAt(va);
                 if (a == null) {
                     out.add("P1: " + c + " TLB entry for 0x" + Long.toHexString(va) + " outside every area of " + name);
+                    return;
                 } else if (dev.specfault.pmap.WalkResult.writable(t) && (a.prot() & Mman.PROT_WRITE) == 0) {
                     out.add("P5: " + c + " writable TLB entry for 0x" + Long.toHexString(va) + " in " + a);
+                } else if ((a.prot() & (Mman.PROT_READ | Mman.PROT_WRITE | Mman.PROT_EXEC)) == 0) {
+                    out.add("P1: " + c + " TLB entry for 0x" + Long.toHexString(va) + " in PROT_NONE " + a);
+                }
+                // In a quiet state an entry a CPU can still use agrees with the tables: the same
+                // frame, rights no greater. A frame freed under a stale entry and handed out again
+                // is not free any more, so this is what catches a missed flush once memory is reused.
+                final long leaf = p.leafTable(va);
+                final long pte = leaf < 0 ? 0 : p.pte(leaf, dev.specfault.pmap.Arch.index(va, 1));
+                final dev.specfault.pmap.PteFormat f = p.format();
+                if (dev.specfault.pmap.WalkResult.sizeCode(t) != 0) {
+                    out.add("P1: " + c + " huge TLB entry for 0x" + Long.toHexString(va) + " (only 4 KiB pages are mapped)");
+                } else if (leaf < 0 || !f.present(pte) || f.frame(pte) != dev.specfault.pmap.WalkResult.frame(t)) {
+                    out.add("P1: " + c + " TLB entry for 0x" + Long.toHexString(va) + " -> frame 0x"
+                            + Long.toHexString(dev.specfault.pmap.WalkResult.frame(t)) + ", its PTE "
+                            + (leaf < 0 || !f.present(pte) ? "is not present" : "maps 0x" + Long.toHexString(f.frame(pte))));
+                } else if (dev.specfault.pmap.WalkResult.writable(t) && !f.writable(pte)) {
+                    out.add("P5: " + c + " writable TLB entry for 0x" + Long.toHexString(va) + ", its PTE read-only");
                 }
             });
         }

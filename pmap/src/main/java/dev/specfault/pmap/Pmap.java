@@ -397,7 +397,10 @@ public final class Pmap {
             if (nu == old) {
                 return old;
             }
-            if (fmt.needsBreakBeforeMake(old, nu)) {
+            if (fmt.needsBreakBeforeMake(old, nu)
+                    || fmt.mapsFrame(old) && fmt.mapsFrame(nu) && fmt.frame(old) != fmt.frame(nu)) {
+                // A new frame is a replacement on every architecture (Linux's ptep_clear_flush
+                // first); x86's needsBreakBeforeMake says no to everything else.
                 throw new IllegalStateException("in-place change needs break-before-make: 0x"
                         + Long.toHexString(old) + " -> 0x" + Long.toHexString(nu));
             }

@@ -66,6 +66,38 @@ class TlbCoherenceTest {
     }
 
     /**
+     * arm64 with 2-bit ASIDs: CPU 0 runs space A and holds a page's translation; CPU 1 goes through
+     * enough spaces to roll the ASIDs over, which leaves a full flush pending on CPU 0 for its next
+     * switch. Until then CPU 0 keeps running A under its reserved ASID and uses those entries, so
+     * the P0 checker must still look at them: with skip-shootdown, CPU 1's unmap leaves CPU 0's entry
+     * to a freed frame, and CPU 0 loads the poison through it. Found in review: the checker took a
+     * CPU with a pending flush as having no usable entry at all.
+     */
+    @org.junit.jupiter.api.Test
+    void aCpuWithAFlushPendingAfterARolloverStillUsesItsEntries() {
+        final Machine m = Machine.builder(Arch.ARM64).cpus(2).frameLimit(4096).prefetchPercent(0).asidBits(2)
+                .bugs(EnumSet.of(PmapBug.SKIP_SHOOTDOWN)).build();
+        final TestKernel a = new TestKernel(m, "A");
+        try (TestKernel.CpuThreads cpus = new TestKernel.CpuThreads(m)) {
+            a.map(BASE, BASE + 2 * PAGE, Prot.READ | Prot.WRITE);
+            cpus.switchTo(0, a.pmap);
+            assertEquals(AccessResult.OK, cpus.store(0, BASE, 77));
+            final long before = ((dev.specfault.pmap.arm64.Arm64Broadcast) m.coherence()).rollovers();
+            for (int i = 0; i < 4; i++) {
+                final TestKernel s = new TestKernel(m, "S" + i);
+                s.map(BASE, BASE + PAGE, Prot.READ);
+                cpus.switchTo(1, s.pmap);
+            }
+            assertTrue(((dev.specfault.pmap.arm64.Arm64Broadcast) m.coherence()).rollovers() > before, "rolled over");
+            cpus.switchTo(1, a.pmap);
+            cpus.run(1, () -> a.unmap(BASE, BASE + PAGE, m.cpu(1))); // a local TLBI only (the seeded bug)
+            final List<String> p0 = m.checkTlbs();
+            assertEquals(AccessResult.OK, cpus.load(0, BASE), "CPU 0 still translates the unmapped page");
+            assertFalse(p0.isEmpty(), "the P0 checker sees CPU 0's entry to the freed frame");
+        }
+    }
+
+    /**
      * arm64: the broadcast posts its TLBI to every CPU before it waits for their accesses to end
      * (TLBI, then DSB ISH). CPU 1 holds the page's translation; while CPU 0's unmap stands between
      * the post and the wait, CPU 1 loads the page: the access must miss (and its fault then waits

@@ -106,6 +106,35 @@ class SpeculativeSeededBugTest extends ScenarioBase {
     }
 
     /**
+     * P1 under pmap's skip-shootdown once the freed frame is reused: CPU 1 holds a page's
+     * translation, CPU 0's MADV_DONTNEED clears the PTE and frees the frame with a local flush only,
+     * and CPU 0's next fault gets the same frame back (the allocator is LIFO). No frame is free any
+     * more, so P0 cannot see the stale entry; the quiet check must, by comparing it with the PTE.
+     * Without the bug nothing is reported. Found in review.
+     */
+    @ParameterizedTest
+    @EnumSource(value = Arch.class, names = {"X86_64", "ARM64"})
+    void aStaleEntryToAReusedFrameDisagreesWithItsPte(Arch arch) {
+        for (boolean bug : new boolean[] {false, true}) {
+            build(arch, Set.of(), Set.of(), bug ? EnumSet.of(PmapBug.SKIP_SHOOTDOWN) : Set.of(), false);
+            space.mmap(P, 4 * PAGE_SIZE, RW, ANON);
+            store(1, P, 1);
+            assertEquals(0, (long) on(0, () -> space.madvise(P, PAGE_SIZE, dev.specfault.fault.Mman.MADV_DONTNEED)));
+            store(0, P + 2 * PAGE_SIZE, 2); // the freed frame, handed out again
+            assertEquals(List.of(), machine.checkTlbs(), "no TLB entry refers to a free frame");
+            final List<String> quiet = space.checkQuiet();
+            if (bug) {
+                assertTrue(quiet.stream().anyMatch(l -> l.startsWith("P1: ") && l.contains("its PTE is not present")),
+                        quiet::toString);
+                assertEquals(2, load(1, P), "CPU 1 reads the other page's value through its stale entry");
+            } else {
+                assertEquals(List.of(), quiet);
+                assertEquals(0, load(1, P));
+            }
+        }
+    }
+
+    /**
      * P1 under vma's record-free-no-grace: the record a fault found is freed and reused for an area
      * below the address <em>before</em> the fault reads its incarnation, so the incarnation check
      * cannot see the reuse. The lookup's range re-check (Linux's {@code lock_vma_under_rcu}) must:

@@ -174,7 +174,10 @@ public final class Arm64Broadcast implements TlbCoherence {
 
     @Override
     public boolean reachable(Cpu cpu, int tag, long vpn) {
-        if (asids.flushPending(cpu)) {
+        // After a rollover the CPU flushes everything at its next switch; until then it keeps
+        // running its space under the reserved ASID and uses those entries (check_and_switch_context).
+        final int running = asids.asidUntilPendingFlush(cpu);
+        if (running >= 0 && tag != running) {
             return false;
         }
         final State s = st(cpu);

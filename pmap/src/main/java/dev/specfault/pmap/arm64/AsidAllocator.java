@@ -166,6 +166,15 @@ final class AsidAllocator {
         return flushPending[cpu.id()];
     }
 
+    /**
+     * With a flush pending on {@code cpu} (after a rollover), the ASID it keeps running until its
+     * next switch (the reserved one: its TLB entries of that ASID stay usable till then), 0 if none;
+     * -1 when no flush is pending.
+     */
+    synchronized int asidUntilPendingFlush(Cpu cpu) {
+        return flushPending[cpu.id()] ? asidOf(reserved[cpu.id()]) : -1;
+    }
+
     /** Whether an ASID is free in the current generation (released or never used). */
     synchronized boolean isFree(int asid) {
         return !map.get(asid);
