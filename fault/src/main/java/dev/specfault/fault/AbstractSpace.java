@@ -671,6 +671,9 @@ public abstract class AbstractSpace implements AddressSpace {
             Object backing = null;
             long pgoff;
             if (anonymous && shared) {
+                if (rlen > FileObject.MAX_SIZE) {
+                    return -Errno.ENOMEM; // the emulator's page cache limit (Linux's shmem would take it)
+                }
                 backing = SharedAnon.create(rlen, machine.frames(), start); // its one reference is the area's
                 pgoff = 0;
             } else if (anonymous) {

@@ -6,6 +6,7 @@ import dev.specfault.pmap.phys.PhysicalMemory;
 import dev.specfault.vma.Area;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * A memfd-like file: a fixed size (set at creation, as {@code memfd_create} + {@code ftruncate}
@@ -13,7 +14,9 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * Shared anonymous memory is such a file too (Linux backs it with shmem).
  *
  * <h2>Page cache</h2>
- * One slot per page, {@code 0} or {@code frame + 1}. A page is created on first touch, zeroed, and
+ * One slot per page, {@code 0} or {@code frame + 1}, in leaves of 512 slots made on first use (a
+ * two-level radix tree, as Linux's xarray: a sparse file of a terabyte costs its top level, 2 MiB,
+ * not a slot per page). A page is created on first touch, zeroed, and
  * installed by CAS (a loser frees its frame): lock-free, so a speculative fault can find its page
  * without any lock. The cache holds one reference on each page; a caller gets its own with
  * get-unless-zero ({@link #getPage}), so a page the cache drops concurrently is never resurrected.
@@ -42,10 +45,16 @@ public final class FileObject {
      */
     public enum Kind { FILE, SPECIAL, PFN }
 
+    /** The largest file the page cache takes: 1 TiB (its top level is then 2^19 leaves). */
+    public static final long MAX_SIZE = 1L << 40;
+    private static final int LEAF_SHIFT = 9;
+    private static final int LEAF_MASK = (1 << LEAF_SHIFT) - 1;
+
     private final String name; // [I]
     private final long size; // [I] bytes
     private final FrameAllocator frames; // [I]
-    private final AtomicLongArray pages; // [a] frame + 1 per page
+    private final long pageCount; // [I]
+    private final AtomicReferenceArray<AtomicLongArray> leaves; // [a] 512 slots of frame + 1 each, made on first use
     private final AtomicInteger refs = new AtomicInteger(1); // [a]
     private final Kind kind; // [I]
 
@@ -54,14 +63,26 @@ public final class FileObject {
     }
 
     public FileObject(String name, long size, FrameAllocator frames, Kind kind) {
-        if (size < 0 || Mman.pageAlign(size) / Mman.PAGE_SIZE > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("file size " + size);
+        if (size < 0 || size > MAX_SIZE) {
+            throw new IllegalArgumentException("file size " + size + " (the page cache takes 0 to " + MAX_SIZE + " bytes)");
         }
         this.name = name;
         this.size = size;
         this.frames = frames;
         this.kind = kind;
-        this.pages = new AtomicLongArray((int) (Mman.pageAlign(size) / Mman.PAGE_SIZE));
+        this.pageCount = Mman.pageAlign(size) / Mman.PAGE_SIZE;
+        this.leaves = new AtomicReferenceArray<>((int) ((pageCount + LEAF_MASK) >>> LEAF_SHIFT));
+    }
+
+    /** The leaf holding page {@code i}'s slot, made if absent (by CAS: a loser drops its own). */
+    private AtomicLongArray leaf(long i) {
+        final int k = (int) (i >>> LEAF_SHIFT);
+        final AtomicLongArray l = leaves.get(k);
+        if (l != null) {
+            return l;
+        }
+        final AtomicLongArray made = new AtomicLongArray(1 << LEAF_SHIFT);
+        return leaves.compareAndSet(k, null, made) ? made : leaves.get(k);
     }
 
     public String name() {
@@ -83,7 +104,7 @@ public final class FileObject {
 
     /** Pages in the file: accesses at or beyond this page index get SIGBUS. */
     public long pageCount() {
-        return pages.length();
+        return pageCount;
     }
 
     /** Takes a reference (a new VMA record maps the file). */
@@ -106,10 +127,13 @@ public final class FileObject {
             throw new IllegalStateException("file " + name + " released too often");
         }
         if (r == 0) {
-            for (int i = 0; i < pages.length(); i++) {
-                final long v = pages.getAndSet(i, 0);
-                if (v != 0) {
-                    frames.put(v - 1);
+            for (int k = 0; k < leaves.length(); k++) {
+                final AtomicLongArray l = leaves.get(k);
+                for (int i = 0; l != null && i < l.length(); i++) {
+                    final long v = l.getAndSet(i, 0);
+                    if (v != 0) {
+                        frames.put(v - 1);
+                    }
                 }
             }
         }
@@ -129,10 +153,11 @@ public final class FileObject {
      * caller (who puts it when done); {@link #SIGBUS} beyond the end; {@link FrameAllocator#OOM}.
      */
     public long getPage(long pgoff, FrameCache cache) {
-        if (pgoff < 0 || pgoff >= pages.length()) {
+        if (pgoff < 0 || pgoff >= pageCount) {
             return SIGBUS;
         }
-        final int i = (int) pgoff;
+        final AtomicLongArray pages = leaf(pgoff);
+        final int i = (int) pgoff & LEAF_MASK;
         for (;;) {
             final long v = pages.get(i);
             if (v != 0) {
@@ -166,10 +191,11 @@ public final class FileObject {
 
     /** The cached frame of a page, or -1 (no reference taken; for checkers in a quiet state). */
     public long cachedFrame(long pgoff) {
-        if (pgoff < 0 || pgoff >= pages.length()) {
+        if (pgoff < 0 || pgoff >= pageCount) {
             return -1;
         }
-        final long v = pages.get((int) pgoff);
+        final AtomicLongArray l = leaves.get((int) (pgoff >>> LEAF_SHIFT));
+        final long v = l == null ? 0 : l.get((int) pgoff & LEAF_MASK);
         return v == 0 ? -1 : v - 1;
     }
 

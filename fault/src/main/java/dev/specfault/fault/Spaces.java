@@ -13,6 +13,7 @@ public final class Spaces {
         return d != null;
     }
 
+    /** @throws OutOfFramesException when the machine has no frame left for the root page table */
     public static AddressSpace create(SpaceOptions o) {
         switch (o.design()) {
             case SPECULATIVE:

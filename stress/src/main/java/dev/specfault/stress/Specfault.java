@@ -60,7 +60,16 @@ public final class Specfault implements Runnable {
             c.getErr().println(c.getCommandName() + ": " + describe(ex));
             return EXIT_ERROR;
         });
-        return cl.execute(args);
+        try {
+            return cl.execute(args);
+        } catch (OutOfMemoryError | StackOverflowError e) {
+            // picocli hands only Exceptions to the handler above: an Error would end the JVM with a
+            // stack trace and exit code 1, which means a violation.
+            err.println("specfault: " + (e instanceof OutOfMemoryError ? "out of memory" : "stack overflow")
+                    + (e.getMessage() == null ? "" : " (" + oneLine(e.getMessage()) + ")")
+                    + ": the input is too large for this JVM (java -Xmx... -jar stress/target/specfault.jar to give it more)");
+            return EXIT_ERROR;
+        }
     }
 
     private static String qualifiedName(CommandLine c) {

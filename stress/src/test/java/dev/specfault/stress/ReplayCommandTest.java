@@ -82,6 +82,103 @@ class ReplayCommandTest {
         }
     }
 
+    /** One line on stderr and exit code 2, naming {@code what}. */
+    private static void refused(Result r, String what) {
+        assertEquals(2, r.code(), r.out() + r.err());
+        assertEquals(1, r.err().lines().count(), r.err());
+        assertTrue(r.err().contains(what), what + " in " + r.err());
+    }
+
+    /**
+     * Input that is not a trace or a maps snapshot is refused with one line (found by fuzzing): an
+     * empty file, a directory, a FIFO (the read would block), a trace whose only call is resumed under
+     * another name; maps lines out of order or overlapping, above user space, wider than 64 bits, or none.
+     */
+    @Test
+    void whatIsNotATraceOrASnapshotIsRefusedWithOneLine(@TempDir Path dir) throws Exception {
+        final Path empty = Files.writeString(dir.resolve("empty.strace"), "\n\n");
+        refused(SpecfaultCliTest.run("replay", empty.toString()), "is empty");
+        refused(SpecfaultCliTest.run("replay", dir.toString()), "is a directory");
+        refused(SpecfaultCliTest.run("replay", dir.resolve("none").toString()), "no such file");
+        final Path fifo = dir.resolve("fifo");
+        final Process mk = new ProcessBuilder("mkfifo", fifo.toString()).start();
+        if (mk.waitFor() == 0) {
+            refused(SpecfaultCliTest.run("replay", fifo.toString()), "is not a regular file");
+        }
+        final Path other = Files.writeString(dir.resolve("other.strace"),
+                "100 mmap(NULL, 4096, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0 <unfinished ...>\n"
+                + "100 <... munmap resumed>) = 0x7ffff7fc0000\n");
+        refused(SpecfaultCliTest.run("replay", other.toString()), "line 1: unfinished, then line 2 resumes munmap");
+        final Path t = Files.writeString(dir.resolve("t.strace"), "100 munmap(0x7ffff7fc0000, 4096) = 0\n");
+        final String ok = "7ffff7fc0000-7ffff7fc2000 rw-p 00000000 00:00 0\n";
+        final String[][] maps = {
+            {ok + "7ffff7fc1000-7ffff7fc3000 r--p 00000000 00:00 0\n", "line 2 starts below the end of line 1"},
+            {"7ffff7fc4000-7ffff7fc5000 rw-p 00000000 00:00 0\n" + ok, "line 2 starts below the end of line 1"},
+            {ok + "800000000000-800000001000 rw-p 00000000 00:00 0\n", "line 2 lies above"},
+            {"7ffff7fc0000-1ffffffffffffffff000 rw-p 00000000 00:00 0\n", "more than 64 bits"},
+            {"\n", "has no mapping in it"}};
+        for (String[] m : maps) {
+            final Path f = Files.writeString(dir.resolve("m.maps"), m[0]);
+            refused(SpecfaultCliTest.run("replay", t.toString(), "--initial-maps", f.toString()), m[1]);
+            refused(SpecfaultCliTest.run("replay", t.toString(), "--maps", f.toString()), m[1]);
+        }
+        final Path vsyscall = Files.writeString(dir.resolve("v.maps"),
+                ok + "ffffffffff600000-ffffffffff601000 --xp 00000000 00:00 0 [vsyscall]\n");
+        assertEquals(0, SpecfaultCliTest.run("replay", t.toString(), "--initial-maps", vsyscall.toString()).code());
+    }
+
+    /**
+     * Lines that cannot be what strace printed for a real call are counted as unsupported, not
+     * replayed into mismatches (found by fuzzing): the wrong number of arguments, an mmap "at" an
+     * unaligned address, a clone whose result is no pid or the caller's own.
+     */
+    @Test
+    void linesNoKernelPrintsAreUnsupportedNotMismatches(@TempDir Path dir) throws IOException {
+        final Path t = Files.writeString(dir.resolve("bad.strace"), String.join("\n",
+                "100 mmap(NULL, 4096, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0, 0, 0) = 0x7ffff7fc0000",
+                "100 mmap(NULL, 4096, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = 0x7ffff7fc0001",
+                "100 mmap(NULL, 4096, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = -1",
+                "100 clone(child_stack=NULL, flags=SIGCHLD) = 100",
+                "100 clone(child_stack=NULL, flags=SIGCHLD) = 4294967396",
+                "100 munmap(0x7ffff7fc0000) = 0", ""));
+        final Result r = SpecfaultCliTest.run("replay", t.toString());
+        assertEquals(0, r.code(), r.out() + r.err());
+        for (String u : new String[] {"mmap (unreadable: 8 arguments) x1", "mmap (unreadable: the result 0x7ffff7fc0001 is not",
+            "mmap (unreadable: the result 0xffffffffffffffff is not", "clone (unreadable: the result 100 is not a child's pid)",
+            "clone (unreadable: the result 4294967396 is not", "munmap (unreadable: 1 arguments)"}) {
+            assertTrue(r.out().contains("unsupported: " + u), u + " in " + r.out());
+        }
+        for (long[] s : summaries(r)) {
+            assertEquals(6, s[2], r.out());
+        }
+    }
+
+    /**
+     * The replay machine's limits are not the design's answers (found by fuzzing): more live
+     * processes than its frames hold page-table roots for, an mlock of more memory than it has, are
+     * counted as unsupported, not as mismatches or a crash; a file of 4 TiB is mapped (its page cache
+     * stops at 1 TiB, with a note).
+     */
+    @Test
+    void theReplayMachinesLimitsAreNotMismatches(@TempDir Path dir) throws IOException {
+        final StringBuilder b = new StringBuilder("100 mmap(NULL, 8192, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0)"
+                + " = 0x7ffff7fc0000\n");
+        for (int i = 0; i < 4200; i++) {
+            b.append("100 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD) = ")
+                    .append(1000 + i).append('\n');
+        }
+        b.append("100 mmap(NULL, 67108864, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = 0x7fffb7fc0000\n");
+        b.append("100 mlock(0x7fffb7fc0000, 67108864) = 0\n");
+        b.append("100 mmap(NULL, 4398046511104, PROT_READ, MAP_SHARED, 3</nonexistent/big>, 0) = 0x7b0000000000\n");
+        final Path t = Files.writeString(dir.resolve("limits.strace"), b.toString());
+        final Result r = SpecfaultCliTest.run("replay", t.toString(), "--design", "speculative", "-v");
+        assertEquals(0, r.code(), r.out() + r.err());
+        assertTrue(r.out().contains("unsupported: clone (the replay machine's frames ran out)"), r.out());
+        assertTrue(r.out().contains("unsupported: mlock (the replay machine's frames ran out) x1"), r.out());
+        assertTrue(r.out().contains("note: /nonexistent/big is 4398046511104 bytes: its page cache here stops at"), r.out());
+        assertFalse(r.out().contains("MISMATCH"), r.out());
+    }
+
     @Test
     void helpListsReplay() {
         assertTrue(SpecfaultCliTest.run("--help").out().contains("replay"));

@@ -169,6 +169,10 @@ public final class LockedSpace extends AbstractSpace implements FaultHandler {
         final GracePeriodDriver driver = o.driver() != null ? o.driver() : GracePeriodDriver.shared();
         this.domain = SrcuDomain.builder(o.name()).driver(driver).bugs(o.srcuBugs()).build();
         this.pmap = machine.newPmap(o.name(), domain);
+        if (pmap == null) {
+            domain.close();
+            throw new dev.specfault.fault.OutOfFramesException(o.name());
+        }
         this.fmt = pmap.format();
         this.mem = machine.memory();
         this.frames = machine.frames();
@@ -1332,7 +1336,12 @@ public final class LockedSpace extends AbstractSpace implements FaultHandler {
             if (exited) {
                 return null;
             }
-            final LockedSpace child = new LockedSpace(options.forChild(name + "'"), tuning);
+            final LockedSpace child;
+            try {
+                child = new LockedSpace(options.forChild(name + "'"), tuning);
+            } catch (dev.specfault.fault.OutOfFramesException e) {
+                return null; // pgd_alloc failed: ENOMEM
+            }
             child.startBrk = startBrk;
             child.brk = brk;
             final List<Area> all = new ArrayList<>(map.toList());

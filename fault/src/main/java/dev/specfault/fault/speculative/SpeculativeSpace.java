@@ -134,6 +134,10 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
         final GracePeriodDriver driver = o.driver() != null ? o.driver() : GracePeriodDriver.shared();
         this.domain = SrcuDomain.builder(o.name()).driver(driver).bugs(o.srcuBugs()).build();
         this.pmap = machine.newPmap(o.name(), domain);
+        if (pmap == null) {
+            domain.close();
+            throw new dev.specfault.fault.OutOfFramesException(o.name());
+        }
         this.fmt = pmap.format();
         this.mem = machine.memory();
         this.frames = machine.frames();
@@ -1074,7 +1078,12 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
             if (exited) {
                 return null;
             }
-            final SpeculativeSpace child = new SpeculativeSpace(options.forChild(name + "'"));
+            final SpeculativeSpace child;
+            try {
+                child = new SpeculativeSpace(options.forChild(name + "'"));
+            } catch (dev.specfault.fault.OutOfFramesException e) {
+                return null; // pgd_alloc failed: ENOMEM
+            }
             child.startBrk = startBrk;
             child.brk = brk;
             final List<Area> all = new ArrayList<>();

@@ -76,12 +76,19 @@ public final class ReplayCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(cl, "--cpus must be 1..64");
         }
         final TraceParser.Trace t = TraceParser.parse(read(cl, trace, "TRACE"));
-        if (!t.events().isEmpty() && t.events().stream().allMatch(e -> e instanceof TraceEvent.Unparsed)) {
-            throw new CommandLine.ParameterException(cl, "TRACE " + trace + " is not an strace log: none of its "
-                    + t.lines() + " lines is a system call or an exit (record it with strace -f -y -e trace=memory,process)");
+        if (t.events().isEmpty()) {
+            throw new CommandLine.ParameterException(cl, "TRACE " + trace + " is empty: no system call in it"
+                    + " (record it with strace -f -y -e trace=memory,process)");
         }
-        final List<MapsFile.Entry> init = initialMaps == null ? null : maps(cl, initialMaps, "--initial-maps");
-        final List<MapsFile.Entry> fin = maps == null ? null : maps(cl, maps, "--maps");
+        if (t.events().stream().allMatch(e -> e instanceof TraceEvent.Unparsed)) {
+            final TraceEvent.Unparsed u = (TraceEvent.Unparsed) t.events().get(0);
+            throw new CommandLine.ParameterException(cl, "TRACE " + trace + " has no complete system call or exit in its "
+                    + t.lines() + " lines (line " + u.line() + ": " + u.why() + "; record it with strace -f -y -e"
+                    + " trace=memory,process)");
+        }
+        final long taskSize = dev.specfault.fault.SpaceConfig.defaults(a).taskSize();
+        final List<MapsFile.Entry> init = initialMaps == null ? null : maps(cl, initialMaps, "--initial-maps", taskSize);
+        final List<MapsFile.Entry> fin = maps == null ? null : maps(cl, maps, "--maps", taskSize);
         boolean mismatched = false;
         for (Design d : designs) {
             final ReplayReport r = new Replayer(new Replayer.Options(d, a, init, fin, touch, cpus), t).run();
@@ -112,19 +119,43 @@ public final class ReplayCommand implements Callable<Integer> {
     }
 
     private static List<String> read(CommandLine cl, Path p, String what) {
+        // Checked first: a FIFO or a device would block the read, a directory says "IOException".
+        if (p.toString().isEmpty() || !Files.exists(p)) {
+            throw new CommandLine.ParameterException(cl, what + " '" + p + "': no such file");
+        }
+        if (Files.isDirectory(p)) {
+            throw new CommandLine.ParameterException(cl, what + " " + p + " is a directory");
+        }
+        if (!Files.isRegularFile(p)) {
+            throw new CommandLine.ParameterException(cl, what + " " + p + " is not a regular file");
+        }
         try {
             return Files.readAllLines(p, StandardCharsets.ISO_8859_1);
-        } catch (IOException | RuntimeException e) {
-            throw new CommandLine.ParameterException(cl, what + " " + p + " cannot be read ("
-                    + e.getClass().getSimpleName() + ")");
+        } catch (IOException e) {
+            throw new CommandLine.ParameterException(cl, what + " " + p + " cannot be read: " + Outputs.reason(e));
         }
     }
 
-    private static List<MapsFile.Entry> maps(CommandLine cl, Path p, String what) {
+    /**
+     * A maps snapshot: parsed, in address order without overlaps (as the kernel writes it), not empty,
+     * and inside user space but for {@code [vsyscall]} (which both sides skip).
+     */
+    private static List<MapsFile.Entry> maps(CommandLine cl, Path p, String what, long taskSize) {
+        final List<MapsFile.Entry> l;
         try {
-            return MapsFile.parse(read(cl, p, what));
+            l = MapsFile.parse(read(cl, p, what));
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(cl, what + " " + p + ": " + e.getMessage());
         }
+        if (l.isEmpty()) {
+            throw new CommandLine.ParameterException(cl, what + " " + p + " has no mapping in it");
+        }
+        for (MapsFile.Entry e : l) {
+            if (Long.compareUnsigned(e.end(), taskSize) > 0 && !e.name().equals("[vsyscall]")) {
+                throw new CommandLine.ParameterException(cl, what + " " + p + ": line " + e.line()
+                        + " lies above this architecture's user space (TASK_SIZE 0x" + Long.toHexString(taskSize) + ")");
+            }
+        }
+        return l;
     }
 }

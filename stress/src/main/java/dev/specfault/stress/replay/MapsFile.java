@@ -38,6 +38,7 @@ public final class MapsFile {
     /** Parses the lines; a line that is not a maps line is an {@link IllegalArgumentException}. */
     public static List<Entry> parse(List<String> lines) {
         final List<Entry> l = new ArrayList<>();
+        Entry prev = null;
         for (int i = 0; i < lines.size(); i++) {
             final String s = lines.get(i).strip();
             if (s.isEmpty()) {
@@ -47,13 +48,26 @@ public final class MapsFile {
             if (!m.matches()) {
                 throw new IllegalArgumentException("line " + (i + 1) + " is not a /proc/PID/maps line: " + s);
             }
-            final long start = Long.parseUnsignedLong(m.group(1), 16);
-            final long end = Long.parseUnsignedLong(m.group(2), 16);
+            final long start = hex(m.group(1), i + 1);
+            final long end = hex(m.group(2), i + 1);
             if (Long.compareUnsigned(start, end) >= 0 || (start & 0xfff) != 0 || (end & 0xfff) != 0) {
                 throw new IllegalArgumentException("line " + (i + 1) + ": bad range " + m.group(1) + "-" + m.group(2));
             }
-            l.add(new Entry(i + 1, start, end, m.group(3), Long.parseUnsignedLong(m.group(4), 16), m.group(5).strip()));
+            if (prev != null && Long.compareUnsigned(start, prev.end()) < 0) {
+                throw new IllegalArgumentException("line " + (i + 1) + " starts below the end of line " + prev.line()
+                        + " (the kernel lists mappings in address order, without overlaps)");
+            }
+            prev = new Entry(i + 1, start, end, m.group(3), hex(m.group(4), i + 1), m.group(5).strip());
+            l.add(prev);
         }
         return l;
+    }
+
+    private static long hex(String s, int line) {
+        try {
+            return Long.parseUnsignedLong(s, 16);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("line " + line + ": " + s + " is more than 64 bits");
+        }
     }
 }

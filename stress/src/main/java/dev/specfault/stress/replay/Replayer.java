@@ -5,6 +5,7 @@ import dev.specfault.fault.Design;
 import dev.specfault.fault.Errno;
 import dev.specfault.fault.FileObject;
 import dev.specfault.fault.Mman;
+import dev.specfault.fault.OutOfFramesException;
 import dev.specfault.fault.SpaceConfig;
 import dev.specfault.fault.SpaceOptions;
 import dev.specfault.fault.Spaces;
@@ -87,6 +88,8 @@ public final class Replayer {
      * x86 trace, say, can map terabytes, which could be neither listed nor touched.
      */
     private static final long TOUCH_LIMIT = 1L << 22;
+    /** Why a call the kernel did could not be replayed: the emulator's limit, not the design's answer. */
+    private static final String FRAMES_RAN_OUT = "the replay machine's frames ran out";
 
     /** One mm_struct: the space, the tasks using it, the ranges whose kernel state is unknown. */
     private static final class Mm {
@@ -116,6 +119,8 @@ public final class Replayer {
     private final List<TraceEvent> events; // [I]
     private final List<Integer> ends; // [I] the line where each event ended
     private final boolean[] done; // [c] events replayed ahead of their turn (applyInFlight)
+    /** The earliest start line of the events from index j on: where applyInFlight's scan can stop. */
+    private final int[] minStartFrom; // [I]
     private int inFlightLimit = Integer.MAX_VALUE; // [c] earliest end line of an applyInFlight chain's calls
     private final ReplayReport report; // [c]
     private final Map<String, Long> extents = new HashMap<>(); // [c] furthest mapping of each path
@@ -125,6 +130,8 @@ public final class Replayer {
     private final List<Mm> mms = new ArrayList<>(); // [c] every space made, exited at the end
     private final boolean traceHasExecve; // [I]
     private Machine machine; // [c]
+    /** The machine's refused frame allocations when the current call began. */
+    private long oomsAtCall; // [c]
     /** The first process's mm: what --maps and --touch look at when the replay is over. */
     private Mm main; // [c]
     private int rootPid; // [c]
@@ -136,6 +143,11 @@ public final class Replayer {
         this.events = trace.events();
         this.ends = trace.ends();
         this.done = new boolean[events.size()];
+        this.minStartFrom = new int[events.size() + 1];
+        minStartFrom[events.size()] = Integer.MAX_VALUE;
+        for (int j = events.size() - 1; j >= 0; j--) {
+            minStartFrom[j] = Math.min(events.get(j).line(), minStartFrom[j + 1]);
+        }
         this.report = new ReplayReport(o.design().cliName());
         boolean exec = false;
         for (TraceEvent e : events) {
@@ -220,6 +232,12 @@ public final class Replayer {
             report.unsupported(c.name() + " (interrupted: " + c.errName() + ")", c.line());
             return;
         }
+        oomsAtCall = machine.frameStats().ooms();
+        final String bad = malformed(c);
+        if (bad != null) {
+            report.unsupported(c.name() + " (unreadable: " + bad + ")", c.line());
+            return;
+        }
         try {
             switch (c.name()) {
                 case "execve": case "execveat": exec(c); break;
@@ -242,9 +260,49 @@ public final class Replayer {
                     break;
                 default: report.unsupported(c.name(), c.line()); break;
             }
+        } catch (OutOfFramesException x) {
+            report.unsupported(c.name() + " (" + FRAMES_RAN_OUT + ")", c.line());
         } catch (IllegalArgumentException | IndexOutOfBoundsException x) {
             report.unsupported(c.name() + " (unreadable arguments)", c.line());
         }
+    }
+
+    /** How many arguments strace prints for each replayed call: mremap's fifth only with MREMAP_FIXED. */
+    private static final Map<String, int[]> ARITY = Map.ofEntries(Map.entry("mmap", new int[] {6}),
+            Map.entry("munmap", new int[] {2}), Map.entry("mprotect", new int[] {3}),
+            Map.entry("pkey_mprotect", new int[] {4}), Map.entry("madvise", new int[] {3}), Map.entry("brk", new int[] {1}),
+            Map.entry("mremap", new int[] {4, 5}), Map.entry("mlock", new int[] {2}), Map.entry("mlock2", new int[] {3}),
+            Map.entry("munlock", new int[] {2}), Map.entry("mlockall", new int[] {1}), Map.entry("munlockall", new int[] {0}));
+    /** Linux's PID_MAX_LIMIT: no pid is larger. */
+    private static final long PID_MAX_LIMIT = 1L << 22;
+
+    /**
+     * Why the call's line cannot be what strace prints for a real call, or null: the wrong number of
+     * arguments, a successful mmap or mremap at an unaligned address, a clone whose result is no pid
+     * (or the caller's own).
+     */
+    private static String malformed(TraceEvent.Call c) {
+        final int[] n = ARITY.get(c.name());
+        if (n != null && java.util.Arrays.stream(n).noneMatch(k -> k == c.args().size())
+                && !(c.name().equals("munlockall") && c.args().size() == 1 && c.args().get(0).isBlank())) {
+            return c.args().size() + " arguments";
+        }
+        if (c.failed() || c.unknown()) {
+            return null;
+        }
+        if ((c.name().equals("mmap") || c.name().equals("mremap")) && !Mman.aligned(c.result())) {
+            return "the result 0x" + Long.toHexString(c.result()) + " is not page-aligned";
+        }
+        if ((c.name().equals("clone") || c.name().equals("clone3") || c.name().equals("fork") || c.name().equals("vfork"))
+                && (c.result() <= 0 || c.result() > PID_MAX_LIMIT || c.result() == c.pid())) {
+            return "the result " + c.result() + " is not a child's pid";
+        }
+        return null;
+    }
+
+    /** Whether the replay machine refused a frame during the current call: its limit, not the design's answer. */
+    private boolean ranOutOfFrames() {
+        return machine.frameStats().ooms() > oomsAtCall;
     }
 
     private Task task(int pid) {
@@ -323,7 +381,7 @@ public final class Replayer {
             if (e.isSpecial() && SPECIAL_KINDS.containsKey(e.name())) {
                 // The kernel's special mappings, with their rules (FileObject.Kind): an object of
                 // their own each, so they merge with nothing.
-                f = new FileObject(e.name(), len, machine.frames(), SPECIAL_KINDS.get(e.name()));
+                f = new FileObject(e.name(), Math.min(len, FileObject.MAX_SIZE), machine.frames(), SPECIAL_KINDS.get(e.name()));
                 specials.add(f);
             } else if (e.isFile() || e.isSpecial()) {
                 f = file(e.name()); // a special mapping gets an object of its own: it merges with nothing
@@ -355,6 +413,11 @@ public final class Replayer {
                 }
             } catch (java.io.IOException | RuntimeException x) {
                 // not readable here: sized to cover every mapping of it
+            }
+            if (size > FileObject.MAX_SIZE) {
+                report.note(p + " is " + size + " bytes: its page cache here stops at " + FileObject.MAX_SIZE
+                        + " (an access past it gives SIGBUS; the layout is replayed all the same)");
+                size = FileObject.MAX_SIZE;
             }
             return new FileObject(p, size, machine.frames());
         });
@@ -413,8 +476,8 @@ public final class Replayer {
     }
 
     private void clone(TraceEvent.Call c) {
-        report.replayed();
         if (c.failed() || c.unknown()) {
+            report.replayed();
             return;
         }
         final Task parent = task(c.pid());
@@ -423,10 +486,16 @@ public final class Replayer {
         final boolean thread = CLONE_THREAD.matcher(c.text()).find();
         final Mm mm;
         if (vm) {
+            report.replayed();
             mm = parent.mm;
             mm.users++;
         } else {
             final AddressSpace f = parent.mm.space.fork();
+            if (f == null && ranOutOfFrames()) {
+                report.unsupported(c.name() + " (" + FRAMES_RAN_OUT + ")", c.line());
+                return;
+            }
+            report.replayed();
             if (f == null) {
                 report.mismatch("MISMATCH line " + c.line() + ": " + c.text() + " = " + c.resultText()
                         + " (kernel), " + o.design().cliName() + " could not fork (ENOMEM)");
@@ -467,7 +536,7 @@ public final class Replayer {
         // Nested (the call replayed ahead needs another one first): it too must have started before
         // the first call of the chain ended.
         final int end = Math.min(ends.get(at), inFlightLimit);
-        for (int j = at + 1; j < events.size(); j++) {
+        for (int j = at + 1; j < events.size() && minStartFrom[j] < end; j++) {
             if (done[j] || !(events.get(j) instanceof TraceEvent.Call y) || y.line() >= end || y.pid() == c.pid()
                     || y.failed() || y.unknown()) {
                 continue;
@@ -537,6 +606,11 @@ public final class Replayer {
     }
 
     private void compare(TraceEvent.Call c, long got, String why) {
+        if (got != c.result() && ranOutOfFrames()) {
+            // The emulator's frame limit, not the design's answer (a populate, a fork's copy).
+            report.unsupported(c.name() + " (" + FRAMES_RAN_OUT + ")", c.line());
+            return;
+        }
         report.replayed();
         if (got != c.result()) {
             report.mismatch("MISMATCH line " + c.line() + ": " + c.text() + " = " + c.resultText() + " (kernel), "

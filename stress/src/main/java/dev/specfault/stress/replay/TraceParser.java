@@ -95,6 +95,14 @@ public final class TraceParser {
                     out.add(new Keyed(ln, new TraceEvent.Unparsed(ln, pid, raw, "resumed without an unfinished call")));
                     continue;
                 }
+                if (!r.group(1).contains("?") && !pe.head().startsWith(r.group(1) + "(")) {
+                    // strace resumes the call it left unfinished on that pid: another name is not that call.
+                    out.add(new Keyed(pe.line(), new TraceEvent.Unparsed(pe.line(), pid, pe.head(),
+                            "unfinished, then line " + ln + " resumes " + r.group(1))));
+                    out.add(new Keyed(ln, new TraceEvent.Unparsed(ln, pid, raw, "resumes " + r.group(1)
+                            + ", but line " + pe.line() + " left another call unfinished")));
+                    continue;
+                }
                 body = pe.head() + r.group(2);
                 start = pe.line();
                 if (isClone(r.group(1))) {

@@ -53,15 +53,23 @@ final class Values {
     /** Drops {@code /* ... *}{@code /} comments. */
     static String uncomment(String s) {
         int c = s.indexOf("/*");
-        while (c >= 0) {
-            final int e = s.indexOf("*/", c);
-            if (e < 0) {
-                break;
-            }
-            s = s.substring(0, c) + s.substring(e + 2);
-            c = s.indexOf("/*");
+        if (c < 0) {
+            return s.strip();
         }
-        return s.strip();
+        // One pass (a line of a million comments must not take a quadratic time).
+        final StringBuilder b = new StringBuilder(s.length());
+        int from = 0;
+        while (c >= 0) {
+            final int e = s.indexOf("*/", c + 2);
+            if (e < 0) {
+                break; // unterminated: kept as it is
+            }
+            b.append(s, from, c);
+            from = e + 2;
+            c = s.indexOf("/*", from);
+        }
+        b.append(s, from, s.length());
+        return b.toString().strip();
     }
 
     /** {@code NULL}, {@code 0x7f..}, {@code 4096}, {@code -1}, {@code 18446744073709547520}. */
