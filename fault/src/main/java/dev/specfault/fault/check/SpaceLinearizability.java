@@ -18,7 +18,7 @@ import org.jetbrains.lincheck.datastructures.Param;
 import org.jetbrains.lincheck.datastructures.Validate;
 
 /**
- * P8 for one address space, by Lincheck: mmap, munmap, mprotect, madvise (MADV_DONTNEED), mremap,
+ * P8 for one address space, by Lincheck: mmap, munmap, mprotect, madvise (MADV_DONTNEED), mremap (and with DONTUNMAP),
  * load and store are linearizable against {@link SpaceModel}; {@link LazyFreeLinearizability} adds
  * MADV_FREE and the reclaim of lazy-free pages. Following DESIGN.md's harness rules:
  * <ul>
@@ -138,6 +138,12 @@ public class SpaceLinearizability {
     public long mremap(@Param(name = "page") int page, @Param(name = "page") int to) {
         return sys(space.mremap(addr(page), Mman.PAGE_SIZE, Mman.PAGE_SIZE,
                 Mman.MREMAP_MAYMOVE | Mman.MREMAP_FIXED, addr(to)));
+    }
+
+    @Operation(nonParallelGroup = "writer")
+    public long mremapDontUnmap(@Param(name = "page") int page, @Param(name = "page") int to) {
+        return sys(space.mremap(addr(page), Mman.PAGE_SIZE, Mman.PAGE_SIZE,
+                Mman.MREMAP_MAYMOVE | Mman.MREMAP_FIXED | Mman.MREMAP_DONTUNMAP, addr(to)));
     }
 
     @Operation

@@ -124,6 +124,26 @@ public class SpaceModel {
         return 0;
     }
 
+    /**
+     * mremap(MAYMOVE|FIXED|DONTUNMAP) of one page: as {@link #mremap}, but the source stays mapped
+     * with its rights, empty (private anonymous memory reads zero again).
+     */
+    public long mremapDontUnmap(int page, int to) {
+        if (page == to) {
+            return -Errno.EINVAL;
+        }
+        if (!mapped[page]) {
+            return -Errno.EFAULT;
+        }
+        mapped[to] = true;
+        prot[to] = prot[page];
+        value[to] = value[page];
+        lazy[to] = lazy[page];
+        value[page] = 0;
+        lazy[page] = false;
+        return 0;
+    }
+
     public long load(int page) {
         if (!mapped[page] || prot[page] == 0) {
             return SpaceLinearizability.SEGV;
