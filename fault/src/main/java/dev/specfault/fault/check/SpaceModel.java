@@ -105,23 +105,7 @@ public class SpaceModel {
      * before mremap_to unmaps the target). As Linux 6.18 on this machine does.
      */
     public long mremap(int page, int to) {
-        if (page == to) {
-            return -Errno.EINVAL;
-        }
-        if (!mapped[page]) {
-            return -Errno.EFAULT;
-        }
-        mapped[to] = false;
-        value[to] = 0;
-        lazy[to] = false;
-        mapped[to] = true;
-        prot[to] = prot[page];
-        value[to] = value[page];
-        lazy[to] = lazy[page]; // the page moves, lazy-free and clean as it was
-        mapped[page] = false;
-        value[page] = 0;
-        lazy[page] = false;
-        return 0;
+        return move(page, to, false);
     }
 
     /**
@@ -129,6 +113,10 @@ public class SpaceModel {
      * with its rights, empty (private anonymous memory reads zero again).
      */
     public long mremapDontUnmap(int page, int to) {
+        return move(page, to, true);
+    }
+
+    private long move(int page, int to, boolean keepSource) {
         if (page == to) {
             return -Errno.EINVAL;
         }
@@ -138,7 +126,8 @@ public class SpaceModel {
         mapped[to] = true;
         prot[to] = prot[page];
         value[to] = value[page];
-        lazy[to] = lazy[page];
+        lazy[to] = lazy[page]; // the page moves, lazy-free and clean as it was
+        mapped[page] = keepSource;
         value[page] = 0;
         lazy[page] = false;
         return 0;
