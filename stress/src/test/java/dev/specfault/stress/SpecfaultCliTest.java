@@ -64,6 +64,53 @@ class SpecfaultCliTest {
         assertFalse(r.err().contains("at dev.") || r.err().contains("Exception in"), "no stack trace: " + r.err());
     }
 
+    /** A bad argument's one line, exit code 2, naming what is wrong. */
+    static void assertOneLineError(Result r, String expected) {
+        assertEquals(2, r.code(), r.out() + r.err());
+        assertEquals(1, r.err().strip().lines().count(), "one line: " + r.err());
+        assertTrue(r.err().contains(expected), "'" + expected + "' in: " + r.err());
+        assertFalse(r.err().contains("Exception"), "no class name: " + r.err());
+    }
+
+    /**
+     * An empty comma list, an empty name in one, a name given twice or "all" beside other names is
+     * an error before anything runs (it ran nothing and exited 0, ran a cell twice, ran without the
+     * bug, never stopped, or threw IndexOutOfBoundsException after compare's matrix with --soak).
+     */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', value = {
+        "stress --design , --duration 100ms | --design ',' has an empty name",
+        "stress --arch , --duration 100ms | --arch ',' has an empty name",
+        "stress --design speculative, --duration 100ms | --design 'speculative,' has an empty name",
+        "stress --design ,speculative --duration 100ms | --design ',speculative' has an empty name",
+        "stress --design speculative,,locked --duration 100ms | has an empty name",
+        "stress --design speculative,speculative --duration 100ms | --design: speculative is given twice",
+        "stress --arch x86,arm64,x86 --duration 100ms | --arch: x86 is given twice",
+        "stress --design all,locked --duration 100ms | --design: all cannot be combined with other names",
+        "stress --inject , --duration 100ms | --inject ',' has an empty name",
+        "stress --inject list,skip-shootdown | --inject: list cannot be combined with other names",
+        "stress --inject skip-shootdown,skip-shootdown | --inject: skip-shootdown is given twice",
+        "stress --until , --duration 100ms | --until ',' has an empty name",
+        "stress --until P1, --duration 100ms | --until 'P1,' has an empty name",
+        "check --design , | --design ',' has an empty name",
+        "check --arch , | --arch ',' has an empty name",
+        "compare --design , | --design ',' has an empty name",
+        "compare --design , --soak 50ms --duration 100ms | --design ',' has an empty name",
+        "compare --workload , | --workload ',' has an empty name",
+        "compare --workload all,page_fault1 | --workload: all cannot be combined with other names",
+        "compare --threads , | --threads ',' has an empty name",
+        "compare --threads 1,01 | --threads: 1 is given twice",
+        "compare --arch , | --arch ',' has an empty name"})
+    void degenerateCommaListsAreErrors(String line, String expected) {
+        assertOneLineError(run(line.strip().split(" ")), expected.strip());
+    }
+
+    @Test
+    void anEmptyListIsAnError() {
+        assertOneLineError(run("stress", "--design", "", "--duration", "100ms"), "--design is empty");
+        assertOneLineError(run("compare", "--threads", " "), "--threads is empty");
+    }
+
     @Test
     void pteDecodesAndEncodesBothFormats() {
         Result r = run("pte", "decode", "--arch", "x86", "0x8000000012345867");

@@ -255,7 +255,7 @@ public final class CompareCommand implements Callable<Integer> {
     private List<Group> groups(CommandLine cl, List<Arch> archs) {
         final List<Workload> ws = new ArrayList<>();
         if (workload != null) {
-            for (String x : workload.split(",")) {
+            for (String x : CommaList.split(cl, "--workload", workload, "all")) {
                 if (x.equals("all")) {
                     ws.addAll(List.of(Workload.values()));
                 } else {
@@ -273,16 +273,20 @@ public final class CompareCommand implements Callable<Integer> {
             ws.addAll(List.of(Workload.PAGE_FAULT1, Workload.MMAP_CHURN));
         }
         final List<Integer> ts = new ArrayList<>();
-        for (String x : (threads == null ? "1,2" : threads).split(",")) {
+        for (String x : CommaList.split(cl, "--threads", threads == null ? "1,2" : threads, null)) {
+            final int t;
             try {
-                final int t = Integer.parseInt(x.strip());
+                t = Integer.parseInt(x);
                 if (t < 1 || t > 64) {
                     throw new NumberFormatException();
                 }
-                ts.add(t);
             } catch (NumberFormatException e) {
                 throw new CommandLine.ParameterException(cl, "--threads: '" + x + "' is not a thread count 1..64");
             }
+            if (ts.contains(t)) {
+                throw new CommandLine.ParameterException(cl, "--threads: " + t + " is given twice");
+            }
+            ts.add(t);
         }
         final boolean defaultMatrix = workload == null && !full && threads == null;
         final List<Group> gs = new ArrayList<>();

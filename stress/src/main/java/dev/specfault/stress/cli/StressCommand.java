@@ -62,7 +62,7 @@ public final class StressCommand implements Callable<Integer> {
             description = "freed VMA records and tree nodes that wait before reuse (default the space's, 64; with --inject, the bug's)")
     Integer vmaQuarantine;
 
-    @Option(names = "--until", paramLabel = "KIND[,KIND...]", split = ",",
+    @Option(names = "--until", paramLabel = "KIND[,KIND...]",
             description = "stop a cell at the first violation of these kinds: P0..P8 (a VIOLATION's text before its first "
                     + "':'; P4/P7 is both), invariant, hang, or other (the workloads' own failures); other violations "
                     + "are printed and the run goes on (default: stop at any)")
@@ -111,13 +111,13 @@ public final class StressCommand implements Callable<Integer> {
         SeededBug bug = null;
         final List<SeededBug> also = new ArrayList<>();
         if (inject != null) {
-            for (String n : inject.split(",")) {
+            for (String n : CommaList.split(cl, "--inject", inject, "list")) {
                 final SeededBug b = SeededBug.byName(n).orElseThrow(
                         () -> new CommandLine.ParameterException(cl, "unknown seeded bug '" + n + "' (--inject list)"));
                 if (bug == null) {
                     bug = b;
                     also.addAll(b.companions());
-                } else {
+                } else if (!also.contains(b)) { // a companion named again is on once
                     also.add(b);
                 }
             }
@@ -248,9 +248,9 @@ public final class StressCommand implements Callable<Integer> {
     /** {@code --until}'s kinds, checked: an unknown one is a bad argument, not a run that never stops. */
     static java.util.Set<String> stopKinds(CommandLine cl, List<String> until) {
         final java.util.Set<String> kinds = new java.util.HashSet<>();
-        for (String k : until) {
-            final String t = k.strip();
-            final String known = KINDS.stream().filter(x -> x.equalsIgnoreCase(t)).findFirst().orElseThrow(
+        // Split here, not by picocli: an empty kind (--until ,) is an error, not "never stop".
+        for (String k : CommaList.split(cl, "--until", String.join(",", until), null)) {
+            final String known = KINDS.stream().filter(x -> x.equalsIgnoreCase(k)).findFirst().orElseThrow(
                     () -> new CommandLine.ParameterException(cl, "--until: unknown kind '" + k + "' (one of "
                             + String.join(", ", KINDS) + ")"));
             kinds.add(known);
@@ -296,9 +296,10 @@ public final class StressCommand implements Callable<Integer> {
         return l;
     }
 
+    /** {@code --design}'s designs, checked ({@link CommaList}): each once, {@code all} alone. */
     static List<Design> designs(CommandLine cl, String s) {
         final List<Design> l = new ArrayList<>();
-        for (String x : s.split(",")) {
+        for (String x : CommaList.split(cl, "--design", s, "all")) {
             if (x.equals("all")) {
                 for (Design d : Design.values()) {
                     if (Spaces.isBuilt(d) && !l.contains(d)) {
@@ -316,9 +317,10 @@ public final class StressCommand implements Callable<Integer> {
         return l;
     }
 
+    /** {@code --arch}'s architectures, checked ({@link CommaList}): each once, {@code all} alone. */
     static List<Arch> archs(CommandLine cl, String s) {
         final List<Arch> l = new ArrayList<>();
-        for (String x : s.split(",")) {
+        for (String x : CommaList.split(cl, "--arch", s, "all")) {
             if (x.equals("all")) {
                 l.addAll(List.of(Arch.values()));
             } else {
