@@ -138,6 +138,15 @@ class CompareCommandTest {
         assertEquals(1, r.err().strip().lines().count(), r.err());
     }
 
+    /** --writers for a matrix with no workload that has writers (and no --soak) would be ignored: an error. */
+    @Test
+    void writersForNoWorkloadWithWritersAreABadArgument(@TempDir Path dir) {
+        final Result r = SpecfaultCliTest.run(tiny(dir.resolve("report"), "--workload", "page_fault1,ebizzy", "--arch", "x86",
+                "--threads", "1", "--design", "speculative", "--writers", "2"));
+        SpecfaultCliTest.assertOneLineError(r, "--writers 2: none of the workloads compared (page_fault1, ebizzy) takes writer threads");
+        assertFalse(Files.exists(dir.resolve("report")), "nothing ran");
+    }
+
     @Test
     void helpNamesTheDefaults() {
         final Result r = SpecfaultCliTest.run("compare", "--help");

@@ -111,6 +111,22 @@ class SpecfaultCliTest {
         assertOneLineError(run("compare", "--threads", " "), "--threads is empty");
     }
 
+    /**
+     * A workload without writer threads refuses --writers (the cell ran mmap_churn's writer beside
+     * it, under its name); --writers 0 is fine.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"page_fault1", "page_fault2", "page_fault3", "ebizzy"})
+    void aWorkloadWithoutWritersRefusesWriters(String w) {
+        final Result r = run("stress", "--workload", w, "--writers", "2", "--design", "speculative", "--duration", "100ms",
+                "--region", "1");
+        assertOneLineError(r, w + " takes no writer threads (--writers is for mmap_churn, merge_churn");
+        assertEquals(w.equals("page_fault1"), r.err().contains("mmap_churn is page_fault1 with writers"), r.err());
+        final Result none = run("stress", "--workload", w, "--writers", "0", "--design", "speculative", "--duration", "100ms",
+                "--region", "1");
+        assertEquals(0, none.code(), none.out() + none.err());
+    }
+
     @Test
     void pteDecodesAndEncodesBothFormats() {
         Result r = run("pte", "decode", "--arch", "x86", "0x8000000012345867");

@@ -134,6 +134,13 @@ public final class CompareCommand implements Callable<Integer> {
         final List<Design> designs = StressCommand.designs(cl, design);
         final List<Arch> archs = StressCommand.archs(cl, arch != null ? arch : full ? "all" : "x86,arm64");
         final List<Group> groups = groups(cl, archs);
+        // Writers go only to the workloads that have them (and to --soak's mmap_churn); given for none, they would be ignored.
+        if (cl.getParseResult().hasMatchedOption("--writers") && writers > 0 && soak == null
+                && groups.stream().noneMatch(g -> g.workload().hasWriters())) {
+            throw new CommandLine.ParameterException(cl, "--writers " + writers + ": none of the workloads compared ("
+                    + String.join(", ", groups.stream().map(g -> g.workload().cliName()).distinct().toList())
+                    + ") takes writer threads (" + Workload.withWriters() + " do)");
+        }
         final SeededBug bug = inject == null ? null : SeededBug.byName(inject).orElseThrow(
                 () -> new CommandLine.ParameterException(cl, "unknown seeded bug '" + inject + "' (stress --inject list)"));
         final Design buggy = bug == null ? null : bug.design().equals("all") ? designs.get(0) : Design.byCliName(bug.design());

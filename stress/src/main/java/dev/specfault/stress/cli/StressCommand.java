@@ -48,7 +48,8 @@ public final class StressCommand implements Callable<Integer> {
     @Option(names = "--threads", description = "faulting threads (default 2; with --inject, the bug's)")
     Integer threads;
 
-    @Option(names = "--writers", description = "writer threads of mmap_churn, mprotect_churn, fork_storm, exit_race and unmap_race (default 1; with --inject, the bug's)")
+    @Option(names = "--writers", description = "writer threads of mmap_churn, merge_churn, mprotect_churn, fork_storm, exit_race, unmap_race "
+            + "and madv_free; the other workloads take none (default 1 where there are writers; with --inject, the bug's)")
     Integer writers;
 
     @Option(names = "--duration", converter = DurationConverter.class,
@@ -148,6 +149,11 @@ public final class StressCommand implements Callable<Integer> {
         if (nWriters > 0 && !w.allowsWriters()) {
             throw new CommandLine.ParameterException(cl, w.cliName()
                     + " takes no writer threads (their mappings would sit in the stacks' guard gaps)");
+        }
+        if (nWriters > 0 && !w.hasWriters()) {
+            // The cell would run mmap_churn's writer beside it, and its row would name the workload wrongly.
+            throw new CommandLine.ParameterException(cl, w.cliName() + " takes no writer threads (--writers is for "
+                    + Workload.withWriters() + (w == Workload.PAGE_FAULT1 ? "; mmap_churn is page_fault1 with writers)" : ")"));
         }
         final int region = regionMiB != null ? regionMiB : bug != null ? bug.regionMiB() : 16;
         if (region < 1 || region > 1024) {

@@ -87,6 +87,17 @@ public enum Workload {
         return b.toString();
     }
 
+    /** The names of the workloads with writer threads ({@link #hasWriters()}), comma-separated. */
+    public static String withWriters() {
+        final StringBuilder b = new StringBuilder();
+        for (Workload w : values()) {
+            if (w.hasWriters()) {
+                b.append(b.length() == 0 ? "" : ", ").append(w.cliName);
+            }
+        }
+        return b.toString();
+    }
+
     /** Whether the workload has writer threads by default. */
     public boolean hasWriters() {
         return this == MMAP_CHURN || this == MERGE_CHURN || this == MPROTECT_CHURN || this == FORK_STORM || this == EXIT_RACE || this == UNMAP_RACE
