@@ -20,14 +20,21 @@ public final class Outputs {
     private Outputs() {
     }
 
+    /** The one file that is not a regular file and may be an output: it takes anything at once. */
+    private static final Path DEV_NULL = Path.of("/dev/null");
+
     /**
-     * A one-line error now if {@code f} (when set) cannot be written: a directory, a missing parent,
-     * or a file that cannot be opened for writing. Only a regular file or a missing path is probed by
-     * opening it (a file the probe creates is removed again); a FIFO or a device (e.g.
-     * {@code /dev/null}) is only checked for write permission, so that the probe does not block on a
-     * FIFO; a symbolic link is followed and what it names is checked, the link left alone.
+     * A one-line error now if {@code f} (when set) cannot be written: an empty path, a directory, a
+     * missing parent (or one that is not a directory), something that exists and is not a regular
+     * file (a FIFO would block the write at the end; a device such as {@code /dev/full} fails it;
+     * {@code /dev/null} is allowed), or a file that cannot be opened for writing. A regular file or a
+     * missing path is probed by opening it (a file the probe creates is removed again); a symbolic
+     * link is followed and what it names is checked, the link left alone.
      */
     static void file(CommandLine cl, String option, Path f) {
+        if (f != null && f.toString().isEmpty()) {
+            throw new CommandLine.ParameterException(cl, option + " is empty (a file name is needed)");
+        }
         file(cl, option, f, 0);
     }
 
@@ -53,10 +60,14 @@ public final class Outputs {
             throw new CommandLine.ParameterException(cl, option + " " + f + " is a directory");
         }
         if (dir == null || !Files.isDirectory(dir)) {
+            notADirectory(cl, option, f, dir);
             throw new CommandLine.ParameterException(cl, option + " " + f + ": no such directory " + dir);
         }
         final boolean existed = Files.exists(f, LinkOption.NOFOLLOW_LINKS);
         if (existed && !Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)) {
+            if (!isDevNull(f)) {
+                throw new CommandLine.ParameterException(cl, option + " " + f + " is not a regular file (" + kind(f) + ")");
+            }
             if (!Files.isWritable(f)) {
                 throw new CommandLine.ParameterException(cl, option + " " + f + " cannot be written");
             }
@@ -81,14 +92,113 @@ public final class Outputs {
         if (d == null) {
             return;
         }
+        if (d.toString().isEmpty()) {
+            throw new CommandLine.ParameterException(cl, option + " is empty (a directory name is needed)");
+        }
         if (Files.exists(d) && !Files.isDirectory(d)) {
             throw new CommandLine.ParameterException(cl, option + " " + d + " exists and is not a directory");
+        }
+        final boolean existed = Files.isDirectory(d);
+        if (!existed) {
+            notADirectory(cl, option, d, d.toAbsolutePath().getParent());
         }
         try {
             Files.createDirectories(d);
             Files.delete(Files.createTempFile(d, ".specfault-", ".probe"));
         } catch (IOException | RuntimeException e) {
+            if (existed) {
+                // The directory is there: "no such file" (what /proc/sys/kernel answers) would mislead.
+                final String why = reason(e);
+                throw new CommandLine.ParameterException(cl, option + " " + d + " is a directory that is not writable"
+                        + (why.equals("no such file or directory") ? " (no file can be created in it)" : " (" + why + ")"));
+            }
             throw new CommandLine.ParameterException(cl, option + " " + d + " cannot be written: " + reason(e));
+        }
+    }
+
+    /**
+     * A one-line error now if two outputs (option, path, option, path, ...; unset ones null) name the
+     * same file or directory: the second would overwrite the first, or fail only after the run.
+     * {@code /dev/null} may be given to several.
+     */
+    static void distinct(CommandLine cl, Object... optionsAndPaths) {
+        final java.util.Map<Path, String> seen = new java.util.HashMap<>();
+        for (int i = 0; i < optionsAndPaths.length; i += 2) {
+            final String option = (String) optionsAndPaths[i];
+            final Path p = (Path) optionsAndPaths[i + 1];
+            if (p == null || isDevNull(p)) {
+                continue;
+            }
+            final String other = seen.putIfAbsent(canonical(p), option);
+            if (other != null) {
+                throw new CommandLine.ParameterException(cl, other + " and " + option + " both name " + p
+                        + " (each output needs its own)");
+            }
+        }
+    }
+
+    /** {@code p} with its links (a dangling one too) and {@code ..} resolved as far as it exists. */
+    private static Path canonical(Path p) {
+        return canonical(p, 0);
+    }
+
+    private static Path canonical(Path p, int links) {
+        final Path abs = p.toAbsolutePath().normalize();
+        try {
+            return abs.toRealPath();
+        } catch (IOException | RuntimeException e) {
+            final Path parent = abs.getParent();
+            if (parent == null || abs.getFileName() == null) {
+                return abs;
+            }
+            final Path dir = canonical(parent, links);
+            final Path f = dir.resolve(abs.getFileName());
+            if (links < 8 && Files.isSymbolicLink(f)) { // dangling: where the write would create the file
+                try {
+                    return canonical(dir.resolve(Files.readSymbolicLink(f)), links + 1);
+                } catch (IOException | RuntimeException e2) {
+                    return f;
+                }
+            }
+            return f;
+        }
+    }
+
+    private static boolean isDevNull(Path f) {
+        try {
+            return Files.exists(f) && Files.isSameFile(f, DEV_NULL);
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** What a path that exists and is not a regular file or a directory is, in words. */
+    private static String kind(Path f) {
+        try {
+            final int type = (Integer) Files.getAttribute(f, "unix:mode", LinkOption.NOFOLLOW_LINKS) & 0170000;
+            return switch (type) {
+                case 0010000 -> "a FIFO";
+                case 0020000 -> "a character device";
+                case 0060000 -> "a block device";
+                case 0140000 -> "a socket";
+                default -> "not a file";
+            };
+        } catch (IOException | RuntimeException e) {
+            return "not a file";
+        }
+    }
+
+    /**
+     * A one-line error now if the nearest existing ancestor of {@code dir} (where {@code f} would be
+     * made) is not a directory: {@code --json file/x} says that {@code file} is not a directory.
+     */
+    private static void notADirectory(CommandLine cl, String option, Path f, Path dir) {
+        Path p = dir;
+        while (p != null && !Files.exists(p)) {
+            p = p.getParent();
+        }
+        if (p != null && !Files.isDirectory(p)) {
+            throw new CommandLine.ParameterException(cl, option + " " + f + ": " + p + " is not a directory");
         }
     }
 

@@ -172,6 +172,7 @@ public final class StressCommand implements Callable<Integer> {
         Outputs.file(cl, "--csv", csv);
         Outputs.file(cl, "--jfr", jfr);
         Outputs.file(cl, "--timeline", timeline);
+        Outputs.distinct(cl, "--json", json, "--csv", csv, "--jfr", jfr, "--timeline", timeline, "--hgrm", hgrm);
         Outputs.directory(cl, "--hgrm", hgrm);
         Outputs.memoryFits(cl, Cell.emulatedBytes(w, nThreads, nWriters, region),
                 "--region " + region + " with " + nThreads + " thread(s) and " + nWriters + " writer(s)");
