@@ -237,6 +237,22 @@ class SpecfaultCliTest {
         assertOneLineError(run("compare", "--out", "/proc/sys/kernel"), "--out /proc/sys/kernel is a directory that is not writable");
     }
 
+    /**
+     * A recording that cannot be written at the end names the file and the reason (it was
+     * "IOException: Unexpected error during I/O operation"); the results are written before it.
+     */
+    @Test
+    void aFailedFlightRecordingNamesTheFile(@TempDir Path dir) throws IOException {
+        final Result r = run("stress", "--design", "speculative", "--duration", "100ms", "--region", "1", "--jfr", "/proc/version",
+                "--json", dir.resolve("r.json").toString());
+        assertOneLineError(r, "/proc/version");
+        assertFalse(r.err().contains("Unexpected error"), r.err());
+        if (r.out().contains("page_fault1")) { // root opens /proc/version for writing: the failure comes at the end
+            assertTrue(r.err().startsWith("stress: /proc/version: "), r.err());
+            assertTrue(Files.readString(dir.resolve("r.json")).contains("page_fault1"), "the results were written");
+        }
+    }
+
     /** A file or directory that exists but cannot be written is an error when the run ends, naming it. */
     @Test
     void aFailedWriteAtTheEndNamesTheFile() {

@@ -3,6 +3,9 @@ package dev.specfault.stress.cli;
 import dev.specfault.fault.FaultEvents;
 import dev.specfault.srcu.GracePeriodEvent;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import jdk.jfr.Recording;
 
@@ -38,12 +41,28 @@ final class FlightRecording implements AutoCloseable {
         return new FlightRecording(r);
     }
 
-    /** Stops the recording and writes it to {@code file}. */
+    /**
+     * Stops the recording and writes it to {@code file}; a failure names the file and says why.
+     * JFR writes to a temporary file first and the copy is ours: JFR's own dump replaces any write
+     * error by "Unexpected error during I/O operation", without its cause.
+     */
     void dumpTo(Path file) throws IOException {
         if (recording != null) {
             stopEmitting();
             recording.stop();
-            recording.dump(file);
+            final Path tmp = Files.createTempFile("specfault-", ".jfr");
+            try {
+                recording.dump(tmp);
+                try (OutputStream o = Files.newOutputStream(file)) {
+                    Files.copy(tmp, o);
+                } catch (FileSystemException e) {
+                    throw e;
+                } catch (IOException e) {
+                    throw new FileSystemException(file.toString(), null, e.getMessage());
+                }
+            } finally {
+                Files.deleteIfExists(tmp);
+            }
         }
     }
 

@@ -181,13 +181,13 @@ public final class StressCommand implements Callable<Integer> {
         try (FlightRecording rec = FlightRecording.startIf(jfr)) {
             violated = runCells(out, designs, archs, new CellSpec(Design.SPECULATIVE, Arch.X86_64, w, nThreads, nWriters,
                     d, region, seed, bug, also, quarantine), stopKinds, rows);
-            rec.dumpTo(jfr);
-        }
-        if (json != null) {
-            Outputs.write(json, Results.json(rows));
-        }
-        if (csv != null) {
-            Outputs.write(csv, Results.csv(rows));
+            if (json != null) {
+                Outputs.write(json, Results.json(rows));
+            }
+            if (csv != null) {
+                Outputs.write(csv, Results.csv(rows));
+            }
+            rec.dumpTo(jfr); // after the results: a recording that cannot be written does not lose them
         }
         return violated ? Specfault.EXIT_VIOLATION : 0;
     }
