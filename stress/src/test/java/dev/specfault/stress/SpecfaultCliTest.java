@@ -493,6 +493,27 @@ class SpecfaultCliTest {
         assertTrue(r.out().lines().allMatch(l -> l.split("\t").length == 4), r.out());
     }
 
+    /**
+     * JMH's own errors come as one line without an exception's class name: a bad option (an unknown
+     * -bm was "IllegalStateException: Unable to parse benchmark mode"), and a failed run with its
+     * reason (a fork that cannot start was "Benchmark caught the exception" alone).
+     */
+    @Test
+    void benchErrorsSayWhatIsWrong() {
+        assertOneLineError(run("bench", "-bm", "foo", "Tlb"), "bench: bad JMH option: Unable to parse benchmark mode: \"foo\"");
+        assertOneLineError(run("bench", "-rf", "foo", "Tlb"), "bench: bad JMH option: unknown value 'foo' (one of text, csv");
+        final ByteArrayOutputStream buf = new ByteArrayOutputStream(); // JMH's progress and the fork's output
+        final PrintStream saved = System.out;
+        final Result r;
+        System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
+        try {
+            r = run("bench", "-jvmArgs", "-Xmx1", "-f", "1", "-wi", "0", "-i", "1", "TlbBenchmark.hit");
+        } finally {
+            System.setOut(saved);
+        }
+        assertOneLineError(r, "bench: Benchmark caught the exception: Forked VM failed with exit code 1");
+    }
+
     @Test
     void benchListsTheBenchmarks() {
         // The JMH benchmark list is generated into the jar at compile time; listing needs no fork.

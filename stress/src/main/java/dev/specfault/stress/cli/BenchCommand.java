@@ -42,8 +42,10 @@ public final class BenchCommand implements Callable<Integer> {
         final CommandLineOptions opts;
         try {
             opts = new CommandLineOptions(args.toArray(String[]::new));
-        } catch (CommandLineOptionException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "bad JMH option: " + e.getMessage());
+        } catch (CommandLineOptionException | IllegalStateException | IllegalArgumentException e) {
+            // JMH's parser says what is wrong in its message (an unknown -bm is an IllegalStateException
+            // whose second line lists the modes): the message, on one line, not the exception's class.
+            throw new CommandLine.ParameterException(spec.commandLine(), "bad JMH option: " + optionMessage(e));
         }
         try {
             if (opts.shouldHelp()) {
@@ -69,9 +71,57 @@ public final class BenchCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("bench: no benchmark matches " + opts.getIncludes() + " (bench -l lists them)");
             return Specfault.EXIT_ERROR;
         } catch (RunnerException | java.io.IOException e) {
-            spec.commandLine().getErr().println("bench: " + (e.getMessage() != null ? Specfault.firstLine(e.getMessage())
-                    : e.getClass().getSimpleName()));
+            spec.commandLine().getErr().println("bench: " + reasons(e));
             return Specfault.EXIT_ERROR;
         }
+    }
+
+    /** A JMH option error's message on one line; an unknown enum value with the values it may take. */
+    static String optionMessage(Exception e) {
+        final String m = e.getMessage() == null ? "" : e.getMessage().strip();
+        if (m.startsWith("No enum constant ")) { // Enum.valueOf's message: "No enum constant pkg.Type.VALUE"
+            final String q = m.substring("No enum constant ".length());
+            final int dot = q.lastIndexOf('.');
+            try {
+                final Class<?> c = Class.forName(q.substring(0, Math.max(dot, 0)));
+                if (c.isEnum()) {
+                    return "unknown value '" + q.substring(dot + 1).toLowerCase(java.util.Locale.ROOT) + "' (one of "
+                            + String.join(", ", java.util.Arrays.stream(c.getEnumConstants())
+                            .map(x -> x.toString().toLowerCase(java.util.Locale.ROOT)).toList()) + ")";
+                }
+            } catch (ClassNotFoundException | LinkageError ex) {
+                // the message as it is
+            }
+        }
+        return String.join("; ", m.lines().map(String::strip).filter(l -> !l.isEmpty()).toList());
+    }
+
+    /**
+     * A failed run's message and the reasons under it, from its causes and the errors JMH collected
+     * as suppressed exceptions ("Benchmark caught the exception: Forked VM failed with exit code 1"),
+     * each once; a reason without a message is its exception's name.
+     */
+    static String reasons(Throwable e) {
+        final List<String> parts = new ArrayList<>();
+        collect(e, parts, java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>()));
+        return parts.isEmpty() ? e.getClass().getSimpleName() : String.join(": ", parts);
+    }
+
+    private static void collect(Throwable t, List<String> parts, java.util.Set<Throwable> seen) {
+        if (t == null || !seen.add(t)) {
+            return;
+        }
+        final String m = Specfault.firstLine(t.getMessage());
+        final boolean wrapper = t.getCause() != null && t.getMessage() != null && t.getMessage().equals(t.getCause().toString());
+        if (!wrapper && !m.equals("Benchmark error")) { // BenchmarkException's own words say nothing
+            final String p = m.isEmpty() ? t.getClass().getSimpleName() : m;
+            if (!parts.contains(p)) {
+                parts.add(p);
+            }
+        }
+        for (Throwable s : t.getSuppressed()) {
+            collect(s, parts, seen);
+        }
+        collect(t.getCause(), parts, seen);
     }
 }
