@@ -127,6 +127,17 @@ class SpecfaultCliTest {
         assertEquals(0, none.code(), none.out() + none.err());
     }
 
+    /** A value too large for 64 bits is out of range, not "not a number" (was). */
+    @Test
+    void pteValueOutOfRangeSaysSo() {
+        assertOneLineError(run("pte", "decode", "--arch", "x86", "18446744073709551616"),
+                "'18446744073709551616' is out of the 64-bit range (an entry is 0 to 0xffffffffffffffff)");
+        assertOneLineError(run("pte", "decode", "--arch", "x86", "0x1_0000_0000_0000_0000"), "is out of the 64-bit range");
+        assertOneLineError(run("pte", "encode", "--arch", "x86", "frame=-1"), "'-1' is negative");
+        assertOneLineError(run("pte", "decode", "--arch", "x86", "0xzz"), "not a number: '0xzz'");
+        assertEquals(0, run("pte", "decode", "--arch", "x86", "18446744073709551615").code());
+    }
+
     @Test
     void pteDecodesAndEncodesBothFormats() {
         Result r = run("pte", "decode", "--arch", "x86", "0x8000000012345867");

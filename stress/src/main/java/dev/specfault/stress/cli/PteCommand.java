@@ -34,14 +34,22 @@ public final class PteCommand implements Runnable {
     }
 
     static long parseValue(CommandLine cl, String s) {
+        final String t = s.replace("_", "");
+        final boolean hex = t.startsWith("0x") || t.startsWith("0X");
+        final String digits = hex ? t.substring(2) : t;
+        final int radix = hex ? 16 : 10;
         try {
-            final String t = s.replace("_", "");
-            if (t.startsWith("0x") || t.startsWith("0X")) {
-                return Long.parseUnsignedLong(t.substring(2), 16);
-            }
-            return Long.parseUnsignedLong(t);
+            return Long.parseUnsignedLong(digits, radix);
         } catch (NumberFormatException e) {
-            throw new CommandLine.ParameterException(cl, "not a number: '" + s + "' (decimal or 0x-hex)");
+            // A number all the same (too large, or negative) is told apart from one that is not.
+            final java.math.BigInteger n;
+            try {
+                n = new java.math.BigInteger(digits, radix);
+            } catch (NumberFormatException notANumber) {
+                throw new CommandLine.ParameterException(cl, "not a number: '" + s + "' (decimal or 0x-hex)");
+            }
+            throw new CommandLine.ParameterException(cl, "'" + s + "' is " + (n.signum() < 0 ? "negative" : "out of the 64-bit range")
+                    + " (an entry is 0 to 0xffffffffffffffff)");
         }
     }
 
