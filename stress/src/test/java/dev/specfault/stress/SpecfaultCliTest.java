@@ -138,6 +138,20 @@ class SpecfaultCliTest {
         assertEquals(0, run("pte", "decode", "--arch", "x86", "18446744073709551615").code());
     }
 
+    /**
+     * An unknown architecture's error lists what the command takes: replay refuses x86-la57, so its
+     * error (built by the shared option code) no longer lists it; stress, check and compare take all.
+     */
+    @Test
+    void anUnknownArchitectureListsWhatTheCommandTakes() {
+        final Result replay = run("replay", "--arch", "all", "/bin/true");
+        assertOneLineError(replay, "unknown architecture 'all' (see specfault replay --help)");
+        assertFalse(replay.err().contains("la57"), replay.err());
+        assertOneLineError(run("stress", "--arch", "sparc"), "unknown architecture 'sparc' (x86, x86-la57, arm64 or all)");
+        assertOneLineError(run("compare", "--arch", "x86,sparc"), "unknown architecture 'sparc' (x86, x86-la57, arm64 or all)");
+        assertOneLineError(run("pte", "decode", "--arch", "all", "1"), "unknown architecture 'all' (x86, x86-la57 or arm64)");
+    }
+
     @Test
     void pteDecodesAndEncodesBothFormats() {
         Result r = run("pte", "decode", "--arch", "x86", "0x8000000012345867");

@@ -121,11 +121,21 @@ public final class CheckCommand implements Callable<Integer> {
         return violated ? Specfault.EXIT_VIOLATION : failed ? Specfault.EXIT_ERROR : 0;
     }
 
-    /** An architecture by its command-line name, or a one-line parameter error. */
+    /**
+     * An architecture by its command-line name, or a one-line parameter error. The error lists no
+     * names: a command may take fewer than every architecture (replay refuses x86-la57) and its
+     * --help, which the error points to, says which; {@link #arch(CommandLine, String, String)} lists them.
+     */
     public static Arch arch(CommandLine cl, String name) {
+        return arch(cl, name, null);
+    }
+
+    /** An architecture by its command-line name, or a one-line parameter error listing {@code known} (when set). */
+    static Arch arch(CommandLine cl, String name, String known) {
         final Arch a = Arch.byCliName(name);
         if (a == null) {
-            throw new CommandLine.ParameterException(cl, "unknown architecture '" + name + "' (x86, x86-la57, arm64)");
+            throw new CommandLine.ParameterException(cl, "unknown architecture '" + name + "'"
+                    + (known == null ? "" : " (" + known + ")"));
         }
         return a;
     }

@@ -29,7 +29,7 @@ public final class PteCommand implements Runnable {
     }
 
     static PteFormat format(CommandLine cl, String arch) {
-        final Arch a = CheckCommand.arch(cl, arch);
+        final Arch a = CheckCommand.arch(cl, arch, "x86, x86-la57 or arm64");
         return a.format();
     }
 

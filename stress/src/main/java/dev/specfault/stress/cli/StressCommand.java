@@ -331,7 +331,7 @@ public final class StressCommand implements Callable<Integer> {
             if (x.equals("all")) {
                 l.addAll(List.of(Arch.values()));
             } else {
-                l.add(CheckCommand.arch(cl, x));
+                l.add(CheckCommand.arch(cl, x, "x86, x86-la57, arm64 or all"));
             }
         }
         return l;
