@@ -84,8 +84,8 @@ public final class X86PteFormat implements PteFormat {
 
     @Override
     public long table(long frame) {
-        // Linux _PAGE_TABLE: P|RW|US|A; rights are decided at the leaf.
-        return (frame << ADDR_SHIFT) & ADDR_MASK | P | RW | US | A;
+        // Linux _PAGE_TABLE: P|RW|US|A|D (D is ignored in a non-leaf entry); rights are decided at the leaf.
+        return (frame << ADDR_SHIFT) & ADDR_MASK | P | RW | US | A | D;
     }
 
     @Override
