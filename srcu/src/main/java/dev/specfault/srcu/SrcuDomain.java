@@ -625,7 +625,12 @@ public final class SrcuDomain implements AutoCloseable {
                         }
                     }
                     if (driver.defersCallbacks()) {
-                        driver.callbacksReady(this, seq + 1);
+                        // Only when some callback is queued and not yet run (a synchronize()'s grace
+                        // period alone asks for no late run). One queued after this read finds the
+                        // end on its own (call(): gpSeq, read after its add) and asks itself.
+                        if (gp.queued.get() != gp.invoked) {
+                            driver.callbacksReady(this, seq + 1);
+                        }
                     } else {
                         invokeDone(seq + 1);
                     }
