@@ -223,14 +223,12 @@ public final class Machine {
 
     /**
      * Whether {@code tag} on {@code cpu} is {@code mm}'s (P1/P5/P7 checkers): x86 asks the PCID
-     * slots; arm64 ASIDs are global, so the tag is {@code mm}'s ASID of its current context id.
+     * slots; arm64 ASIDs are global, so the tag is {@code mm}'s ASID if its context id is of the
+     * current generation, or is the one {@code cpu} keeps running until its post-rollover flush
+     * (a space that has not run since a rollover holds an ASID another space may own now).
      */
     public boolean tagOwnedBy(Cpu cpu, int tag, Pmap mm) {
-        if (arch.isX86()) {
-            return coherence.owner(cpu, tag) == mm;
-        }
-        final long id = asidContext(mm);
-        return id != 0 && (int) (id & ((1L << asidBits) - 1)) == tag;
+        return coherence.ownsTag(cpu, tag, mm);
     }
 
     public Arch arch() {

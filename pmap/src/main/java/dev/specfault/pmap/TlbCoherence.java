@@ -55,4 +55,9 @@ public interface TlbCoherence {
 
     /** The live address space that owns {@code tag} on {@code cpu}, or null (released, kernel, unknown). */
     Pmap owner(Cpu cpu, int tag);
+
+    /** Whether {@code cpu}'s entries tagged {@code tag} are {@code mm}'s (P1/P5/P7 checkers). */
+    default boolean ownsTag(Cpu cpu, int tag, Pmap mm) {
+        return owner(cpu, tag) == mm;
+    }
 }

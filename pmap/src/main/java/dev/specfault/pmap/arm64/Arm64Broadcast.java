@@ -195,6 +195,11 @@ public final class Arm64Broadcast implements TlbCoherence {
     }
 
     @Override
+    public boolean ownsTag(Cpu cpu, int tag, Pmap mm) {
+        return asids.owns(cpu, tag, machine.asidContext(mm));
+    }
+
+    @Override
     public Pmap owner(Cpu cpu, int tag) {
         return null; // ASIDs are global: the checker maps tags to spaces itself if it needs to
     }

@@ -175,6 +175,18 @@ final class AsidAllocator {
         return flushPending[cpu.id()] ? asidOf(reserved[cpu.id()]) : -1;
     }
 
+    /**
+     * Whether {@code cpu}'s entries tagged {@code asid} belong to the space of context id {@code id}:
+     * the id is of the current generation, or it is the id {@code cpu} keeps running under until
+     * its post-rollover flush (its reserved one).
+     */
+    synchronized boolean owns(Cpu cpu, int asid, long id) {
+        if (id == 0 || asidOf(id) != asid) {
+            return false;
+        }
+        return ((id ^ generation) >>> bits) == 0 || flushPending[cpu.id()] && reserved[cpu.id()] == id;
+    }
+
     /** Whether an ASID is free in the current generation (released or never used). */
     synchronized boolean isFree(int asid) {
         return !map.get(asid);
