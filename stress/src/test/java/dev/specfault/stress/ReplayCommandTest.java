@@ -177,6 +177,13 @@ class ReplayCommandTest {
         assertTrue(r.out().contains("unsupported: mlock (the replay machine's frames ran out) x1"), r.out());
         assertTrue(r.out().contains("note: /nonexistent/big is 4398046511104 bytes: its page cache here stops at"), r.out());
         assertFalse(r.out().contains("MISMATCH"), r.out());
+        // Only a failure the limit explains is excused: an edited address stays a mismatch even when
+        // the call's populate ran out of frames (found in review).
+        final Path edited = Files.writeString(dir.resolve("edited.strace"), "100 mmap(0x7fffb7fc0000, 67108864,"
+                + " PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED|MAP_POPULATE, -1, 0) = 0x7fffb7fc1000\n");
+        final Result e = SpecfaultCliTest.run("replay", edited.toString(), "--design", "speculative");
+        assertEquals(1, e.code(), e.out() + e.err());
+        assertTrue(e.out().contains("MISMATCH line 1"), e.out());
     }
 
     @Test

@@ -547,6 +547,8 @@ public final class Replayer {
             }
             final int here = at;
             final int limit = inFlightLimit;
+            final long ooms = oomsAtCall;
+            final long before = machine.frameStats().ooms();
             at = j;
             inFlightLimit = end;
             try {
@@ -554,6 +556,8 @@ public final class Replayer {
             } finally {
                 at = here;
                 inFlightLimit = limit;
+                // The nested call's refused frames are not the outer call's excuse.
+                oomsAtCall = ooms + (machine.frameStats().ooms() - before);
             }
             done[j] = true;
             report.note("line " + y.line() + " replayed before line " + c.line() + ": both were running, and the"
@@ -606,8 +610,9 @@ public final class Replayer {
     }
 
     private void compare(TraceEvent.Call c, long got, String why) {
-        if (got != c.result() && ranOutOfFrames()) {
-            // The emulator's frame limit, not the design's answer (a populate, a fork's copy).
+        if (got != c.result() && (got == -Errno.ENOMEM || got == -Errno.EAGAIN) && ranOutOfFrames()) {
+            // The emulator's frame limit, not the design's answer (a populate, a fork's copy): only
+            // a failure it can explain; a wrong address or another errno is still a mismatch.
             report.unsupported(c.name() + " (" + FRAMES_RAN_OUT + ")", c.line());
             return;
         }
