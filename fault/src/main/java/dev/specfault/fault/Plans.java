@@ -27,32 +27,50 @@ final class Plans {
     }
 
     /**
-     * => writer lock. MREMAP_DONTUNMAP: the areas over [start, end) stay where they are, whole (the
-     * kernel does not split them), each with VM_LOCKED and VM_LOCKONFAULT cleared
-     * (dontunmap_complete clears them on the whole source vma, with no merge), then each of
-     * {@code as} is mapped in order; one plan.
+     * => writer lock. MREMAP_DONTUNMAP, as Linux orders it: each of {@code as}'s target is unmapped
+     * (mremap_to's do_munmap; it may cut the source's own area), then the areas over [start, end)
+     * as they are now stay where they are, whole, each with VM_LOCKED and VM_LOCKONFAULT cleared
+     * (dontunmap_complete clears them on the whole source vma, with no merge), then each of {@code as}
+     * is mapped in order; one plan.
      */
     static LayoutPlan keepThenMap(AreaIndex idx, long start, long end, List<Area> as) {
-        final List<Area> removed = new ArrayList<>();
-        final List<Area> added = new ArrayList<>();
-        for (Area a : idx.overlapping(start, end)) {
+        final Steps st = new Steps(idx);
+        for (Area a : as) {
+            st.apply(LayoutPlanner.unmap(st.after, a.start(), a.end()));
+        }
+        for (Area a : st.after.overlapping(start, end)) {
             if ((a.flags() & (VmaFlags.LOCKED | VmaFlags.LOCKONFAULT)) != 0) {
-                removed.add(a);
-                added.add(new Area(a.start(), a.end(), a.prot(), a.flags() & ~(VmaFlags.LOCKED | VmaFlags.LOCKONFAULT),
-                        a.backing(), a.pgoff(), a.anon()));
+                st.apply(new LayoutPlan(List.of(a), List.of(new Area(a.start(), a.end(), a.prot(),
+                        a.flags() & ~(VmaFlags.LOCKED | VmaFlags.LOCKONFAULT), a.backing(), a.pgoff(), a.anon())), false));
             }
         }
-        return thenMap(idx, new LayoutPlan(removed, added, false), as);
+        for (Area a : as) {
+            st.apply(LayoutPlanner.map(st.after, a));
+        }
+        return st.plan();
     }
 
     /** {@code first}, then each of {@code as} mapped in order, as one plan. */
     private static LayoutPlan thenMap(AreaIndex idx, LayoutPlan first, List<Area> as) {
-        final AreaMap after = AreaMap.copyOf(idx);
-        after.apply(first);
-        final Set<Area> removed = new HashSet<>(first.removed());
-        final Set<Area> added = new HashSet<>(first.added());
+        final Steps st = new Steps(idx);
+        st.apply(first);
         for (Area a : as) {
-            final LayoutPlan step = LayoutPlanner.map(after, a);
+            st.apply(LayoutPlanner.map(st.after, a));
+        }
+        return st.plan();
+    }
+
+    /** Plans applied one after another to a copy of the layout, summed up as one. */
+    private static final class Steps {
+        final AreaMap after;
+        private final Set<Area> removed = new HashSet<>();
+        private final Set<Area> added = new HashSet<>();
+
+        Steps(AreaIndex idx) {
+            after = AreaMap.copyOf(idx);
+        }
+
+        void apply(LayoutPlan step) {
             after.apply(step);
             for (Area r : step.removed()) {
                 if (!added.remove(r)) {
@@ -61,10 +79,13 @@ final class Plans {
             }
             added.addAll(step.added());
         }
-        final List<Area> rl = new ArrayList<>(removed);
-        final List<Area> al = new ArrayList<>(added);
-        rl.sort(Comparator.comparingLong(Area::start));
-        al.sort(Comparator.comparingLong(Area::start));
-        return new LayoutPlan(rl, al, false);
+
+        LayoutPlan plan() {
+            final List<Area> rl = new ArrayList<>(removed);
+            final List<Area> al = new ArrayList<>(added);
+            rl.sort(Comparator.comparingLong(Area::start));
+            al.sort(Comparator.comparingLong(Area::start));
+            return new LayoutPlan(rl, al, false);
+        }
     }
 }

@@ -1653,6 +1653,13 @@ class AddressSpaceContractTest {
         assertEquals(List.of("12000000-12004000 private|anon"), flagsIn(s, l, l + 4 * p), s::procMaps);
         assertEquals(List.of("12100000-12102000 private|anon|locked"), flagsIn(s, 0x12100000L, 0x12102000L),
                 s::procMaps);
+        // Onto its own area: the target is unmapped first (the area is cut there), then only the
+        // piece that holds the old range is unlocked (6.18 here, found in review).
+        final long l2 = s.mmap(0x12200000, 4 * p, RW, ANON | MAP_FIXED);
+        assertEquals(0, s.mlock(l2, 4 * p, 0));
+        assertEquals(l2 + 2 * p, s.mremap(l2, p, p, fixed, l2 + 2 * p));
+        assertEquals(List.of("12200000-12202000 private|anon", "12202000-12203000 private|anon|locked",
+                "12203000-12204000 private|anon|locked"), flagsIn(s, l2, l2 + 4 * p), s::procMaps);
         // Errors: nothing changes.
         final long c = s.mmap(0x13000000, 4 * p, RW, ANON | MAP_FIXED);
         store(s, c, 9);
