@@ -1270,19 +1270,30 @@ public abstract class AbstractSpace implements AddressSpace {
         if (cutsSpecial(idx, addr, addr + len)) {
             return -Errno.EINVAL; // a special mapping moves whole (special_mapping_split)
         }
-        for (Area a : idx.overlapping(addr, addr + len)) {
+        long span = len;
+        if (keepOld) {
+            // DONTUNMAP refuses a special mapping area by area: the areas before the first one move,
+            // then EINVAL (the one at addr was refused by the caller before anything moved).
+            for (Area a : idx.overlapping(addr, addr + len)) {
+                if (FileObject.kindOf(a) != FileObject.Kind.FILE) {
+                    span = a.start() - addr;
+                    break;
+                }
+            }
+        }
+        for (Area a : idx.overlapping(addr, addr + span)) {
             final long s = Math.max(a.start(), addr);
-            final long e = Math.min(a.end(), addr + len);
+            final long e = Math.min(a.end(), addr + span);
             moved.add(new Area(to + (s - addr), to + (e - addr), a.prot(), a.flags(), a.backing(), a.pgoffAt(s),
                     a.anon()));
         }
-        final LayoutPlan plan = keepOld ? Plans.keepThenMap(idx, addr, addr + len, moved)
-                : Plans.unmapThenMap(idx, addr, addr + len, moved);
+        final LayoutPlan plan = keepOld ? Plans.keepThenMap(idx, addr, addr + span, moved)
+                : Plans.unmapThenMap(idx, addr, addr + span, moved);
         if (idx.count() + plan.countDelta() > config.maxMapCount()) {
             return -Errno.ENOMEM;
         }
-        final long r = commitMove(plan, addr, len, to, len, len, moved, keepOld);
-        return r < 0 ? r : to;
+        final long r = commitMove(plan, addr, span, to, span, span, moved, keepOld);
+        return r < 0 ? r : span < len ? -Errno.EINVAL : to;
     }
 
     /**

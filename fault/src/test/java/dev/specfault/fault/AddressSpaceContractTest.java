@@ -1681,6 +1681,13 @@ class AddressSpaceContractTest {
         final FileObject vv = new FileObject("[vvar]", 4 * p, machine.frames(), FileObject.Kind.PFN);
         final long vvar = s.mmap(0x14100000, 4 * p, PROT_READ, MAP_PRIVATE | MAP_FIXED, vv, 0);
         assertEquals(-Errno.EINVAL, s.mremap(vvar, p, p, du, 0));
+        // Across areas, area by area: the one below [vvar] moves, then EINVAL at [vvar] (found in review).
+        final long below = s.mmap(vvar - 2 * p, 2 * p, RW, ANON | MAP_FIXED);
+        store(s, below, 8);
+        assertEquals(-Errno.EINVAL, s.mremap(below, 6 * p, 6 * p, fixed, 0x14200000L));
+        assertEquals(8, load(s, 0x14200000L));
+        assertEquals(0, load(s, below));
+        assertEquals(AccessResult.SIGSEGV, s.load(cpu, 0x14200000L + 2 * p), "no copy of [vvar]");
         // A shared mapping: the old range still reaches the same object.
         final long sh = s.mmap(0x15000000, 2 * p, RW, MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED);
         store(s, sh, 11);
