@@ -1189,6 +1189,11 @@ public abstract class AbstractSpace implements AddressSpace {
                 if (olen > vma.end() - addr) {
                     return -Errno.EFAULT;
                 }
+                if (newAddr != 0 && Long.compareUnsigned(newAddr, config.mmapMinAddr()) < 0 && fits(idx, newAddr, nlen)) {
+                    // Unlike mmap's, mremap's hint is not raised to mmap_min_addr: get_unmapped_area
+                    // takes the free hint, and security_mmap_addr refuses it.
+                    return -Errno.EPERM;
+                }
                 final long to = place(idx, newAddr, nlen); // the hint, as mmap's (get_unmapped_area)
                 return to == NO_ADDR ? -Errno.ENOMEM : move(idx, vma, addr, olen, to, nlen, true);
             }
@@ -1247,8 +1252,14 @@ public abstract class AbstractSpace implements AddressSpace {
         }
         if (Long.compareUnsigned(newAddr, config.mmapMinAddr()) < 0) {
             // get_unmapped_area's security_mmap_addr, as mmap's MAP_FIXED (a process without
-            // CAP_SYS_RAWIO); after the target's unmap in Linux, but nothing can be mapped there.
-            return -Errno.EPERM;
+            // CAP_SYS_RAWIO). Linux gets there after check_prep_vma's EFAULT (a resize whose moving
+            // part runs past the area) and after mremap_to has unmapped the target, which may reach
+            // above mmap_min_addr.
+            if (olen != nlen && Math.min(olen, nlen) > vma.end() - addr) {
+                return -Errno.EFAULT;
+            }
+            final long r = unmapLocked(newAddr, newAddr + nlen);
+            return r < 0 ? r : -Errno.EPERM;
         }
         if (olen == nlen && vma.end() - addr < olen) {
             return moveAreas(idx, addr, olen, newAddr, keepOld);

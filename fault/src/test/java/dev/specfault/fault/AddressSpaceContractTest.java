@@ -673,6 +673,19 @@ class AddressSpaceContractTest {
         // machine's kernel, under setpriv dropping it, for both moves).
         assertEquals(-Errno.EPERM, s.mremap(c, PAGE_SIZE, PAGE_SIZE, Mman.MREMAP_MAYMOVE | Mman.MREMAP_FIXED, 0));
         assertEquals(-Errno.EPERM, s.mremap(c, PAGE_SIZE, PAGE_SIZE, 7, 0));
+        // After the EFAULT of a resize past the area, and after the target's unmap, which may reach
+        // above mmap_min_addr (found in review). A DONTUNMAP hint below it is not raised: EPERM.
+        final long min = s.config().mmapMinAddr();
+        assertEquals(-Errno.EFAULT, s.mremap(c, 8 * PAGE_SIZE, 9 * PAGE_SIZE, Mman.MREMAP_MAYMOVE | Mman.MREMAP_FIXED, 0));
+        final long low = s.mmap(min, PAGE_SIZE, PROT_READ, ANON | MAP_FIXED);
+        assertEquals(min, low);
+        assertEquals(-Errno.EPERM, s.mremap(c, PAGE_SIZE, min + PAGE_SIZE, Mman.MREMAP_MAYMOVE | Mman.MREMAP_FIXED, 0));
+        assertEquals(AccessResult.SIGSEGV, s.load(cpu, low), "the target was unmapped before the EPERM");
+        assertEquals(11, load(s, c));
+        if (min > PAGE_SIZE) {
+            assertEquals(-Errno.EPERM, s.mremap(c, PAGE_SIZE, PAGE_SIZE, Mman.MREMAP_MAYMOVE | Mman.MREMAP_DONTUNMAP,
+                    PAGE_SIZE));
+        }
         assertEquals(-Errno.EINVAL, s.mremap(c, PAGE_SIZE, PAGE_SIZE, Mman.MREMAP_FIXED, 0x40000000));
         assertEquals(-Errno.EINVAL, s.mremap(c, PAGE_SIZE, 0, 0, 0));
         assertEquals(-Errno.EINVAL, s.mremap(c + 1, PAGE_SIZE, PAGE_SIZE, 0, 0));
