@@ -182,6 +182,13 @@ public final class FileObject {
             }
             frames.get(f); // the caller's reference; the allocation's is the cache's
             if (pages.compareAndSet(i, 0, f + 1)) {
+                if (refs.get() <= 0 && pages.compareAndSet(i, f + 1, 0)) {
+                    // The last reference went meanwhile and release() may have walked this slot
+                    // already: take the page back out rather than leave it in a dead cache.
+                    frames.put(f, cache);
+                    frames.put(f, cache);
+                    return SIGBUS;
+                }
                 return f;
             }
             frames.put(f, cache);
