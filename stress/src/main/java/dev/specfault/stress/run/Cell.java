@@ -82,10 +82,13 @@ public final class Cell {
         return run(spec, progress, v -> true);
     }
 
-    /** The emulated machine's frame limit for a cell: each faulting thread's region, its tables, slack. */
+    /**
+     * The emulated machine's frame limit for a cell: each faulting thread's region, its tables, what
+     * the writers hold and what exit_race's children pin, slack.
+     */
     private static long frameLimit(Workload w, int threads, int writers, long pagesPerThread) {
         return Math.max(4096, (threads + 1) * (w.faulterFrames(pagesPerThread) + pagesPerThread / 256 + 64)
-                + writers * w.writerFrames() + 1024);
+                + writers * w.writerFrames() + w.pinnedFrames(threads, writers, pagesPerThread) + 1024);
     }
 
     /**

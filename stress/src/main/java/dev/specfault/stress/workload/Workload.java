@@ -134,6 +134,21 @@ public enum Workload {
     }
 
     /**
+     * Frames the live children of exit_race's ring may pin at once: each can hold the parent's
+     * memory as it was at its fork (every faulting thread's region and every writer's own, with
+     * their page tables) after the parent has unmapped or COW-broken it. The machine's frame limit
+     * is sized with it, so that a store that returns OOM means a leak, not a small machine (found by
+     * a review: kernel-lock's exit_race ran out of frames with 16 MiB regions).
+     */
+    public long pinnedFrames(int threads, int writers, long pages) {
+        if (this != EXIT_RACE) {
+            return 0;
+        }
+        return (long) writers * Forks.RING
+                * ((long) threads * (pages + pages / 512 + 4) + (long) writers * (Forks.OWN_PAGES + 4));
+    }
+
+    /**
      * Frames one faulting thread with a region of {@code pages} may hold at once: its region, plus,
      * where forks share it, a COW copy of every page; stack_growth's share of the epoch space.
      */
