@@ -17,8 +17,9 @@ import java.lang.invoke.VarHandle;
  * <pre>
  *   enter: state CAS  seq|0 ──▶ seq|IN_ACCESS       (waits while a remote operation holds REMOTE)
  *          catch up with missed flushes (x86 tlb_gen / arm64 pending TLBIs)
- *          TLB lookup ──miss──▶ hardware walk (sets A/D by CAS) ──▶ fill (+ maybe a speculative
- *                                                                    neighbour fill)
+ *          TLB lookup ──miss──▶ hardware walk from the walk cache's lowest hit, else the root
+ *                               (sets A/D by CAS; caches the table entries it reads) ──▶ fill
+ *                               (+ maybe a speculative neighbour fill)
  *          the 8-byte load (acquire) or store (release) on the frame
  *   exit:  state = (seq+1)|0 (release)
  *   fault: exit first, then the kernel's FaultHandler on this thread, then again from enter
@@ -61,6 +62,9 @@ public final class Cpu {
     private final PhysicalMemory mem;             // [I]
     private final Walker walker;                  // [I]
     private final Tlb tlb;                        // [c] (see Tlb)
+    private final WalkCache walks;                // [c] (see WalkCache), flushed with the TLB
+    /** x86: a page fault drops the walk-cache entries of its address (SDM §4.10.4.1). */
+    private final boolean faultDropsWalks;        // [I]
     private final FrameCache frameCache = new FrameCache(); // [c]
     private final CpuStats stats = new CpuStats(); // [c] written, read racily by reporters
     final TlbCoherence.CpuState archState;        // [r]
@@ -97,7 +101,9 @@ public final class Cpu {
         this.machine = machine;
         this.mem = machine.memory();
         this.walker = machine.walker();
-        this.tlb = new Tlb(tlbEntries);
+        this.walks = new WalkCache(machine, id);
+        this.tlb = new Tlb(tlbEntries, walks);
+        this.faultDropsWalks = machine.arch().isX86();
         this.prefetchThreshold = (int) (prefetchPercent * 0x7fffffffL / 100);
         this.rnd = seed * 0x9E3779B97F4A7C15L + id + 1;
         this.archState = machine.coherence().newCpuState(this);
@@ -117,6 +123,11 @@ public final class Cpu {
     /** The TLB: the bound thread's, or a remote operation's (see class comment). */
     public Tlb tlb() {
         return tlb;
+    }
+
+    /** The walk cache (paging-structure caches): the bound thread's, or a remote operation's. */
+    public WalkCache walkCache() {
+        return walks;
     }
 
     /** The bound thread's frame cache. */
@@ -402,10 +413,12 @@ public final class Cpu {
                 stats.tlbHits++;
             } else {
                 stats.walks++;
-                t = walker.walk(root, va, access);
+                t = walker.walk(root, va, access, walks, tag);
                 if (!WalkResult.isFault(t)) {
                     tlb.insert(tag, vpn, t);
                     maybePrefetch(va);
+                } else if (faultDropsWalks) {
+                    walks.invalidateAt(tag, va);
                 }
             }
             if (WalkResult.isFault(t)) {
@@ -443,7 +456,7 @@ public final class Cpu {
             return;
         }
         final long next = va + PhysicalMemory.PAGE_SIZE;
-        final long t = walker.peek(root, next);
+        final long t = walker.peek(root, next, walks, tag);
         if (!WalkResult.isFault(t)) {
             tlb.insert(tag, next >>> PhysicalMemory.PAGE_SHIFT, t);
             stats.speculativeFills++;
@@ -460,7 +473,7 @@ public final class Cpu {
         final long s = enter();
         try {
             machine.coherence().catchUpHardwareOnly(this);
-            final long t = walker.peek(root, va);
+            final long t = walker.peek(root, va, walks, tag);
             if (WalkResult.isFault(t)) {
                 return false;
             }

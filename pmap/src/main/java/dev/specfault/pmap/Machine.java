@@ -395,6 +395,16 @@ public final class Machine {
         c.endRemote(token);
     }
 
+    /**
+     * => {@code c} held by {@link #beginRemote}. If {@code c} is lazy on {@code from}, points its root
+     * register at the kernel-only space (x86 flush_tlb_func on a lazy CPU when tables are freed).
+     */
+    public void detachLazy(Cpu c, Pmap from) {
+        if (c.lazyOpaque()) {
+            c.detachRemote(from);
+        }
+    }
+
     /** arm64: the space's context id (generation | ASID), 0 if none. */
     public long asidContext(Pmap mm) {
         return mm.asidContext;

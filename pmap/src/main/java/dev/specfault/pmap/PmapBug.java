@@ -20,7 +20,14 @@ public enum PmapBug {
     TABLE_FREE_NO_GRACE("table-free-no-grace-period",
             "a page-table page is freed without an SRCU grace period while a software walker may hold it"),
     /** A PCID slot or ASID is reused without the flush that makes it clean (P7). */
-    TAG_REUSE_NO_FLUSH("tag-reuse-no-flush", "a recycled PCID/ASID is used without flushing its old entries");
+    TAG_REUSE_NO_FLUSH("tag-reuse-no-flush", "a recycled PCID/ASID is used without flushing its old entries"),
+    /**
+     * arm64: a flush that frees page tables invalidates with {@code TLBI VALE1IS} (last level only),
+     * as for a flush that frees none: the CPUs' walk caches keep pointing at the freed tables, and
+     * their next walk of the range goes through whatever the frame holds by then (P3).
+     */
+    LAST_LEVEL_TLBI_FOR_FREED_TABLES("last-level-tlbi-for-freed-tables",
+            "arm64: freed page tables are flushed with a last-level TLBI only: walk caches keep pointing at them");
 
     private final String cliName;
     private final String description;

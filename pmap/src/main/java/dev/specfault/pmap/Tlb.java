@@ -17,6 +17,7 @@ import java.lang.invoke.VarHandle;
  *
  * <pre>
  * Locks used to protect members:
+ *   [I] immutable
  *   [c] written only by the owning CPU's bound thread (opaque stores); read opaque by checkers
  *       (P0/P1/P5/P7), exactly only in a quiet state
  * </pre>
@@ -34,11 +35,22 @@ public final class Tlb {
     private final long[] keys;       // [c]
     private final long[] vals;       // [c]
     private final byte[] victim;     // [c]
+    /** The CPU's walk cache, flushed with every whole-tag and whole-TLB invalidation; null in bare tests. */
+    private final WalkCache walks;   // [I]
 
     /**
      * @param entries a power of two, at least {@link #WAYS}
      */
     public Tlb(int entries) {
+        this(entries, null);
+    }
+
+    /**
+     * A TLB with the CPU's walk cache beside it: {@link #invalidateTag} and {@link #invalidateAll}
+     * drop its entries too (a PCID / ASID flush and a full flush reach every cached translation and
+     * walk); ranged invalidations leave it to the architecture ({@link #walks()}).
+     */
+    Tlb(int entries, WalkCache walks) {
         if (entries < WAYS || Integer.bitCount(entries) != 1) {
             throw new IllegalArgumentException("TLB entries must be a power of two >= " + WAYS + ": " + entries);
         }
@@ -46,6 +58,12 @@ public final class Tlb {
         this.keys = new long[entries];
         this.vals = new long[entries];
         this.victim = new byte[sets];
+        this.walks = walks;
+    }
+
+    /** The walk cache beside this TLB, or null. */
+    public WalkCache walks() {
+        return walks;
     }
 
     public int entries() {
@@ -162,6 +180,9 @@ public final class Tlb {
 
     /** Invalidates every entry of a tag (flush of a PCID / TLBI ASIDE1); returns entries dropped. */
     public int invalidateTag(int tag) {
+        if (walks != null) {
+            walks.invalidateTag(tag);
+        }
         int n = 0;
         final long t = (tag & TAG_MASK);
         for (int i = 0; i < keys.length; i++) {
@@ -176,6 +197,9 @@ public final class Tlb {
 
     /** Invalidates everything; returns entries dropped. */
     public int invalidateAll() {
+        if (walks != null) {
+            walks.invalidateAll();
+        }
         int n = 0;
         for (int i = 0; i < keys.length; i++) {
             if (keyAt(i) != 0) {

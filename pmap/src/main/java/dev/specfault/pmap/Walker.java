@@ -15,8 +15,21 @@ public interface Walker {
      * @param access {@link Prot#ACCESS_READ}, {@link Prot#ACCESS_WRITE} or {@link Prot#ACCESS_EXEC}
      * @return a {@link WalkResult}
      */
-    long walk(long root, long va, int access);
+    default long walk(long root, long va, int access) {
+        return walk(root, va, access, null, 0);
+    }
+
+    /**
+     * A walk that starts from the lowest entry {@code walks} caches for {@code va} under {@code tag}
+     * (if any) and caches every non-leaf entry it reads. {@code walks} may be null.
+     */
+    long walk(long root, long va, int access, WalkCache walks, int tag);
 
     /** A read-only walk for a speculative fill: a translation, or a fault result if nothing can be cached. */
-    long peek(long root, long va);
+    default long peek(long root, long va) {
+        return peek(root, va, null, 0);
+    }
+
+    /** {@link #peek(long, long)} through and into a walk cache, as a speculative walk may. */
+    long peek(long root, long va, WalkCache walks, int tag);
 }

@@ -33,7 +33,12 @@
  *   runs, so a flush never waits for a blocked fault.</li>
  *   <li>When {@code flushRange} returns, no CPU can use a translation of the range cached before the
  *   call (CPUs not inside an access catch up at their next entry; the checkers know which cached
- *   entries are unreachable).</li>
+ *   entries are unreachable). With {@code freedTables}, no CPU's walk cache
+ *   ({@link dev.specfault.pmap.WalkCache}) can start a walk at a table of the range either: x86's
+ *   INVLPG empties the PCID's paging-structure caches and lazy CPUs are switched away, arm64
+ *   invalidates all levels ({@code TLBI VAE1IS}) instead of the last one. A walk-cache entry whose
+ *   table was freed or reused is reported as a use-after-free (P3) when a walk would start from
+ *   it.</li>
  *   <li>Teardown: stop, detach every root register (lazy CPUs too), flush the tag, zap, free tables.</li>
  *   <li>Seeded bugs ({@link dev.specfault.pmap.PmapBug}) and test hooks
  *   ({@link dev.specfault.pmap.PmapHooks}) are per-machine settings, off by default, never static.</li>

@@ -64,6 +64,7 @@ public final class LinearizabilityCheck {
      */
     private static Boolean trusted(String className) {
         return className.equals("dev.specfault.pmap.phys.PhysicalMemory")
+                || className.equals("dev.specfault.pmap.WalkCache")
                 || className.startsWith("org.jctools.")
                 || className.startsWith("org.agrona.")
                 || className.equals("java.util.ArrayList")

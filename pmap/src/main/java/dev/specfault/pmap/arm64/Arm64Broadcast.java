@@ -20,10 +20,13 @@ import dev.specfault.pmap.phys.PhysicalMemory;
  * so that afterwards no CPU can use an old translation.
  *
  * <pre>
- *   flusher:  for every CPU: post (asid, range) ─▶ DSB: wait for every in-flight access ─▶ done
+ *   flusher:  for every CPU: post (asid, range, last level?) ─▶ DSB: wait for every in-flight access ─▶ done
  *   CPU:      access entry / speculative fill: pending? apply all, under the list's monitor
  * </pre>
  * A pending list holds {@value #PENDING} invalidations; past that it collapses into "flush all".
+ * A ranged invalidation is last-level ({@code TLBI VALE1IS}: the TLB only) unless the flush frees
+ * page tables, when it is {@code TLBI VAE1IS} and also drops the walk-cache entries of the range
+ * ({@link dev.specfault.pmap.WalkCache}), as Linux's mmu_gather does.
  *
  * <pre>
  * Locks used to protect members:
@@ -49,6 +52,7 @@ public final class Arm64Broadcast implements TlbCoherence {
         final int[] asid = new int[PENDING];     // [q]
         final long[] startVpn = new long[PENDING]; // [q]
         final long[] endVpn = new long[PENDING];   // [q] -1: the whole ASID
+        final boolean[] lastLevel = new boolean[PENDING]; // [q] TLBI VALE1IS: leaf entries only
         int n;                                   // [q]
         boolean all;                             // [q]
         volatile int count;                      // [q] written, read racily at access entry
@@ -102,6 +106,9 @@ public final class Arm64Broadcast implements TlbCoherence {
                         cpu.stats().countFlush(cpu.tlb().invalidateTag(s.asid[i]), true);
                     } else {
                         cpu.stats().countFlush(cpu.tlb().invalidateRange(s.asid[i], s.startVpn[i], s.endVpn[i]), false);
+                        if (!s.lastLevel[i]) {
+                            cpu.walkCache().invalidateRange(s.asid[i], s.startVpn[i], s.endVpn[i]);
+                        }
                     }
                 }
             }
@@ -111,7 +118,7 @@ public final class Arm64Broadcast implements TlbCoherence {
         }
     }
 
-    private static void post(Cpu cpu, int asid, long startVpn, long endVpn) {
+    private static void post(Cpu cpu, int asid, long startVpn, long endVpn, boolean lastLevel) {
         final State s = st(cpu);
         synchronized (s) {
             if (s.n == PENDING) {
@@ -120,16 +127,21 @@ public final class Arm64Broadcast implements TlbCoherence {
                 s.asid[s.n] = asid;
                 s.startVpn[s.n] = startVpn;
                 s.endVpn[s.n] = endVpn;
+                s.lastLevel[s.n] = lastLevel;
                 s.n++;
             }
             s.count = s.n + (s.all ? 1 : 0);
         }
     }
 
-    /** TLBI broadcast of (asid, [startVpn, endVpn)) or the whole ASID (endVpn = -1), then DSB ISH. */
-    private void broadcast(Pmap mm, int asid, long startVpn, long endVpn, Cpu self) {
+    /**
+     * TLBI broadcast of (asid, [startVpn, endVpn)) or the whole ASID (endVpn = -1), then DSB ISH.
+     * {@code lastLevel}: {@code TLBI VALE1IS}, which leaves the walk caches alone, instead of
+     * {@code VAE1IS}.
+     */
+    private void broadcast(Pmap mm, int asid, long startVpn, long endVpn, boolean lastLevel, Cpu self) {
         for (Cpu c : machine.cpus()) {
-            post(c, asid, startVpn, endVpn);
+            post(c, asid, startVpn, endVpn, lastLevel);
         }
         machine.hooks().at(PmapHooks.BROADCAST_POSTED, mm, endVpn < 0 ? -1 : startVpn << PhysicalMemory.PAGE_SHIFT);
         for (Cpu c : machine.cpus()) {
@@ -152,22 +164,28 @@ public final class Arm64Broadcast implements TlbCoherence {
         final long s = start >>> PhysicalMemory.PAGE_SHIFT;
         final long e = (end + PhysicalMemory.PAGE_SIZE - 1) >>> PhysicalMemory.PAGE_SHIFT;
         final boolean byAsid = e - s > MAX_RANGE_PAGES;
+        // Linux's tlb_flush: last_level = !tlb->freed_tables. A page-table page that is freed must
+        // also leave every walk cache (seeded bug: it does not).
+        final boolean lastLevel = !freedTables || machine.hasBug(PmapBug.LAST_LEVEL_TLBI_FOR_FREED_TABLES);
         if (machine.hasBug(PmapBug.SKIP_SHOOTDOWN)) {
             // Seeded bug: a local TLBI (no IS suffix), no broadcast, no DSB wait.
             if (self != null) {
                 applyPending(self);
                 self.stats().countFlush(byAsid ? self.tlb().invalidateTag(asid) : self.tlb().invalidateRange(asid, s, e), byAsid);
+                if (!byAsid && !lastLevel) {
+                    self.walkCache().invalidateRange(asid, s, e);
+                }
             }
             return;
         }
-        broadcast(mm, asid, s, byAsid ? -1 : e, self);
+        broadcast(mm, asid, s, byAsid ? -1 : e, lastLevel, self);
     }
 
     @Override
     public void teardownFlush(Pmap mm, Cpu self) {
         final long id = machine.asidContext(mm);
         if (id != 0) {
-            broadcast(mm, asids.asidOf(id), 0, -1, self);
+            broadcast(mm, asids.asidOf(id), 0, -1, false, self);
         }
         asids.release(mm);
     }

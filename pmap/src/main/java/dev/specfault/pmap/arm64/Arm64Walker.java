@@ -14,6 +14,7 @@ import static dev.specfault.pmap.arm64.Arm64PteFormat.VALID;
 
 import dev.specfault.pmap.Arch;
 import dev.specfault.pmap.Prot;
+import dev.specfault.pmap.WalkCache;
 import dev.specfault.pmap.WalkResult;
 import dev.specfault.pmap.Walker;
 import dev.specfault.pmap.phys.PhysicalMemory;
@@ -66,8 +67,17 @@ public final class Arm64Walker implements Walker {
         return 4 - level;
     }
 
+    /** A walk cache entry's rights: the table descriptors' restrictions above and in it. */
+    private static final long R_NO_EL0 = 1;
+    private static final long R_RDONLY = 2;
+    private static final long R_UXN = 4;
+
+    private static long rights(boolean noEl0, boolean rdonly, boolean uxn) {
+        return (noEl0 ? R_NO_EL0 : 0) | (rdonly ? R_RDONLY : 0) | (uxn ? R_UXN : 0);
+    }
+
     @Override
-    public long walk(long root, long va, int access) {
+    public long walk(long root, long va, int access, WalkCache walks, int tag) {
         if ((va >>> 48) != 0) {
             // Outside TTBR0's 48-bit range: a translation fault at level 0 (TTBR1 is the kernel's).
             return WalkResult.fault(WalkResult.NOT_PRESENT, 4, esr(DFSC_TRANSLATION, 0, access));
@@ -78,7 +88,17 @@ public final class Arm64Walker implements Walker {
             boolean noEl0 = false;
             boolean rdonly = false;
             boolean uxn = false;
-            for (int al = 0; al <= 3; al++) {
+            int first = 0;
+            if (walks != null && walks.lookup(tag, va)) {
+                // A walk cache hit: the walk goes on below the cached table descriptor.
+                table = walks.hitTable();
+                final long r = walks.hitRights();
+                noEl0 = (r & R_NO_EL0) != 0;
+                rdonly = (r & R_RDONLY) != 0;
+                uxn = (r & R_UXN) != 0;
+                first = armLevel(walks.hitLevel() - 1);
+            }
+            for (int al = first; al <= 3; al++) {
                 final int level = 4 - al;
                 final int idx = Arch.index(va, level);
                 final long e = mem.getAcquire(table, idx);
@@ -98,6 +118,9 @@ public final class Arm64Walker implements Walker {
                     rdonly |= (e & APTABLE_RDONLY) != 0;
                     uxn |= (e & UXN_TABLE) != 0;
                     table = Arm64PteFormat.INSTANCE.frame(e);
+                    if (walks != null) {
+                        walks.fill(tag, level, va, table, rights(noEl0, rdonly, uxn));
+                    }
                     continue;
                 }
                 // A page (level 3) or a block (levels 1–2).
@@ -129,7 +152,7 @@ public final class Arm64Walker implements Walker {
     }
 
     @Override
-    public long peek(long root, long va) {
+    public long peek(long root, long va, WalkCache walks, int tag) {
         if ((va >>> 48) != 0) {
             return WalkResult.fault(WalkResult.NOT_PRESENT, 4, 0);
         }
@@ -137,7 +160,16 @@ public final class Arm64Walker implements Walker {
         boolean noEl0 = false;
         boolean rdonly = false;
         boolean uxn = false;
-        for (int al = 0; al <= 3; al++) {
+        int first = 0;
+        if (walks != null && walks.lookup(tag, va)) {
+            table = walks.hitTable();
+            final long r = walks.hitRights();
+            noEl0 = (r & R_NO_EL0) != 0;
+            rdonly = (r & R_RDONLY) != 0;
+            uxn = (r & R_UXN) != 0;
+            first = armLevel(walks.hitLevel() - 1);
+        }
+        for (int al = first; al <= 3; al++) {
             final int level = 4 - al;
             final long e = mem.getAcquire(table, Arch.index(va, level));
             final boolean tableBit = (e & TABLE_OR_PAGE) != 0;
@@ -149,6 +181,9 @@ public final class Arm64Walker implements Walker {
                 rdonly |= (e & APTABLE_RDONLY) != 0;
                 uxn |= (e & UXN_TABLE) != 0;
                 table = Arm64PteFormat.INSTANCE.frame(e);
+                if (walks != null) {
+                    walks.fill(tag, level, va, table, rights(noEl0, rdonly, uxn));
+                }
                 continue;
             }
             if ((e & AF) == 0 || (e & AP_USER) == 0 || noEl0) {

@@ -21,12 +21,14 @@ import dev.specfault.pmap.phys.PhysicalMemory;
  * <h2>Flushes: tlb_gen and IPIs</h2>
  * <pre>
  *   flusher:  gen = ++mm.tlbGen (full fence); lastFlush = (gen, range)
- *             for each CPU with mm in its cpumask (lazy ones only if tables are freed):
- *                 if it is inside an access of mm: "IPI" = wait until that access ends
+ *             for each CPU with mm in its cpumask:
+ *                 lazy: only if tables are freed, and then it switches to init_mm (flush_tlb_func)
+ *                 else if it is inside an access of mm: "IPI" = wait until that access ends
  *             the calling CPU catches up at once
  *   CPU:      at every access entry (after its state CAS, a full fence):
  *                 slot gen == mm gen            nothing
- *                 slot gen + 1 == gen, and lastFlush is that flush   flush the range
+ *                 slot gen + 1 == gen, and lastFlush is that flush   flush the range (INVLPG: and
+ *                                              the PCID's paging-structure caches)
  *                 otherwise                    flush the PCID
  * </pre>
  * Other CPUs catch up when they next enter an access: no deadlock with a CPU blocked in a fault or
@@ -137,6 +139,8 @@ public final class X86Shootdown implements TlbCoherence {
         if (range != null && local + 1 == g) {
             cpu.stats().countFlush(cpu.tlb().invalidateRange(slot + 1, range[0] >>> PhysicalMemory.PAGE_SHIFT,
                     (range[1] + PhysicalMemory.PAGE_SIZE - 1) >>> PhysicalMemory.PAGE_SHIFT), false);
+            // INVLPG also drops every paging-structure cache entry of the current PCID (SDM §4.10.4.1).
+            cpu.walkCache().invalidateTag(slot + 1);
         } else {
             cpu.stats().countFlush(cpu.tlb().invalidateTag(slot + 1), true);
         }
@@ -150,6 +154,7 @@ public final class X86Shootdown implements TlbCoherence {
             if (self != null && self.loadedOpaque() == mm && st(self).loaded >= 0) {
                 self.stats().countFlush(self.tlb().invalidateRange(st(self).loaded + 1,
                         start >>> PhysicalMemory.PAGE_SHIFT, (end + PhysicalMemory.PAGE_SIZE - 1) >>> PhysicalMemory.PAGE_SHIFT), false);
+                self.walkCache().invalidateTag(st(self).loaded + 1);
             }
             return;
         }
@@ -158,8 +163,23 @@ public final class X86Shootdown implements TlbCoherence {
             if (c == self || !machine.cpumaskTest(mm, c.id())) {
                 continue;
             }
-            if (c.lazyOpaque() && !freedTables) {
-                continue; // Linux skips lazy CPUs unless page tables are freed
+            if (c.lazyOpaque()) {
+                if (!freedTables) {
+                    continue; // Linux skips lazy CPUs unless page tables are freed
+                }
+                // flush_tlb_func on a lazy CPU: switch to init_mm, so that neither its speculative
+                // walks nor its walk cache reach the freed tables (its entries are flushed when it
+                // switches back: its slot's generation is behind by then).
+                if (c.loadedOpaque() == mm) {
+                    machine.countIpi(mm);
+                    final long token = machine.beginRemote(c);
+                    try {
+                        machine.detachLazy(c, mm);
+                    } finally {
+                        machine.endRemote(c, token);
+                    }
+                }
+                continue;
             }
             if (c.loadedOpaque() == mm && c.waitForAccessEnd()) {
                 machine.countIpi(mm);

@@ -11,6 +11,7 @@ import static dev.specfault.pmap.x86.X86PteFormat.US;
 
 import dev.specfault.pmap.Arch;
 import dev.specfault.pmap.Prot;
+import dev.specfault.pmap.WalkCache;
 import dev.specfault.pmap.WalkResult;
 import dev.specfault.pmap.Walker;
 import dev.specfault.pmap.phys.PhysicalMemory;
@@ -84,7 +85,7 @@ public final class X86Walker implements Walker {
     }
 
     @Override
-    public long walk(long root, long va, int access) {
+    public long walk(long root, long va, int access, WalkCache walks, int tag) {
         if (!canonical(va, vaBits)) {
             return WalkResult.fault(WalkResult.NON_CANONICAL, 0, 0);
         }
@@ -92,7 +93,14 @@ public final class X86Walker implements Walker {
         for (;;) {
             long table = root;
             long rights = WalkResult.W | WalkResult.U | WalkResult.X;
-            for (int level = levels; level >= 1; level--) {
+            int top = levels;
+            if (walks != null && walks.lookup(tag, va)) {
+                // A paging-structure cache hit: the entries above are not read again (SDM §4.10.3.2).
+                table = walks.hitTable();
+                rights = walks.hitRights();
+                top = walks.hitLevel() - 1;
+            }
+            for (int level = top; level >= 1; level--) {
                 final int idx = Arch.index(va, level);
                 final long e = mem.getAcquire(table, idx);
                 if ((e & P) == 0) {
@@ -117,6 +125,9 @@ public final class X86Walker implements Walker {
                         continue restart;
                     }
                     table = X86PteFormat.INSTANCE.frame(e);
+                    if (walks != null) {
+                        walks.fill(tag, level, va, table, rights);
+                    }
                     continue;
                 }
                 if ((rights & WalkResult.U) == 0
@@ -135,13 +146,19 @@ public final class X86Walker implements Walker {
     }
 
     @Override
-    public long peek(long root, long va) {
+    public long peek(long root, long va, WalkCache walks, int tag) {
         if (!canonical(va, vaBits)) {
             return WalkResult.fault(WalkResult.NON_CANONICAL, 0, 0);
         }
         long table = root;
         long rights = WalkResult.W | WalkResult.U | WalkResult.X;
-        for (int level = levels; level >= 1; level--) {
+        int top = levels;
+        if (walks != null && walks.lookup(tag, va)) {
+            table = walks.hitTable();
+            rights = walks.hitRights();
+            top = walks.hitLevel() - 1;
+        }
+        for (int level = top; level >= 1; level--) {
             final long e = mem.getAcquire(table, Arch.index(va, level));
             if ((e & (P | A)) != (P | A) || reserved(e, level)) {
                 return WalkResult.fault(WalkResult.NOT_PRESENT, level, 0);
@@ -160,6 +177,9 @@ public final class X86Walker implements Walker {
                         : translation(e, va, level, rights);
             }
             table = X86PteFormat.INSTANCE.frame(e);
+            if (walks != null) {
+                walks.fill(tag, level, va, table, rights);
+            }
         }
         throw new AssertionError("peek fell off level 1");
     }

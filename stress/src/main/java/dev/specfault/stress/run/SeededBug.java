@@ -87,6 +87,10 @@ public record SeededBug(String name, String design, String workload, String desc
             case "FLUSH_BEFORE_DETACH":
             case "TAG_REUSE_NO_FLUSH":
                 return Hit.of(SPEC, Workload.EXIT_RACE, x86, 2, 2, 5, 1);
+            case "LAST_LEVEL_TLBI_FOR_FREED_TABLES":
+                // arm64 only; each faulting thread's munmap of its 1 MiB frees its tables with a
+                // ranged flush (16 MiB would flush by ASID, which empties the walk caches anyway)
+                return Hit.of(SPEC, Workload.MMAP_CHURN, Arch.ARM64, 2, 2, 5, 1);
             case "ZAP_PLAIN_WRITE":
                 // reclaim of MADV_FREE pages racing first stores: a window of nanoseconds, hit only
                 // while a faulting thread and a reclaimer run at once (docs/stress.md): 30 s

@@ -1,0 +1,143 @@
+package dev.specfault.pmap;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * The CPUs' walk caches (paging-structure caches) and the flushes that must empty them when page
+ * tables are freed (P3): x86's INVLPG drops a PCID's whole walk cache, arm64's {@code TLBI VAE1IS}
+ * the range's, and a lazy x86 CPU is switched away from a space whose tables are freed. With the
+ * seeded bug last-level-tlbi-for-freed-tables, an arm64 CPU walks a freed table again through its
+ * walk cache, and the use-after-free check reports it.
+ */
+class WalkCacheTest {
+    static final long BASE = TlbCoherenceTest.BASE;
+    static final long PAGE = TlbCoherenceTest.PAGE;
+
+    /**
+     * CPU 1 stores to a page (its walk cache now points at the page's tables); CPU 0 unmaps it,
+     * which frees every table below the root, and the grace period passes; the page is mapped again
+     * and CPU 1 stores to it: through new tables, or through its walk cache into the freed ones.
+     * Returns the use-after-free reports.
+     */
+    private static List<String> remapAfterFreedTables(Arch arch, PmapBug... bugs) {
+        final Machine m = TlbCoherenceTest.machine(arch, bugs);
+        final TestKernel k = new TestKernel(m, "space");
+        try (TestKernel.CpuThreads cpus = new TestKernel.CpuThreads(m)) {
+            k.map(BASE, BASE + 4 * PAGE, Prot.READ | Prot.WRITE);
+            cpus.switchTo(0, k.pmap);
+            cpus.switchTo(1, k.pmap);
+            assertEquals(AccessResult.OK, cpus.store(1, BASE, 1));
+            assertEquals(arch.levels() - 1, cpus.run(1, () -> m.cpu(1).walkCache().size()),
+                    "the walk cached one entry per level above the leaf");
+            final int freed = cpus.run(0, () -> k.unmap(BASE, BASE + 4 * PAGE, m.cpu(0)));
+            assertEquals(arch.levels() - 1, freed, "every table below the root is freed");
+            k.domain.barrier();
+            assertEquals(0, m.useAfterFree().count(), m.useAfterFree().reports().toString());
+            k.map(BASE, BASE + 4 * PAGE, Prot.READ | Prot.WRITE);
+            // CPU 0 faults the page in again: new tables (maybe in the freed frames).
+            assertEquals(AccessResult.OK, cpus.store(0, BASE + PAGE, 2));
+            assertEquals(AccessResult.OK, cpus.store(1, BASE, 3));
+            assertEquals(3, cpus.loadValue(0, BASE), "both CPUs see the same page");
+            assertEquals(2, cpus.loadValue(1, BASE + PAGE));
+            return m.useAfterFree().reports();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Arch.class)
+    void aFlushThatFreesTablesEmptiesTheWalkCaches(Arch arch) {
+        assertEquals(List.of(), remapAfterFreedTables(arch));
+    }
+
+    @Test
+    void seededLastLevelTlbiForFreedTablesIsCaughtOnArm64() {
+        final List<String> r = remapAfterFreedTables(Arch.ARM64, PmapBug.LAST_LEVEL_TLBI_FOR_FREED_TABLES);
+        assertFalse(r.isEmpty(), "CPU 1 walked a freed table through its walk cache");
+        assertTrue(r.get(0).startsWith("hardware walk through a freed page-table page: cpu1's walk cache"), r.get(0));
+    }
+
+    /** On x86 the bug changes nothing: INVLPG drops the whole PCID's paging-structure caches. */
+    @Test
+    void onX86AnyFlushEmptiesThePcidsWalkCache() {
+        assertEquals(List.of(), remapAfterFreedTables(Arch.X86_64, PmapBug.LAST_LEVEL_TLBI_FOR_FREED_TABLES));
+    }
+
+    /**
+     * A walk starts from the walk cache: with the page's tables cached, changing an upper-level entry
+     * in memory does not change where the next walk (after a TLB flush of the page only) goes.
+     * arm64, whose last-level TLBI leaves the walk cache alone.
+     */
+    @Test
+    void aWalkStartsBelowTheCachedEntries() {
+        final Machine m = TlbCoherenceTest.machine(Arch.ARM64);
+        final TestKernel k = new TestKernel(m, "space");
+        try (TestKernel.CpuThreads cpus = new TestKernel.CpuThreads(m)) {
+            k.map(BASE, BASE + 2 * PAGE, Prot.READ | Prot.WRITE);
+            cpus.switchTo(0, k.pmap);
+            assertEquals(AccessResult.OK, cpus.store(0, BASE, 41));
+            assertEquals(AccessResult.OK, cpus.store(0, BASE + PAGE, 42));
+            final long l0 = k.pmap.root();
+            final int i0 = Arch.index(BASE, 4);
+            final long saved = m.memory().getOpaque(l0, i0);
+            m.memory().getAndSet(l0, i0, 0); // the level-0 entry gone (no flush: a test's hand)
+            k.pmap.flushRange(BASE, BASE + PAGE, false, null); // last level only
+            assertEquals(41, cpus.loadValue(0, BASE), "walked from the cached level-2 entry, not from the root");
+            cpus.run(0, () -> {
+                m.cpu(0).walkCache().invalidateAll();
+                return null;
+            });
+            k.pmap.flushRange(BASE, BASE + PAGE, false, null);
+            assertEquals(0, cpus.loadValue(0, BASE), "from the root: no level-0 entry, so a fault and a new zero page");
+            assertTrue(saved != 0);
+        }
+    }
+
+    /**
+     * x86: a flush that frees tables switches a CPU that is lazy on the space to the kernel's
+     * space (flush_tlb_func), so its speculative walks cannot reach the freed tables; a flush that
+     * frees none leaves it lazy on the space.
+     */
+    @Test
+    void aLazyX86CpuIsSwitchedAwayWhenTablesAreFreed() {
+        final Machine m = TlbCoherenceTest.machine(Arch.X86_64);
+        final TestKernel k = new TestKernel(m, "space");
+        try (TestKernel.CpuThreads cpus = new TestKernel.CpuThreads(m)) {
+            k.map(BASE, BASE + 4 * PAGE, Prot.READ | Prot.WRITE);
+            k.map(BASE + 1024 * PAGE, BASE + 1028 * PAGE, Prot.READ | Prot.WRITE);
+            cpus.switchTo(0, k.pmap);
+            cpus.switchTo(1, k.pmap);
+            assertEquals(AccessResult.OK, cpus.store(1, BASE, 1));
+            assertEquals(AccessResult.OK, cpus.store(1, BASE + 1024 * PAGE, 1));
+            cpus.run(1, () -> {
+                m.cpu(1).enterLazy();
+                return null;
+            });
+            cpus.run(0, () -> {
+                k.writeProtect(BASE, BASE + 4 * PAGE, m.cpu(0));
+                return null;
+            });
+            assertSame(k.pmap, m.cpu(1).loadedOpaque(), "no table freed: the lazy CPU keeps the space");
+            final int freed = cpus.run(0, () -> k.unmap(BASE, BASE + 4 * PAGE, m.cpu(0)));
+            assertEquals(1, freed, "the first leaf table");
+            assertNotSame(k.pmap, m.cpu(1).loadedOpaque(), "switched to the kernel's space");
+            k.domain.barrier();
+            for (int i = 0; i < 4; i++) {
+                final long va = BASE + i * PAGE;
+                cpus.run(1, () -> m.cpu(1).speculate(va));
+            }
+            cpus.switchTo(1, k.pmap);
+            assertEquals(1, cpus.loadValue(1, BASE + 1024 * PAGE));
+            assertEquals(AccessResult.SIGSEGV, cpus.load(1, BASE));
+            assertEquals(0, m.useAfterFree().count(), m.useAfterFree().reports().toString());
+        }
+    }
+}
