@@ -177,6 +177,11 @@ class ReplayCommandTest {
         assertTrue(r.out().contains("unsupported: mlock (the replay machine's frames ran out) x1"), r.out());
         assertTrue(r.out().contains("note: /nonexistent/big is 4398046511104 bytes: its page cache here stops at"), r.out());
         assertFalse(r.out().contains("MISMATCH"), r.out());
+        // With frames enough (--frames: 128 MiB), the same calls are replayed and compared.
+        final Result big = SpecfaultCliTest.run("replay", t.toString(), "--design", "speculative", "--frames", "32768");
+        assertEquals(0, big.code(), big.out() + big.err());
+        assertFalse(big.out().contains("frames ran out"), big.out());
+        assertTrue(big.out().contains("speculative: replayed=4204 mismatches=0 unsupported=0"), big.out());
         // Only a failure the limit explains is excused: an edited address stays a mismatch even when
         // the call's populate ran out of frames (found in review).
         final Path edited = Files.writeString(dir.resolve("edited.strace"), "100 mmap(0x7fffb7fc0000, 67108864,"
@@ -184,6 +189,19 @@ class ReplayCommandTest {
         final Result e = SpecfaultCliTest.run("replay", edited.toString(), "--design", "speculative");
         assertEquals(1, e.code(), e.out() + e.err());
         assertTrue(e.out().contains("MISMATCH line 1"), e.out());
+    }
+
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', value = {
+        "0 | --frames must be 64..16777216 (4 KiB each, up to 64 GiB): 0",
+        "-5 | --frames must be 64..16777216",
+        "16777217 | --frames must be 64..16777216",
+        "lots | Invalid value for option '--frames'",
+        "16777216 | --frames 16777216 needs 65"})
+    void badFrameCountsAreOneLineErrors(String n, String expected, @TempDir Path dir) throws IOException {
+        final Path t = Files.writeString(dir.resolve("t.strace"), "100 munmap(0x7ffff7fc0000, 4096) = 0\n");
+        SpecfaultCliTest.assertOneLineError(SpecfaultCliTest.run("replay", t.toString(), "--frames", n.strip()),
+                expected.strip());
     }
 
     @Test

@@ -35,6 +35,9 @@ import picocli.CommandLine.Parameters;
 public final class ReplayCommand implements Callable<Integer> {
     /** How many outside calls --verbose lists, and how many --touch mismatches are printed per design. */
     private static final int LIST_LIMIT = 50;
+    /** --frames: enough for a process's first tables and pages; at most 64 GiB of emulated memory. */
+    private static final long MIN_FRAMES = 64;
+    private static final long MAX_FRAMES = 1L << 24;
 
     @Parameters(index = "0", paramLabel = "TRACE", description = "the strace log")
     Path trace;
@@ -57,6 +60,10 @@ public final class ReplayCommand implements Callable<Integer> {
     @Option(names = "--cpus", defaultValue = "4", description = "emulated CPUs (threads) for --touch (default ${DEFAULT-VALUE})")
     int cpus;
 
+    @Option(names = "--frames", paramLabel = "N", description = "frames (4 KiB) of the replay machine's memory:"
+            + " what does not fit is counted as unsupported (default 4096, 8192 with --touch)")
+    Long frames;
+
     @Option(names = {"-v", "--verbose"}, description = "also list the calls outside the trace")
     boolean verbose;
 
@@ -75,6 +82,18 @@ public final class ReplayCommand implements Callable<Integer> {
         if (cpus < 1 || cpus > 64) {
             throw new CommandLine.ParameterException(cl, "--cpus must be 1..64");
         }
+        final long nFrames = frames == null ? Replayer.defaultFrames(touch) : frames;
+        if (nFrames < MIN_FRAMES || nFrames > MAX_FRAMES) {
+            throw new CommandLine.ParameterException(cl, "--frames must be " + MIN_FRAMES + ".." + MAX_FRAMES
+                    + " (4 KiB each, up to 64 GiB): " + nFrames);
+        }
+        final long bytes = dev.specfault.pmap.phys.FrameAllocator.framesNeeded(nFrames, cpus)
+                * dev.specfault.pmap.phys.PhysicalMemory.PAGE_SIZE;
+        if (bytes > Outputs.maxDirectMemory()) {
+            throw new CommandLine.ParameterException(cl, "--frames " + nFrames + " needs " + (bytes >> 20)
+                    + " MiB of emulated memory; this JVM may allocate " + (Outputs.maxDirectMemory() >> 20)
+                    + " MiB off-heap (-XX:MaxDirectMemorySize)");
+        }
         final TraceParser.Trace t = TraceParser.parse(read(cl, trace, "TRACE"));
         if (t.events().isEmpty()) {
             throw new CommandLine.ParameterException(cl, "TRACE " + trace + " is empty: no system call in it"
@@ -91,7 +110,7 @@ public final class ReplayCommand implements Callable<Integer> {
         final List<MapsFile.Entry> fin = maps == null ? null : maps(cl, maps, "--maps", taskSize);
         boolean mismatched = false;
         for (Design d : designs) {
-            final ReplayReport r = new Replayer(new Replayer.Options(d, a, init, fin, touch, cpus), t).run();
+            final ReplayReport r = new Replayer(new Replayer.Options(d, a, init, fin, touch, cpus, nFrames), t).run();
             int touchLines = 0;
             for (String m : r.mismatches()) {
                 if (m.startsWith("MISMATCH --touch") && ++touchLines > LIST_LIMIT) {

@@ -70,7 +70,17 @@ import java.util.regex.Pattern;
 public final class Replayer {
     /** How to replay: the design and architecture, the snapshots, and {@code --touch}. */
     public record Options(Design design, Arch arch, List<MapsFile.Entry> initialMaps, List<MapsFile.Entry> finalMaps,
-                          boolean touch, int cpus) {
+                          boolean touch, int cpus, long frames) {
+        /** With the default machine: {@link #defaultFrames} frames. */
+        public Options(Design design, Arch arch, List<MapsFile.Entry> initialMaps, List<MapsFile.Entry> finalMaps,
+                       boolean touch, int cpus) {
+            this(design, arch, initialMaps, finalMaps, touch, cpus, defaultFrames(touch));
+        }
+    }
+
+    /** The replay machine's frames unless {@code --frames} says otherwise: 4096 (8192 with {@code --touch}). */
+    public static long defaultFrames(boolean touch) {
+        return touch ? 8192 : 4096;
     }
 
     /** Errnos our mmap can return: any other failure depends on the file or the caller's rights. */
@@ -184,7 +194,7 @@ public final class Replayer {
 
     /** Replays every event, then compares with {@code --maps} and touches with {@code --touch}. */
     public ReplayReport run() {
-        machine = Machine.builder(o.arch()).cpus(o.cpus()).frameLimit(o.touch() ? 8192 : 4096).seed(1).build();
+        machine = Machine.builder(o.arch()).cpus(o.cpus()).frameLimit(o.frames()).seed(1).build();
         try {
             for (at = 0; at < events.size(); at++) {
                 if (!done[at]) {
