@@ -147,6 +147,14 @@ class CompareCommandTest {
         assertFalse(Files.exists(dir.resolve("report")), "nothing ran");
     }
 
+    /** The soak is mmap_churn with its writers: --writers 0 with --soak is an error (it ran one writer anyway). */
+    @Test
+    void aSoakWithoutWritersIsABadArgument(@TempDir Path dir) {
+        final Result r = SpecfaultCliTest.run(tiny(dir.resolve("report"), "--soak", "1s", "--writers", "0"));
+        SpecfaultCliTest.assertOneLineError(r, "--soak runs mmap_churn with its writer threads: --writers 0");
+        assertFalse(Files.exists(dir.resolve("report")), "nothing ran");
+    }
+
     @Test
     void helpNamesTheDefaults() {
         final Result r = SpecfaultCliTest.run("compare", "--help");

@@ -233,6 +233,20 @@ class SpecfaultCliTest {
     }
 
     /**
+     * {@code --json /dev/stdout} on a pipe: the link /proc/self/fd/1 names {@code pipe:[N]}, which
+     * was probed as a path and refused as "no such file or directory" under a name the user never gave.
+     */
+    @Test
+    void anOutputThatIsAPipeSaysSo(@TempDir Path dir) throws Exception {
+        final Path stdout = dir.resolve("stdout");
+        final Path fd = dir.resolve("fd1");
+        Files.createSymbolicLink(stdout, fd);
+        Files.createSymbolicLink(fd, Path.of("pipe:[4242]"));
+        assertOneLineError(run("stress", "--duration", "100ms", "--region", "1", "--json", stdout.toString()),
+                "--json " + stdout + " is not a regular file (" + fd + ", pipe [4242]): name a file");
+    }
+
+    /**
      * Output paths are checked before the run: an empty one, two outputs naming one path, a FIFO or
      * a device, a parent that is a file, a directory that cannot be written (each was silent, a run
      * that hung or failed at its end, or a misleading message).

@@ -131,6 +131,12 @@ public final class CompareCommand implements Callable<Integer> {
         if (writers < 0 || writers > 64) {
             throw new CommandLine.ParameterException(cl, "--writers must be 0..64");
         }
+        if (soak != null && writers == 0) {
+            // The soak is the "60 s of mmap_churn": its writer makes the SRCU backlog; it ran
+            // one writer anyway, which --writers 0 did not ask for.
+            throw new CommandLine.ParameterException(cl, "--soak runs mmap_churn with its writer threads: --writers 0"
+                    + " would leave nothing to retire (give --writers 1 or more, or leave it out)");
+        }
         final List<Design> designs = StressCommand.designs(cl, design);
         final List<Arch> archs = StressCommand.archs(cl, arch != null ? arch : full ? "all" : "x86,arm64");
         final List<Group> groups = groups(cl, archs);
@@ -204,7 +210,7 @@ public final class CompareCommand implements Callable<Integer> {
         Soak sk = null;
         if (soak != null) {
             final Design sd = designs.contains(Design.SPECULATIVE) ? Design.SPECULATIVE : designs.get(0);
-            final CellSpec cs = new CellSpec(sd, Arch.X86_64, Workload.MMAP_CHURN, 1, Math.max(1, writers), soak,
+            final CellSpec cs = new CellSpec(sd, Arch.X86_64, Workload.MMAP_CHURN, 1, writers, soak,
                     regionMiB, seed, sd == buggy ? bug : null);
             sk = new Soak(cs.label() + " for " + DurationFormat.of(soak), soak.toSeconds(), ProgressLine.forTerminal("soak " + cs.label()));
             final CellResult res = Cell.run(cs, sk);

@@ -35,10 +35,10 @@ public final class Outputs {
         if (f != null && f.toString().isEmpty()) {
             throw new CommandLine.ParameterException(cl, option + " is empty (a file name is needed)");
         }
-        file(cl, option, f, 0);
+        file(cl, option, f, 0, f);
     }
 
-    private static void file(CommandLine cl, String option, Path f, int links) {
+    private static void file(CommandLine cl, String option, Path f, int links, Path given) {
         if (f == null) {
             return;
         }
@@ -47,12 +47,21 @@ public final class Outputs {
                 throw new CommandLine.ParameterException(cl, option + " " + f + ": too many levels of symbolic links");
             }
             final Path target;
+            final Path named;
             try {
-                target = f.toAbsolutePath().resolveSibling(Files.readSymbolicLink(f));
+                named = Files.readSymbolicLink(f);
+                target = f.toAbsolutePath().resolveSibling(named);
             } catch (IOException e) {
                 throw new CommandLine.ParameterException(cl, option + " " + f + " cannot be read: " + reason(e));
             }
-            file(cl, option, target, links + 1);
+            // /dev/stdout on a pipe: /proc/self/fd/1 names "pipe:[N]", which is no path at all.
+            final String n = named.toString();
+            if (n.startsWith("pipe:[") || n.startsWith("socket:[") || n.startsWith("anon_inode:")) {
+                throw new CommandLine.ParameterException(cl, option + " " + given + " is not a regular file ("
+                        + (given.equals(f) ? "" : f + ", ") + n.substring(0, n.indexOf(':')).replace('_', ' ')
+                        + " " + n.substring(n.indexOf(':') + 1) + "): name a file");
+            }
+            file(cl, option, target, links + 1, given);
             return;
         }
         final Path dir = f.toAbsolutePath().getParent();
