@@ -91,7 +91,7 @@ public final class WalkCache {
                 continue;
             }
             final TablePage tp = machine.tablePage(tables[i]);
-            if (tp == null || tp.state() == TablePage.FREE || tp.incarnation() != incs[i]) {
+            if (tp.state() == TablePage.FREE || tp.incarnation() != incs[i]) { // fill cached only table pages
                 machine.useAfterFree().report("hardware walk through a freed page-table page: cpu" + cpu
                         + "'s walk cache held the level-" + level + " entry for 0x" + Long.toHexString(va)
                         + " (tag " + tag + ") pointing at the table at frame 0x" + Long.toHexString(tables[i])

@@ -102,6 +102,27 @@ final class TestKernel implements FaultHandler {
         return pmap.freeTables(start, end, floor, ceiling, self);
     }
 
+    /**
+     * munmap as the designs do it (Linux's mmu_gather): zap, unlink the tables of the gap, one flush
+     * for both (with freedTables), then the frames and the tables. Returns the tables freed.
+     */
+    synchronized int unmapOneFlush(long start, long end, Cpu self) {
+        final List<Long> frames = new ArrayList<>();
+        pmap.zapRange(start, end, (va, old) -> frames.add(pmap.format().frame(old)));
+        areas.headMap(end).entrySet().removeIf(e -> e.getKey() >= start);
+        final Long prev = areas.lowerKey(start);
+        final long floor = prev == null ? 0 : areas.get(prev)[0];
+        final Long next = areas.ceilingKey(end);
+        final long ceiling = next == null ? machine.arch().userTop() : next;
+        final List<TablePage> tables = pmap.unlinkTables(start, end, floor, ceiling);
+        pmap.flushRange(start, end, !tables.isEmpty(), self);
+        for (long f : frames) {
+            machine.frames().put(f);
+        }
+        pmap.retireTables(tables);
+        return tables.size();
+    }
+
     /** mprotect to read-only: write-protect, flush. */
     synchronized void writeProtect(long start, long end, Cpu self) {
         final Map.Entry<Long, long[]> e = areas.floorEntry(start);

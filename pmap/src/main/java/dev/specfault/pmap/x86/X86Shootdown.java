@@ -147,6 +147,27 @@ public final class X86Shootdown implements TlbCoherence {
         s.gen[slot] = g;
     }
 
+    /**
+     * Before a speculative walk: a CPU whose slot is behind its space's generation has a flush
+     * IPI'd to it that it has not run yet (the emulation runs it at the next access entry). For a
+     * flush that freed tables Linux waits for that IPI before the tables go, so the INVLPG in it has
+     * emptied the PCID's paging-structure caches by the time the hardware could walk again: drop
+     * them now. (A CPU that only skipped a flush that freed nothing loses its walk cache early:
+     * harmless.) The TLB catch-up stays the kernel's, at the next access.
+     */
+    @Override
+    public void catchUpHardwareOnly(Cpu cpu) {
+        final State s = st(cpu);
+        final int slot = s.loaded;
+        if (slot < 0) {
+            return;
+        }
+        final Pmap mm = s.mm[slot];
+        if (mm != null && s.gen[slot] != machine.tlbGen(mm)) {
+            cpu.walkCache().invalidateTag(slot + 1);
+        }
+    }
+
     @Override
     public void flushRange(Pmap mm, long start, long end, boolean freedTables, Cpu self) {
         if (machine.hasBug(PmapBug.SKIP_SHOOTDOWN)) {
