@@ -419,7 +419,9 @@ public final class Machine {
 
     /**
      * P0 over every CPU's TLB: an entry the CPU could still use (see
-     * {@link TlbCoherence#reachable}) must not translate to a free frame. Exact in a quiet state;
+     * {@link TlbCoherence#reachable}) must not translate to a free frame; nor may a walk-cache entry
+     * it could still start a walk from ({@link TlbCoherence#walksReachable}) point at a page-table
+     * page that has been freed or reused since it was cached. Exact in a quiet state;
      * while CPUs run, an entry is reported only if it is still cached after reachability was decided
      * (a CPU may drop it in between, catching up).
      *
@@ -436,8 +438,21 @@ public final class Machine {
                             + " -> free frame 0x" + Long.toHexString(f));
                 }
             });
+            c.walkCache().forEach((tag, level, first, end, table, inc) -> {
+                if (tableGone(table, inc) && coherence.walksReachable(c, tag, first, end)
+                        && c.walkCache().holds(tag, level, first, table, inc) && tableGone(table, inc)) {
+                    out.add("P0: " + c + " walk-cache entry tag " + tag + " level " + level + " va 0x"
+                            + Long.toHexString(first << 12) + " -> page-table page 0x" + Long.toHexString(table)
+                            + " (incarnation " + inc + "), now " + tablePage(table));
+                }
+            });
         }
         return out;
+    }
+
+    private boolean tableGone(long table, long inc) {
+        final TablePage tp = tablePage(table);
+        return tp.state() == TablePage.FREE || tp.incarnation() != inc;
     }
 
     /** P0 over one space's tables: no leaf maps a free frame, no linked table page is free. */

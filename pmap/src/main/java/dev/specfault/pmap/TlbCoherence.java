@@ -53,6 +53,13 @@ public interface TlbCoherence {
      */
     boolean reachable(Cpu cpu, int tag, long vpn);
 
+    /**
+     * Whether a walk-cache entry of {@code tag} that walks of the pages [firstVpn, endVpn) may start
+     * from could be used by {@code cpu} without a flush first (the P0 checker): false when a pending
+     * flush that reaches walk caches, a stale generation or a required switch flush will drop it.
+     */
+    boolean walksReachable(Cpu cpu, int tag, long firstVpn, long endVpn);
+
     /** The live address space that owns {@code tag} on {@code cpu}, or null (released, kernel, unknown). */
     Pmap owner(Cpu cpu, int tag);
 

@@ -1,5 +1,8 @@
 package dev.specfault.pmap;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
 /**
  * One CPU's walk cache: the non-leaf entries its page walks used, so that the next walk of a nearby
  * address starts below the root (Intel's paging-structure caches, SDM vol. 3A §4.10.3: PML4E, PDPTE
@@ -30,8 +33,9 @@ package dev.specfault.pmap;
  * <pre>
  * Locks used to protect members:
  *   [I] immutable
- *   [c] the owning CPU's bound thread inside an access, or a remote operation holding the CPU
- *       (the same as its TLB's writers; no checker reads it)
+ *   [c] written by the owning CPU's bound thread inside an access, or by a remote operation
+ *       holding the CPU (its TLB's writers); the arrays are written and read opaque, as the TLB's,
+ *       so that the P0 checker may read them racily (exactly only in a quiet state)
  * </pre>
  */
 public final class WalkCache {
@@ -41,6 +45,8 @@ public final class WalkCache {
     private static final int TAG_SHIFT = 45;
     private static final long TAG_MASK = (1L << 18) - 1;
     private static final long PREFIX_MASK = (1L << TAG_SHIFT) - 1;
+
+    private static final VarHandle ARR = MethodHandles.arrayElementVarHandle(long[].class);
 
     private final Machine machine;  // [I]
     private final int cpu;          // [I]
@@ -87,21 +93,23 @@ public final class WalkCache {
         for (int level = 2; level <= levels; level++) {
             final long prefix = va >>> shift(level);
             final int i = slot(level, prefix);
-            if (keys[i] != key(tag, prefix)) {
+            if (get(keys, i) != key(tag, prefix)) {
                 continue;
             }
-            final TablePage tp = machine.tablePage(tables[i]);
-            if (tp.state() == TablePage.FREE || tp.incarnation() != incs[i]) { // fill cached only table pages
+            final long table = get(tables, i);
+            final long inc = get(incs, i);
+            final TablePage tp = machine.tablePage(table);
+            if (tp.state() == TablePage.FREE || tp.incarnation() != inc) { // fill cached only table pages
                 machine.useAfterFree().report("hardware walk through a freed page-table page: cpu" + cpu
                         + "'s walk cache held the level-" + level + " entry for 0x" + Long.toHexString(va)
-                        + " (tag " + tag + ") pointing at the table at frame 0x" + Long.toHexString(tables[i])
-                        + ", incarnation " + incs[i] + ", now " + tp);
-                keys[i] = 0;
+                        + " (tag " + tag + ") pointing at the table at frame 0x" + Long.toHexString(table)
+                        + ", incarnation " + inc + ", now " + tp);
+                set(keys, i, 0);
                 continue;
             }
             hitLevel = level;
-            hitTable = tables[i];
-            hitRights = rights[i];
+            hitTable = table;
+            hitRights = get(rights, i);
             return true;
         }
         return false;
@@ -130,25 +138,36 @@ public final class WalkCache {
         }
         final long prefix = va >>> shift(level);
         final int i = slot(level, prefix);
-        keys[i] = key(tag, prefix);
-        tables[i] = child;
-        incs[i] = tp.incarnation();
-        rights[i] = r;
+        set(tables, i, child);
+        set(incs, i, tp.incarnation());
+        set(rights, i, r);
+        set(keys, i, key(tag, prefix));
+    }
+
+    private static long get(long[] a, int i) {
+        return (long) ARR.getOpaque(a, i);
+    }
+
+    private static void set(long[] a, int i, long v) {
+        ARR.setOpaque(a, i, v);
     }
 
     /** Drops every entry of a tag (a PCID / ASID flush, x86 INVLPG). */
     public void invalidateTag(int tag) {
         final long t = tag & TAG_MASK;
         for (int i = 0; i < keys.length; i++) {
-            if (keys[i] != 0 && ((keys[i] >>> TAG_SHIFT) & TAG_MASK) == t) {
-                keys[i] = 0;
+            final long k = get(keys, i);
+            if (k != 0 && ((k >>> TAG_SHIFT) & TAG_MASK) == t) {
+                set(keys, i, 0);
             }
         }
     }
 
     /** Drops everything. */
     public void invalidateAll() {
-        java.util.Arrays.fill(keys, 0);
+        for (int i = 0; i < keys.length; i++) {
+            set(keys, i, 0);
+        }
     }
 
     /**
@@ -158,7 +177,7 @@ public final class WalkCache {
     public void invalidateRange(int tag, long startVpn, long endVpn) {
         final long t = tag & TAG_MASK;
         for (int i = 0; i < keys.length; i++) {
-            final long k = keys[i];
+            final long k = get(keys, i);
             if (k == 0 || ((k >>> TAG_SHIFT) & TAG_MASK) != t) {
                 continue;
             }
@@ -167,7 +186,7 @@ public final class WalkCache {
             final long first = (k & PREFIX_MASK) << pages;
             final long last = first + (1L << pages); // exclusive
             if (first < endVpn && startVpn < last) {
-                keys[i] = 0;
+                set(keys, i, 0);
             }
         }
     }
@@ -177,8 +196,8 @@ public final class WalkCache {
         for (int level = 2; level <= levels; level++) {
             final long prefix = va >>> shift(level);
             final int i = slot(level, prefix);
-            if (keys[i] == key(tag, prefix)) {
-                keys[i] = 0;
+            if (get(keys, i) == key(tag, prefix)) {
+                set(keys, i, 0);
             }
         }
     }
@@ -186,11 +205,38 @@ public final class WalkCache {
     /** Valid entries now (tests). */
     public int size() {
         int n = 0;
-        for (long k : keys) {
-            if (k != 0) {
+        for (int i = 0; i < keys.length; i++) {
+            if (get(keys, i) != 0) {
                 n++;
             }
         }
         return n;
+    }
+
+    /** Receives cached entries: the pages [firstVpn, endVpn) whose walks may start from it. */
+    @FunctionalInterface
+    public interface EntryVisitor {
+        void visit(int tag, int level, long firstVpn, long endVpn, long table, long incarnation);
+    }
+
+    /** Visits every valid entry (opaque reads: exact only in a quiet state; re-confirm with {@link #holds}). */
+    public void forEach(EntryVisitor v) {
+        for (int i = 0; i < keys.length; i++) {
+            final long k = get(keys, i);
+            if (k == 0) {
+                continue;
+            }
+            final int level = i / SLOTS + 2;
+            final int pages = shift(level) - 12;
+            final long first = (k & PREFIX_MASK) << pages;
+            v.visit((int) ((k >>> TAG_SHIFT) & TAG_MASK), level, first, first + (1L << pages), get(tables, i), get(incs, i));
+        }
+    }
+
+    /** Whether the entry of (tag, level) for the page {@code firstVpn} still points at {@code table}, {@code incarnation}. */
+    public boolean holds(int tag, int level, long firstVpn, long table, long incarnation) {
+        final long prefix = (firstVpn << 12) >>> shift(level);
+        final int i = slot(level, prefix);
+        return get(keys, i) == key(tag, prefix) && get(tables, i) == table && get(incs, i) == incarnation;
     }
 }

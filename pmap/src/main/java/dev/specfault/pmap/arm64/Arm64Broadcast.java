@@ -212,6 +212,28 @@ public final class Arm64Broadcast implements TlbCoherence {
         return true;
     }
 
+    /** As {@link #reachable}, but a pending last-level TLBI leaves walk-cache entries alone. */
+    @Override
+    public boolean walksReachable(Cpu cpu, int tag, long firstVpn, long endVpn) {
+        final int running = asids.asidUntilPendingFlush(cpu);
+        if (running >= 0 && tag != running) {
+            return false;
+        }
+        final State s = st(cpu);
+        synchronized (s) {
+            if (s.all) {
+                return false;
+            }
+            for (int i = 0; i < s.n; i++) {
+                if (s.asid[i] == tag && (s.endVpn[i] < 0
+                        || !s.lastLevel[i] && s.startVpn[i] < endVpn && firstVpn < s.endVpn[i])) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
     @Override
     public boolean ownsTag(Cpu cpu, int tag, Pmap mm) {
         return asids.owns(cpu, tag, machine.asidContext(mm));

@@ -265,6 +265,31 @@ public final class X86Shootdown implements TlbCoherence {
         return false;
     }
 
+    /**
+     * A walk-cache entry is gone at the slot's next catch-up whatever its range: INVLPG and a PCID
+     * flush both empty the PCID's paging-structure caches (and a speculative walk drops them first,
+     * {@link #catchUpHardwareOnly}).
+     */
+    @Override
+    public boolean walksReachable(Cpu cpu, int tag, long firstVpn, long endVpn) {
+        if (tag == 0) {
+            return true;
+        }
+        final State s = st(cpu);
+        final int slot = tag - 1;
+        if (slot >= slots) {
+            return true;
+        }
+        final Pmap mm = s.mm[slot];
+        if (mm == null) {
+            return true;
+        }
+        if (mm.isDead()) {
+            return false;
+        }
+        return s.gen[slot] == machine.tlbGen(mm);
+    }
+
     @Override
     public Pmap owner(Cpu cpu, int tag) {
         if (tag <= 0 || tag > slots) {
