@@ -127,6 +127,16 @@ class SpecfaultCliTest {
         assertEquals(0, none.code(), none.out() + none.err());
     }
 
+    /** An arm64-only seeded bug on x86 would run clean and prove nothing: an error, naming why. */
+    @Test
+    void anArm64BugOnX86IsAnError() {
+        final String why = "last-level-tlbi-for-freed-tables breaks only arm64, not x86 (x86's INVLPG empties the walk caches)";
+        assertOneLineError(run("stress", "--inject", "last-level-tlbi-for-freed-tables", "--arch", "x86", "--duration", "100ms"), why);
+        assertOneLineError(run("stress", "--inject", "last-level-tlbi-for-freed-tables", "--arch", "arm64,x86-la57",
+                "--duration", "100ms"), "breaks only arm64, not x86-la57");
+        assertOneLineError(run("check", "--inject", "last-level-tlbi-for-freed-tables", "--arch", "x86"), why);
+    }
+
     /** A value too large for 64 bits is out of range, not "not a number" (was). */
     @Test
     void pteValueOutOfRangeSaysSo() {

@@ -33,7 +33,8 @@ public final class CheckCommand implements Callable<Integer> {
             + " (default speculative; with --inject, the design the bug breaks)")
     String design;
 
-    @Option(names = "--arch", defaultValue = "x86", description = "x86, x86-la57, arm64 or all; a comma list allowed (default ${DEFAULT-VALUE})")
+    @Option(names = "--arch", description = "x86, x86-la57, arm64 or all; a comma list allowed"
+            + " (default x86; with --inject, the bug's architecture)")
     String arch;
 
     @Option(names = "--mode", defaultValue = "model", description = "model (model checking) or stress (default ${DEFAULT-VALUE})")
@@ -65,7 +66,7 @@ public final class CheckCommand implements Callable<Integer> {
                 () -> new CommandLine.ParameterException(cl, "unknown seeded bug '" + inject + "' (stress --inject list)"));
         final List<Design> designs = design != null ? StressCommand.designs(cl, design)
                 : List.of(bug != null && !bug.design().equals("all") ? bug.defaultDesign() : Design.SPECULATIVE);
-        final List<Arch> archs = StressCommand.archs(cl, arch);
+        final List<Arch> archs = StressCommand.archs(cl, arch != null ? arch : bug != null ? bug.arch().cliName() : "x86");
         if (!mode.equals("model") && !mode.equals("stress")) {
             throw new CommandLine.ParameterException(cl, "unknown mode '" + mode + "' (model, stress)");
         }
@@ -83,6 +84,11 @@ public final class CheckCommand implements Callable<Integer> {
                 if (!bug.appliesTo(d)) {
                     throw new CommandLine.ParameterException(cl, "--inject " + inject + " breaks the " + bug.design()
                             + " design, not " + d.cliName());
+                }
+            }
+            for (Arch a : archs) {
+                if (!bug.appliesTo(a)) {
+                    throw new CommandLine.ParameterException(cl, "--inject " + bug.notOn(a));
                 }
             }
         }

@@ -150,6 +150,13 @@ public final class CompareCommand implements Callable<Integer> {
         final SeededBug bug = inject == null ? null : SeededBug.byName(inject).orElseThrow(
                 () -> new CommandLine.ParameterException(cl, "unknown seeded bug '" + inject + "' (stress --inject list)"));
         final Design buggy = bug == null ? null : bug.design().equals("all") ? designs.get(0) : Design.byCliName(bug.design());
+        if (bug != null) {
+            for (Arch a : archs) {
+                if (!bug.appliesTo(a) && arch != null) {
+                    throw new CommandLine.ParameterException(cl, "--inject " + bug.notOn(a));
+                }
+            }
+        }
         if (bug != null && !designs.contains(buggy)) {
             throw new CommandLine.ParameterException(cl, "--inject " + inject + " breaks " + buggy.cliName()
                     + ", which is not among the designs compared");

@@ -137,6 +137,13 @@ public final class StressCommand implements Callable<Integer> {
             }
         }
         final List<Arch> archs = archs(cl, arch != null ? arch : bug != null ? bug.arch().cliName() : "x86");
+        for (SeededBug b : bugsOf(bug, also)) {
+            for (Arch a : archs) {
+                if (!b.appliesTo(a)) {
+                    throw new CommandLine.ParameterException(cl, b.notOn(a) + " (--inject list)");
+                }
+            }
+        }
         final int nThreads = threads != null ? threads : bug != null ? bug.threads() : 2;
         if (nThreads < 1 || nThreads > 64) {
             throw new CommandLine.ParameterException(cl, "--threads must be 1..64");

@@ -210,4 +210,18 @@ public record SeededBug(String name, String design, String workload, String desc
         }
         return true;
     }
+
+    /**
+     * Whether turning it on with {@code a} means anything: last-level-tlbi-for-freed-tables is an
+     * arm64 bug (x86 has no last-level-only invalidation: INVLPG empties the walk caches); every
+     * other bug breaks both architectures.
+     */
+    public boolean appliesTo(Arch a) {
+        return value != PmapBug.LAST_LEVEL_TLBI_FOR_FREED_TABLES || a == Arch.ARM64;
+    }
+
+    /** A one-line reason why it does not apply to {@code a} (see {@link #appliesTo(Arch)}). */
+    public String notOn(Arch a) {
+        return name + " breaks only arm64, not " + a.cliName() + " (x86's INVLPG empties the walk caches)";
+    }
 }
