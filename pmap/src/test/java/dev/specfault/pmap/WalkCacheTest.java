@@ -103,12 +103,7 @@ class WalkCacheTest {
             final Machine m = TlbCoherenceTest.machine(arch);
             final TestKernel k = new TestKernel(m, "space");
             try (TestKernel.CpuThreads cpus = new TestKernel.CpuThreads(m)) {
-                k.map(BASE, BASE + 4 * PAGE, Prot.READ | Prot.WRITE);
-                k.map(BASE + 1024 * PAGE, BASE + 1028 * PAGE, Prot.READ | Prot.WRITE);
-                cpus.switchTo(0, k.pmap);
-                cpus.switchTo(1, k.pmap);
-                assertEquals(AccessResult.OK, cpus.store(1, BASE, 1));
-                assertEquals(AccessResult.OK, cpus.store(1, BASE + 1024 * PAGE, 1));
+                twoAreasTouchedByCpu1(k, cpus);
                 assertEquals(1, cpus.run(0, () -> k.unmapOneFlush(BASE, BASE + 4 * PAGE, null)));
                 k.domain.barrier();
                 final boolean filled = cpus.run(1, () -> {
@@ -121,6 +116,19 @@ class WalkCacheTest {
                 assertEquals(List.of(), m.useAfterFree().reports(), lazy ? "lazy" : "idle");
             }
         }
+    }
+
+    /**
+     * Two areas in two leaf tables of one level-2 table, both CPUs on the space, CPU 1's walk cache
+     * holding both: unmapping the first frees its leaf table only.
+     */
+    private static void twoAreasTouchedByCpu1(TestKernel k, TestKernel.CpuThreads cpus) {
+        k.map(BASE, BASE + 4 * PAGE, Prot.READ | Prot.WRITE);
+        k.map(BASE + 1024 * PAGE, BASE + 1028 * PAGE, Prot.READ | Prot.WRITE);
+        cpus.switchTo(0, k.pmap);
+        cpus.switchTo(1, k.pmap);
+        assertEquals(AccessResult.OK, cpus.store(1, BASE, 1));
+        assertEquals(AccessResult.OK, cpus.store(1, BASE + 1024 * PAGE, 1));
     }
 
     /**
@@ -161,12 +169,7 @@ class WalkCacheTest {
         final Machine m = TlbCoherenceTest.machine(Arch.X86_64);
         final TestKernel k = new TestKernel(m, "space");
         try (TestKernel.CpuThreads cpus = new TestKernel.CpuThreads(m)) {
-            k.map(BASE, BASE + 4 * PAGE, Prot.READ | Prot.WRITE);
-            k.map(BASE + 1024 * PAGE, BASE + 1028 * PAGE, Prot.READ | Prot.WRITE);
-            cpus.switchTo(0, k.pmap);
-            cpus.switchTo(1, k.pmap);
-            assertEquals(AccessResult.OK, cpus.store(1, BASE, 1));
-            assertEquals(AccessResult.OK, cpus.store(1, BASE + 1024 * PAGE, 1));
+            twoAreasTouchedByCpu1(k, cpus);
             cpus.run(1, () -> {
                 m.cpu(1).enterLazy();
                 return null;

@@ -192,6 +192,20 @@ public final class Arm64Broadcast implements TlbCoherence {
 
     @Override
     public boolean reachable(Cpu cpu, int tag, long vpn) {
+        return reachable(cpu, tag, vpn, vpn + 1, false);
+    }
+
+    /** As {@link #reachable}, but a pending last-level TLBI leaves walk-cache entries alone. */
+    @Override
+    public boolean walksReachable(Cpu cpu, int tag, long firstVpn, long endVpn) {
+        return reachable(cpu, tag, firstVpn, endVpn, true);
+    }
+
+    /**
+     * Whether an entry of {@code tag} used for the pages [firstVpn, endVpn) survives what is pending
+     * on {@code cpu}; {@code walk}: a walk-cache entry, which a last-level TLBI does not reach.
+     */
+    private boolean reachable(Cpu cpu, int tag, long firstVpn, long endVpn, boolean walk) {
         // After a rollover the CPU flushes everything at its next switch; until then it keeps
         // running its space under the reserved ASID and uses those entries (check_and_switch_context).
         final int running = asids.asidUntilPendingFlush(cpu);
@@ -204,29 +218,8 @@ public final class Arm64Broadcast implements TlbCoherence {
                 return false;
             }
             for (int i = 0; i < s.n; i++) {
-                if (s.asid[i] == tag && (s.endVpn[i] < 0 || vpn >= s.startVpn[i] && vpn < s.endVpn[i])) {
-                    return false;
-                }
-            }
-        }
-        return true;
-    }
-
-    /** As {@link #reachable}, but a pending last-level TLBI leaves walk-cache entries alone. */
-    @Override
-    public boolean walksReachable(Cpu cpu, int tag, long firstVpn, long endVpn) {
-        final int running = asids.asidUntilPendingFlush(cpu);
-        if (running >= 0 && tag != running) {
-            return false;
-        }
-        final State s = st(cpu);
-        synchronized (s) {
-            if (s.all) {
-                return false;
-            }
-            for (int i = 0; i < s.n; i++) {
                 if (s.asid[i] == tag && (s.endVpn[i] < 0
-                        || !s.lastLevel[i] && s.startVpn[i] < endVpn && firstVpn < s.endVpn[i])) {
+                        || !(walk && s.lastLevel[i]) && s.startVpn[i] < endVpn && firstVpn < s.endVpn[i])) {
                     return false;
                 }
             }

@@ -235,27 +235,13 @@ public final class X86Shootdown implements TlbCoherence {
 
     @Override
     public boolean reachable(Cpu cpu, int tag, long vpn) {
-        if (tag == 0) {
-            return true;
-        }
-        final State s = st(cpu);
-        final int slot = tag - 1;
-        if (slot >= slots) {
-            return true;
-        }
-        final Pmap mm = s.mm[slot];
+        final Pmap mm = behind(cpu, tag);
         if (mm == null) {
-            // A clean slot is reused without a flush: whatever it holds is reachable.
-            return true;
+            return slotLive(cpu, tag);
         }
-        if (mm.isDead()) {
-            return false; // the slot is flushed when its next space takes it
-        }
+        // One flush behind: only that flush's range is gone (the catch-up is ranged).
         final long g = machine.tlbGen(mm);
-        if (s.gen[slot] == g) {
-            return true;
-        }
-        if (s.gen[slot] + 1 == g) {
+        if (st(cpu).gen[tag - 1] + 1 == g) {
             final long[] r = machine.lastFlushRange(mm, g);
             if (r != null) {
                 final long va = vpn << PhysicalMemory.PAGE_SHIFT;
@@ -272,22 +258,30 @@ public final class X86Shootdown implements TlbCoherence {
      */
     @Override
     public boolean walksReachable(Cpu cpu, int tag, long firstVpn, long endVpn) {
-        if (tag == 0) {
-            return true;
+        return behind(cpu, tag) == null && slotLive(cpu, tag);
+    }
+
+    /** The live space whose PCID slot {@code tag} is behind its flush generation on {@code cpu}, else null. */
+    private Pmap behind(Cpu cpu, int tag) {
+        if (tag <= 0 || tag > slots) {
+            return null;
         }
         final State s = st(cpu);
-        final int slot = tag - 1;
-        if (slot >= slots) {
+        final Pmap mm = s.mm[tag - 1];
+        return mm == null || mm.isDead() || s.gen[tag - 1] == machine.tlbGen(mm) ? null : mm;
+    }
+
+    /**
+     * Whether entries of {@code tag} may be used at all: the kernel's tag, a tag past the slots, a
+     * clean slot (reused without a flush: whatever it holds is reachable), or a live space's slot; a
+     * dead space's slot is flushed when its next space takes it.
+     */
+    private boolean slotLive(Cpu cpu, int tag) {
+        if (tag <= 0 || tag > slots) {
             return true;
         }
-        final Pmap mm = s.mm[slot];
-        if (mm == null) {
-            return true;
-        }
-        if (mm.isDead()) {
-            return false;
-        }
-        return s.gen[slot] == machine.tlbGen(mm);
+        final Pmap mm = st(cpu).mm[tag - 1];
+        return mm == null || !mm.isDead();
     }
 
     @Override
