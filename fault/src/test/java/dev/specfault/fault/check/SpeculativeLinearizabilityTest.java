@@ -82,6 +82,21 @@ class SpeculativeLinearizabilityTest {
         assertCaught(bug);
     }
 
+    /**
+     * The long profile: the harness's quiet-state P0 check finds a walk-cache entry left pointing at
+     * a freed page-table page on arm64 (WalkCacheTest proves the bug in the default run). Found by
+     * {@code check --inject last-level-tlbi-for-freed-tables --iterations 20 --invocations 50}.
+     */
+    @org.junit.jupiter.api.Tag("long")
+    @org.junit.jupiter.api.Test
+    void modelCheckingCatchesLastLevelTlbiForFreedTablesLong() {
+        final LincheckAssertionError e = assertThrows(LincheckAssertionError.class,
+                () -> LinearizabilityCheck.modelCheck(CheckConfig.of(Design.SPECULATIVE, Arch.ARM64)
+                                .with(dev.specfault.pmap.PmapBug.LAST_LEVEL_TLBI_FOR_FREED_TABLES),
+                        new LinearizabilityCheck.Budget(40, 100, 3, false)));
+        assertTrue(e.getMessage().contains("walk-cache entry"), e.getMessage());
+    }
+
     private static void assertCaught(FaultBug bug) {
         final LincheckAssertionError e = assertThrows(LincheckAssertionError.class,
                 () -> LinearizabilityCheck.modelCheck(CheckConfig.of(Design.SPECULATIVE, Arch.X86_64).with(bug),
