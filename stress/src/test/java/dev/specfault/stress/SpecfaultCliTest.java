@@ -137,6 +137,26 @@ class SpecfaultCliTest {
         assertOneLineError(run("check", "--inject", "last-level-tlbi-for-freed-tables", "--arch", "x86"), why);
     }
 
+    /**
+     * A bug the linearizability harness cannot exercise (its workload forks, exits spaces, grows
+     * stacks or reclaims MADV_FREE pages) is refused by check, naming what it needs and where it
+     * shows: it ran "linearizable, invariants held" and proved nothing. A bug whose companion is
+     * beyond the harness is refused too.
+     */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', value = {
+        "tag-reuse-no-flush | needs address spaces that exit",
+        "flush-before-detach | needs address spaces that exit",
+        "purge-flush-before-detach | needs address spaces that exit",
+        "fork-without-write-seq | needs fork",
+        "grow-unlocked-stack-size | needs stack growth",
+        "zap-plain-write | needs MADV_FREE and its reclaim"})
+    void checkRefusesABugBeyondItsHarness(String bug, String needs) {
+        assertOneLineError(run("check", "--inject", bug.strip()), "--inject " + bug.strip() + " " + needs.strip()
+                + ", which the linearizability harness does not have");
+        assertTrue(run("check", "--inject", bug.strip()).err().contains("stress --inject " + bug.strip() + " shows it"));
+    }
+
     /** A value too large for 64 bits is out of range, not "not a number" (was). */
     @Test
     void pteValueOutOfRangeSaysSo() {

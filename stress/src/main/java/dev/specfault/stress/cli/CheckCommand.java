@@ -91,6 +91,14 @@ public final class CheckCommand implements Callable<Integer> {
                     throw new CommandLine.ParameterException(cl, "--inject " + bug.notOn(a));
                 }
             }
+            for (SeededBug sb : java.util.stream.Stream.concat(java.util.stream.Stream.of(bug), bug.companions().stream()).toList()) {
+                final String needs = sb.beyondTheHarness();
+                if (needs != null) {
+                    throw new CommandLine.ParameterException(cl, "--inject " + sb.name() + " needs " + needs
+                            + ", which the linearizability harness does not have (one space: mmap, munmap, mprotect,"
+                            + " madvise, mremap, load, store): stress --inject " + bug.name() + " shows it");
+                }
+            }
         }
         final LinearizabilityCheck.Budget b = new LinearizabilityCheck.Budget(iterations, invocations, threads, actors, true);
         boolean violated = false;

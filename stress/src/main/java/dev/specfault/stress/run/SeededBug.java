@@ -212,6 +212,27 @@ public record SeededBug(String name, String design, String workload, String desc
     }
 
     /**
+     * What the linearizability harness ({@code check}: one address space; mmap, munmap, mprotect,
+     * madvise DONTNEED, mremap, load and store) would need to exercise this bug, or null if it has
+     * it: the bugs whose workload forks, exits spaces, grows stacks or reclaims MADV_FREE pages.
+     * Under {@code check} they ran "linearizable" and proved nothing.
+     */
+    public String beyondTheHarness() {
+        switch (defaultWorkload()) {
+            case EXIT_RACE:
+                return "address spaces that exit";
+            case FORK_STORM:
+                return "fork";
+            case STACK_GROWTH:
+                return "stack growth";
+            case MADV_FREE:
+                return "MADV_FREE and its reclaim";
+            default:
+                return null;
+        }
+    }
+
+    /**
      * Whether turning it on with {@code a} means anything: last-level-tlbi-for-freed-tables is an
      * arm64 bug (x86 has no last-level-only invalidation: INVLPG empties the walk caches); every
      * other bug breaks both architectures.
