@@ -72,8 +72,10 @@ public final class Arm64Walker implements Walker {
     private static final long R_RDONLY = 2;
     private static final long R_UXN = 4;
 
-    private static long rights(boolean noEl0, boolean rdonly, boolean uxn) {
-        return (noEl0 ? R_NO_EL0 : 0) | (rdonly ? R_RDONLY : 0) | (uxn ? R_UXN : 0);
+    /** The restrictions table descriptor {@code e} adds (APTable[0], APTable[1], UXNTable). */
+    private static long tableRights(long e) {
+        return ((e & APTABLE_NO_EL0) != 0 ? R_NO_EL0 : 0) | ((e & APTABLE_RDONLY) != 0 ? R_RDONLY : 0)
+                | ((e & UXN_TABLE) != 0 ? R_UXN : 0);
     }
 
     @Override
@@ -85,17 +87,12 @@ public final class Arm64Walker implements Walker {
         restart:
         for (;;) {
             long table = root;
-            boolean noEl0 = false;
-            boolean rdonly = false;
-            boolean uxn = false;
+            long r = 0; // the table descriptors' restrictions so far (R_*)
             int first = 0;
             if (walks != null && walks.lookup(tag, va)) {
                 // A walk cache hit: the walk goes on below the cached table descriptor.
                 table = walks.hitTable();
-                final long r = walks.hitRights();
-                noEl0 = (r & R_NO_EL0) != 0;
-                rdonly = (r & R_RDONLY) != 0;
-                uxn = (r & R_UXN) != 0;
+                r = walks.hitRights();
                 first = armLevel(walks.hitLevel() - 1);
             }
             for (int al = first; al <= 3; al++) {
@@ -114,12 +111,10 @@ public final class Arm64Walker implements Walker {
                     return WalkResult.fault(WalkResult.ADDRESS_SIZE, level, esr(DFSC_ADDRESS_SIZE, al, access));
                 }
                 if (al < 3 && tableBit) {
-                    noEl0 |= (e & APTABLE_NO_EL0) != 0;
-                    rdonly |= (e & APTABLE_RDONLY) != 0;
-                    uxn |= (e & UXN_TABLE) != 0;
+                    r |= tableRights(e);
                     table = Arm64PteFormat.INSTANCE.frame(e);
                     if (walks != null) {
-                        walks.fill(tag, level, va, table, rights(noEl0, rdonly, uxn));
+                        walks.fill(tag, level, va, table, r);
                     }
                     continue;
                 }
@@ -131,9 +126,10 @@ public final class Arm64Walker implements Walker {
                     }
                     upd |= AF;
                 }
-                final boolean el0 = (e & AP_USER) != 0 && !noEl0;
+                final boolean rdonly = (r & R_RDONLY) != 0;
+                final boolean el0 = (e & AP_USER) != 0 && (r & R_NO_EL0) == 0;
                 final boolean ro = (e & AP_RDONLY) != 0;
-                final boolean x = (e & UXN) == 0 && !uxn;
+                final boolean x = (e & UXN) == 0 && (r & R_UXN) == 0;
                 boolean mayWrite = !ro && !rdonly;
                 if (access == Prot.ACCESS_WRITE && ro && !rdonly && (e & DBM) != 0 && hwDirty) {
                     upd &= ~AP_RDONLY; // hardware dirty-bit management: clean-writable becomes dirty
@@ -157,16 +153,11 @@ public final class Arm64Walker implements Walker {
             return WalkResult.fault(WalkResult.NOT_PRESENT, 4, 0);
         }
         long table = root;
-        boolean noEl0 = false;
-        boolean rdonly = false;
-        boolean uxn = false;
+        long r = 0;
         int first = 0;
         if (walks != null && walks.lookup(tag, va)) {
             table = walks.hitTable();
-            final long r = walks.hitRights();
-            noEl0 = (r & R_NO_EL0) != 0;
-            rdonly = (r & R_RDONLY) != 0;
-            uxn = (r & R_UXN) != 0;
+            r = walks.hitRights();
             first = armLevel(walks.hitLevel() - 1);
         }
         for (int al = first; al <= 3; al++) {
@@ -177,19 +168,17 @@ public final class Arm64Walker implements Walker {
                 return WalkResult.fault(WalkResult.NOT_PRESENT, level, 0);
             }
             if (al < 3 && tableBit) {
-                noEl0 |= (e & APTABLE_NO_EL0) != 0;
-                rdonly |= (e & APTABLE_RDONLY) != 0;
-                uxn |= (e & UXN_TABLE) != 0;
+                r |= tableRights(e);
                 table = Arm64PteFormat.INSTANCE.frame(e);
                 if (walks != null) {
-                    walks.fill(tag, level, va, table, rights(noEl0, rdonly, uxn));
+                    walks.fill(tag, level, va, table, r);
                 }
                 continue;
             }
-            if ((e & AF) == 0 || (e & AP_USER) == 0 || noEl0) {
+            if ((e & AF) == 0 || (e & AP_USER) == 0 || (r & R_NO_EL0) != 0) {
                 return WalkResult.fault(WalkResult.ACCESS_FLAG, level, 0);
             }
-            return translation(e, va, level, rdonly, (e & UXN) == 0 && !uxn);
+            return translation(e, va, level, (r & R_RDONLY) != 0, (e & UXN) == 0 && (r & R_UXN) == 0);
         }
         throw new AssertionError("peek fell off level 3");
     }

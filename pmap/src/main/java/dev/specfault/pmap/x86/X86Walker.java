@@ -109,15 +109,7 @@ public final class X86Walker implements Walker {
                 if (reserved(e, level)) {
                     return WalkResult.fault(WalkResult.RESERVED, level, errorCode(access) | ERR_P | ERR_RSVD);
                 }
-                if ((e & RW) == 0) {
-                    rights &= ~WalkResult.W;
-                }
-                if ((e & US) == 0) {
-                    rights &= ~WalkResult.U;
-                }
-                if ((e & NX) != 0) {
-                    rights &= ~WalkResult.X;
-                }
+                rights = narrowed(rights, e);
                 final boolean leaf = level == 1 || (e & PS) != 0;
                 if (!leaf) {
                     // The processor sets A in every paging-structure entry it uses.
@@ -163,15 +155,7 @@ public final class X86Walker implements Walker {
             if ((e & (P | A)) != (P | A) || reserved(e, level)) {
                 return WalkResult.fault(WalkResult.NOT_PRESENT, level, 0);
             }
-            if ((e & RW) == 0) {
-                rights &= ~WalkResult.W;
-            }
-            if ((e & US) == 0) {
-                rights &= ~WalkResult.U;
-            }
-            if ((e & NX) != 0) {
-                rights &= ~WalkResult.X;
-            }
+            rights = narrowed(rights, e);
             if (level == 1 || (e & PS) != 0) {
                 return (rights & WalkResult.U) == 0 ? WalkResult.fault(WalkResult.PROTECTION, level, 0)
                         : translation(e, va, level, rights);
@@ -182,6 +166,13 @@ public final class X86Walker implements Walker {
             }
         }
         throw new AssertionError("peek fell off level 1");
+    }
+
+    /** The rights a walk keeps past entry {@code e}: each level can only take W, U or X away. */
+    private static long narrowed(long rights, long e) {
+        return rights & ~((e & RW) == 0 ? WalkResult.W : 0)
+                & ~((e & US) == 0 ? WalkResult.U : 0)
+                & ~((e & NX) != 0 ? WalkResult.X : 0);
     }
 
     private static long translation(long leaf, long va, int level, long rights) {
