@@ -1154,7 +1154,9 @@ public abstract class AbstractSpace implements AddressSpace {
             if (dontUnmap && ((flags & Mman.MREMAP_MAYMOVE) == 0 || olen != nlen)) {
                 return -Errno.EINVAL; // DONTUNMAP is always a move, and never a resize
             }
-            if (addr < newAddr + nlen && newAddr < addr + olen) {
+            if (Long.compareUnsigned(addr + olen, newAddr) > 0 && Long.compareUnsigned(newAddr + nlen, addr) > 0) {
+                // vrm_overlaps, in unsigned arithmetic: an old range whose end wraps past 2^64 (a
+                // huge old_len) still overlaps a target above its start.
                 return -Errno.EINVAL; // overlapping ranges
             }
         }
@@ -1197,9 +1199,9 @@ public abstract class AbstractSpace implements AddressSpace {
                 final long to = place(idx, newAddr, nlen); // the hint, as mmap's (get_unmapped_area)
                 return to == NO_ADDR ? -Errno.ENOMEM : move(idx, vma, addr, olen, to, nlen, true);
             }
-            if (olen >= nlen) {
-                if (olen > nlen) {
-                    final long r = unmapLocked(addr + nlen, addr + olen);
+            if (Long.compareUnsigned(olen, nlen) >= 0) {
+                if (olen != nlen) {
+                    final long r = shrinkTail(idx, addr, olen, nlen);
                     if (r < 0) {
                         return r;
                     }
@@ -1236,6 +1238,30 @@ public abstract class AbstractSpace implements AddressSpace {
     }
 
     /**
+     * => writer lock. A shrink's unmap of the tail [addr + nlen, addr + olen) (shrink_vma's
+     * do_vmi_munmap, with munmap's range check: an old length past TASK_SIZE is EINVAL, not an unmap
+     * of everything above the area). {@code olen} is above {@code nlen}, unsigned.
+     */
+    private long shrinkTail(AreaIndex idx, long addr, long olen, long nlen) {
+        final long tail = addr + nlen;
+        if (!tailUnmappable(tail, olen - nlen)) {
+            return -Errno.EINVAL;
+        }
+        return unmapLocked(tail, addr + olen);
+    }
+
+    /** The smaller of two lengths, as the kernel's unsigned longs compare. */
+    private static long unsignedMin(long a, long b) {
+        return Long.compareUnsigned(a, b) <= 0 ? a : b;
+    }
+
+    /** do_vmi_munmap's range check: [start, start + len) lies in user space. */
+    private boolean tailUnmappable(long start, long len) {
+        return Long.compareUnsigned(start, config.taskSize()) <= 0
+                && Long.compareUnsigned(len, config.taskSize() - start) <= 0;
+    }
+
+    /**
      * => writer lock; the new range was checked (aligned, in user space, not overlapping the old one).
      * Linux's mremap_to unmaps the target, then the tail that shrinking drops, then moves; here the
      * three are one plan, published in one store like every writer's, so that a fault never finds
@@ -1255,7 +1281,7 @@ public abstract class AbstractSpace implements AddressSpace {
             // CAP_SYS_RAWIO). Linux gets there after check_prep_vma's EFAULT (a resize whose moving
             // part runs past the area) and after mremap_to has unmapped the target, which may reach
             // above mmap_min_addr.
-            if (olen != nlen && Math.min(olen, nlen) > vma.end() - addr) {
+            if (olen != nlen && unsignedMin(olen, nlen) > vma.end() - addr) {
                 return -Errno.EFAULT;
             }
             final long r = unmapLocked(newAddr, newAddr + nlen);
@@ -1263,6 +1289,19 @@ public abstract class AbstractSpace implements AddressSpace {
         }
         if (olen == nlen && vma.end() - addr < olen) {
             return moveAreas(idx, addr, olen, newAddr, keepOld);
+        }
+        if (Long.compareUnsigned(olen, nlen) > 0) {
+            // A shrink: mremap_to unmaps the target, then shrink_vma the tail, then moves what is
+            // left. When the tail's unmap fails (a range past TASK_SIZE; a cut through a special
+            // mapping such as [vdso]), the call fails with the target already unmapped.
+            if (nlen > vma.end() - addr) {
+                return -Errno.EFAULT; // check_prep_vma, before anything is unmapped
+            }
+            final long tail = addr + nlen;
+            if (!tailUnmappable(tail, olen - nlen) || cutsSpecial(idx, tail, addr + olen)) {
+                final long r = unmapLocked(newAddr, newAddr + nlen);
+                return r < 0 ? r : -Errno.EINVAL;
+            }
         }
         return move(idx, vma, addr, olen, newAddr, nlen, keepOld);
     }
@@ -1312,7 +1351,7 @@ public abstract class AbstractSpace implements AddressSpace {
      * replacing whatever is mapped there (FIXED), and unmaps the rest of [addr, addr + olen).
      */
     private long move(AreaIndex idx, Area vma, long addr, long olen, long to, long nlen, boolean keepOld) {
-        final long len = Math.min(olen, nlen);
+        final long len = unsignedMin(olen, nlen);
         if (len > vma.end() - addr) {
             return -Errno.EFAULT;
         }

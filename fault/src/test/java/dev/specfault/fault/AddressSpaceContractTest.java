@@ -1328,6 +1328,48 @@ class AddressSpaceContractTest {
         quiet(s);
     }
 
+    /**
+     * A shrink's tail is unmapped with munmap's checks (6.18, found by replaying traces of this
+     * machine: stress/src/test/resources/replay/mremap-shrink-tail.c). An old length past TASK_SIZE is
+     * EINVAL, not an unmap of everything above the area; vrm_overlaps compares unsigned, so an old
+     * range that wraps overlaps a FIXED target above it; a FIXED shrink whose tail cannot be
+     * unmapped (past TASK_SIZE, or cutting [vdso]) fails after mremap_to has unmapped the target.
+     */
+    @ParameterizedTest
+    @MethodSource("spaces")
+    void mremapShrinkUnmapsItsTailWithMunmapsChecks(Design d, Arch arch) {
+        final AddressSpace s = space(d, arch);
+        final long p = PAGE_SIZE;
+        final long a = s.mmap(0x1000_0000L, 4 * p, PROT_NONE, ANON | MAP_FIXED);
+        final long above = s.mmap(0x2000_0000L, p, RW, ANON | MAP_FIXED);
+        store(s, above, 7);
+        final int fixed = Mman.MREMAP_MAYMOVE | Mman.MREMAP_FIXED;
+        assertEquals(-Errno.EINVAL, s.mremap(a, 1L << 62, 2 * p, 0, 0));
+        assertEquals(-Errno.EINVAL, s.mremap(a, -p, p, 0, 0));
+        final long t = 0x1800_0000L;
+        assertEquals(t, s.mmap(t, 2 * p, PROT_READ, ANON | MAP_FIXED));
+        assertEquals(-Errno.EINVAL, s.mremap(a, 1L << 63, p, fixed, t), "the old range wraps over the target");
+        assertEquals(List.of("18000000-18002000 r-"), areasIn(s, t, t + 2 * p), "nothing unmapped");
+        assertEquals(-Errno.EINVAL, s.mremap(a, -p, p, fixed, t));
+        assertEquals(List.of("18001000-18002000 r-"), areasIn(s, t, t + 2 * p), "the target (new_len) was unmapped first");
+        assertEquals(List.of("10000000-10004000 r-", "18001000-18002000 r-", "20000000-20001000 rw"),
+                areasIn(s, a, above + p), s::procMaps);
+        assertEquals(7, load(s, above));
+        // A FIXED shrink whose tail would split [vdso] (mapped right above the area).
+        final FileObject vd = new FileObject("[vdso]", 2 * p, machine.frames(), FileObject.Kind.SPECIAL);
+        final long vdso = a + 4 * p;
+        assertEquals(vdso, s.mmap(vdso, 2 * p, PROT_READ | Mman.PROT_EXEC, MAP_PRIVATE | MAP_FIXED, vd, 0));
+        assertEquals(t, s.mmap(t, 2 * p, PROT_READ, ANON | MAP_FIXED));
+        assertEquals(-Errno.EINVAL, s.mremap(a + 2 * p, 3 * p, p, fixed, t));
+        assertEquals(List.of("18001000-18002000 r-"), areasIn(s, t, t + 2 * p), "the target's first page was unmapped");
+        assertEquals(List.of("10000000-10004000 r-", "10004000-10006000 r-"), areasIn(s, a, vdso + 2 * p), s::procMaps);
+        assertEquals(-Errno.EINVAL, s.mremap(a + 2 * p, 3 * p, p, 0, 0), "the plain shrink, as before");
+        assertEquals(t, s.mremap(a + 2 * p, 2 * p, p, fixed, t), "a tail inside the area moves");
+        assertEquals(0, s.munmap(vdso, 2 * p));
+        vd.close();
+        quiet(s);
+    }
+
     @ParameterizedTest
     @MethodSource("spaces")
     void madviseDontneedDropsPrivatePagesKeepsSharedOnes(Design d, Arch arch) {

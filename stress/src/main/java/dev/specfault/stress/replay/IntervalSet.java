@@ -75,9 +75,12 @@ final class IntervalSet {
         return next != null && next < end;
     }
 
-    /** The parts of [start, end) in the set, in order. */
+    /** The parts of [start, end) in the set, in order (none for an empty or wrapped range). */
     List<long[]> inside(long start, long end) {
         final List<long[]> l = new ArrayList<>();
+        if (start >= end) {
+            return l; // a range that wraps past 2^63: a length no kernel call succeeds with
+        }
         final Map.Entry<Long, Long> before = ranges.floorEntry(start);
         final Long from = before != null && before.getValue() > start ? before.getKey() : Long.valueOf(start);
         for (Map.Entry<Long, Long> e : ranges.subMap(from, true, end, false).entrySet()) {

@@ -272,8 +272,11 @@ public final class Replayer {
             }
         } catch (OutOfFramesException x) {
             report.unsupported(c.name() + " (" + FRAMES_RAN_OUT + ")", c.line());
-        } catch (IllegalArgumentException | IndexOutOfBoundsException x) {
+        } catch (Values.Unreadable x) {
             report.unsupported(c.name() + " (unreadable arguments)", c.line());
+        } catch (RuntimeException x) {
+            // The emulator's own failure, not the trace's: said as such, never counted unsupported.
+            throw new IllegalStateException("internal error replaying line " + c.line() + " (" + c.name() + "): " + x, x);
         }
     }
 
@@ -525,6 +528,9 @@ public final class Replayer {
     // Memory calls
 
     private static long arg(TraceEvent.Call c, int i) {
+        if (i >= c.args().size()) {
+            throw new Values.Unreadable(c.name() + " has no argument " + (i + 1));
+        }
         return Values.number(c.args().get(i));
     }
 

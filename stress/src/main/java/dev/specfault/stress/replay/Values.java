@@ -72,6 +72,18 @@ final class Values {
         return b.toString().strip();
     }
 
+    /**
+     * An argument strace printed that is not what the call takes: the call is counted unsupported
+     * ("unreadable arguments"). Its own type, so that an emulator's exception is never taken for one.
+     */
+    static final class Unreadable extends IllegalArgumentException {
+        private static final long serialVersionUID = 1L;
+
+        Unreadable(String message) {
+            super(message);
+        }
+    }
+
     /** {@code NULL}, {@code 0x7f..}, {@code 4096}, {@code -1}, {@code 18446744073709547520}. */
     static long number(String s) {
         final String t = uncomment(s);
@@ -87,7 +99,7 @@ final class Values {
             }
             return Long.parseUnsignedLong(t);
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("not a number: '" + s + "'");
+            throw new Unreadable("not a number: '" + s + "'");
         }
     }
 
@@ -105,7 +117,7 @@ final class Values {
             } else {
                 final long n = number(p);
                 if (n != (int) n) {
-                    throw new IllegalArgumentException("flag out of range: '" + p + "'");
+                    throw new Unreadable("flag out of range: '" + p + "'");
                 }
                 v |= (int) n;
             }
