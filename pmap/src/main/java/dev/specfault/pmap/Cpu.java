@@ -180,6 +180,15 @@ public final class Cpu {
         return (boolean) LAZY.getOpaque(this);
     }
 
+    /** A flusher's read of the flag, after its generation bump (see {@link #enterLazy}). */
+    public boolean lazyVolatile() {
+        return (boolean) LAZY.getVolatile(this);
+    }
+
+    private void setLazyVolatile(boolean v) {
+        LAZY.setVolatile(this, v);
+    }
+
     private void setLazyRelease(boolean v) {
         LAZY.setRelease(this, v);
     }
@@ -335,10 +344,28 @@ public final class Cpu {
         }
     }
 
-    /** Linux enter_lazy_tlb: the CPU stops running user code but keeps its root register. */
+    /**
+     * Linux enter_lazy_tlb: the CPU stops running user code but keeps its root register. From here
+     * on, x86 flushes that free no tables skip it (no IPI, so its walk cache keeps what it holds),
+     * and one that frees tables switches it away from the space.
+     *
+     * <p>First it runs the flushes already aimed at it (their IPIs arrived while it ran the space;
+     * the emulation otherwise runs them at the next access entry). The flag is set before the
+     * generation is read, both volatile, against the flusher's generation bump before its read of
+     * the flag (Dekker): either the flusher sees this CPU lazy, or this CPU sees its flush.
+     */
     public void enterLazy() {
         assertOwner();
-        setLazyRelease(true);
+        final long s = enter();
+        try {
+            setLazyVolatile(true);
+            final Pmap mm = loaded;
+            if (mm != null && mm != machine.initPmap()) {
+                machine.coherence().catchUp(this, mm);
+            }
+        } finally {
+            exit(s);
+        }
     }
 
     /**

@@ -27,7 +27,16 @@ public enum PmapBug {
      * their next walk of the range goes through whatever the frame holds by then (P3).
      */
     LAST_LEVEL_TLBI_FOR_FREED_TABLES("last-level-tlbi-for-freed-tables",
-            "arm64: freed page tables are flushed with a last-level TLBI only: walk caches keep pointing at them");
+            "arm64: freed page tables are flushed with a last-level TLBI only: walk caches keep pointing at them"),
+    /**
+     * x86: a flush that frees page tables skips lazy CPUs, as one that frees none may: no IPI, so a
+     * lazy CPU is not switched away from the space, and its paging-structure caches keep pointing
+     * at the freed tables for its speculative walks (P3). Linux sends this IPI only because of
+     * that: {@code flush_tlb_mm_range} covers lazy CPUs when {@code info->freed_tables} (Rik van
+     * Riel's lazy-TLB series, 2018).
+     */
+    LAZY_CPUS_SKIPPED_FOR_FREED_TABLES("lazy-cpus-skipped-for-freed-tables",
+            "x86: a flush that frees page tables skips lazy CPUs: their walk caches keep pointing at the freed tables");
 
     private final String cliName;
     private final String description;

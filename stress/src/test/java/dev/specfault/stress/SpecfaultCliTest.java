@@ -135,6 +135,10 @@ class SpecfaultCliTest {
         assertOneLineError(run("stress", "--inject", "last-level-tlbi-for-freed-tables", "--arch", "arm64,x86-la57",
                 "--duration", "100ms"), "breaks only arm64, not x86-la57");
         assertOneLineError(run("check", "--inject", "last-level-tlbi-for-freed-tables", "--arch", "x86"), why);
+        assertOneLineError(run("stress", "--inject", "lazy-cpus-skipped-for-freed-tables", "--arch", "arm64", "--duration",
+                "100ms"), "lazy-cpus-skipped-for-freed-tables breaks only x86, not arm64 (arm64's TLBIs are broadcast to every CPU)");
+        assertEquals(0, run("stress", "--inject", "lazy-cpus-skipped-for-freed-tables", "--arch", "x86-la57", "--duration",
+                "100ms", "--workload", "page_fault1").code(), "x86-la57 is x86");
     }
 
     /**
@@ -148,6 +152,7 @@ class SpecfaultCliTest {
         "tag-reuse-no-flush | needs address spaces that exit",
         "flush-before-detach | needs address spaces that exit",
         "purge-flush-before-detach | needs address spaces that exit",
+        "lazy-cpus-skipped-for-freed-tables | needs address spaces that exit",
         "fork-without-write-seq | needs fork",
         "grow-unlocked-stack-size | needs stack growth",
         "zap-plain-write | needs MADV_FREE and its reclaim"})

@@ -152,8 +152,9 @@ public final class X86Shootdown implements TlbCoherence {
      * IPI'd to it that it has not run yet (the emulation runs it at the next access entry). For a
      * flush that freed tables Linux waits for that IPI before the tables go, so the INVLPG in it has
      * emptied the PCID's paging-structure caches by the time the hardware could walk again: drop
-     * them now. (A CPU that only skipped a flush that freed nothing loses its walk cache early:
-     * harmless.) The TLB catch-up stays the kernel's, at the next access.
+     * them now. A lazy CPU got no IPI: the flushes it is behind on freed no tables (one that did
+     * switched it away, unless the seeded bug lazy-cpus-skipped-for-freed-tables skipped it), and
+     * its walk cache stays as it is. The TLB catch-up stays the kernel's, at the next access.
      */
     @Override
     public void catchUpHardwareOnly(Cpu cpu) {
@@ -163,7 +164,7 @@ public final class X86Shootdown implements TlbCoherence {
             return;
         }
         final Pmap mm = s.mm[slot];
-        if (mm != null && s.gen[slot] != machine.tlbGen(mm)) {
+        if (mm != null && s.gen[slot] != machine.tlbGen(mm) && !cpu.lazyOpaque()) {
             cpu.walkCache().invalidateTag(slot + 1);
         }
     }
@@ -184,9 +185,9 @@ public final class X86Shootdown implements TlbCoherence {
             if (c == self || !machine.cpumaskTest(mm, c.id())) {
                 continue;
             }
-            if (c.lazyOpaque()) {
-                if (!freedTables) {
-                    continue; // Linux skips lazy CPUs unless page tables are freed
+            if (c.lazyVolatile()) {
+                if (!freedTables || machine.hasBug(PmapBug.LAZY_CPUS_SKIPPED_FOR_FREED_TABLES)) {
+                    continue; // Linux skips lazy CPUs unless page tables are freed (seeded bug: always)
                 }
                 // flush_tlb_func on a lazy CPU: switch to init_mm, so that neither its speculative
                 // walks nor its walk cache reach the freed tables (its entries are flushed when it
@@ -258,7 +259,16 @@ public final class X86Shootdown implements TlbCoherence {
      */
     @Override
     public boolean walksReachable(Cpu cpu, int tag, long firstVpn, long endVpn) {
-        return behind(cpu, tag) == null && slotLive(cpu, tag);
+        return (behind(cpu, tag) == null || lazyOn(cpu, tag)) && slotLive(cpu, tag);
+    }
+
+    /**
+     * Whether {@code cpu} is lazy with slot {@code tag} loaded: the flushes it is behind on skipped
+     * it (they freed no tables; one that did switched it away), so no IPI will empty its walk cache
+     * before the hardware walks speculatively again.
+     */
+    private static boolean lazyOn(Cpu cpu, int tag) {
+        return cpu.lazyOpaque() && st(cpu).loaded == tag - 1;
     }
 
     /** The live space whose PCID slot {@code tag} is behind its flush generation on {@code cpu}, else null. */

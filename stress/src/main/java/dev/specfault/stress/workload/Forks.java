@@ -8,6 +8,7 @@ import dev.specfault.pmap.Cpu;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * fork_storm and exit_race: writer threads fork the cell's space again and again while the
@@ -37,6 +38,8 @@ import java.util.concurrent.atomic.AtomicLong;
 final class Forks {
     /** Pages of each writer's long-lived region in the parent. */
     static final int OWN_PAGES = 16;
+    /** What one leaf page table maps (2 MiB on both architectures). */
+    static final long TABLE_SPAN = 512L * Mman.PAGE_SIZE;
     /** exit_race: long-lived children per writer (x86 has 6 PCID slots per CPU). */
     static final int RING = 8;
 
@@ -62,6 +65,8 @@ final class Forks {
          * domain): the oldest are waited for as the queue grows, the rest after the run (P6).
          */
         final ConcurrentLinkedQueue<AddressSpace> exited = new ConcurrentLinkedQueue<>(); // [a]
+        /** exit_race: how many children writers have exited for other writers. */
+        final AtomicLong exitsOfOthers = new AtomicLong(); // [a]
         /** Bumped by every writer before and after each fork; faulting threads put it in their values. */
         final AtomicLong forkGen = new AtomicLong(); // [a]
 
@@ -320,10 +325,28 @@ final class Forks {
         }
     }
 
-    /** Exits the oldest queued child another writer forked, if there is one. */
+    /**
+     * Exits the oldest queued child another writer forked, if there is one. Every other time,
+     * before it exits, the child unmaps the 2 MiB around its copy of its forker's region, whose leaf
+     * table that forker's lazy CPU may still be walking speculatively, and its grace period passes:
+     * the table is freed while the forker's CPU is still lazy on the space (x86: the unmap's flush
+     * must switch it away, since it frees tables). The other times the exit's teardown meets the
+     * forker's speculative fills of the region.
+     */
     private static void exitOthers(WorkloadContext ctx, State st, int thread) {
         for (Child c : st.children) {
             if (c.forker() != thread && st.children.remove(c)) {
+                if ((st.exitsOfOthers.getAndIncrement() & 1) == 0) {
+                    exit(ctx, st, c.space());
+                    return;
+                }
+                final long table = c.base() & -TABLE_SPAN;
+                final long r = c.space().munmap(table, TABLE_SPAN);
+                if (Errno.isError(r)) {
+                    ctx.violation("munmap of a child's 2 MiB at 0x" + Long.toHexString(table) + " failed: "
+                            + Errno.format(r));
+                }
+                c.space().quiesce();
                 exit(ctx, st, c.space());
                 return;
             }
