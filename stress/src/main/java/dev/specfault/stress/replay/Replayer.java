@@ -1119,10 +1119,12 @@ public final class Replayer {
                 exp.add(e); // [vsyscall] lies above user space
             }
         }
-        // The stack grows by faults, which no trace shows: fault ours down to where the kernel's got.
+        // The stack, and any MAP_GROWSDOWN area, grows by faults, which no trace shows: fault ours
+        // down to where the kernel's got (the kernel's area ends where ours does).
         for (MapsFile.Entry e : exp) {
-            final Area a = e.name().equals("[stack]") ? areaAt(s.areas(), e.end() - 1) : null;
-            if (a != null && (a.flags() & VmaFlags.GROWSDOWN) != 0 && a.start() > e.start()) {
+            final Area a = areaAt(s.areas(), e.end() - 1);
+            if (a != null && (a.flags() & VmaFlags.GROWSDOWN) != 0 && a.start() > e.start()
+                    && (e.name().equals("[stack]") || a.end() == e.end())) {
                 final Cpu cpu = machine.cpu(0);
                 cpu.bind();
                 try {
