@@ -278,10 +278,32 @@ public abstract class AbstractSpace implements AddressSpace {
     /** The fault path without a CPU (MAP_POPULATE): RETRY when it did something, else a signal. */
     protected abstract int faultWithoutCpu(long va, int access);
 
-    /** Faults [start, end) in, for MAP_POPULATE (no lock held; errors ignored, as Linux does). */
+    /**
+     * Faults [start, end) in, for MAP_POPULATE (no lock held; errors ignored, as Linux does). A page
+     * that fails (out of memory, beyond a file's end) ends the populate of its area: the next area
+     * is tried, as {@code __mm_populate} with {@code ignore_errors} does, and a huge area of a
+     * machine that ran out of frames is not faulted page after failing page (a replayed
+     * MAP_POPULATE of 16 TiB took 7 minutes).
+     */
     protected void populate(long start, long end, boolean write) {
         for (long va = start; va < end; va += PAGE_SIZE) {
-            faultIn(va, write);
+            final int r = faultIn(va, write);
+            if (r == AccessResult.KILLED) {
+                return;
+            }
+            if (r == AccessResult.OOM || r == AccessResult.SIGBUS || r == AccessResult.SIGSEGV) {
+                final Area a;
+                final int token = layoutReadLock();
+                try {
+                    a = areaAt(va);
+                } finally {
+                    layoutReadUnlock(token);
+                }
+                if (a == null) {
+                    continue;
+                }
+                va = a.end() - PAGE_SIZE;
+            }
         }
     }
 

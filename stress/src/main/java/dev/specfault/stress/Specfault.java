@@ -105,7 +105,7 @@ public final class Specfault implements Runnable {
      * The first line of a message: errors are one line, printable (control characters and bytes a
      * binary input decoded into become {@code ?}) and at most {@value #MAX_ERROR} characters.
      */
-    static String oneLine(String m) {
+    public static String oneLine(String m) {
         if (m == null) {
             return "";
         }

@@ -138,6 +138,27 @@ class CompareCommandTest {
         assertEquals(1, r.err().strip().lines().count(), r.err());
     }
 
+    /**
+     * A file of the report that exists and cannot take it (a FIFO: the write at the end blocked for
+     * ever; a directory: the run was lost at its end) is a one-line error before any cell runs.
+     * Found in review (2026-11-30).
+     */
+    @Test
+    void aReportFileThatCannotBeWrittenIsABadArgumentAtOnce(@TempDir Path dir) throws Exception {
+        final Path out = Files.createDirectories(dir.resolve("report"));
+        Files.createDirectory(out.resolve("results.json"));
+        final Result r = SpecfaultCliTest.run(tiny(out, "--workload", "page_fault1", "--arch", "x86", "--threads", "1"));
+        SpecfaultCliTest.assertOneLineError(r, "results.json is a directory");
+        assertEquals("", r.out(), "nothing ran");
+        Files.delete(out.resolve("results.json"));
+        if (new ProcessBuilder("mkfifo", out.resolve("throughput-x86.svg").toString()).start().waitFor() == 0) {
+            SpecfaultCliTest.assertOneLineError(SpecfaultCliTest.run(tiny(out, "--workload", "page_fault1", "--arch", "x86",
+                    "--threads", "1")), "throughput-x86.svg is not a regular file (a FIFO)");
+            assertEquals(0, SpecfaultCliTest.run(tiny(out, "--workload", "page_fault1", "--arch", "x86", "--threads", "1",
+                    "--design", "speculative", "--no-charts")).code(), "no charts: the FIFO is not written");
+        }
+    }
+
     /** --writers for a matrix with no workload that has writers (and no --soak) would be ignored: an error. */
     @Test
     void writersForNoWorkloadWithWritersAreABadArgument(@TempDir Path dir) {

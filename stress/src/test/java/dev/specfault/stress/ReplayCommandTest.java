@@ -105,6 +105,18 @@ class ReplayCommandTest {
         }
     }
 
+    /** The trace's own control characters (an escape sequence in a comment) are not echoed (review, 2026-11-30). */
+    @Test
+    void controlCharactersOfTheTraceAreNotEchoed(@TempDir Path dir) throws Exception {
+        final Path t = Files.writeString(dir.resolve("esc.strace"),
+                "100 mmap(0x7f0000000000, 4096, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0) = 0x7f0000000000\n"
+                + "100 munmap(0x7f0000000000 /* \u001b[31mRED\u001b[0m \u0007 */, 4096) = -1 EINVAL (Invalid argument)\n");
+        final Result r = SpecfaultCliTest.run("replay", t.toString());
+        assertEquals(1, r.code(), r.out() + r.err());
+        assertTrue(r.out().contains("munmap(0x7f0000000000 /* ?[31mRED?[0m ? */, 4096) = -1 EINVAL (kernel)"), r.out());
+        assertFalse(r.out().chars().anyMatch(c -> c < 0x20 && c != '\n'), r.out());
+    }
+
     /** One line on stderr and exit code 2, naming {@code what}. */
     private static void refused(Result r, String what) {
         assertEquals(2, r.code(), r.out() + r.err());

@@ -162,6 +162,34 @@ class SpecfaultCliTest {
         assertTrue(run("check", "--inject", bug.strip()).err().contains("stress --inject " + bug.strip() + " shows it"));
     }
 
+    /**
+     * Found in review (2026-11-30): a FIFO where stress --hgrm writes a log blocked for ever after
+     * the run; bench wrote its results into a directory or /dev/full only after the run (a false
+     * success for the latter); its regex errors named Java's exception classes and kept newlines;
+     * Java's number parsers took any script's digits and a sign after 0x.
+     */
+    @Test
+    void outputsAndNumbersFoundInReviewAreOneLineErrors(@TempDir Path dir) throws Exception {
+        if (new ProcessBuilder("mkfifo", dir.resolve("speculative-x86-page_fault1.hlog").toString()).start().waitFor() == 0) {
+            final Result r = run("stress", "--design", "speculative", "--duration", "100ms", "--hgrm", dir.toString());
+            assertOneLineError(r, "speculative-x86-page_fault1.hlog is not a regular file (a FIFO)");
+            assertEquals("", r.out(), "nothing ran");
+        }
+        assertOneLineError(run("bench", "SrcuReadBenchmark", "-rf", "json", "-rff", dir.toString()), "-rff " + dir + " is a directory");
+        assertOneLineError(run("bench", "SrcuReadBenchmark", "-rf", "json", "-rff", "/dev/full"),
+                "-rff /dev/full is not a regular file (a character device)");
+        assertOneLineError(run("bench", "-o", dir.resolve("none/x").toString()), "no such directory");
+        assertOneLineError(run("bench", "["), "bad benchmark regex '[': Unclosed character class");
+        assertOneLineError(run("bench", "foo\nbar("), "bad benchmark regex 'foo?bar(': Unclosed group");
+        assertOneLineError(run("pte", "decode", "--arch", "x86", "0x+5"), "not a number: '0x+5'");
+        assertOneLineError(run("pte", "decode", "--arch", "x86", "\u0665"), "not a number");
+        assertOneLineError(run("pte", "decode", "--arch", "x86", "--", "-0"), "'-0' is negative");
+        assertOneLineError(run("stress", "--duration", "\u0663\u0660\u0660ms"), "not a duration");
+        final Result zeros = run("stress", "--duration", "000000000000100ms", "--design", "speculative", "--workload",
+                "page_fault1", "--threads", "1");
+        assertEquals(0, zeros.code(), zeros.out() + zeros.err());
+    }
+
     /** A value too large for 64 bits is out of range, not "not a number" (was). */
     @Test
     void pteValueOutOfRangeSaysSo() {

@@ -47,6 +47,23 @@ public final class BenchCommand implements Callable<Integer> {
             // whose second line lists the modes): the message, on one line, not the exception's class.
             throw new CommandLine.ParameterException(spec.commandLine(), "bad JMH option: " + optionMessage(e));
         }
+        final CommandLine cl = spec.commandLine();
+        for (String re : opts.getIncludes()) {
+            try {
+                java.util.regex.Pattern.compile(re);
+            } catch (java.util.regex.PatternSyntaxException e) {
+                throw new CommandLine.ParameterException(cl, "bad benchmark regex '" + quoted(re) + "': "
+                        + Specfault.oneLine(e.getDescription()));
+            }
+        }
+        // JMH writes these after the run: a path that cannot take them is an error now, not a lost
+        // run (a directory) or a false success (/dev/full).
+        if (opts.getResult().hasValue()) {
+            Outputs.file(cl, "-rff", java.nio.file.Path.of(opts.getResult().get()));
+        }
+        if (opts.getOutput().hasValue()) {
+            Outputs.file(cl, "-o", java.nio.file.Path.of(opts.getOutput().get()));
+        }
         try {
             if (opts.shouldHelp()) {
                 opts.showHelp();
@@ -63,15 +80,16 @@ public final class BenchCommand implements Callable<Integer> {
             }
             final Collection<RunResult> results = runner.run();
             if (results.isEmpty()) {
-                spec.commandLine().getErr().println("bench: no benchmark matches " + opts.getIncludes());
+                spec.commandLine().getErr().println("bench: no benchmark matches " + quoted(opts.getIncludes().toString()));
                 return Specfault.EXIT_ERROR;
             }
             return 0;
         } catch (org.openjdk.jmh.runner.NoBenchmarksException e) {
-            spec.commandLine().getErr().println("bench: no benchmark matches " + opts.getIncludes() + " (bench -l lists them)");
+            spec.commandLine().getErr().println("bench: no benchmark matches " + quoted(opts.getIncludes().toString())
+                    + " (bench -l lists them)");
             return Specfault.EXIT_ERROR;
         } catch (RunnerException | java.io.IOException e) {
-            spec.commandLine().getErr().println("bench: " + reasons(e));
+            spec.commandLine().getErr().println("bench: " + Specfault.oneLine(reasons(e)));
             return Specfault.EXIT_ERROR;
         }
     }
@@ -123,5 +141,10 @@ public final class BenchCommand implements Callable<Integer> {
             collect(s, parts, seen);
         }
         collect(t.getCause(), parts, seen);
+    }
+
+    /** An argument quoted in an error line: its line breaks shown as '?' too, not cut at. */
+    private static String quoted(String arg) {
+        return Specfault.oneLine(arg.replace('\n', '?').replace('\r', '?'));
     }
 }

@@ -162,6 +162,8 @@ public final class CompareCommand implements Callable<Integer> {
                     + ", which is not among the designs compared");
         }
         Outputs.directory(cl, "--out", out); // before two minutes of cells, not after
+        Outputs.filesIn(cl, "--out", out, List.of("results.json", "results.csv", "rounds.json", "rounds.csv", "soak.csv",
+                "report.html"), noCharts ? new String[0] : new String[] {".png", ".svg"});
         for (Group g : groups) {
             Outputs.memoryFits(cl, Cell.emulatedBytes(g.workload(), g.threads(), g.writers(), regionMiB),
                     "--region " + regionMiB + " with " + g.threads() + " thread(s) and " + g.writers() + " writer(s)");

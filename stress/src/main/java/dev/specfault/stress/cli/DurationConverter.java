@@ -14,13 +14,17 @@ public final class DurationConverter implements CommandLine.ITypeConverter<Durat
         final long n;
         final String unit;
         int i = 0;
-        while (i < v.length() && Character.isDigit(v.charAt(i))) {
+        while (i < v.length() && v.charAt(i) >= '0' && v.charAt(i) <= '9') { // ASCII: not any script's digits
             i++;
         }
-        if (i == 0 || i > 12) {
+        int first = 0;
+        while (first < i - 1 && v.charAt(first) == '0') {
+            first++; // leading zeros do not count towards the length limit
+        }
+        if (i == 0 || i - first > 12) {
             throw bad(value);
         }
-        n = Long.parseLong(v.substring(0, i));
+        n = Long.parseLong(v.substring(first, i));
         unit = v.substring(i);
         final Duration d;
         switch (unit) {

@@ -22,7 +22,24 @@ final class ProgressLine implements Cell.Progress {
 
     /** A progress line for {@code label} if standard output and error are a terminal, else {@code null}. */
     static Cell.Progress forTerminal(String label) {
-        return System.console() != null ? new ProgressLine(System.err, label) : null;
+        return ON_TERMINAL ? new ProgressLine(System.err, label) : null;
+    }
+
+    /**
+     * Whether standard error is a terminal. {@link System#console()} (Java 17) looks at standard
+     * input and output only: with {@code 2>log} on a terminal it is there, and the log got the line's
+     * carriage returns and escapes. Standard error must be a terminal too, which Linux tells by what
+     * file descriptor 2 is (a pseudo-terminal or a tty device).
+     */
+    private static final boolean ON_TERMINAL = System.console() != null && stderrIsTerminal();
+
+    private static boolean stderrIsTerminal() {
+        try {
+            final String t = java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/self/fd/2")).toString();
+            return t.startsWith("/dev/pts/") || t.startsWith("/dev/tty") || t.equals("/dev/console");
+        } catch (java.io.IOException | RuntimeException e) {
+            return false; // not Linux, or no /proc: no progress line rather than escapes in a log
+        }
     }
 
     @Override
@@ -37,7 +54,7 @@ final class ProgressLine implements Cell.Progress {
 
     /** Clears the line (call after the cell). */
     static void clear() {
-        if (System.console() != null) {
+        if (ON_TERMINAL) {
             System.err.print("\r\033[K");
             System.err.flush();
         }

@@ -38,6 +38,14 @@ public final class PteCommand implements Runnable {
         final boolean hex = t.startsWith("0x") || t.startsWith("0X");
         final String digits = hex ? t.substring(2) : t;
         final int radix = hex ? 16 : 10;
+        if (digits.isEmpty() || !digits.chars().allMatch(c -> c < 128 && Character.digit(c, radix) >= 0 || c == '-')
+                || digits.lastIndexOf('-') > 0 || hex && digits.startsWith("-")) {
+            // ASCII digits only (Java's parsers take any script's, and a sign after 0x); '-' leads.
+            throw new CommandLine.ParameterException(cl, "not a number: '" + s + "' (decimal or 0x-hex)");
+        }
+        if (digits.startsWith("-") && digits.substring(1).chars().allMatch(c -> c == '0')) {
+            throw new CommandLine.ParameterException(cl, "'" + s + "' is negative (an entry is 0 to 0xffffffffffffffff)");
+        }
         try {
             return Long.parseUnsignedLong(digits, radix);
         } catch (NumberFormatException e) {

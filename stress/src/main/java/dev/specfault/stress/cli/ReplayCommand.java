@@ -116,20 +116,20 @@ public final class ReplayCommand implements Callable<Integer> {
                 if (m.startsWith("MISMATCH --touch") && ++touchLines > LIST_LIMIT) {
                     continue;
                 }
-                out.println(m);
+                out.println(printable(m));
             }
             if (touchLines > LIST_LIMIT) {
                 out.println("(" + (touchLines - LIST_LIMIT) + " more --touch mismatches)");
             }
             for (Map.Entry<String, List<Integer>> u : r.unsupported().entrySet()) {
                 final List<Integer> lines = u.getValue();
-                out.println("unsupported: " + u.getKey() + " x" + lines.size() + " (line "
+                out.println("unsupported: " + printable(u.getKey()) + " x" + lines.size() + " (line "
                         + lines.stream().limit(10).map(String::valueOf).collect(Collectors.joining(", "))
                         + (lines.size() > 10 ? ", ..." : "") + ")");
             }
             if (verbose) {
-                r.outsideCalls().stream().limit(LIST_LIMIT).forEach(c -> out.println("outside: " + c));
-                r.notes().forEach(n -> out.println("note: " + n));
+                r.outsideCalls().stream().limit(LIST_LIMIT).forEach(c -> out.println("outside: " + printable(String.valueOf(c))));
+                r.notes().forEach(n -> out.println("note: " + printable(n)));
             }
             out.println(d.cliName() + ": " + r.summary());
             mismatched |= !r.mismatches().isEmpty();
@@ -176,5 +176,18 @@ public final class ReplayCommand implements Callable<Integer> {
             }
         }
         return l;
+    }
+
+    /**
+     * A line quoted from the trace, with its control characters (an escape sequence in a path or a
+     * comment) shown as '?': output off a terminal holds none, and on one the trace cannot drive it.
+     */
+    static String printable(String line) {
+        final StringBuilder b = new StringBuilder(line.length());
+        for (int i = 0; i < line.length(); i++) {
+            final char c = line.charAt(i);
+            b.append(Character.isISOControl(c) ? '?' : c);
+        }
+        return b.toString();
     }
 }

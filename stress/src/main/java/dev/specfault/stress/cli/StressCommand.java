@@ -181,6 +181,9 @@ public final class StressCommand implements Callable<Integer> {
         Outputs.file(cl, "--timeline", timeline);
         Outputs.distinct(cl, "--json", json, "--csv", csv, "--jfr", jfr, "--timeline", timeline, "--hgrm", hgrm);
         Outputs.directory(cl, "--hgrm", hgrm);
+        final List<String> logs = new ArrayList<>();
+        designs.forEach(de -> archs.forEach(a -> logs.add(de.cliName() + "-" + a.cliName() + "-" + w.cliName() + ".hlog")));
+        Outputs.filesIn(cl, "--hgrm", hgrm, logs);
         Outputs.memoryFits(cl, Cell.emulatedBytes(w, nThreads, nWriters, region),
                 "--region " + region + " with " + nThreads + " thread(s) and " + nWriters + " writer(s)");
         final List<Map<String, Object>> rows = new ArrayList<>();

@@ -142,7 +142,29 @@ public final class Charts {
         return ch;
     }
 
+    /**
+     * An axis whose data are all one value (every cell measured nothing: all 0, or the latency
+     * chart's placeholder 1 on its log axis) gets a range around it: XChart scales by max - min and
+     * wrote NaN coordinates into the SVG.
+     */
+    private static void rangeIfFlat(CategoryChart ch) {
+        double min = Double.POSITIVE_INFINITY;
+        double max = Double.NEGATIVE_INFINITY;
+        for (CategorySeries se : ch.getSeriesCollection()) {
+            for (double y : se.getYData()) {
+                min = Math.min(min, y);
+                max = Math.max(max, y);
+            }
+        }
+        if (min >= max) {
+            final double v = Double.isFinite(min) ? min : 0;
+            ch.getStyler().setYAxisMin(ch.getStyler().isYAxisLogarithmic() ? Math.max(1, v) : Math.min(0, v));
+            ch.getStyler().setYAxisMax(ch.getStyler().isYAxisLogarithmic() ? Math.max(1, v) * 10 : Math.max(0, v) + 1);
+        }
+    }
+
     private static Chart save(Path dir, String name, CategoryChart ch) throws IOException {
+        rangeIfFlat(ch);
         // ChartEncoder (XChart 4): PNG through ImageIO, SVG through VectorGraphics2D.
         final byte[] png = ChartEncoder.getBytes(ch, "png");
         Files.write(dir.resolve(name + ".png"), png);

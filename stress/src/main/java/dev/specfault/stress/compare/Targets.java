@@ -41,7 +41,10 @@ public final class Targets {
         final Optional<Group> churn = c.find(Arch.X86_64, Workload.MMAP_CHURN, 1, 1);
         final String g1 = "mmap_churn 1t+1w x86: speculative >= 3x locked in pages/s";
         final String g2 = "mmap_churn 1t+1w x86: speculative p99 <= 1/10 of locked p99";
-        if (both && churn.isPresent()) {
+        if (both && churn.isPresent() && !(measured(c, churn.get(), s) && measured(c, churn.get(), k))) {
+            l.add(Target.notMeasured(g1, NOTHING_MEASURED));
+            l.add(Target.notMeasured(g2, NOTHING_MEASURED));
+        } else if (both && churn.isPresent()) {
             final Group g = churn.get();
             final double r = c.ratio(g, s, k, "pages_per_sec").orElse(0);
             l.add(Target.of(g1, r >= 3, String.format(Locale.ROOT, "%s vs %s pages/s = %.2fx",
@@ -57,7 +60,10 @@ public final class Targets {
         final String g3 = "speculative p99 with the writer <= 2x its p99 without it (x86)";
         final Optional<Group> quiet = c.find(Arch.X86_64, Workload.MMAP_CHURN, 1, 0)
                 .or(() -> c.find(Arch.X86_64, Workload.PAGE_FAULT1, 1, 0));
-        if (c.designs().contains(s) && churn.isPresent() && quiet.isPresent()) {
+        if (c.designs().contains(s) && churn.isPresent() && quiet.isPresent()
+                && !(measured(c, churn.get(), s) && measured(c, quiet.get(), s))) {
+            l.add(Target.notMeasured(g3, NOTHING_MEASURED));
+        } else if (c.designs().contains(s) && churn.isPresent() && quiet.isPresent()) {
             final double with = c.value(churn.get(), s, "p99_ns").orElse(0);
             final double without = c.value(quiet.get(), s, "p99_ns").orElse(0);
             l.add(Target.of(g3, with <= 2 * without, String.format(Locale.ROOT,
@@ -70,6 +76,10 @@ public final class Targets {
         for (Group g : c.groups()) {
             if (PAGE_FAULT.contains(g.workload()) && g.writers() == 0 && both) {
                 any = true;
+                if (!(measured(c, g, s) && measured(c, g, k))) {
+                    l.add(Target.notMeasured(g.label() + ": speculative >= 0.95x locked in pages/s", NOTHING_MEASURED));
+                    continue;
+                }
                 final double r = c.ratio(g, s, k, "pages_per_sec").orElse(0);
                 l.add(Target.of(g.label() + ": speculative >= 0.95x locked in pages/s", r >= 0.95,
                         String.format(Locale.ROOT, "%s vs %s pages/s = %.2fx", count(c.value(g, s, "pages_per_sec")),
@@ -83,6 +93,13 @@ public final class Targets {
         final String g5 = "60 s of mmap_churn: SRCU backlog and frames in use within 10% of their level after 10 s";
         l.add(soak == null ? Target.notMeasured(g5, "not run (compare --soak 60s)") : soak.target(g5));
         return l;
+    }
+
+    private static final String NOTHING_MEASURED = "a cell measured no page (--duration too short for one round?)";
+
+    /** Whether {@code d}'s cells of {@code g} touched pages and so have latencies: a ratio means something. */
+    private static boolean measured(Comparison c, Group g, Design d) {
+        return c.value(g, d, "pages_per_sec").orElse(0) > 0 && c.value(g, d, "p99_ns").orElse(0) > 0;
     }
 
     static String count(OptionalDouble v) {

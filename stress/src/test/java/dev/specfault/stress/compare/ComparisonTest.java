@@ -1,6 +1,7 @@
 package dev.specfault.stress.compare;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,12 +10,15 @@ import dev.specfault.pmap.Arch;
 import dev.specfault.stress.run.CellResult;
 import dev.specfault.stress.run.CellSpec;
 import dev.specfault.stress.workload.Workload;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.HdrHistogram.Histogram;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Aggregation across rounds, ratios, the targets' arithmetic and the soak's windows, on made-up rows. */
 class ComparisonTest {
@@ -165,5 +169,32 @@ class ComparisonTest {
         assertEquals(Target.Status.PASS, t.get(1).status(), t.get(1).toString()); // 2000 * 10 <= 20000
         assertEquals(Target.Status.PASS, t.get(2).status(), t.get(2).toString()); // 2000 <= 2 x 1000
         assertEquals(Target.Status.PASS, t.get(3).status(), t.get(3).toString()); // 1.00x >= 0.95x
+    }
+
+    /**
+     * Cells that measured nothing (all zero): the targets are "not measured", not a 0/0 ratio that
+     * misses, and every chart is a valid drawing: XChart scaled a flat axis into NaN coordinates in
+     * the SVG (found in review with compare --duration 1ms, 2026-11-30).
+     */
+    @Test
+    void cellsThatMeasuredNothingHaveNoRatioAndValidCharts(@TempDir Path dir) throws Exception {
+        final Comparison c = new Comparison(List.of(Design.SPECULATIVE, Design.LOCKED), List.of(CHURN, PF1));
+        for (Group g : List.of(CHURN, PF1)) {
+            for (Design d : List.of(Design.SPECULATIVE, Design.LOCKED)) {
+                c.add(g, d, 1, cell(g, d, 0, 0, 0, 0, null));
+            }
+        }
+        for (Target t : Targets.evaluate(c, null)) {
+            assertFalse(t.toString().contains("0.00x"), t.toString());
+        }
+        assertTrue(Targets.evaluate(c, null).stream().anyMatch(t -> t.toString().contains("a cell measured no page")),
+                Targets.evaluate(c, null).toString());
+        final List<Charts.Chart> charts = Charts.write(c, dir);
+        assertFalse(charts.isEmpty());
+        try (java.util.stream.Stream<Path> l = Files.list(dir)) {
+            for (Path svg : l.filter(p -> p.toString().endsWith(".svg")).toList()) {
+                assertFalse(Files.readString(svg).contains("NaN"), svg + " has NaN coordinates");
+            }
+        }
     }
 }
