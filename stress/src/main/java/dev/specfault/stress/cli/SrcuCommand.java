@@ -144,6 +144,14 @@ public final class SrcuCommand implements Callable<Integer> {
             out.printf("srcu demo: %d reader(s), %d writer(s), %d records, %s, driver %s%s%n",
                     readers, writers, records, DurationFormat.of(duration), domain.driver().name(),
                     domain.bugs().isEmpty() ? "" : ", seeded bug " + domain.bugs());
+            final int cpus = Runtime.getRuntime().availableProcessors();
+            if (readers + writers > 4 * cpus) {
+                // Every thread spins: the grace-period thread and the stop wait for the host to
+                // schedule them (256 readers and 256 writers on 2 CPUs took 98 s for 300 ms).
+                out.printf("note: %d busy threads on %d CPUs: the writers inside synchronize() finish their grace"
+                        + " periods after the run's time, which may take much longer than %s%n", readers + writers, cpus,
+                        DurationFormat.of(duration));
+            }
             final long start = System.nanoTime();
             threads.forEach(Thread::start);
             final long end = start + duration.toNanos();
@@ -168,6 +176,10 @@ public final class SrcuCommand implements Callable<Integer> {
                 t.join();
             }
             elapsedNanos = System.nanoTime() - start;
+            if (elapsedNanos > duration.toNanos() + 1_000_000_000L) {
+                out.printf("note: the threads stopped %s after the run's time (rates are over the %s they ran)%n",
+                        DurationFormat.nanos(elapsedNanos - duration.toNanos()), DurationFormat.nanos(elapsedNanos));
+            }
             domain.barrier();
         }
 
