@@ -155,6 +155,7 @@ public final class Cell {
         final AtomicLong pages = new AtomicLong();
         final AtomicLong writerOps = new AtomicLong();
         final long deadline = System.nanoTime() + spec.duration().toNanos();
+        ctx.deadline(deadline);
         final List<Thread> ts = new ArrayList<>();
         for (int i = 0; i < threads + nWriters; i++) {
             final int id = i;

@@ -117,8 +117,9 @@ final class Forks {
         }
         final long[] first = new long[(int) (bytes / Mman.PAGE_SIZE)];
         long pages = 0;
+        int n = first.length;
         try {
-            for (int i = 0; i < first.length; i++) {
+            for (int i = 0; i < n; i++) {
                 final long va = a + i * Mman.PAGE_SIZE;
                 ctx.setCursor(thread, va);
                 first[i] = value(thread, gen.get(), round * 8);
@@ -126,8 +127,11 @@ final class Forks {
                     return pages;
                 }
                 pages++;
+                if ((pages & 63) == 0 && ctx.timeUp()) {
+                    n = i + 1; // the cell's time is up: the second pass covers what the first touched
+                }
             }
-            for (int i = 0; i < first.length; i++) {
+            for (int i = 0; i < n; i++) {
                 final long va = a + i * Mman.PAGE_SIZE;
                 ctx.setCursor(thread, va);
                 if (!Touch.expect(ctx, s, cpu, va, first[i], "the first pass's value, before the second pass's store")) {

@@ -37,6 +37,12 @@ public final class WorkloadContext {
     private final LongAdder forkFailures = new LongAdder();
     private final LongAdder exits = new LongAdder();
     private volatile Object state;
+    /**
+     * When the cell ends ({@link System#nanoTime()}): a faulting thread stops its round there, so
+     * that a large region (1 GiB per thread) does not run the cell seconds past its time, or past
+     * the watchdog's 10 s, which would call it a hang. Set before the threads start.
+     */
+    private volatile long deadline = Long.MAX_VALUE;
 
     /**
      * @param space     the cell's space
@@ -71,6 +77,16 @@ public final class WorkloadContext {
 
     public AddressSpace space() {
         return space;
+    }
+
+    /** Sets when the cell ends (before its threads start). */
+    public void deadline(long nanoTime) {
+        deadline = nanoTime;
+    }
+
+    /** Whether the cell's time is up: a round stops where it is (checked every 64 pages). */
+    public boolean timeUp() {
+        return System.nanoTime() - deadline >= 0;
     }
 
     public Machine machine() {
