@@ -1307,7 +1307,18 @@ public abstract class AbstractSpace implements AddressSpace {
                 return -Errno.EFAULT;
             }
             final long r = unmapLocked(newAddr, newAddr + nlen);
-            return r < 0 ? r : -Errno.EPERM;
+            if (r < 0) {
+                return r;
+            }
+            if (Long.compareUnsigned(olen, nlen) > 0) {
+                // mremap_to shrinks before it asks for the new address (vrm_set_new_addr): the tail
+                // goes (or the call fails on it), and only then is the target refused.
+                final long tail = shrinkTail(idx, addr, olen, nlen);
+                if (tail < 0) {
+                    return tail;
+                }
+            }
+            return -Errno.EPERM;
         }
         if (olen == nlen && vma.end() - addr < olen) {
             return moveAreas(idx, addr, olen, newAddr, keepOld);
@@ -1378,9 +1389,11 @@ public abstract class AbstractSpace implements AddressSpace {
             return -Errno.EFAULT;
         }
         if (FileObject.kindOf(vma) != FileObject.Kind.FILE
-                && (olen != nlen || addr > vma.start() || addr + olen < vma.end())) {
+                && (Long.compareUnsigned(nlen, olen) > 0 || addr > vma.start() || addr + len < vma.end())) {
             // A special mapping moves whole: growing is EFAULT (VM_DONTEXPAND), a part is a split.
-            return nlen > olen ? -Errno.EFAULT : -Errno.EINVAL;
+            // A shrink whose tail lies past the mapping moves it whole (check_prep_vma lets a shrink
+            // through before its DONTEXPAND check; the tail's cut was checked by the caller).
+            return Long.compareUnsigned(nlen, olen) > 0 ? -Errno.EFAULT : -Errno.EINVAL;
         }
         if (idx.count() >= config.maxMapCount() - 3) {
             // move_vma: "we'd prefer to avoid failure later on in do_munmap, which may split one vma

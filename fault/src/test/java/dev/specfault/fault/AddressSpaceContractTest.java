@@ -1370,6 +1370,37 @@ class AddressSpaceContractTest {
         quiet(s);
     }
 
+    /**
+     * Found in review (2026-11-30), Linux 6.18's order for a FIXED shrink: the target is unmapped,
+     * then the tail (shrink_vma), and only then is a target below mmap_min_addr refused (EPERM, the
+     * area shrunk; EINVAL when the tail cannot go). A shrink whose tail lies past a special mapping
+     * moves it whole (it was EINVAL, nothing moved).
+     */
+    @ParameterizedTest
+    @MethodSource("spaces")
+    void mremapFixedShrinkUnmapsTheTailBeforeItsTargetIsRefusedAndMovesASpecialMappingWhole(Design d, Arch arch) {
+        final AddressSpace s = space(d, arch);
+        final long p = PAGE_SIZE;
+        final int fixed = Mman.MREMAP_MAYMOVE | Mman.MREMAP_FIXED;
+        final long a = s.mmap(0x1000_0000L, 4 * p, RW, ANON | MAP_FIXED);
+        assertEquals(-Errno.EINVAL, s.mremap(a, -p, p, fixed, 0x1000));
+        assertEquals(List.of("10000000-10004000 rw"), areasIn(s, a, a + 4 * p), "nothing changed");
+        assertEquals(-Errno.EPERM, s.mremap(a, 4 * p, p, fixed, 0x1000));
+        assertEquals(List.of("10000000-10001000 rw"), areasIn(s, a, a + 4 * p), "the tail went before the EPERM");
+        final FileObject vd = new FileObject("[vdso]", 2 * p, machine.frames(), FileObject.Kind.SPECIAL);
+        final long v = 0x3000_0000L;
+        assertEquals(v, s.mmap(v, 2 * p, PROT_READ | Mman.PROT_EXEC, MAP_PRIVATE | MAP_FIXED, vd, 0));
+        assertEquals(v + 2 * p, s.mmap(v + 2 * p, p, RW, ANON | MAP_FIXED));
+        final long t = 0x3800_0000L;
+        assertEquals(t, s.mremap(v, 3 * p, 2 * p, fixed, t), "the vdso moved whole, the page above it unmapped");
+        assertEquals(List.of(), areasIn(s, v, v + 3 * p), s::procMaps);
+        assertEquals(List.of("38000000-38002000 r-"), areasIn(s, t, t + 4 * p), s::procMaps);
+        assertEquals(-Errno.EINVAL, s.mremap(t, 2 * p, p, fixed, v), "a part of it is still a split");
+        assertEquals(0, s.munmap(t, 2 * p));
+        vd.close();
+        quiet(s);
+    }
+
     @ParameterizedTest
     @MethodSource("spaces")
     void madviseDontneedDropsPrivatePagesKeepsSharedOnes(Design d, Arch arch) {

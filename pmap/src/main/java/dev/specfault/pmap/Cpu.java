@@ -337,6 +337,19 @@ public final class Cpu {
                 machine.coherence().switchMm(this, prev, next);
                 root = next.root();
                 setLoadedRelease(next);
+                // A teardown that began after the caller looked must not miss this CPU: its stop
+                // (volatile) comes before its look at every CPU's root (Pmap.detachAll, after a
+                // fence), this store before this look at the stop. Either it sees this CPU on the
+                // space and detaches it (waiting for this section), or this sees the stop and goes
+                // back to the kernel's space. Found in review: a CPU that loaded a space detachAll
+                // had passed went on speculating from the dying space's tables.
+                VarHandle.fullFence();
+                final Pmap init = machine.initPmap();
+                if (next.isStopped() && next != init) {
+                    machine.coherence().switchMm(this, next, init);
+                    root = init.root();
+                    setLoadedRelease(init);
+                }
             }
             setLazyRelease(false);
         } finally {

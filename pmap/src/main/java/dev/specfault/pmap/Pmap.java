@@ -715,6 +715,8 @@ public final class Pmap {
 
     /** Points every CPU whose root register still points here (lazy ones too) at the kernel space. */
     public void detachAll(Cpu self) {
+        // After the stop: against a CPU switching to this space at the same time (Cpu.switchTo).
+        java.lang.invoke.VarHandle.fullFence();
         for (Cpu c : machine.cpus()) {
             if (c.loadedOpaque() != this) {
                 continue;

@@ -206,6 +206,33 @@ class WalkCacheTest {
     }
 
     /**
+     * A CPU that switches to a space whose teardown has begun (it looked before the stop, the
+     * teardown's detach passed it by) runs the kernel's space instead: it never loads a dying
+     * space's tables for its speculative walks. Found in review (2026-11-30).
+     */
+    @ParameterizedTest
+    @EnumSource(Arch.class)
+    void aCpuNeverLoadsASpaceBeingTornDown(Arch arch) {
+        final Machine m = TlbCoherenceTest.machine(arch);
+        final TestKernel k = new TestKernel(m, "space");
+        try (TestKernel.CpuThreads cpus = new TestKernel.CpuThreads(m)) {
+            k.map(BASE, BASE + 4 * PAGE, Prot.READ | Prot.WRITE);
+            cpus.switchTo(0, k.pmap);
+            assertEquals(AccessResult.OK, cpus.store(0, BASE, 1));
+            cpus.run(0, () -> {
+                k.exit(m.cpu(0));
+                return null;
+            });
+            cpus.switchTo(1, k.pmap);
+            assertSame(m.initPmap(), m.cpu(1).loadedOpaque(), "the kernel's space, not the dying one");
+            k.domain.barrier();
+            assertFalse(cpus.run(1, () -> m.cpu(1).speculate(BASE)));
+            assertEquals(List.of(), m.useAfterFree().reports());
+            assertEquals(List.of(), m.checkTlbs());
+        }
+    }
+
+    /**
      * CPU 1 goes lazy on the space with two leaf tables in its walk cache; a flush that frees no
      * table leaves it there; an unmap frees the first leaf table and the grace period passes; the
      * quiet-state P0 check runs, CPU 1 speculates on the freed range, then runs the space again.

@@ -162,8 +162,15 @@ public final class CompareCommand implements Callable<Integer> {
                     + ", which is not among the designs compared");
         }
         Outputs.directory(cl, "--out", out); // before two minutes of cells, not after
-        Outputs.filesIn(cl, "--out", out, List.of("results.json", "results.csv", "rounds.json", "rounds.csv", "soak.csv",
-                "report.html"), noCharts ? new String[0] : new String[] {".png", ".svg"});
+        final List<String> files = new ArrayList<>(List.of("results.json", "results.csv", "rounds.json", "rounds.csv",
+                "report.html"));
+        if (soak != null) {
+            files.add("soak.csv");
+        }
+        if (!noCharts) {
+            files.addAll(Charts.files(groups));
+        }
+        Outputs.filesIn(cl, "--out", out, files);
         for (Group g : groups) {
             Outputs.memoryFits(cl, Cell.emulatedBytes(g.workload(), g.threads(), g.writers(), regionMiB),
                     "--region " + regionMiB + " with " + g.threads() + " thread(s) and " + g.writers() + " writer(s)");

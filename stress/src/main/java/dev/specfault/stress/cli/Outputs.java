@@ -99,25 +99,15 @@ public final class Outputs {
     /**
      * A one-line error now if a file the run will write into directory {@code d} (when set) exists
      * and cannot take it: a directory, a FIFO (the write at the end would block for ever), a device,
-     * a file that cannot be written. {@code names} are exact names; {@code extensions} also match
-     * every entry that ends in one (the charts, named by what the run measures). Missing files are
-     * fine: {@link #directory} probed that files can be created there.
+     * a file that cannot be written. Other entries of the directory are left alone. Missing files
+     * are fine: {@link #directory} probed that files can be created there.
      */
-    static void filesIn(CommandLine cl, String option, Path d, java.util.Collection<String> names, String... extensions) {
+    static void filesIn(CommandLine cl, String option, Path d, java.util.Collection<String> names) {
         if (d == null || !Files.isDirectory(d)) {
             return;
         }
-        final java.util.Set<Path> check = new java.util.TreeSet<>();
-        names.forEach(n -> check.add(d.resolve(n)));
-        if (extensions.length > 0) {
-            try (java.util.stream.Stream<Path> l = Files.list(d)) {
-                l.filter(f -> java.util.Arrays.stream(extensions).anyMatch(e -> f.getFileName().toString().endsWith(e)))
-                        .forEach(check::add);
-            } catch (IOException | RuntimeException e) {
-                throw new CommandLine.ParameterException(cl, option + " " + d + " cannot be listed: " + reason(e));
-            }
-        }
-        for (Path f : check) {
+        for (String n : names) {
+            final Path f = d.resolve(n);
             if (Files.exists(f, LinkOption.NOFOLLOW_LINKS) || Files.isSymbolicLink(f)) {
                 file(cl, option, f, 0, f);
             }

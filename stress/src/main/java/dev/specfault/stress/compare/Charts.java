@@ -36,6 +36,29 @@ public final class Charts {
     private Charts() {
     }
 
+    /** The files {@link #write} writes for a comparison of {@code groups}: NAME.png and NAME.svg each. */
+    public static List<String> files(List<Group> groups) {
+        final List<String> l = new ArrayList<>();
+        for (Arch a : groups.stream().map(Group::arch).distinct().toList()) {
+            final List<String> names = new ArrayList<>(List.of(throughputName(a), causesName(a)));
+            groups.stream().filter(g -> g.arch() == a).forEach(g -> names.add(latencyName(g)));
+            names.forEach(n -> l.addAll(List.of(n + ".png", n + ".svg")));
+        }
+        return l;
+    }
+
+    private static String throughputName(Arch a) {
+        return "throughput-" + a.cliName();
+    }
+
+    private static String causesName(Arch a) {
+        return "causes-" + a.cliName();
+    }
+
+    private static String latencyName(Group g) {
+        return "latency-" + g.arch().cliName() + "-" + g.load().replace(' ', '-').replace('+', '-');
+    }
+
     /** Draws every chart of {@code c} and writes {@code NAME.png} and {@code NAME.svg} into {@code dir}. */
     public static List<Chart> write(Comparison c, Path dir) throws IOException {
         if (!Boolean.getBoolean("java.awt.headless")) {
@@ -48,14 +71,13 @@ public final class Charts {
                     .sorted(java.util.Comparator.comparingInt(Group::threads).thenComparing(Group::writers)
                             .thenComparing(g -> g.workload().ordinal()))
                     .toList();
-            out.add(save(dir, "throughput-" + a.cliName(), throughput(c, a, gs)));
+            out.add(save(dir, throughputName(a), throughput(c, a, gs)));
             for (Group g : c.groups()) {
                 if (g.arch() == a) {
-                    out.add(save(dir, "latency-" + a.cliName() + "-" + g.load().replace(' ', '-').replace('+', '-'),
-                            latency(c, g)));
+                    out.add(save(dir, latencyName(g), latency(c, g)));
                 }
             }
-            out.add(save(dir, "causes-" + a.cliName(), causes(c, a)));
+            out.add(save(dir, causesName(a), causes(c, a)));
         }
         return out;
     }

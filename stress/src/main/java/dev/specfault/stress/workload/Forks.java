@@ -8,7 +8,6 @@ import dev.specfault.pmap.Cpu;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * fork_storm and exit_race: writer threads fork the cell's space again and again while the
@@ -67,6 +66,11 @@ final class Forks {
         final ConcurrentLinkedQueue<AddressSpace> exited = new ConcurrentLinkedQueue<>(); // [a]
         /** exit_race: how many children writers have exited for other writers. */
         final AtomicLong exitsOfOthers = new AtomicLong(); // [a]
+        /**
+         * exit_race: children out of the queue that another writer is unmapping before their exit;
+         * a writer that took one from the queue before may find its region gone (SIGSEGV).
+         */
+        final java.util.Set<AddressSpace> unmapping = java.util.concurrent.ConcurrentHashMap.newKeySet(); // [a]
         /** Bumped by every writer before and after each fork; faulting threads put it in their values. */
         final AtomicLong forkGen = new AtomicLong(); // [a]
 
@@ -305,8 +309,9 @@ final class Forks {
         for (int i = 0; i < OWN_PAGES; i++) {
             final long va = c.base() + i * Mman.PAGE_SIZE;
             final int r = c.space().load(cpu, va);
-            if (r == AccessResult.KILLED && c.space().isExited()) {
-                return true; // another writer exited it meanwhile
+            if (r == AccessResult.KILLED && c.space().isExited()
+                    || r == AccessResult.SIGSEGV && state(ctx).unmapping.contains(c.space())) {
+                return true; // another writer exited it meanwhile, or is unmapping its region first
             }
             if (r != AccessResult.OK) {
                 ctx.violation("P2: load of a queued child's page returned " + AccessResult.name(r) + " at " + Touch.hex(va));
@@ -345,6 +350,7 @@ final class Forks {
                     return;
                 }
                 final long table = c.base() & -TABLE_SPAN;
+                st.unmapping.add(c.space());
                 final long r = c.space().munmap(table, TABLE_SPAN);
                 if (Errno.isError(r)) {
                     ctx.violation("munmap of a child's 2 MiB at 0x" + Long.toHexString(table) + " failed: "
@@ -352,6 +358,7 @@ final class Forks {
                 }
                 c.space().quiesce();
                 exit(ctx, st, c.space());
+                st.unmapping.remove(c.space()); // exited: a load now is KILLED
                 return;
             }
         }
