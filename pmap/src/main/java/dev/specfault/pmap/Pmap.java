@@ -404,6 +404,7 @@ public final class Pmap {
                 throw new IllegalStateException("in-place change needs break-before-make: 0x"
                         + Long.toHexString(old) + " -> 0x" + Long.toHexString(nu));
             }
+            machine.hooks().at(PmapHooks.REWRITE_BEFORE_CAS, this, va);
             if (mem.cas(table, idx, old, nu)) {
                 return nu;
             }

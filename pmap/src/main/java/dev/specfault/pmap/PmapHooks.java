@@ -26,6 +26,12 @@ public interface PmapHooks {
      */
     String BROADCAST_POSTED = "broadcast-posted";
 
+    /**
+     * In an in-place rewrite of a leaf (Pmap.rewrite: mprotect, fork's write-protect): the new
+     * entry is computed, the CAS not yet tried. Hardware that sets A or D now makes it try again.
+     */
+    String REWRITE_BEFORE_CAS = "rewrite-before-cas";
+
     PmapHooks NONE = (point, pmap, va) -> { };
 
     void at(String point, Pmap pmap, long va);

@@ -1117,6 +1117,9 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
         }
     }
 
+    /** What one leaf page table maps: 512 pages on both architectures. */
+    private static final long LEAF_TABLE_SPAN = 512L * PhysicalMemory.PAGE_SIZE;
+
     /**
      * => both mmap locks for writing. Linux copy_page_range for a private area: write-protect the
      * parent's entries (the write sequence odd meanwhile, so that a speculative fault that decided
@@ -1131,37 +1134,59 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
         }
         try {
             hooks.at(FaultHooks.Point.WRITER_AFTER_MARK, this, a.start());
-            final Long2LongHashMap copy = new Long2LongHashMap(-1);
+            // The entries to copy, with their addresses, in the order the walk visits them.
+            final LongArrayList vas = new LongArrayList();
+            final LongArrayList entries = new LongArrayList();
             final boolean writable = (a.prot() & Prot.WRITE) != 0;
             pmap.protectRange(a.start(), a.end(), (va, old) -> {
                 final long n = writable && fmt.present(old) && fmt.writable(old) ? fmt.wrprotect(old) : old;
-                copy.put(va, n);
+                final int last = vas.size() - 1;
+                if (last >= 0 && vas.getLong(last) == va) {
+                    // Pmap.rewrite asks again when its CAS lost to the hardware (an A or D bit set
+                    // meanwhile): the entry written is this last answer, copied once.
+                    entries.setLong(last, n);
+                } else {
+                    vas.addLong(va);
+                    entries.addLong(n);
+                }
                 return n;
             });
-            if (writable && !copy.isEmpty()) {
+            if (writable && !vas.isEmpty()) {
                 pmap.flushRange(a.start(), a.end(), false, null);
             }
             hooks.at(FaultHooks.Point.WRITER_AFTER_ZAP, this, a.start());
-            final boolean[] ok = {true};
-            copy.forEach((va, e) -> {
-                if (!ok[0]) {
-                    return;
+            // copy_pte_range: a leaf table at a time, its PTL taken once for all its entries (the
+            // child runs nowhere yet). Per entry, a walk from the root and a lock made the copy of
+            // a 16 MiB area three times the locked design's fork (which copies no entries).
+            long table = -1;
+            long tableEnd = 0;
+            TablePage held = null;
+            try {
+                for (int i = 0; i < vas.size(); i++) {
+                    final long va = vas.getLong(i);
+                    if (held == null || va >= tableEnd || va < tableEnd - LEAF_TABLE_SPAN) {
+                        if (held != null) {
+                            held.unlock();
+                            held = null;
+                        }
+                        table = child.pmap.leafTableAlloc(va, null);
+                        if (table == FrameAllocator.OOM) {
+                            return false;
+                        }
+                        tableEnd = (va & -LEAF_TABLE_SPAN) + LEAF_TABLE_SPAN;
+                        held = child.pmap.tablePage(table);
+                        held.lock();
+                    }
+                    final long e = entries.getLong(i);
+                    frames.get(fmt.frame(e)); // the child's mapping's reference
+                    child.pmap.install(table, Arch.index(va, 1), fmt.mkold(e));
                 }
-                final long t = child.pmap.leafTableAlloc(va, null);
-                if (t == FrameAllocator.OOM) {
-                    ok[0] = false;
-                    return;
+            } finally {
+                if (held != null) {
+                    held.unlock();
                 }
-                frames.get(fmt.frame(e)); // the child's mapping's reference
-                final TablePage tp = child.pmap.tablePage(t);
-                tp.lock();
-                try {
-                    child.pmap.install(t, Arch.index(va, 1), fmt.mkold(e));
-                } finally {
-                    tp.unlock();
-                }
-            });
-            return ok[0];
+            }
+            return true;
         } finally {
             if (seq) {
                 tree.endWrite(v);
