@@ -275,6 +275,16 @@ public abstract class AbstractSpace implements AddressSpace {
     /** => {@link #layoutReadLock}. The area containing {@code va}, or null. */
     protected abstract Area areaAt(long va);
 
+    /** The area containing {@code va} now (inside a read side of its own), or null. */
+    private Area areaNow(long va) {
+        final int token = layoutReadLock();
+        try {
+            return areaAt(va);
+        } finally {
+            layoutReadUnlock(token);
+        }
+    }
+
     /** The fault path without a CPU (MAP_POPULATE): RETRY when it did something, else a signal. */
     protected abstract int faultWithoutCpu(long va, int access);
 
@@ -292,13 +302,7 @@ public abstract class AbstractSpace implements AddressSpace {
                 return;
             }
             if (r == AccessResult.OOM || r == AccessResult.SIGBUS || r == AccessResult.SIGSEGV) {
-                final Area a;
-                final int token = layoutReadLock();
-                try {
-                    a = areaAt(va);
-                } finally {
-                    layoutReadUnlock(token);
-                }
+                final Area a = areaNow(va);
                 if (a == null) {
                     continue;
                 }
@@ -1125,13 +1129,7 @@ public abstract class AbstractSpace implements AddressSpace {
         final long r = mremapLocked(addr, oldLen, newLen, flags, newAddr);
         if (!Errno.isError(r) && Long.compareUnsigned(newLen, oldLen) > 0) {
             // do_mremap: a VM_LOCKED area's new part is faulted in (mm_populate), as mlock would.
-            final Area a;
-            final int token = layoutReadLock();
-            try {
-                a = areaAt(r);
-            } finally {
-                layoutReadUnlock(token);
-            }
+            final Area a = areaNow(r);
             if (a != null && (a.flags() & (VmaFlags.LOCKED | VmaFlags.LOCKONFAULT)) == VmaFlags.LOCKED) {
                 populate(r + oldLen, r + newLen,
                         (a.prot() & Mman.PROT_WRITE) != 0 && (a.flags() & VmaFlags.SHARED) == 0);
@@ -1564,13 +1562,7 @@ public abstract class AbstractSpace implements AddressSpace {
         long at = start;
         int lookups = 0;
         while (at < end) {
-            final Area a;
-            final int token = layoutReadLock();
-            try {
-                a = areaAt(at);
-            } finally {
-                layoutReadUnlock(token);
-            }
+            final Area a = areaNow(at);
             if (a == null) {
                 return -Errno.ENOMEM;
             }
