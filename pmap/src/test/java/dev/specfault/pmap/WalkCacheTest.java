@@ -225,6 +225,7 @@ class WalkCacheTest {
             });
             cpus.switchTo(1, k.pmap);
             assertSame(m.initPmap(), m.cpu(1).loadedOpaque(), "the kernel's space, not the dying one");
+            assertEquals(0, m.asidContext(k.pmap), "no ASID allocated for it (arm64; it would never be released)");
             k.domain.barrier();
             assertFalse(cpus.run(1, () -> m.cpu(1).speculate(BASE)));
             assertEquals(List.of(), m.useAfterFree().reports());

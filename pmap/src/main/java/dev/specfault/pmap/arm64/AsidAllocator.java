@@ -69,6 +69,13 @@ final class AsidAllocator {
             return id;
         }
         synchronized (this) {
+            if (mm.isStopped() && mm != machine.initPmap()) {
+                // A switch to a space whose teardown has begun (Cpu.switchTo goes on to the kernel's
+                // space): no ASID for it. release() comes after the stop, under this monitor, so an
+                // ASID allocated now would never be given back (found in review).
+                active.set(c, 0);
+                return 0;
+            }
             id = machine.asidContext(mm);
             if (id == 0 || ((id ^ generation) >>> bits) != 0) {
                 id = newContext(id);
