@@ -1097,14 +1097,31 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
                     // One area for one, never merged (dup_mmap copies the list as it is).
                     child.commit(new LayoutPlan(List.of(), List.of(c), false), Change.NONE, c.start(), c.end(), 0);
                 }
-                for (Area a : all) {
-                    // dup_mmap: a VM_WIPEONFORK area (MADV_WIPEONFORK's, MAP_DROPPABLE's) starts
-                    // empty in the child, and its parent's entries are not write-protected.
-                    if ((a.flags() & (VmaFlags.SHARED | VmaFlags.WIPEONFORK)) == 0 && !copyPrivate(child, a)) {
-                        child.writeUnlock();
-                        child.exit();
-                        return null;
+                // dup_mmap write-locks each area as it reaches it (vma_start_write) and releases
+                // them all only when the fork ends (mmap_write_unlock's vma_end_write_all): a
+                // speculative fault on an area already copied waits for the whole fork, so the
+                // child holds the parent's memory as at one instant. An area's sequence made even
+                // right after its own copy let a store to it finish mid-fork, before a store to an
+                // area not yet reached that the child then got (P4).
+                final boolean seq = !hasBug(FaultBug.FORK_WITHOUT_WRITE_SEQ);
+                final List<Vma> writing = new ArrayList<>();
+                try {
+                    for (Area a : all) {
+                        final Vma v = tree.find(a.start());
+                        if (seq) {
+                            tree.beginWrite(v);
+                            writing.add(v);
+                        }
+                        // dup_mmap: a VM_WIPEONFORK area (MADV_WIPEONFORK's, MAP_DROPPABLE's) starts
+                        // empty in the child, and its parent's entries are not write-protected.
+                        if ((a.flags() & (VmaFlags.SHARED | VmaFlags.WIPEONFORK)) == 0 && !copyPrivate(child, a)) {
+                            child.writeUnlock();
+                            child.exit();
+                            return null;
+                        }
                     }
+                } finally {
+                    writing.forEach(tree::endWrite);
                 }
             } finally {
                 if (child.mmapLock.isWriteLockedByCurrentThread()) {
@@ -1121,77 +1138,66 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
     private static final long LEAF_TABLE_SPAN = 512L * PhysicalMemory.PAGE_SIZE;
 
     /**
-     * => both mmap locks for writing. Linux copy_page_range for a private area: write-protect the
-     * parent's entries (the write sequence odd meanwhile, so that a speculative fault that decided
-     * to reuse a page in place fails its re-check), share the frames with the child read-only,
-     * flush the parent.
+     * => both mmap locks for writing, the area's write sequence odd (fork's caller keeps it so
+     * until the fork ends; a speculative fault that decided to reuse a page in place fails its
+     * re-check). Linux copy_page_range for a private area: write-protect the parent's entries,
+     * share the frames with the child read-only, flush the parent.
      */
     private boolean copyPrivate(SpeculativeSpace child, Area a) {
-        final Vma v = tree.find(a.start());
-        final boolean seq = !hasBug(FaultBug.FORK_WITHOUT_WRITE_SEQ);
-        if (seq) {
-            tree.beginWrite(v);
+        hooks.at(FaultHooks.Point.WRITER_AFTER_MARK, this, a.start());
+        // The entries to copy, with their addresses, in the order the walk visits them.
+        final LongArrayList vas = new LongArrayList();
+        final LongArrayList entries = new LongArrayList();
+        final boolean writable = (a.prot() & Prot.WRITE) != 0;
+        pmap.protectRange(a.start(), a.end(), (va, old) -> {
+            final long n = writable && fmt.present(old) && fmt.writable(old) ? fmt.wrprotect(old) : old;
+            final int last = vas.size() - 1;
+            if (last >= 0 && vas.getLong(last) == va) {
+                // Pmap.rewrite asks again when its CAS lost to the hardware (an A or D bit set
+                // meanwhile): the entry written is this last answer, copied once.
+                entries.setLong(last, n);
+            } else {
+                vas.addLong(va);
+                entries.addLong(n);
+            }
+            return n;
+        });
+        if (writable && !vas.isEmpty()) {
+            pmap.flushRange(a.start(), a.end(), false, null);
         }
+        hooks.at(FaultHooks.Point.WRITER_AFTER_ZAP, this, a.start());
+        // copy_pte_range: a leaf table at a time, its PTL taken once for all its entries (the
+        // child runs nowhere yet). Per entry, a walk from the root and a lock made the copy of
+        // a 16 MiB area three times the locked design's fork (which copies no entries).
+        long table = -1;
+        long tableEnd = 0;
+        TablePage held = null;
         try {
-            hooks.at(FaultHooks.Point.WRITER_AFTER_MARK, this, a.start());
-            // The entries to copy, with their addresses, in the order the walk visits them.
-            final LongArrayList vas = new LongArrayList();
-            final LongArrayList entries = new LongArrayList();
-            final boolean writable = (a.prot() & Prot.WRITE) != 0;
-            pmap.protectRange(a.start(), a.end(), (va, old) -> {
-                final long n = writable && fmt.present(old) && fmt.writable(old) ? fmt.wrprotect(old) : old;
-                final int last = vas.size() - 1;
-                if (last >= 0 && vas.getLong(last) == va) {
-                    // Pmap.rewrite asks again when its CAS lost to the hardware (an A or D bit set
-                    // meanwhile): the entry written is this last answer, copied once.
-                    entries.setLong(last, n);
-                } else {
-                    vas.addLong(va);
-                    entries.addLong(n);
-                }
-                return n;
-            });
-            if (writable && !vas.isEmpty()) {
-                pmap.flushRange(a.start(), a.end(), false, null);
-            }
-            hooks.at(FaultHooks.Point.WRITER_AFTER_ZAP, this, a.start());
-            // copy_pte_range: a leaf table at a time, its PTL taken once for all its entries (the
-            // child runs nowhere yet). Per entry, a walk from the root and a lock made the copy of
-            // a 16 MiB area three times the locked design's fork (which copies no entries).
-            long table = -1;
-            long tableEnd = 0;
-            TablePage held = null;
-            try {
-                for (int i = 0; i < vas.size(); i++) {
-                    final long va = vas.getLong(i);
-                    if (held == null || va >= tableEnd || va < tableEnd - LEAF_TABLE_SPAN) {
-                        if (held != null) {
-                            held.unlock();
-                            held = null;
-                        }
-                        table = child.pmap.leafTableAlloc(va, null);
-                        if (table == FrameAllocator.OOM) {
-                            return false;
-                        }
-                        tableEnd = (va & -LEAF_TABLE_SPAN) + LEAF_TABLE_SPAN;
-                        held = child.pmap.tablePage(table);
-                        held.lock();
+            for (int i = 0; i < vas.size(); i++) {
+                final long va = vas.getLong(i);
+                if (held == null || va >= tableEnd || va < tableEnd - LEAF_TABLE_SPAN) {
+                    if (held != null) {
+                        held.unlock();
+                        held = null;
                     }
-                    final long e = entries.getLong(i);
-                    frames.get(fmt.frame(e)); // the child's mapping's reference
-                    child.pmap.install(table, Arch.index(va, 1), fmt.mkold(e));
+                    table = child.pmap.leafTableAlloc(va, null);
+                    if (table == FrameAllocator.OOM) {
+                        return false;
+                    }
+                    tableEnd = (va & -LEAF_TABLE_SPAN) + LEAF_TABLE_SPAN;
+                    held = child.pmap.tablePage(table);
+                    held.lock();
                 }
-            } finally {
-                if (held != null) {
-                    held.unlock();
-                }
+                final long e = entries.getLong(i);
+                frames.get(fmt.frame(e)); // the child's mapping's reference
+                child.pmap.install(table, Arch.index(va, 1), fmt.mkold(e));
             }
-            return true;
         } finally {
-            if (seq) {
-                tree.endWrite(v);
+            if (held != null) {
+                held.unlock();
             }
         }
+        return true;
     }
 
     @Override
