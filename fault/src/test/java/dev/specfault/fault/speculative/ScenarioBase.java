@@ -51,8 +51,17 @@ abstract class ScenarioBase {
         volatile Point point;
         volatile Runnable action;
         volatile boolean fired;
+        volatile AddressSpace onlySpace; // null: any
+        volatile long onlyVa = -1; // -1: any
 
         void arm(Point p, Runnable a) {
+            arm(p, null, -1, a);
+        }
+
+        /** Fires at {@code p} in {@code s} at {@code va} only (a fork's child shares its parent's hooks). */
+        void arm(Point p, AddressSpace s, long va, Runnable a) {
+            onlySpace = s;
+            onlyVa = va;
             point = p;
             action = a;
             fired = false;
@@ -61,7 +70,8 @@ abstract class ScenarioBase {
         @Override
         public void at(Point p, AddressSpace s, long va) {
             final Runnable a = action;
-            if (p == point && a != null && !fired) {
+            final AddressSpace only = onlySpace;
+            if (p == point && a != null && !fired && (only == null || only == s) && (onlyVa < 0 || onlyVa == va)) {
                 fired = true;
                 action = null;
                 a.run();

@@ -4,21 +4,15 @@ import static dev.specfault.fault.Mman.PAGE_SIZE;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.specfault.fault.AddressSpace;
-import dev.specfault.fault.Design;
 import dev.specfault.fault.FaultHooks;
-import dev.specfault.fault.SpaceConfig;
-import dev.specfault.fault.SpaceOptions;
-import dev.specfault.fault.Spaces;
 import dev.specfault.pmap.AccessResult;
 import dev.specfault.pmap.Arch;
 import dev.specfault.pmap.Cpu;
-import dev.specfault.pmap.Machine;
-import dev.specfault.srcu.GracePeriodDriver;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.Set;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -43,28 +37,20 @@ class SpeculativeForkSnapshotTest extends ScenarioBase {
         final long a = P;
         final long b = P + 2 * TABLE; // a separate area, another leaf table
         final AtomicReference<Future<int[]>> racing = new AtomicReference<>();
-        final AtomicReference<Runnable> once = new AtomicReference<>();
-        buildWithHook(arch, (point, s, va) -> {
-            // fork has copied A (its write sequence even again) and is about to write-protect B.
-            if (point == FaultHooks.Point.WRITER_AFTER_MARK && s == space && va == b) {
-                final Runnable r = once.getAndSet(null);
-                if (r != null) {
-                    r.run();
-                }
-            }
-        });
+        build(arch, Set.of(), Set.of());
         assertEquals(a, space.mmap(a, PAGE_SIZE, RW, ANON));
         assertEquals(b, space.mmap(b, PAGE_SIZE, RW, ANON));
         assertEquals(AccessResult.OK, store(1, a, 10));
         assertEquals(AccessResult.OK, store(1, b, 20));
-        once.set(() -> {
+        // fork has copied A and is about to write-protect B.
+        hook.arm(FaultHooks.Point.WRITER_AFTER_MARK, space, b, () -> {
             final Cpu c = machine.cpu(1);
             racing.set(threads[1].submit(() -> new int[] {space.store(c, a, 11), space.store(c, b, 21)}));
             waitUntil(() -> racing.get().isDone() || space.mmapLockWaiters() > 0);
         });
         final AddressSpace child = space.fork();
         assertNotNull(child);
-        assertEquals(null, once.get(), "the hook ran");
+        assertTrue(hook.fired, "the hook ran");
         final int[] r = get(racing.get());
         assertEquals(AccessResult.OK, r[0]);
         assertEquals(AccessResult.OK, r[1]);
@@ -79,23 +65,5 @@ class SpeculativeForkSnapshotTest extends ScenarioBase {
                 "the child has the parent's second store (B = 21) but not its first (A = 10): no instant of the parent");
         assertEquals(List.of(), space.checkQuiet());
         assertEquals(List.of(), child.checkQuiet());
-    }
-
-    /** ScenarioBase.build with a hook of the test's own (filtered by space and address). */
-    private void buildWithHook(Arch arch, FaultHooks h) {
-        stop();
-        machine = Machine.builder(arch).frameLimit(512).cpus(2).prefetchPercent(0).build();
-        space = (SpeculativeSpace) Spaces.create(new SpaceOptions(Design.SPECULATIVE, machine).name("s")
-                .config(SpaceConfig.defaults(arch).withInitialStack(false))
-                .hooks(h).driver(GracePeriodDriver.inline()).vmaQuarantine(0));
-        threads = new ExecutorService[2];
-        for (int i = 0; i < 2; i++) {
-            final int id = i;
-            threads[i] = Executors.newSingleThreadExecutor(r -> new Thread(r, "cpu" + id));
-            on(i, () -> {
-                machine.cpu(id).bind();
-                return null;
-            });
-        }
     }
 }
