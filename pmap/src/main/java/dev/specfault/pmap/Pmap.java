@@ -305,7 +305,16 @@ public final class Pmap {
             old = mem.getAndSet(table, idx, 0);
         }
         if (fmt.mapsFrame(old)) {
-            frames.mapDec(fmt.frame(old));
+            final long f = fmt.frame(old);
+            if (fmt.dirty(old) && frames.isLazyFree(f)) {
+                // Written after MADV_FREE: the page keeps that when the entry goes (UVM's
+                // pmap_remove_pte syncs the M bit into the page). A locked fork's child holds the
+                // page through the amap with no entry of its own, so the parent's dirty entry was
+                // all that said it had been written; Linux's child has a copy of it. Before the
+                // uncount: a reclaim that sees the count drop then sees the flag.
+                frames.markRedirtied(f);
+            }
+            frames.mapDec(f);
         }
         return old;
     }

@@ -652,9 +652,6 @@ public final class LockedSpace extends AbstractSpace implements FaultHandler {
             hooks.at(FaultHooks.Point.LOCKED_LOWER_IO, this, f.va);
             page = file.getPage(pgoff, f.cache);
             f.unlockObj();
-            if (page == FileObject.SIGBUS) {
-                return AccessResult.SIGBUS;
-            }
             if (page == FrameAllocator.OOM) {
                 return AccessResult.OOM;
             }
@@ -662,8 +659,20 @@ public final class LockedSpace extends AbstractSpace implements FaultHandler {
             mapReadLock();
             f.mapLocked = true;
             if (exited) {
-                frames.put(page, f.cache);
+                if (page != FileObject.SIGBUS) {
+                    frames.put(page, f.cache);
+                }
                 return AccessResult.KILLED;
+            }
+            if (page == FileObject.SIGBUS) {
+                // The file went with the area's last mapping while the map was unlocked (UVM's
+                // object teardown waits for the busy page; the relock then sees the map changed): a
+                // changed map is a restart. An unchanged one: the file shrank under the page.
+                if (map.timestamp() != ts) {
+                    stats.retry(SpaceStats.Retry.MAP_VERSION);
+                    return ERESTART;
+                }
+                return AccessResult.SIGBUS;
             }
             if (map.timestamp() != ts) {
                 frames.put(page, f.cache);
