@@ -647,6 +647,7 @@ public abstract class AbstractSpace implements AddressSpace {
         }
         final boolean shared = type != MAP_PRIVATE && type != Mman.MAP_DROPPABLE;
         int vmFlags = shared ? VmaFlags.SHARED : 0;
+        boolean lockPopulate = false; // VM_LOCKED when do_mmap decided to populate
         if (type == Mman.MAP_DROPPABLE) {
             // do_mmap: droppable pages are not reserved, and do not survive a fork or a core dump.
             vmFlags |= VmaFlags.DROPPABLE | VmaFlags.NORESERVE | VmaFlags.WIPEONFORK | VmaFlags.DONTDUMP;
@@ -709,8 +710,15 @@ public abstract class AbstractSpace implements AddressSpace {
                 pgoff = offset >>> 12;
             }
             vmFlags |= defFlags; // do_mmap: mm->def_flags (mlockall(MCL_FUTURE))
+            // do_mmap asks for a populate from VM_LOCKED before __mmap_complete clears the lock bits
+            // where vma_supports_mlock says no; populate_vma_page_range then skips only an area
+            // still LOCKONFAULT. So droppable memory under MCL_FUTURE|MCL_ONFAULT is faulted in.
+            lockPopulate = (vmFlags & VmaFlags.LOCKED) != 0;
             if (!anonymous && file.kind() != FileObject.Kind.FILE) {
                 vmFlags &= ~(VmaFlags.LOCKED | VmaFlags.LOCKONFAULT); // __mmap_complete: not on VM_SPECIAL
+                lockPopulate = false; // GUP refuses VM_IO/VM_PFNMAP: nothing faulted in
+            } else if (type == Mman.MAP_DROPPABLE) {
+                vmFlags &= ~(VmaFlags.LOCKED | VmaFlags.LOCKONFAULT); // nor on droppable memory (6.11)
             }
             final Area a = new Area(start, start + rlen, prot, vmFlags, backing, pgoff, null);
             final LayoutPlan plan = LayoutPlanner.map(idx, a);
@@ -732,7 +740,7 @@ public abstract class AbstractSpace implements AddressSpace {
         } finally {
             writeUnlock();
         }
-        if (((flags & MAP_POPULATE) != 0 || (vmFlags & VmaFlags.LOCKED) != 0) && (vmFlags & VmaFlags.LOCKONFAULT) == 0) {
+        if (((flags & MAP_POPULATE) != 0 || lockPopulate) && (vmFlags & VmaFlags.LOCKONFAULT) == 0) {
             // MAP_LOCKED (or mlockall(MCL_FUTURE)): mlock faults the pages in (__mm_populate), as
             // MAP_POPULATE does; not for LOCKONFAULT (populate_vma_page_range returns at once).
             populate(start, start + rlen, (prot & Mman.PROT_WRITE) != 0 && !shared);

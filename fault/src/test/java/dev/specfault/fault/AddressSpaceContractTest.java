@@ -2113,4 +2113,250 @@ class AddressSpaceContractTest {
         store(s, a + PAGE_SIZE, 2);
         quiet(s);
     }
+
+    /**
+     * MREMAP_DONTUNMAP clears VM_LOCKONFAULT on the source area along with VM_LOCKED
+     * (dontunmap_complete clears VM_LOCKED_MASK): after an mlock2(MLOCK_ONFAULT) area's pages are
+     * moved out, it is plain memory again, and plain memory mapped right after it merges with it.
+     * As 6.18 here (smaps: the old area "rd wr mr mw me ac", one line with its new neighbour; the
+     * target keeps "lo lf").
+     */
+    @ParameterizedTest
+    @MethodSource("spaces")
+    void mremapDontUnmapClearsLockonfaultOnTheOldAreaToo(Design d, Arch arch) {
+        final AddressSpace s = space(d, arch);
+        final long p = PAGE_SIZE;
+        final long a = s.mmap(0x10000000, 4 * p, RW, ANON | MAP_FIXED);
+        assertEquals(0, s.mlock(a, 4 * p, Mman.MLOCK_ONFAULT));
+        store(s, a, 1);
+        final int fixed = Mman.MREMAP_MAYMOVE | Mman.MREMAP_DONTUNMAP | Mman.MREMAP_FIXED;
+        assertEquals(0x10100000L, s.mremap(a + p, 2 * p, 2 * p, fixed, 0x10100000L));
+        assertEquals(List.of("10000000-10004000 private|anon"), flagsIn(s, a, a + 4 * p), s::procMaps);
+        assertEquals(List.of("10100000-10102000 private|anon|lockonfault|locked"),
+                flagsIn(s, 0x10100000L, 0x10102000L), s::procMaps);
+        assertEquals(a + 4 * p, s.mmap(a + 4 * p, p, RW, ANON | MAP_FIXED));
+        assertEquals(List.of("10000000-10005000 private|anon"), flagsIn(s, a, a + 5 * p), s::procMaps);
+        assertEquals(1, load(s, a));
+        quiet(s);
+    }
+
+    /**
+     * An MLOCK_ONFAULT area is not faulted in by what faults a locked area in: growing it with
+     * mremap (do_mremap's mm_populate, whose populate_vma_page_range returns at once for
+     * VM_LOCKONFAULT), nor making it writable (mprotect_fixup's populate, the same). As 6.18 here
+     * (smaps Rss 0 kB for both; a MAP_LOCKED area grown the same way: 24 kB).
+     */
+    @ParameterizedTest
+    @MethodSource("spaces")
+    void aLockonfaultAreaIsNotFaultedInWhenItGrowsOrBecomesWritable(Design d, Arch arch) {
+        final AddressSpace s = space(d, arch);
+        final long p = PAGE_SIZE;
+        final long a = s.mmap(0x20000000, 2 * p, RW, ANON | MAP_FIXED);
+        assertEquals(0, s.mlock(a, 2 * p, Mman.MLOCK_ONFAULT));
+        long before = machine.frames().inUse();
+        assertEquals(a, s.mremap(a, 2 * p, 6 * p, 0, 0));
+        assertEquals(before, machine.frames().inUse(), "grown in place, nothing faulted in");
+        assertEquals(0x21000000L, s.mremap(a, 6 * p, 8 * p, Mman.MREMAP_MAYMOVE | Mman.MREMAP_FIXED, 0x21000000L));
+        assertEquals(before, machine.frames().inUse(), "moved and grown, nothing faulted in");
+        final long r = s.mmap(0x22000000, 4 * p, PROT_READ, ANON | MAP_FIXED);
+        assertEquals(0, s.mlock(r, 4 * p, Mman.MLOCK_ONFAULT));
+        before = machine.frames().inUse();
+        assertEquals(0, s.mprotect(r, 4 * p, RW));
+        assertEquals(before, machine.frames().inUse(), "made writable, nothing faulted in");
+        assertFalse(writablePte(s, r));
+        assertEquals(List.of("22000000-22004000 private|anon|lockonfault|locked"), flagsIn(s, r, r + 4 * p));
+        quiet(s);
+    }
+
+    /**
+     * A range that runs past the last area (nothing above it) is ENOMEM, as a hole between areas is:
+     * madvise_walk_vmas returns ENOMEM when find_vma finds nothing, after applying to the areas
+     * before; apply_vma_lock_flags when the areas end before the range does, the area's part
+     * locked. As 6.18 here (madvise WILLNEED, COLD, DONTFORK, NOHUGEPAGE and mlock/munlock over the
+     * last page of [stack] and the page above it, or the page above alone: ENOMEM; mlock leaves that
+     * page "lo", split off).
+     */
+    @ParameterizedTest
+    @MethodSource("spaces")
+    void callsRunningPastTheLastAreaAreEnomem(Design d, Arch arch) {
+        final AddressSpace s = space(d, arch);
+        final long p = PAGE_SIZE;
+        final List<Area> all = s.areas();
+        final long top = all.get(all.size() - 1).end();
+        for (int advice : new int[] {Mman.MADV_WILLNEED, Mman.MADV_COLD, Mman.MADV_PAGEOUT, Mman.MADV_DONTFORK,
+            Mman.MADV_NOHUGEPAGE}) {
+            assertEquals(-Errno.ENOMEM, s.madvise(top, p, advice), "nothing there, advice " + advice);
+            assertEquals(-Errno.ENOMEM, s.madvise(top - p, 2 * p, advice), "past the end, advice " + advice);
+        }
+        assertEquals(-Errno.ENOMEM, s.mlock(top - p, 2 * p, 0));
+        assertEquals(-Errno.EINVAL, s.madvise(top - p, p, Mman.MADV_DONTNEED), "the last page was locked");
+        assertEquals(-Errno.ENOMEM, s.munlock(top - p, 2 * p));
+        assertEquals(0, s.madvise(top - p, p, Mman.MADV_DONTNEED), "and unlocked");
+        quiet(s);
+    }
+
+    /**
+     * MADV_POPULATE_READ needs VM_READ (check_vma_flags, no FOLL_FORCE): a write-only or exec-only
+     * area is EINVAL, though a load there would fault the page in (vma_is_accessible). As 6.18 here
+     * (PROT_WRITE: POPULATE_READ EINVAL, POPULATE_WRITE 0; PROT_EXEC: POPULATE_READ EINVAL).
+     */
+    @ParameterizedTest
+    @MethodSource("spaces")
+    void populateReadNeedsTheReadRight(Design d, Arch arch) {
+        final AddressSpace s = space(d, arch);
+        final long p = PAGE_SIZE;
+        final long w = s.mmap(0x10000000, 2 * p, PROT_WRITE, ANON | MAP_FIXED);
+        final long x = s.mmap(0x10100000, 2 * p, Mman.PROT_EXEC, ANON | MAP_FIXED);
+        assertEquals(-Errno.EINVAL, s.madvise(w, 2 * p, Mman.MADV_POPULATE_READ));
+        assertEquals(-Errno.EINVAL, s.madvise(x, 2 * p, Mman.MADV_POPULATE_READ));
+        final long before = machine.frames().inUse();
+        assertEquals(0, s.madvise(w, 2 * p, Mman.MADV_POPULATE_WRITE));
+        assertTrue(machine.frames().inUse() >= before + 2);
+        quiet(s);
+    }
+
+    /**
+     * mlock whose fault-in runs out of memory is EAGAIN (__mlock_posix_error_return turns
+     * __mm_populate's ENOMEM into EAGAIN, as POSIX has it; its EFAULT into ENOMEM); the area stays
+     * locked. Linux 6.18 mm/mlock.c (not reproduced here: the machine's kernel would OOM-kill first).
+     */
+    @ParameterizedTest
+    @MethodSource("spaces")
+    void mlockThatRunsOutOfFramesIsEagain(Design d, Arch arch) {
+        final AddressSpace s = space(d, arch, 64, SpaceConfig.defaults(arch));
+        final long p = PAGE_SIZE;
+        final long a = s.mmap(0x10000000, 256 * p, RW, ANON | MAP_FIXED);
+        assertEquals(0x10000000, a);
+        assertEquals(-Errno.EAGAIN, s.mlock(a, 256 * p, 0));
+        assertEquals(List.of("10000000-10100000 private|anon|locked"), flagsIn(s, a, a + 256 * p));
+        assertEquals(0, s.munmap(a, 256 * p));
+        quiet(s);
+    }
+
+    /**
+     * mlock leaves MAP_DROPPABLE memory unlocked (mlock_fixup skips VM_DROPPABLE) but still faults
+     * it in (__mm_populate walks every area); MADV_DONTNEED still works there. As 6.18 here (smaps
+     * "nr wf dd dp", no "lo", Rss 8 kB; MADV_DONTNEED 0).
+     */
+    @ParameterizedTest
+    @MethodSource("spaces")
+    void mlockLeavesDroppableMemoryUnlockedButFaultsItIn(Design d, Arch arch) {
+        final AddressSpace s = space(d, arch);
+        final long p = PAGE_SIZE;
+        final long dr = s.mmap(0x10000000, 2 * p, RW, Mman.MAP_DROPPABLE | MAP_ANONYMOUS | MAP_FIXED);
+        final long before = machine.frames().inUse();
+        assertEquals(0, s.mlock(dr, 2 * p, 0));
+        assertTrue(machine.frames().inUse() >= before + 2, "faulted in");
+        assertEquals(List.of("10000000-10002000 private|anon|noreserve|droppable|wipeonfork|dontdump"),
+                flagsIn(s, dr, dr + 2 * p));
+        store(s, dr, 3);
+        assertEquals(0, s.madvise(dr, p, Mman.MADV_DONTNEED));
+        assertEquals(0, load(s, dr));
+        assertEquals(0, s.mlockall(Mman.MCL_CURRENT));
+        assertEquals(0, s.madvise(dr, p, Mman.MADV_DONTNEED), "nor by mlockall");
+        assertEquals(0, s.munlockall());
+        quiet(s);
+    }
+
+    /**
+     * mlockall(MCL_CURRENT | MCL_FUTURE) locks what is mapped now and what is mapped later, and both
+     * are faulted in: the later mapping by mmap itself (do_mmap's populate for VM_LOCKED from
+     * mm->def_flags, without MAP_POPULATE or MAP_LOCKED). As 6.18 here (smaps "lo", Rss the whole
+     * area, MADV_DONTNEED EINVAL, for both).
+     */
+    @ParameterizedTest
+    @MethodSource("spaces")
+    void mlockallCurrentAndFutureLocksAndFaultsInBoth(Design d, Arch arch) {
+        final AddressSpace s = space(d, arch);
+        final long p = PAGE_SIZE;
+        final long c = s.mmap(0x30000000, 2 * p, RW, ANON | MAP_FIXED);
+        long before = machine.frames().inUse();
+        assertEquals(0, s.mlockall(Mman.MCL_CURRENT | Mman.MCL_FUTURE));
+        assertTrue(machine.frames().inUse() >= before + 2, "the current area faulted in");
+        assertEquals(-Errno.EINVAL, s.madvise(c, p, Mman.MADV_DONTNEED));
+        before = machine.frames().inUse();
+        final long f = s.mmap(0x31000000, 4 * p, RW, ANON | MAP_FIXED);
+        assertTrue(machine.frames().inUse() >= before + 4, "a later mapping faulted in");
+        final long faults = s.stats().totalFaults();
+        store(s, f + 3 * p, 1);
+        assertEquals(faults, s.stats().totalFaults(), "populated pages do not fault");
+        assertEquals(-Errno.EINVAL, s.madvise(f, p, Mman.MADV_DONTNEED));
+        assertEquals(0, s.munlockall());
+        quiet(s);
+    }
+
+    /**
+     * A MREMAP_DONTUNMAP hint at mmap_min_addr itself is used: only an address below it is refused
+     * (cap_mmap_addr: "addr < dac_mmap_min_addr"). As 6.18 here (vm.mmap_min_addr 4096, without
+     * CAP_SYS_RAWIO: mremap(..., MAYMOVE|DONTUNMAP, 0x1000) returned 0x1000).
+     */
+    @ParameterizedTest
+    @MethodSource("spaces")
+    void aDontUnmapHintAtMmapMinAddrIsUsed(Design d, Arch arch) {
+        final AddressSpace s = space(d, arch);
+        final long p = PAGE_SIZE;
+        final long min = s.config().mmapMinAddr();
+        final long c = s.mmap(0x10000000, 2 * p, RW, ANON | MAP_FIXED);
+        store(s, c, 5);
+        assertEquals(min, s.mremap(c, p, p, Mman.MREMAP_MAYMOVE | Mman.MREMAP_DONTUNMAP, min));
+        assertEquals(5, load(s, min));
+        assertEquals(0, load(s, c));
+        quiet(s);
+    }
+
+    /**
+     * A special mapping mapped with MAP_LOCKED, or under mlockall(MCL_FUTURE), is not locked
+     * (__mmap_complete clears VM_LOCKED_MASK on VM_SPECIAL): MADV_DONTNEED works there. As 6.18 here
+     * (a perf_event ring buffer, VM_IO|VM_DONTEXPAND, mapped both ways: smaps without "lo").
+     */
+    @ParameterizedTest
+    @MethodSource("spaces")
+    void aSpecialMappingIsNotLockedByMapLockedOrMclFuture(Design d, Arch arch) {
+        final AddressSpace s = space(d, arch);
+        final long p = PAGE_SIZE;
+        final FileObject vd = new FileObject("[vdso]", 2 * p, machine.frames(), FileObject.Kind.SPECIAL);
+        final long v = s.mmap(0x7000_0000L, 2 * p, PROT_READ | Mman.PROT_EXEC, MAP_PRIVATE | MAP_FIXED | Mman.MAP_LOCKED,
+                vd, 0);
+        assertEquals(0x7000_0000L, v);
+        assertEquals(List.of("70000000-70002000 private|file"), flagsIn(s, v, v + 2 * p));
+        assertEquals(0, s.madvise(v, p, Mman.MADV_DONTNEED));
+        assertEquals(0, s.mlockall(Mman.MCL_FUTURE));
+        final long v2 = s.mmap(0x7100_0000L, 2 * p, PROT_READ | Mman.PROT_EXEC, MAP_PRIVATE | MAP_FIXED, vd, 0);
+        assertEquals(List.of("71000000-71002000 private|file"), flagsIn(s, v2, v2 + 2 * p));
+        assertEquals(0, s.madvise(v2, p, Mman.MADV_DONTNEED));
+        assertEquals(0, s.munlockall());
+        assertEquals(0, s.munmap(v, 2 * p));
+        assertEquals(0, s.munmap(v2, 2 * p));
+        vd.close();
+        quiet(s);
+    }
+
+    /**
+     * MAP_DROPPABLE memory mapped under mlockall(MCL_FUTURE) is not locked: __mmap_complete clears
+     * VM_LOCKED_MASK where vma_supports_mlock() says no (VM_SPECIAL, and VM_DROPPABLE since "mm:
+     * prevent droppable mappings from being locked"), after do_mmap has decided to populate, so the
+     * pages are faulted in even with MCL_ONFAULT, and MADV_DONTNEED works there. As 6.18.44 here
+     * (smaps "nr wf dd dp", no "lo"/"lf", Rss 8 kB in both cases; MADV_DONTNEED, MADV_FREE, MADV_COLD 0).
+     */
+    @ParameterizedTest
+    @MethodSource("spaces")
+    void droppableMemoryMappedUnderMclFutureIsNotLockedButFaultedIn(Design d, Arch arch) {
+        final AddressSpace s = space(d, arch);
+        final long p = PAGE_SIZE;
+        final String droppable = "private|anon|noreserve|droppable|wipeonfork|dontdump";
+        for (int flags : new int[] {Mman.MCL_FUTURE, Mman.MCL_FUTURE | Mman.MCL_ONFAULT}) {
+            assertEquals(0, s.mlockall(flags));
+            final long before = machine.frames().inUse();
+            final long dr = s.mmap(0x10000000, 2 * p, RW, Mman.MAP_DROPPABLE | MAP_ANONYMOUS | MAP_FIXED);
+            assertEquals(0x10000000, dr);
+            assertTrue(machine.frames().inUse() >= before + 2, "faulted in, mlockall " + flags);
+            assertEquals(List.of("10000000-10002000 " + droppable), flagsIn(s, dr, dr + 2 * p), "mlockall " + flags);
+            assertEquals(0, s.madvise(dr, p, Mman.MADV_DONTNEED));
+            assertEquals(0, s.madvise(dr + p, p, Mman.MADV_FREE));
+            assertEquals(0, s.madvise(dr, 2 * p, Mman.MADV_COLD));
+            assertEquals(0, s.munlockall());
+            assertEquals(0, s.munmap(dr, 2 * p));
+        }
+        quiet(s);
+    }
 }
