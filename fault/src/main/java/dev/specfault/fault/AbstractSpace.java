@@ -1906,6 +1906,9 @@ public abstract class AbstractSpace implements AddressSpace {
         if (newStart < config.mmapMinAddr()) {
             return false;
         }
+        if ((vma.start() - newStart) >>> dev.specfault.pmap.phys.PhysicalMemory.PAGE_SHIFT > vma.pgoff()) {
+            return false; // expand_downwards: "grow <= vma->vm_pgoff" (a moved stack keeps its pgoff)
+        }
         if (vma.end() - newStart > config.rlimitStack()) {
             return false;
         }

@@ -31,9 +31,8 @@ public final class ProcMaps {
             name = "/memfd:" + ((FileObject) a.backing()).name() + " (deleted)";
         } else if (a.backing() instanceof FileObject) {
             name = "/dev/zero (deleted)";
-        } else if (s != null && a.start() >= s.startBrk() && a.end() <= Mman.pageAlign(s.currentBrk())
-                && a.start() < a.end()) {
-            name = "[heap]";
+        } else if (s != null && a.start() < s.currentBrk() && a.end() > s.startBrk()) {
+            name = "[heap]"; // vma_is_initial_heap: any overlap with [start_brk, brk), merged areas too
         } else if (s != null && a.end() == s.config().stackTop() && (a.flags() & VmaFlags.GROWSDOWN) != 0) {
             name = "[stack]";
         }

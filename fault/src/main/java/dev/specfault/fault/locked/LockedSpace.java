@@ -472,7 +472,9 @@ public final class LockedSpace extends AbstractSpace implements FaultHandler {
                 return AccessResult.SIGSEGV;
             }
             if (a.start() > f.va) {
-                if ((a.flags() & VmaFlags.GROWSDOWN) == 0) {
+                if ((a.flags() & VmaFlags.GROWSDOWN) == 0 || f.cpu == null) {
+                    // (No CPU: uvm_fault_wire's or a populate's fault, which does not grow a stack;
+                    // only trap()'s uvm_grow does. Its area shrank meanwhile.)
                     return AccessResult.SIGSEGV;
                 }
                 f.growArea = a;

@@ -400,7 +400,9 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
                     return AccessResult.SIGSEGV;
                 }
                 if (v.start() > va) {
-                    if ((v.flags() & VmaFlags.GROWSDOWN) == 0) {
+                    if ((v.flags() & VmaFlags.GROWSDOWN) == 0 || cpu == null) {
+                        // (No CPU: a populate, mlock's or madvise's, through GUP, which since 6.5
+                        // never grows a stack: gup_vma_lookup. Its area shrank meanwhile.)
                         return AccessResult.SIGSEGV;
                     }
                     // fall through to growth below, after dropping the read lock
