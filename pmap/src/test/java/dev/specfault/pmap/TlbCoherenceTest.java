@@ -98,6 +98,39 @@ class TlbCoherenceTest {
     }
 
     /**
+     * arm64 with 2-bit ASIDs: CPU 0 runs space A (ASID 1), writes a page and goes idle in the
+     * kernel's space, keeping A's entries. CPU 1 runs spaces until the ASIDs roll over, and the
+     * third takes ASID 1 of the new generation. CPU 0, which had no ASID active at the rollover,
+     * switches to that space: it must flush first (the slow path), not load the current-generation
+     * id by the fast path's CAS, or it reads A's page through A's old entry. Found by mutation
+     * testing (2026-11-30): a fast path that took an inactive CPU too passed every test.
+     */
+    @org.junit.jupiter.api.Test
+    void aCpuIdleThroughARolloverFlushesBeforeRunningASpaceThatGotAnOldAsid() {
+        final Machine m = Machine.builder(Arch.ARM64).cpus(2).frameLimit(4096).prefetchPercent(0).asidBits(2).build();
+        final TestKernel a = new TestKernel(m, "A");
+        try (TestKernel.CpuThreads cpus = new TestKernel.CpuThreads(m)) {
+            a.map(BASE, BASE + PAGE, Prot.READ | Prot.WRITE);
+            cpus.switchTo(0, a.pmap);
+            assertEquals(AccessResult.OK, cpus.store(0, BASE, 77));
+            cpus.switchTo(0, m.initPmap());
+            TestKernel s = null;
+            for (int i = 0; i < 3; i++) {
+                s = new TestKernel(m, "S" + i);
+                s.map(BASE, BASE + PAGE, Prot.READ | Prot.WRITE);
+                cpus.switchTo(1, s.pmap);
+                final long v = 100 + i;
+                assertEquals(AccessResult.OK, cpus.store(1, BASE, v));
+            }
+            assertEquals(1, ((dev.specfault.pmap.arm64.Arm64Broadcast) m.coherence()).rollovers(), "rolled over");
+            assertEquals(m.asidContext(a.pmap) & 3, m.asidContext(s.pmap) & 3, "the last space took A's ASID");
+            cpus.switchTo(0, s.pmap);
+            assertEquals(102, cpus.loadValue(0, BASE), "CPU 0 reads the space's own page, not A's");
+            assertEquals(List.of(), m.checkTlbs());
+        }
+    }
+
+    /**
      * arm64: the broadcast posts its TLBI to every CPU before it waits for their accesses to end
      * (TLBI, then DSB ISH). CPU 1 holds the page's translation; while CPU 0's unmap stands between
      * the post and the wait, CPU 1 loads the page: the access must miss (and its fault then waits

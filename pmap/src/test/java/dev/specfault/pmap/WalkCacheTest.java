@@ -37,17 +37,22 @@ class WalkCacheTest {
      * CPU 1 catches up with one ranged flush (x86: INVLPG) instead of a full one.
      */
     private static List<String> remapAfterFreedTables(Arch arch, boolean oneFlush, PmapBug... bugs) {
+        return remapAfterFreedTables(arch, BASE, oneFlush, bugs);
+    }
+
+    /** {@code base}: the first of the four pages (BASE elsewhere, on a 512 GiB boundary). */
+    private static List<String> remapAfterFreedTables(Arch arch, long base, boolean oneFlush, PmapBug... bugs) {
         final Machine m = TlbCoherenceTest.machine(arch, bugs);
         final TestKernel k = new TestKernel(m, "space");
         try (TestKernel.CpuThreads cpus = new TestKernel.CpuThreads(m)) {
-            k.map(BASE, BASE + 4 * PAGE, Prot.READ | Prot.WRITE);
+            k.map(base, base + 4 * PAGE, Prot.READ | Prot.WRITE);
             cpus.switchTo(0, k.pmap);
             cpus.switchTo(1, k.pmap);
-            assertEquals(AccessResult.OK, cpus.store(1, BASE, 1));
+            assertEquals(AccessResult.OK, cpus.store(1, base, 1));
             assertEquals(arch.levels() - 1, cpus.run(1, () -> m.cpu(1).walkCache().size()),
                     "the walk cached one entry per level above the leaf");
-            final int freed = cpus.run(0, () -> oneFlush ? k.unmapOneFlush(BASE, BASE + 4 * PAGE, null)
-                    : k.unmap(BASE, BASE + 4 * PAGE, m.cpu(0)));
+            final int freed = cpus.run(0, () -> oneFlush ? k.unmapOneFlush(base, base + 4 * PAGE, null)
+                    : k.unmap(base, base + 4 * PAGE, m.cpu(0)));
             assertEquals(arch.levels() - 1, freed, "every table below the root is freed");
             k.domain.barrier();
             assertEquals(0, m.useAfterFree().count(), m.useAfterFree().reports().toString());
@@ -56,12 +61,12 @@ class WalkCacheTest {
             final boolean stale = arch == Arch.ARM64 && List.of(bugs).contains(PmapBug.LAST_LEVEL_TLBI_FOR_FREED_TABLES);
             assertEquals(stale, !p0.isEmpty(), p0.toString());
             assertTrue(p0.stream().allMatch(l -> l.startsWith("P0: cpu1 walk-cache entry tag ")), p0.toString());
-            k.map(BASE, BASE + 4 * PAGE, Prot.READ | Prot.WRITE);
+            k.map(base, base + 4 * PAGE, Prot.READ | Prot.WRITE);
             // CPU 0 faults the page in again: new tables (maybe in the freed frames).
-            assertEquals(AccessResult.OK, cpus.store(0, BASE + PAGE, 2));
-            assertEquals(AccessResult.OK, cpus.store(1, BASE, 3));
-            assertEquals(3, cpus.loadValue(0, BASE), "both CPUs see the same page");
-            assertEquals(2, cpus.loadValue(1, BASE + PAGE));
+            assertEquals(AccessResult.OK, cpus.store(0, base + PAGE, 2));
+            assertEquals(AccessResult.OK, cpus.store(1, base, 3));
+            assertEquals(3, cpus.loadValue(0, base), "both CPUs see the same page");
+            assertEquals(2, cpus.loadValue(1, base + PAGE));
             return m.useAfterFree().reports();
         }
     }
@@ -88,6 +93,98 @@ class WalkCacheTest {
     @EnumSource(Arch.class)
     void aRangedFlushThatFreesTablesEmptiesTheWalkCaches(Arch arch) {
         assertEquals(List.of(), remapAfterFreedTables(arch, true));
+    }
+
+    /**
+     * The freed tables' range starts inside the span of every entry CPU 1 caches for it (8 pages
+     * into a 2 MiB leaf table's span, not on a 512 GiB boundary as BASE is): arm64's TLBI VAE1IS
+     * over the range must drop each walk-cache entry whose span overlaps the range, not only those
+     * whose span starts in it. Found by mutation testing (2026-11-30): every unmap here started on
+     * the boundary, so an overlap test that looked at an entry's first page only went unseen.
+     */
+    @ParameterizedTest
+    @EnumSource(Arch.class)
+    void aFlushThatFreesTablesEmptiesWalkCacheEntriesThatStartBeforeItsRange(Arch arch) {
+        assertEquals(List.of(), remapAfterFreedTables(arch, BASE + 8 * PAGE, true));
+        assertEquals(List.of(), remapAfterFreedTables(arch, BASE + 8 * PAGE, false));
+    }
+
+    /**
+     * The quiet-state P0 check reports a stale walk-cache entry whose page-table page has been
+     * handed out again as a table (a new incarnation), not only one whose frame is still free: with
+     * last-level-tlbi-for-freed-tables CPU 1 keeps its entries to the three freed tables, and a new
+     * space's root takes the frame freed last. Found by mutation testing (2026-11-30): a check of
+     * the FREE state alone passed every test, each of which looked before the frames were reused.
+     */
+    @Test
+    void p0ReportsAStaleWalkCacheEntryWhoseTableWasReusedAsATable() {
+        final Machine m = TlbCoherenceTest.machine(Arch.ARM64, PmapBug.LAST_LEVEL_TLBI_FOR_FREED_TABLES);
+        final TestKernel k = new TestKernel(m, "space");
+        try (TestKernel.CpuThreads cpus = new TestKernel.CpuThreads(m)) {
+            k.map(BASE, BASE + 4 * PAGE, Prot.READ | Prot.WRITE);
+            cpus.switchTo(0, k.pmap);
+            cpus.switchTo(1, k.pmap);
+            assertEquals(AccessResult.OK, cpus.store(1, BASE, 1));
+            assertEquals(3, cpus.run(0, () -> k.unmapOneFlush(BASE, BASE + 4 * PAGE, null)));
+            k.domain.barrier();
+            assertEquals(3, m.checkTlbs().size(), "one stale entry per freed table: " + m.checkTlbs());
+            final TestKernel other = new TestKernel(m, "other"); // its root: the frame freed last
+            final List<Long> cached = new java.util.ArrayList<>();
+            m.cpu(1).walkCache().forEach((tag, level, first, end, table, inc) -> cached.add(table));
+            assertTrue(cached.contains(other.pmap.root()), "a freed table's frame is the new root: " + cached);
+            final List<String> p0 = m.checkTlbs();
+            assertEquals(3, p0.size(), p0.toString());
+            assertTrue(p0.stream().anyMatch(l -> l.contains("page-table page 0x" + Long.toHexString(other.pmap.root()) + " ")),
+                    p0.toString());
+        }
+    }
+
+    /**
+     * x86: a page fault drops the walk-cache entries of its address (SDM §4.10.4.1). CPU 0's walk
+     * cache holds the tables of BASE; a load from an unmapped page beside it faults; an upper-level
+     * entry then goes from memory (a test's hand, no flush) and BASE leaves the TLB only: the next
+     * walk starts from the root and faults BASE in anew, instead of reaching the old leaf through
+     * the cache. Found by mutation testing (2026-11-30): without the drop no test failed.
+     */
+    @Test
+    void anX86PageFaultDropsTheWalkCacheEntriesOfItsAddress() {
+        final Machine m = TlbCoherenceTest.machine(Arch.X86_64);
+        final TestKernel k = new TestKernel(m, "space");
+        try (TestKernel.CpuThreads cpus = new TestKernel.CpuThreads(m)) {
+            k.map(BASE, BASE + PAGE, Prot.READ | Prot.WRITE);
+            cpus.switchTo(0, k.pmap);
+            assertEquals(AccessResult.OK, cpus.store(0, BASE, 41));
+            assertEquals(3, cpus.run(0, () -> m.cpu(0).walkCache().size()));
+            assertEquals(AccessResult.SIGSEGV, cpus.load(0, BASE + PAGE), "no area there");
+            m.memory().getAndSet(k.pmap.root(), Arch.index(BASE, 4), 0);
+            cpus.run(0, () -> m.cpu(0).tlb().invalidatePage(m.cpu(0).tag(), BASE >>> 12));
+            assertEquals(0, cpus.loadValue(0, BASE), "from the root: a fault and a new zero page");
+        }
+    }
+
+    /**
+     * x86: a CPU that was lazy on a space and switches back to it runs it again, no longer lazy:
+     * a flush that frees tables (CPU 0 unmaps the first of two areas) leaves it on the space, and
+     * its next access of the second area works; a CPU still taken for lazy would have been switched
+     * to the kernel's space under its running thread. Found by mutation testing (2026-11-30): with
+     * the lazy flag left set by switchTo, no test failed.
+     */
+    @Test
+    void aCpuThatSwitchesBackFromLazyModeIsNotSwitchedAwayByAFlush() {
+        final Machine m = TlbCoherenceTest.machine(Arch.X86_64);
+        final TestKernel k = new TestKernel(m, "space");
+        try (TestKernel.CpuThreads cpus = new TestKernel.CpuThreads(m)) {
+            twoAreasTouchedByCpu1(k, cpus);
+            cpus.run(1, () -> {
+                m.cpu(1).enterLazy();
+                return null;
+            });
+            cpus.switchTo(1, k.pmap);
+            assertEquals(1, cpus.run(0, () -> k.unmapOneFlush(BASE, BASE + 4 * PAGE, null)));
+            assertSame(k.pmap, m.cpu(1).loadedOpaque(), "a CPU running the space stays on it");
+            assertEquals(1, cpus.loadValue(1, BASE + 1024 * PAGE));
+            assertEquals(AccessResult.SIGSEGV, cpus.load(1, BASE));
+        }
     }
 
     /**
