@@ -4,11 +4,19 @@
  * page, unmap) — the reference for the emulator's mmap_churn (docs/PERFORMANCE.md).
  *
  *   cc -O2 -pthread -o /tmp/mmap-churn docs/linux/mmap-churn.c
- *   /tmp/mmap-churn [seconds] [writers] [region_MiB]
+ *   /tmp/mmap-churn [seconds] [writers] [region_MiB] [touch|populate]
  *
  * Prints one line: writers, the faulting thread's pages touched per second, its store latencies
  * (p50/p99/p999 ns, every store timed with clock_gettime(CLOCK_MONOTONIC), the vDSO's), and the
  * writers' steps per second. With writers = 0 the same thread alone: run both and take the ratio.
+ *
+ * Mode touch (the default) faults each page with a store: this kernel (CONFIG_PER_VMA_LOCK) handles
+ * it under the VMA's lock, not the mmap lock, as the speculative design does. Mode populate faults
+ * each page with madvise(MADV_POPULATE_WRITE) of that page instead, in both threads: the kernel
+ * faults it in through GUP under mmap_read_lock, as every fault did before per-VMA locks (and as the
+ * locked design's faults hold the map lock), while the writer's mmap and munmap take the mmap lock
+ * for writing. The syscall makes each page dearer alone; compare each mode's slowdown with the
+ * writer, not the two modes' rates.
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -23,6 +31,18 @@
 #define BUCKETS 200000 /* latency histogram: 1 ns buckets up to 200 us, the rest in the last */
 
 static volatile int stop;
+static int populate;
+
+/* One page made present and written: a store, or MADV_POPULATE_WRITE of the page (mmap lock). */
+static inline void fault_in(char *page, char value)
+{
+	if (!populate) {
+		*(volatile char *)page = value;
+	} else if (madvise(page, PAGE, MADV_POPULATE_WRITE)) {
+		perror("madvise(MADV_POPULATE_WRITE)");
+		exit(2);
+	}
+}
 static uint64_t hist[BUCKETS];
 static uint64_t writer_steps[64];
 
@@ -43,7 +63,7 @@ static void *writer(void *arg)
 			perror("writer mmap");
 			exit(2);
 		}
-		p[5 * PAGE] = (char)steps;
+		fault_in(p + 5 * PAGE, (char)steps);
 		if (munmap(p, 64 * 1024)) {
 			perror("writer munmap");
 			exit(2);
@@ -71,8 +91,10 @@ int main(int argc, char **argv)
 	const int seconds = argc > 1 ? atoi(argv[1]) : 5;
 	const int writers = argc > 2 ? atoi(argv[2]) : 1;
 	const size_t region = (size_t)(argc > 3 ? atoi(argv[3]) : 16) << 20;
-	if (seconds < 1 || writers < 0 || writers > 64 || region == 0) {
-		fprintf(stderr, "usage: %s [seconds>=1] [writers 0..64] [region_MiB>=1]\n", argv[0]);
+	populate = argc > 4 && strcmp(argv[4], "populate") == 0;
+	if (seconds < 1 || writers < 0 || writers > 64 || region == 0
+	    || (argc > 4 && !populate && strcmp(argv[4], "touch") != 0)) {
+		fprintf(stderr, "usage: %s [seconds>=1] [writers 0..64] [region_MiB>=1] [touch|populate]\n", argv[0]);
 		return 2;
 	}
 	pthread_t w[64];
@@ -88,7 +110,7 @@ int main(int argc, char **argv)
 		}
 		for (size_t off = 0; off < region; off += PAGE) {
 			const uint64_t t0 = now_ns();
-			p[off] = 1;
+			fault_in(p + off, 1);
 			const uint64_t d = now_ns() - t0;
 			hist[d < BUCKETS ? d : BUCKETS - 1]++;
 			total++;
@@ -103,8 +125,8 @@ int main(int argc, char **argv)
 		pthread_join(w[i], NULL);
 		steps += writer_steps[i];
 	}
-	printf("writers=%d pages_per_sec=%.0f p50_ns=%lu p99_ns=%lu p999_ns=%lu writer_steps_per_sec=%.0f\n",
-	       writers, (double)pages / secs, percentile(total, 0.5), percentile(total, 0.99),
+	printf("mode=%s writers=%d pages_per_sec=%.0f p50_ns=%lu p99_ns=%lu p999_ns=%lu writer_steps_per_sec=%.0f\n",
+	       populate ? "populate" : "touch", writers, (double)pages / secs, percentile(total, 0.5), percentile(total, 0.99),
 	       percentile(total, 0.999), (double)steps / secs);
 	return 0;
 }
