@@ -30,11 +30,11 @@ public final class PageTableCheck {
     }
 
     void report(String what) {
-        count.incrementAndGet();
         synchronized (this) {
             if (reports.size() < KEPT) {
                 reports.add(what);
             }
+            count.incrementAndGet(); // last, under the lock: who sees the count finds the report
         }
     }
 

@@ -30,7 +30,6 @@ public final class UseAfterFreeLog {
 
     /** Records one detection. */
     public void report(String what) {
-        count.incrementAndGet();
         final String kind = kindOf(what);
         synchronized (this) {
             if (reports.size() < KEPT) {
@@ -38,6 +37,9 @@ public final class UseAfterFreeLog {
             }
             kindCounts.computeIfAbsent(kind, k -> new long[1])[0]++;
             kindFirst.putIfAbsent(kind, what);
+            // Counted last, under the lock: a reader that sees the count and then takes the lock
+            // finds the report (counted first, a poll between the two saw a count with no text).
+            count.incrementAndGet();
         }
     }
 

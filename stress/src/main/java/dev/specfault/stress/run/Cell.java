@@ -174,9 +174,11 @@ public final class Cell {
                         }
                         violations.poll(m);
                     }
-                } catch (IllegalStateException | AssertionError e) {
+                } catch (RuntimeException | AssertionError e) {
                     // The emulator's own consistency checks (frame and map counts, lock
-                    // assertions) tripped: an invariant broke, reported as such.
+                    // assertions) tripped, or the emulated kernel oopsed on a structure a bug
+                    // corrupted: an invariant broke, reported as such (the thread ended silently
+                    // on anything but IllegalStateException, and the run could exit 0).
                     violations.add("invariant: " + e);
                 } finally {
                     w.leave(ctx, id);
@@ -283,7 +285,7 @@ public final class Cell {
                     violations.add("P6: " + leaked + " frames still in use after exit (baseline " + baseline + ")");
                 }
             }
-        } catch (IllegalStateException | AssertionError e) {
+        } catch (RuntimeException | AssertionError e) {
             violations.add("invariant: " + e + " (during the checks after the run)");
         }
         violations.poll(m); // reports made during the teardown (the last grace periods)
@@ -392,8 +394,11 @@ public final class Cell {
                     }
                 }
                 if (tables && !tableCheckSeen) {
-                    tableCheckSeen = true;
-                    fresh.add("P6: " + m.pageTableCheck().reports().get(0));
+                    final List<String> r = m.pageTableCheck().reports();
+                    if (!r.isEmpty()) {
+                        tableCheckSeen = true;
+                        fresh.add("P6: " + r.get(0));
+                    }
                 }
             }
             fresh.forEach(this::add);

@@ -310,8 +310,10 @@ final class Forks {
             final long va = c.base() + i * Mman.PAGE_SIZE;
             final int r = c.space().load(cpu, va);
             if (r == AccessResult.KILLED && c.space().isExited()
-                    || r == AccessResult.SIGSEGV && state(ctx).unmapping.contains(c.space())) {
-                return true; // another writer exited it meanwhile, or is unmapping its region first
+                    || r == AccessResult.SIGSEGV && (state(ctx).unmapping.contains(c.space()) || c.space().isExited())) {
+                // Another writer exited it meanwhile, or is unmapping its region first (or has, and
+                // exited it: it leaves the unmapping set only after the exit).
+                return true;
             }
             if (r != AccessResult.OK) {
                 ctx.violation("P2: load of a queued child's page returned " + AccessResult.name(r) + " at " + Touch.hex(va));
