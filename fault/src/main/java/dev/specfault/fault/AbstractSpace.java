@@ -708,6 +708,12 @@ public abstract class AbstractSpace implements AddressSpace {
             } else {
                 backing = file;
                 pgoff = offset >>> 12;
+                // file_mmap_ok, after placement: the last page must lie below the largest file size
+                // (MAX_LFS_FILESIZE for a regular file or memfd), else EOVERFLOW.
+                if (file.kind() == FileObject.Kind.FILE
+                        && Long.compareUnsigned(pgoff, (Long.MAX_VALUE - rlen) >>> 12) > 0) {
+                    return -Errno.EOVERFLOW;
+                }
             }
             vmFlags |= defFlags; // do_mmap: mm->def_flags (mlockall(MCL_FUTURE))
             // do_mmap asks for a populate from VM_LOCKED before __mmap_complete clears the lock bits

@@ -12,6 +12,7 @@ public final class Errno {
     public static final int EFAULT = 14;
     public static final int EEXIST = 17;
     public static final int EINVAL = 22;
+    public static final int EOVERFLOW = 75;
     public static final int EOPNOTSUPP = 95;
 
     private Errno() {
@@ -32,6 +33,7 @@ public final class Errno {
             case EFAULT: return "EFAULT";
             case EEXIST: return "EEXIST";
             case EINVAL: return "EINVAL";
+            case EOVERFLOW: return "EOVERFLOW";
             case EOPNOTSUPP: return "EOPNOTSUPP";
             default: return "E" + errno;
         }
