@@ -17,7 +17,6 @@ import dev.specfault.pmap.Arch;
 import dev.specfault.pmap.Cpu;
 import dev.specfault.pmap.Machine;
 import dev.specfault.srcu.GracePeriodDriver;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -33,13 +32,7 @@ class FileMappingTest {
     static final long C = 0x30000000L;
 
     static Stream<Arguments> spaces() {
-        final List<Arguments> l = new ArrayList<>();
-        for (Design d : ContractDesigns.DESIGNS) {
-            for (Arch a : new Arch[] {Arch.X86_64, Arch.ARM64}) {
-                l.add(Arguments.of(d, a));
-            }
-        }
-        return l.stream();
+        return ContractDesigns.spaces();
     }
 
     private Machine machine;

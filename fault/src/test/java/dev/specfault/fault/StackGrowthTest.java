@@ -35,13 +35,7 @@ class StackGrowthTest {
     static final int ANON = MAP_PRIVATE | MAP_ANONYMOUS;
 
     static Stream<Arguments> spaces() {
-        final List<Arguments> l = new ArrayList<>();
-        for (Design d : ContractDesigns.DESIGNS) {
-            for (Arch a : new Arch[] {Arch.X86_64, Arch.ARM64}) {
-                l.add(Arguments.of(d, a));
-            }
-        }
-        return l.stream();
+        return ContractDesigns.spaces();
     }
 
     /** Runs {@code action} once, on the thread that reaches {@code point} first. */
