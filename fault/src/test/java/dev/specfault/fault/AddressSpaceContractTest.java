@@ -26,7 +26,6 @@ import dev.specfault.vma.VmaFlags;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -37,7 +36,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * docs/linux-semantics.md). Parameterised over design × architecture, as JCTools'
  * QueueSanityTest is over queues: every design must pass every case.
  */
-class AddressSpaceContractTest {
+class AddressSpaceContractTest extends OneCpuSpaceTest {
     static final int RW = PROT_READ | PROT_WRITE;
     static final int ANON = MAP_PRIVATE | MAP_ANONYMOUS;
 
@@ -46,8 +45,6 @@ class AddressSpaceContractTest {
         return ContractDesigns.spaces();
     }
 
-    private Machine machine;
-    private Cpu cpu;
     private final List<AddressSpace> spaces = new ArrayList<>();
 
     private AddressSpace space(Design d, Arch arch) {
@@ -64,23 +61,6 @@ class AddressSpaceContractTest {
         return s;
     }
 
-    @AfterEach
-    void unbind() {
-        if (cpu != null && cpu.isBoundToCurrentThread()) {
-            cpu.unbind();
-        }
-    }
-
-    private long load(AddressSpace s, long va) {
-        final int r = s.load(cpu, va);
-        assertEquals(AccessResult.OK, r, () -> "load 0x" + Long.toHexString(va) + ": " + AccessResult.name(r));
-        return cpu.value();
-    }
-
-    private void store(AddressSpace s, long va, long v) {
-        final int r = s.store(cpu, va, v);
-        assertEquals(AccessResult.OK, r, () -> "store 0x" + Long.toHexString(va) + ": " + AccessResult.name(r));
-    }
 
     private static void quiet(AddressSpace s) {
         assertEquals(List.of(), s.checkQuiet());

@@ -14,18 +14,16 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 import dev.specfault.pmap.AccessResult;
 import dev.specfault.pmap.Arch;
-import dev.specfault.pmap.Cpu;
 import dev.specfault.pmap.Machine;
 import dev.specfault.srcu.GracePeriodDriver;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** File-backed and shared mappings against Linux 6.x (memfd / shmem, checked on 6.18 here), every design. */
-class FileMappingTest {
+class FileMappingTest extends OneCpuSpaceTest {
     static final int RW = PROT_READ | PROT_WRITE;
     static final long A = 0x10000000L;
     static final long B = 0x20000000L;
@@ -35,8 +33,6 @@ class FileMappingTest {
         return ContractDesigns.spaces();
     }
 
-    private Machine machine;
-    private Cpu cpu;
     private long baseline;
 
     private AddressSpace space(Design d, Arch arch) {
@@ -48,23 +44,6 @@ class FileMappingTest {
                 .driver(GracePeriodDriver.inline()));
     }
 
-    @AfterEach
-    void unbind() {
-        if (cpu != null && cpu.isBoundToCurrentThread()) {
-            cpu.unbind();
-        }
-    }
-
-    private long load(AddressSpace s, long va) {
-        final int r = s.load(cpu, va);
-        assertEquals(AccessResult.OK, r, () -> "load 0x" + Long.toHexString(va) + ": " + AccessResult.name(r));
-        return cpu.value();
-    }
-
-    private void store(AddressSpace s, long va, long v) {
-        final int r = s.store(cpu, va, v);
-        assertEquals(AccessResult.OK, r, () -> "store 0x" + Long.toHexString(va) + ": " + AccessResult.name(r));
-    }
 
     /** memfd: private read sees shared stores until its own write; DONTNEED shows the file again. */
     @ParameterizedTest
