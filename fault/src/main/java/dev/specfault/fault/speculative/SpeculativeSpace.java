@@ -1244,6 +1244,25 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
         return out;
     }
 
+    /**
+     * P4 for a file page's entry (as the locked design's checkLeaf): in a shared mapping it maps the
+     * page cache's page; in a private one, the page cache's page only read-only (a store through it
+     * would write the file), any other frame being the area's own copy.
+     */
+    private void checkFileLeaf(Area a, FileObject file, long va, long e, List<String> out) {
+        final long cached = file.cachedFrame(a.pgoffAt(va));
+        final long frame = fmt.frame(e);
+        if ((a.flags() & VmaFlags.SHARED) != 0) {
+            if (cached != frame) {
+                out.add("P4: " + name + " leaf at 0x" + Long.toHexString(va) + " maps 0x" + Long.toHexString(frame)
+                        + " in a shared file mapping, not the file's page");
+            }
+        } else if (frame == cached && fmt.writable(e)) {
+            out.add("P4: " + name + " leaf at 0x" + Long.toHexString(va) + " maps the file's page 0x"
+                    + Long.toHexString(frame) + " writable in a private file mapping");
+        }
+    }
+
     @Override
     public List<String> checkQuiet(long start, long end) {
         final List<String> out = new ArrayList<>(machine.checkTlbs());
@@ -1262,6 +1281,8 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
                     out.add("P1: " + name + " leaf at 0x" + Long.toHexString(va) + " outside every area");
                 } else if (fmt.writable(e) && (v.prot() & Prot.WRITE) == 0) {
                     out.add("P5: " + name + " writable leaf at 0x" + Long.toHexString(va) + " in " + v.area());
+                } else if (v.area().backing() instanceof FileObject file && file.kind() == FileObject.Kind.FILE) {
+                    checkFileLeaf(v.area(), file, va, e, out);
                 }
             });
             checkTlbCoverage(out);

@@ -6,12 +6,15 @@ import static dev.specfault.fault.Mman.MAP_SHARED;
 import static dev.specfault.fault.Mman.PAGE_SIZE;
 import static dev.specfault.fault.Mman.PROT_READ;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.specfault.fault.FaultHooks;
 import dev.specfault.fault.FileObject;
 import dev.specfault.fault.Mman;
 import dev.specfault.pmap.AccessResult;
 import dev.specfault.pmap.Arch;
+import dev.specfault.pmap.Pmap;
+import dev.specfault.pmap.TablePage;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -35,7 +38,7 @@ class SpeculativeFileRaceTest extends ScenarioBase {
         space.exit();
         space.quiesce();
         assertEquals(0, f.refs());
-        org.junit.jupiter.api.Assertions.assertTrue(machine.frames().inUse() < baseline, () -> "frames leaked: " + machine.frames().inUse() + " in use, " + baseline + " before the file");
+        assertTrue(machine.frames().inUse() < baseline, () -> "frames leaked: " + machine.frames().inUse() + " in use, " + baseline + " before the file");
     }
 
     @ParameterizedTest
@@ -90,5 +93,39 @@ class SpeculativeFileRaceTest extends ScenarioBase {
         assertEquals(3, load(0, q));
         assertEquals(List.of(), space.checkQuiet());
         noLeak(f);
+    }
+
+    /**
+     * The quiet check's P4 for file pages (as the locked design's): a private file mapping's entry
+     * that maps the file's page writable is reported (a store through it would write the file); the
+     * same mapping after a read, a COW store, and a shared mapping's stores are clean.
+     */
+    @ParameterizedTest
+    @EnumSource(value = Arch.class, names = {"X86_64", "ARM64"})
+    void theQuietCheckReportsAPrivateFileMappingThatMapsTheFilesPageWritable(Arch arch) {
+        mapped(arch, MAP_PRIVATE, RW);
+        final long shared = P + 8 * PAGE_SIZE;
+        final FileObject g = new FileObject("g", PAGE_SIZE, machine.frames());
+        assertEquals(shared, space.mmap(shared, PAGE_SIZE, RW, MAP_SHARED | MAP_FIXED, g, 0));
+        g.close();
+        assertEquals(AccessResult.OK, store(0, shared, 5));
+        load(0, P); // the file's page, read-only
+        assertEquals(AccessResult.OK, store(0, P + PAGE_SIZE, 6)); // a private copy, writable
+        assertEquals(List.of(), space.checkQuiet());
+        on(0, () -> {
+            final Pmap pm = space.pmap();
+            final long table = pm.leafTable(P);
+            final TablePage tp = pm.tablePage(table);
+            tp.lock();
+            try {
+                pm.rewrite(table, Arch.index(P, 1), P, (va, old) -> pm.format().mkwrite(old));
+            } finally {
+                tp.unlock();
+            }
+            return null;
+        });
+        final List<String> found = space.checkQuiet();
+        assertEquals(1, found.size(), found::toString);
+        assertTrue(found.get(0).startsWith("P4: ") && found.get(0).contains("writable in a private file mapping"), found::toString);
     }
 }
