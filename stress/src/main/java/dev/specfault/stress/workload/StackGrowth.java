@@ -140,7 +140,8 @@ final class StackGrowth {
                         + Touch.hex(top - limit - Mman.PAGE_SIZE) + " returned " + AccessResult.name(r));
                 return -1;
             }
-            for (long va = top - Mman.PAGE_SIZE; va >= top - limit; va -= 16 * Mman.PAGE_SIZE) {
+            for (long va = top - Mman.PAGE_SIZE; va >= top - limit; va -= Mman.PAGE_SIZE) {
+                // every page (was every 16th: a growth that lost pages in between went unseen)
                 if (!Touch.expect(ctx, s, cpu, va, Touch.tag(thread, round, va), "a grown stack page")) {
                     return -1;
                 }
