@@ -623,6 +623,12 @@ public final class VmaTree {
             setWriterRelease(null);
             throw new IllegalStateException("VmaTree.destroy of a tree with " + r.total + " records");
         }
+        // An empty leaf of its own, never pooled, published before the old root goes: a reader that
+        // starts after this (areas() of an exited space) is not covered by the old root's grace
+        // period, and walked the poisoned node (found in review, 2026-11-30).
+        final Node gone = new Node();
+        gone.reset(true, 0);
+        setRootRelease(gone);
         nodePool.retire(r);
         // The writer word stays taken: no batch can open on a destroyed tree.
     }
