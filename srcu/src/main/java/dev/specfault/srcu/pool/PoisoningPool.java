@@ -174,7 +174,16 @@ public final class PoisoningPool<T extends Pooled> {
         }
         live.decrementAndGet();
         retired.incrementAndGet();
-        domain.call(o.reclaim);
+        try {
+            domain.call(o.reclaim);
+        } catch (IllegalStateException closed) {
+            // close() came between the check above and the call: the object is live again, not
+            // stuck RETIRED with no callback to reclaim it (found in review, 2026-11-30).
+            retired.decrementAndGet();
+            live.incrementAndGet();
+            o.setStateVolatile(Pooled.LIVE);
+            throw closed;
+        }
     }
 
     /**
@@ -213,11 +222,21 @@ public final class PoisoningPool<T extends Pooled> {
         }
         live.addAndGet(-batch.length);
         retired.addAndGet(batch.length);
-        domain.call(() -> {
+        try {
+            domain.call(() -> {
+                for (Object o : batch) {
+                    ((Pooled) o).reclaim.run();
+                }
+            });
+        } catch (IllegalStateException closed) {
+            // close() raced the check above: undo, as retire does.
+            retired.addAndGet(-batch.length);
+            live.addAndGet(batch.length);
             for (Object o : batch) {
-                ((Pooled) o).reclaim.run();
+                ((Pooled) o).setStateVolatile(Pooled.LIVE);
             }
-        });
+            throw closed;
+        }
     }
 
     /** Runs after the grace period: poison, quarantine, and release the oldest to the free list. */
