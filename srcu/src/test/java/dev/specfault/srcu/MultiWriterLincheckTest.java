@@ -1,7 +1,6 @@
 package dev.specfault.srcu;
 
 import dev.specfault.srcu.pool.PoisoningPool;
-import dev.specfault.srcu.pool.Pooled;
 import dev.specfault.srcu.testing.LincheckBudget;
 import java.util.concurrent.atomic.AtomicReference;
 import org.jetbrains.lincheck.datastructures.LongGen;
@@ -22,28 +21,17 @@ class MultiWriterLincheckTest {
 
     @Param(name = "value", gen = LongGen.class, conf = "1:3")
     public abstract static class Multi {
-        static final long POISON = 0xdead_dead_dead_deadL;
-
-        static final class Box extends Pooled {
-            long value;
-
-            @Override
-            protected void poison() {
-                value = POISON;
-            }
-        }
-
         final SrcuDomain domain;
-        final PoisoningPool<Box> pool;
-        final AtomicReference<Box> current = new AtomicReference<>();
+        final PoisoningPool<ReclaimObject.Box> pool;
+        final AtomicReference<ReclaimObject.Box> current = new AtomicReference<>();
         final boolean deferring;
 
         Multi(boolean deferring) {
             this.deferring = deferring;
             domain = SrcuDomain.builder("multi")
                     .driver(deferring ? GracePeriodDriver.inlineDeferring() : GracePeriodDriver.inline()).build();
-            pool = PoisoningPool.builder("box", domain, Box::new).quarantine(0).build();
-            final Box b = pool.allocate();
+            pool = PoisoningPool.builder("box", domain, ReclaimObject.Box::new).quarantine(0).build();
+            final ReclaimObject.Box b = pool.allocate();
             b.value = 0;
             current.set(b);
         }
@@ -52,10 +40,10 @@ class MultiWriterLincheckTest {
         public long read() {
             final int t = domain.readLock();
             try {
-                final Box b = current.get();
+                final ReclaimObject.Box b = current.get();
                 final long inc = b.incarnation();
                 final long v = b.value;
-                return pool.validate(b, inc, "value", v) && v != POISON ? v : -1;
+                return pool.validate(b, inc, "value", v) && v != ReclaimObject.POISON ? v : -1;
             } finally {
                 domain.readUnlock(t);
             }
@@ -66,7 +54,7 @@ class MultiWriterLincheckTest {
             if (deferring) {
                 domain.poll();
             }
-            final Box n = pool.allocate();
+            final ReclaimObject.Box n = pool.allocate();
             n.value = v;
             pool.retire(current.getAndSet(n));
         }
