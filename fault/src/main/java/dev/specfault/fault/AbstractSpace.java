@@ -18,6 +18,7 @@ import dev.specfault.pmap.AccessResult;
 import dev.specfault.pmap.Cpu;
 import dev.specfault.pmap.Machine;
 import dev.specfault.pmap.Pmap;
+import dev.specfault.vma.AnonVma;
 import dev.specfault.vma.Area;
 import dev.specfault.vma.AreaIndex;
 import dev.specfault.vma.AreaMap;
@@ -666,6 +667,9 @@ public abstract class AbstractSpace implements AddressSpace {
         if ((flags & MAP_NORESERVE) != 0) {
             vmFlags |= VmaFlags.NORESERVE;
         }
+        if ((vmFlags & (VmaFlags.SHARED | VmaFlags.NORESERVE)) == 0 && (prot & Mman.PROT_WRITE) != 0) {
+            vmFlags |= VmaFlags.ACCOUNT; // mmap_region: accountable_mapping (private, writable, reserved)
+        }
         if ((flags & MAP_STACK) != 0) {
             vmFlags |= VmaFlags.NOHUGEPAGE; // Linux 6.7 calc_vm_flag_bits (CONFIG_TRANSPARENT_HUGEPAGE)
         }
@@ -1120,8 +1124,10 @@ public abstract class AbstractSpace implements AddressSpace {
             if (idx.count() > config.maxMapCount()) {
                 return orig; // do_brk_flags: "map_count > max", as do_mmap
             }
-            final Area a = new Area(oldbrk, newbrk, Mman.PROT_READ | Mman.PROT_WRITE, VmaFlags.ANONYMOUS | defFlags, null,
-                    oldbrk >>> 12, null);
+            // do_brk_flags: VM_DATA_DEFAULT_FLAGS | VM_ACCOUNT | mm->def_flags; it extends the heap
+            // area only where a merge would (a fork's child's written heap is not extended).
+            final Area a = new Area(oldbrk, newbrk, Mman.PROT_READ | Mman.PROT_WRITE,
+                    VmaFlags.ANONYMOUS | VmaFlags.ACCOUNT | defFlags, null, oldbrk >>> 12, null);
             final LayoutPlan plan = LayoutPlanner.map(idx, a);
             commit(plan, Change.NONE, oldbrk, newbrk, 0);
             if ((defFlags & (VmaFlags.LOCKED | VmaFlags.LOCKONFAULT)) == VmaFlags.LOCKED) {
@@ -1379,8 +1385,7 @@ public abstract class AbstractSpace implements AddressSpace {
         for (Area a : idx.overlapping(addr, addr + span)) {
             final long s = Math.max(a.start(), addr);
             final long e = Math.min(a.end(), addr + span);
-            moved.add(new Area(to + (s - addr), to + (e - addr), a.prot(), a.flags(), a.backing(), a.pgoffAt(s),
-                    a.anon()));
+            moved.add(movedArea(a, s, to + (s - addr), to + (e - addr)));
         }
         final LayoutPlan plan = keepOld ? Plans.keepThenMap(idx, addr, addr + span, moved)
                 : Plans.unmapThenMap(idx, addr, addr + span, moved);
@@ -1389,6 +1394,52 @@ public abstract class AbstractSpace implements AddressSpace {
         }
         final long r = commitMove(plan, addr, span, to, span, span, moved, keepOld);
         return r < 0 ? r : span < len ? -Errno.EINVAL : to;
+    }
+
+    /**
+     * Whether a fault with {@code access} in {@code a} needs the area's anonymous identity first
+     * ({@code vmf_anon_prepare}) and it has none: a write in private memory (Linux's
+     * {@code do_anonymous_page}, {@code do_cow_fault} and {@code wp_page_copy} prepare it; a read of
+     * private anonymous memory maps the shared zero page and prepares nothing, see
+     * {@link #zeroPageProt}).
+     */
+    protected static boolean needsAnon(Area a, int access) {
+        return a.anon() == null && (a.flags() & VmaFlags.SHARED) == 0 && access == dev.specfault.pmap.Prot.ACCESS_WRITE;
+    }
+
+    /**
+     * The rights of the zeroed page of its own that a fault with {@code access} gives private
+     * anonymous memory {@code a}: Linux maps the shared zero page for a read, read-only, and
+     * allocates at the first write, which also sets up the area's anon_vma. Here a read gets a page
+     * of its own; while the area has no anonymous identity it goes in read-only, so that the first
+     * write still faults and sets the identity up (the layout depends on it: mprotect's VM_ACCOUNT,
+     * merging). Otherwise it is writable if the area is.
+     */
+    protected static int zeroPageProt(Area a, int access) {
+        return leafProt(a, access == dev.specfault.pmap.Prot.ACCESS_WRITE || a.anon() != null);
+    }
+
+    /**
+     * {@code copy_vma}: the area {@code [start, end)} that {@code a}'s part from {@code from} becomes
+     * when moved there. It keeps its offsets and anonymous identity, except that private anonymous
+     * memory with no identity yet (nothing written) gets the offset of its new place, as a new
+     * mapping would, and so merges there like one.
+     */
+    private static Area movedArea(Area a, long from, long start, long end) {
+        final boolean fresh = (a.flags() & (VmaFlags.ANONYMOUS | VmaFlags.SHARED)) == VmaFlags.ANONYMOUS
+                && a.anon() == null;
+        return new Area(start, end, a.prot(), a.flags(), a.backing(), fresh ? start >>> 12 : a.pgoffAt(from), a.anon());
+    }
+
+    /**
+     * {@code dup_mmap}'s copy of a parent's area {@code a}: without VM_LOCKED; with an anonymous
+     * identity of its own, forked ({@code anon_vma_fork}), if the parent's area has one and is not
+     * VM_WIPEONFORK (the child gets that one empty, with none).
+     */
+    protected static Area forkCopy(Area a) {
+        final AnonVma anon = (a.flags() & VmaFlags.WIPEONFORK) != 0 ? null : AnonVma.forkedFrom(a.anon());
+        return new Area(a.start(), a.end(), a.prot(), a.flags() & ~(VmaFlags.LOCKED | VmaFlags.LOCKONFAULT),
+                a.backing(), a.pgoff(), anon);
     }
 
     /**
@@ -1412,8 +1463,7 @@ public abstract class AbstractSpace implements AddressSpace {
             // into three". A FIXED move never gets here that high (its first check is lower).
             return -Errno.ENOMEM;
         }
-        final Area moved = new Area(to, to + nlen, vma.prot(), vma.flags(), vma.backing(), vma.pgoffAt(addr),
-                vma.anon());
+        final Area moved = movedArea(vma, addr, to, to + nlen);
         // One plan: unmap the old range (DONTUNMAP: keep it, unlocked), map the new one (over the
         // target); published in one store.
         final LayoutPlan plan = keepOld ? Plans.keepThenMap(idx, addr, addr + olen, List.of(moved))
@@ -1931,7 +1981,12 @@ public abstract class AbstractSpace implements AddressSpace {
             }
         }
         // No new area, so no map-count check; and no merge (expand_downwards only moves vm_start).
-        final LayoutPlan plan = LayoutPlanner.extend(idx, vma, newStart, vma.end());
+        // expand_downwards prepares the anon_vma first, while the area is still where it was: a
+        // stack grown down to another area's end does not take that area's identity.
+        final LayoutPlan grown = LayoutPlanner.extend(idx, vma, newStart, vma.end());
+        final LayoutPlan plan = vma.anon() != null || (vma.flags() & VmaFlags.SHARED) != 0 ? grown
+                : new LayoutPlan(grown.removed(), List.of(grown.added().get(0).withAnon(LayoutPlanner.anonVmaFor(idx, vma))),
+                        false);
         commit(plan, Change.NONE, newStart, vma.start(), 0);
         stats.fault(SpaceStats.Fault.GROWTH);
         return true;
@@ -1941,8 +1996,9 @@ public abstract class AbstractSpace implements AddressSpace {
     protected void mapInitialStack() {
         final long top = config.stackTop();
         final long start = top - SpaceConfig.INITIAL_STACK;
+        // VM_STACK_FLAGS include VM_ACCOUNT; execve wrote the arguments there, so it has an anon_vma.
         final Area a = new Area(start, top, Mman.PROT_READ | Mman.PROT_WRITE,
-                VmaFlags.ANONYMOUS | VmaFlags.GROWSDOWN, null, start >>> 12, null);
+                VmaFlags.ANONYMOUS | VmaFlags.GROWSDOWN | VmaFlags.ACCOUNT, null, start >>> 12, AnonVma.fresh());
         commit(LayoutPlanner.map(index(), a), Change.NONE, start, top, 0);
     }
 

@@ -30,18 +30,22 @@ final class Plans {
      * => writer lock. MREMAP_DONTUNMAP, as Linux orders it: each of {@code as}'s target is unmapped
      * (mremap_to's do_munmap; it may cut the source's own area), then the areas over [start, end)
      * as they are now stay where they are, whole, each with VM_LOCKED and VM_LOCKONFAULT cleared
-     * (dontunmap_complete clears them on the whole source vma, with no merge), then each of {@code as}
-     * is mapped in order; one plan.
+     * (dontunmap_complete clears them on the whole source vma, with no merge; VM_ACCOUNT stays, the
+     * memory is charged twice) and, if all of it moved, its anonymous identity gone
+     * (unlink_anon_vmas), then each of {@code as} is mapped in order; one plan.
      */
     static LayoutPlan keepThenMap(AreaIndex idx, long start, long end, List<Area> as) {
         final Steps st = new Steps(idx);
         for (Area a : as) {
             st.apply(LayoutPlanner.unmap(st.after, a.start(), a.end()));
         }
+        final int cleared = VmaFlags.LOCKED | VmaFlags.LOCKONFAULT;
         for (Area a : st.after.overlapping(start, end)) {
-            if ((a.flags() & (VmaFlags.LOCKED | VmaFlags.LOCKONFAULT)) != 0) {
-                st.apply(new LayoutPlan(List.of(a), List.of(new Area(a.start(), a.end(), a.prot(),
-                        a.flags() & ~(VmaFlags.LOCKED | VmaFlags.LOCKONFAULT), a.backing(), a.pgoff(), a.anon())), false));
+            final boolean whole = start <= a.start() && a.end() <= end;
+            final Area kept = new Area(a.start(), a.end(), a.prot(), a.flags() & ~cleared, a.backing(), a.pgoff(),
+                    whole ? null : a.anon());
+            if (!kept.equals(a)) {
+                st.apply(new LayoutPlan(List.of(a), List.of(kept), false));
             }
         }
         for (Area a : as) {

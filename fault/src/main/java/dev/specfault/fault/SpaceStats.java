@@ -62,6 +62,11 @@ public final class SpaceStats {
         /** Locked design: the fault created or copied an amap under the exclusive map lock (flt_amcopy). */
         AMAP_COPY,
         /**
+         * Locked design: the area's first anonymous page needed its anonymous identity (Linux's
+         * anon_vma, which the layout's merging follows), set up under the exclusive map lock.
+         */
+        ANON_VMA,
+        /**
          * No free frame while frames waited for a grace period: the fault waited for them (direct
          * reclaim) and the access was retried.
          */
@@ -79,7 +84,12 @@ public final class SpaceStats {
         /** Too many retries. */
         RETRIES_EXHAUSTED,
         /** No frame: the slow path reports OOM. */
-        NO_FRAME
+        NO_FRAME,
+        /**
+         * The area's first anonymous page needs its anonymous identity, set up under the mmap lock,
+         * and a writer held it (vmf_anon_prepare's failed trylock: VM_FAULT_RETRY).
+         */
+        ANON_VMA
     }
 
     private final EnumMap<Fault, LongAdder> faults = adders(Fault.class);

@@ -14,8 +14,8 @@ package dev.specfault.vma;
  *   anonymous memory {@code start >> 12} at creation and carried unchanged through splits
  *   ({@link #withRange} adjusts it) and moves, so that two pieces of one anonymous mapping stay
  *   mergeable and a moved one does not merge with its new neighbours.</li>
- *   <li>{@code anon}: an opaque identity of the area's anonymous memory, compared by identity: null
- *   in the speculative design; the locked design keeps its amap here.</li>
+ *   <li>{@code anon}: the identity of the area's anonymous memory ({@link AnonVma}, Linux's
+ *   {@code anon_vma}), compared by identity; null until a fault puts an anonymous page in the area.</li>
  * </ul>
  *
  * <h2>Equality</h2>
@@ -27,13 +27,14 @@ package dev.specfault.vma;
  * {@code can_vma_merge_before/after()} as far as these fields go: adjacent, equal {@code prot} and
  * {@code flags} (GROWSDOWN, NOHUGEPAGE, NEEDS_COPY included — Linux compares {@code vm_flags} whole, so two
  * adjacent growsdown areas with contiguous offsets do merge), the same backing object and
- * contiguous {@code pgoff}. For {@code anon} we require the same identity (or both null). Linux's
- * {@code is_mergeable_anon_vma()} also accepts a null {@code anon_vma} on one side (the merged vma
- * adopts the other's); UVM refuses to join any entries that have an amap. Identity is the middle
- * ground that is safe for the locked design (two different amaps never merge) and changes nothing
- * for the speculative one (always null).
+ * contiguous {@code pgoff}, and anonymous identities that {@link AnonVma#mergeable} accepts
+ * ({@code is_mergeable_anon_vma()}: the same one, or none on one side and an unforked one on the
+ * other; the merged area keeps the one that is set). VM_ACCOUNT is one of the flags
+ * ({@link VmaFlags#ACCOUNT}), so memory once made writable stays apart from memory never made so.
+ * The locked design keeps its amaps apart from the areas (UVM would refuse to join entries with
+ * amaps): its layout is Linux's, as the contract asks.
  */
-public record Area(long start, long end, int prot, int flags, Object backing, long pgoff, Object anon) {
+public record Area(long start, long end, int prot, int flags, Object backing, long pgoff, AnonVma anon) {
     public static final int PAGE_SHIFT = 12;
     public static final long PAGE_SIZE = 1L << PAGE_SHIFT;
     public static final long PAGE_MASK = PAGE_SIZE - 1;
@@ -106,7 +107,7 @@ public record Area(long start, long end, int prot, int flags, Object backing, lo
         return new Area(start, end, prot, f, backing, pgoff, anon);
     }
 
-    public Area withAnon(Object a) {
+    public Area withAnon(AnonVma a) {
         return new Area(start, end, prot, flags, backing, pgoff, a);
     }
 
@@ -115,18 +116,17 @@ public record Area(long start, long end, int prot, int flags, Object backing, lo
      * and everything else agrees (see the class comment).
      */
     public boolean canMergeBefore(Area next) {
-        return end == next.start && sameMemory(next) && pgoff + pages() == next.pgoff;
+        return end == next.start && prot == next.prot && flags == next.flags && backing == next.backing
+                && pgoff + pages() == next.pgoff && AnonVma.mergeable(anon, next.anon);
     }
 
-    /** Same rights, flags, backing and anon identity (offsets not compared). */
-    public boolean sameMemory(Area o) {
-        return prot == o.prot && flags == o.flags && backing == o.backing && anon == o.anon;
-    }
-
-    /** This area followed by {@code next}, as one. => {@link #canMergeBefore}(next). */
+    /**
+     * This area followed by {@code next}, as one, with the anonymous identity that is set.
+     * => {@link #canMergeBefore}(next).
+     */
     public Area mergedWith(Area next) {
         assert canMergeBefore(next) : this + " cannot merge with " + next;
-        return new Area(start, next.end, prot, flags, backing, pgoff, anon);
+        return new Area(start, next.end, prot, flags, backing, pgoff, anon != null ? anon : next.anon);
     }
 
     @Override
@@ -160,6 +160,6 @@ public record Area(long start, long end, int prot, int flags, Object backing, lo
                 + (VmaFlags.isShared(flags) ? 's' : 'p') + " " + String.format("%08x", pgoff) + " "
                 + VmaFlags.toString(flags)
                 + (backing == null ? "" : " file@" + Integer.toHexString(System.identityHashCode(backing)))
-                + (anon == null ? "" : " anon@" + Integer.toHexString(System.identityHashCode(anon)));
+                + (anon == null ? "" : " " + anon);
     }
 }

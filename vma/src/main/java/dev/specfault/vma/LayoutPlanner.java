@@ -94,7 +94,8 @@ public final class LayoutPlanner {
     }
 
     /**
-     * mprotect: gives {@code prot} to {@code [start, end)} up to its first hole.
+     * mprotect: gives {@code prot} to {@code [start, end)} up to its first hole, and each area's part
+     * the flags {@link #mprotectFlags} gives it.
      *
      * @return the plan for the part before the hole; {@link LayoutPlan#hitHole()} if the range was
      *         not entirely mapped (then the caller returns ENOMEM after applying the plan)
@@ -119,10 +120,11 @@ public final class LayoutPlanner {
             }
             final long s = Math.max(o.start(), start);
             final long e = Math.min(o.end(), end);
-            if (o.prot() != prot) {
+            final int nf = mprotectFlags(o, prot);
+            if (o.prot() != prot || o.flags() != nf) {
                 changed.set(pieces.size());
             }
-            pieces.add(o.withRange(s, e).withProt(prot));
+            pieces.add(o.withRange(s, e).withProt(prot).withFlags(nf));
             if (o.end() > end) {
                 pieces.add(o.withRange(end, o.end()));
             }
@@ -133,6 +135,52 @@ public final class LayoutPlanner {
             return LayoutPlan.empty(hole);
         }
         return plan(index, start, old, pieces, hole, changed);
+    }
+
+    /**
+     * The flags {@code mprotect_fixup} gives the part of {@code o} it makes {@code prot}: VM_ACCOUNT
+     * added when private memory that was neither writable nor accounted becomes writable (not to
+     * shared or MAP_NORESERVE memory), and taken away when it becomes read-only only from private
+     * anonymous memory that has no anonymous identity yet (nothing was written there: Linux 6.2's
+     * "allow unfaulted VMAs to be unaccounted"). A private file mapping once made writable keeps
+     * it, and so does written anonymous memory.
+     */
+    public static int mprotectFlags(Area o, int prot) {
+        final int f = o.flags();
+        if ((prot & Prot.WRITE) != 0) {
+            final int keep = VmaFlags.ACCOUNT | VmaFlags.SHARED | VmaFlags.NORESERVE;
+            return (f & keep) == 0 && (o.prot() & Prot.WRITE) == 0 ? f | VmaFlags.ACCOUNT : f;
+        }
+        final boolean privateAnon = (f & (VmaFlags.ANONYMOUS | VmaFlags.SHARED)) == VmaFlags.ANONYMOUS;
+        return (f & VmaFlags.ACCOUNT) != 0 && privateAnon && o.anon() == null ? f & ~VmaFlags.ACCOUNT : f;
+    }
+
+    /**
+     * {@code find_mergeable_anon_vma}: the anonymous identity a first fault in {@code a} gives it.
+     * The next area's, then the previous one's, if that area is adjacent, maps the same backing
+     * with contiguous offsets and the same flags (rights may differ: {@code anon_vma_compatible})
+     * and has an identity that is not forked ({@code reusable_anon_vma}: a singular chain), so that
+     * the two can merge again once their rights agree; else a new one.
+     */
+    public static AnonVma anonVmaFor(AreaIndex index, Area a) {
+        final Area n = index.next(a);
+        if (n != null && anonCompatible(a, n) && reusable(n.anon())) {
+            return n.anon();
+        }
+        final Area p = index.prev(a);
+        if (p != null && anonCompatible(p, a) && reusable(p.anon())) {
+            return p.anon();
+        }
+        return AnonVma.fresh();
+    }
+
+    private static boolean anonCompatible(Area lo, Area hi) {
+        return lo.end() == hi.start() && lo.backing() == hi.backing() && lo.flags() == hi.flags()
+                && lo.pgoff() + lo.pages() == hi.pgoff();
+    }
+
+    private static boolean reusable(AnonVma v) {
+        return v != null && !v.forked();
     }
 
     /**

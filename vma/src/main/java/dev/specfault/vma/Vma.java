@@ -29,6 +29,10 @@ import java.lang.invoke.VarHandle;
  *       is live; overwritten by poison() after a grace period (a reader that still reads them is a
  *       use after free, caught by the incarnation check)
  *   [a] atomic, VarHandle, mode in the accessor's name; written only by the mmap-lock holder
+ *   [A] as [I], except that {@link #prepareAnon} may set the area's anonymous identity once, from
+ *       none, by CAS, under the mmap lock held for reading (Linux sets vma->anon_vma under the mmap
+ *       read lock and the page_table_lock); plain readers see either value, and the two agree on
+ *       every field but that one
  * </pre>
  * The area's start, end, rights and flags are copied into fields of their own so that a lookup's
  * range check reads this object only.
@@ -46,7 +50,7 @@ public final class Vma extends Pooled {
     public static final Area POISON_AREA = new Area(POISON_ADDR, POISON_ADDR + Area.PAGE_SIZE, Prot.NONE, 0,
             null, POISON_ADDR >>> Area.PAGE_SHIFT, null);
 
-    private Area area;   // [I]
+    private Area area;   // [A]
     private long start;  // [I]
     private long end;    // [I]
     private int prot;    // [I]
@@ -58,12 +62,14 @@ public final class Vma extends Pooled {
 
     private static final VarHandle DEAD;
     private static final VarHandle WRITE_SEQ;
+    private static final VarHandle AREA;
 
     static {
         try {
             final MethodHandles.Lookup l = MethodHandles.lookup();
             DEAD = l.findVarHandle(Vma.class, "dead", int.class);
             WRITE_SEQ = l.findVarHandle(Vma.class, "writeSeq", long.class);
+            AREA = l.findVarHandle(Vma.class, "area", Area.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -153,8 +159,27 @@ public final class Vma extends Pooled {
         return area.pgoff();
     }
 
-    public Object anon() {
+    public AnonVma anon() {
         return area.anon();
+    }
+
+    /**
+     * {@code __anon_vma_prepare}: gives the record the anonymous identity {@code candidate} unless it
+     * has one already. => the mmap lock held (for reading is enough: two faults may race here, and
+     * the CAS makes one of them win), the record live and in the tree.
+     *
+     * @return the identity the record has now ({@code candidate}, or the one another fault set first)
+     */
+    public AnonVma prepareAnon(AnonVma candidate) {
+        for (;;) {
+            final Area cur = (Area) AREA.getAcquire(this);
+            if (cur.anon() != null) {
+                return cur.anon();
+            }
+            if (AREA.compareAndSet(this, cur, cur.withAnon(candidate))) {
+                return candidate;
+            }
+        }
     }
 
     public boolean contains(long addr) {

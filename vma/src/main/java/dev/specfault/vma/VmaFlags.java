@@ -7,6 +7,10 @@ import java.util.StringJoiner;
  * models), one bit each.
  *
  * <pre>
+ *   bit   16
+ *      ┌──────────┐
+ *      │ ACCOUNT  │
+ *      └──────────┘
  *   bit   15         14        13          12         11        10          9            8
  *      ┌──────────┬─────────┬───────────┬──────────┬─────────┬──────────┬────────────┬──────────┐
  *      │ MERGEABLE│NOHUGEPG │ HUGEPAGE  │ SEQ_READ │RAND_READ│ DONTDUMP │ WIPEONFORK │ DONTCOPY │
@@ -34,6 +38,14 @@ import java.util.StringJoiner;
  * calc_vm_flag_bits, with THP configured as on this machine), {@link #MERGEABLE} (KSM). Flags take part in
  * merging: two areas merge only if their flags are equal (Linux {@code is_mergeable_vma} compares
  * {@code vm_flags}), so each of these splits an area where it starts or ends, as in Linux.
+ *
+ * <p>{@link #ACCOUNT} is VM_ACCOUNT: the area's pages are charged to the commit (overcommit
+ * accounting, whose limit is not modelled). Invisible in {@code /proc/PID/maps}, it shows in the
+ * layout because it takes part in merging: mmap sets it on a private writable mapping without
+ * MAP_NORESERVE ({@code accountable_mapping}), brk and the initial stack have it, mprotect adds it
+ * when private memory first becomes writable and takes it away from read-only anonymous memory
+ * only while nothing was written there ({@code mprotect_fixup}, see {@link LayoutPlanner#protect}),
+ * and MREMAP_DONTUNMAP clears it on the area it leaves behind.
  */
 public final class VmaFlags {
     public static final int SHARED = 1;
@@ -53,12 +65,14 @@ public final class VmaFlags {
     public static final int HUGEPAGE = 1 << 13;
     public static final int NOHUGEPAGE = 1 << 14;
     public static final int MERGEABLE = 1 << 15;
+    /** VM_ACCOUNT (see the class comment). */
+    public static final int ACCOUNT = 1 << 16;
     /** Every known bit. */
-    public static final int ALL = (1 << 16) - 1;
+    public static final int ALL = (1 << 17) - 1;
 
     private static final String[] NAMES = {"shared", "anon", "growsdown", "noreserve", "lockonfault", "needs-copy", "locked",
         "droppable", "dontcopy", "wipeonfork", "dontdump", "rand-read", "seq-read", "hugepage", "nohugepage",
-        "mergeable"};
+        "mergeable", "account"};
 
     private VmaFlags() {
     }

@@ -29,10 +29,16 @@ class LayoutPlannerPropertiesTest {
     static final int BASE = 16;
     static final int W = 24;
     static final Object[] FILES = {new Object(), new Object()};
-    static final Object[] ANONS = {new Object(), new Object(), new Object()};
+    /**
+     * Forked identities: each merges only with itself, so "mergeable" stays an equivalence and the
+     * page model's canonical form is the layout (unforked ones, which also merge with none, are
+     * covered by LayoutPlannerTest).
+     */
+    static final AnonVma[] ANONS = {AnonVma.forkedFrom(AnonVma.fresh()), AnonVma.forkedFrom(AnonVma.fresh()),
+        AnonVma.forkedFrom(AnonVma.fresh())};
 
     /** One page of the reference model. */
-    record Page(int prot, int flags, Object backing, long pgoff, Object anon) {
+    record Page(int prot, int flags, Object backing, long pgoff, AnonVma anon) {
         boolean continues(Page prev) {
             return prev.prot == prot && prev.flags == flags && prev.backing == backing && prev.anon == anon
                     && prev.pgoff + 1 == pgoff;
@@ -121,6 +127,22 @@ class LayoutPlannerPropertiesTest {
         }
     }
 
+    /**
+     * mprotect_fixup's VM_ACCOUNT rule, written for a page: gained by private memory becoming
+     * writable that was neither writable nor accounted; lost by private anonymous memory with no
+     * anonymous identity becoming read-only.
+     */
+    static int accountAfter(Page old, int prot) {
+        final boolean priv = (old.flags & VmaFlags.SHARED) == 0;
+        if ((prot & Prot.WRITE) != 0) {
+            final boolean gains = priv && (old.prot & Prot.WRITE) == 0
+                    && (old.flags & (VmaFlags.ACCOUNT | VmaFlags.NORESERVE)) == 0;
+            return gains ? old.flags | VmaFlags.ACCOUNT : old.flags;
+        }
+        final boolean loses = priv && (old.flags & VmaFlags.ANONYMOUS) != 0 && old.anon == null;
+        return loses ? old.flags & ~VmaFlags.ACCOUNT : old.flags;
+    }
+
     record ProtectOp(int page, int n, int prot) implements Op {
         @Override
         public LayoutPlan plan(AreaIndex index) {
@@ -134,7 +156,7 @@ class LayoutPlannerPropertiesTest {
                 if (old == null) {
                     return true; // Linux: ENOMEM at the first hole, after what was done
                 }
-                m.pages[pg] = new Page(prot, old.flags, old.backing, old.pgoff, old.anon);
+                m.pages[pg] = new Page(prot, accountAfter(old, prot), old.backing, old.pgoff, old.anon);
             }
             return false;
         }

@@ -2,6 +2,8 @@ package dev.specfault.vma;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -18,8 +20,9 @@ class LayoutPlannerTest {
         return page << Area.PAGE_SHIFT;
     }
 
+    /** Private anonymous memory as mmap makes it: VM_ACCOUNT when writable. */
     static Area anon(long from, long to, int prot) {
-        return Area.anonymous(p(from), p(to), prot, 0);
+        return Area.anonymous(p(from), p(to), prot, (prot & Prot.WRITE) != 0 ? VmaFlags.ACCOUNT : 0);
     }
 
     static Area file(long from, long to, int prot, long pgoff) {
@@ -225,21 +228,22 @@ class LayoutPlannerTest {
     void setFlagsSplitsInsideOneAreaAndMergesBack() {
         final Area a = anon(10, 20, RW);
         final AreaMap m = of(a);
-        final int dontcopy = VmaFlags.ANONYMOUS | VmaFlags.DONTCOPY;
+        final int dontcopy = VmaFlags.ANONYMOUS | VmaFlags.ACCOUNT | VmaFlags.DONTCOPY;
         final LayoutPlan split = LayoutPlanner.setFlags(m, a, p(12), p(14), dontcopy);
         assertEquals(List.of(a), split.removed());
-        assertEquals(List.of(anon(10, 12, RW), Area.anonymous(p(12), p(14), RW, VmaFlags.DONTCOPY),
+        assertEquals(List.of(anon(10, 12, RW), Area.anonymous(p(12), p(14), RW, VmaFlags.ACCOUNT | VmaFlags.DONTCOPY),
                 anon(14, 20, RW)), split.added());
         assertEquals(2, split.countDelta());
         applied(m, split);
         final Area mid = m.lookup(p(13));
         final LayoutPlan left = LayoutPlanner.setFlags(m, m.lookup(p(15)), p(14), p(16), dontcopy);
-        assertEquals(List.of(Area.anonymous(p(12), p(16), RW, VmaFlags.DONTCOPY), anon(16, 20, RW)), left.added(),
+        assertEquals(List.of(Area.anonymous(p(12), p(16), RW, VmaFlags.ACCOUNT | VmaFlags.DONTCOPY), anon(16, 20, RW)),
+                left.added(),
                 "the changed part joins the area before it: no new area");
         assertEquals(0, left.countDelta());
         applied(m, left);
         final LayoutPlan back = LayoutPlanner.setFlags(m, m.lookup(p(13)), p(12), p(16),
-                VmaFlags.ANONYMOUS);
+                VmaFlags.ANONYMOUS | VmaFlags.ACCOUNT);
         assertEquals(List.of(a), back.added(), "equal flags again: one area, as before");
         assertEquals(-2, back.countDelta());
         assertThrows(IllegalArgumentException.class, () -> LayoutPlanner.setFlags(m, mid, p(12), p(14), 0),
@@ -250,26 +254,94 @@ class LayoutPlannerTest {
 
     @Test
     void replaceChangesAnonAndFlagsAndMerges() {
-        final Object amap = new Object();
-        final Area a = Area.anonymous(p(10), p(12), RW, VmaFlags.NEEDS_COPY);
-        final Area b = anon(12, 14, RW).withAnon(amap);
+        final AnonVma x = AnonVma.fresh();
+        final Area a = Area.anonymous(p(10), p(12), RW, VmaFlags.ACCOUNT | VmaFlags.NEEDS_COPY);
+        final Area b = anon(12, 14, RW).withAnon(x);
         final AreaMap m = of(a, b);
-        final Area copied = a.withFlags(a.flags() & ~VmaFlags.NEEDS_COPY).withAnon(amap);
+        final Area copied = a.withFlags(a.flags() & ~VmaFlags.NEEDS_COPY).withAnon(x);
         final LayoutPlan plan = LayoutPlanner.replace(m, a, copied);
         assertEquals(List.of(a, b), plan.removed());
-        assertEquals(List.of(anon(10, 14, RW).withAnon(amap)), plan.added(), "same amap identity: merged");
+        assertEquals(List.of(anon(10, 14, RW).withAnon(x)), plan.added(), "same identity: merged");
         final AreaMap n = of(a);
-        assertEquals(List.of(copied.withAnon(new Object())).size(),
-                LayoutPlanner.replace(n, a, copied.withAnon(new Object())).added().size());
+        assertEquals(1, LayoutPlanner.replace(n, a, copied.withAnon(AnonVma.fresh())).added().size());
         assertThrows(IllegalArgumentException.class, () -> LayoutPlanner.replace(m, anon(10, 11, RW), anon(10, 11, R)));
         assertThrows(IllegalArgumentException.class, () -> LayoutPlanner.replace(m, a, anon(10, 13, RW)));
     }
 
+    /** is_mergeable_anon_vma (Linux 6.16+): the same identity, or none beside an unforked one. */
     @Test
     void anonIdentityDecidesMerging() {
-        final AreaMap m = of(anon(10, 12, RW).withAnon(new Object()));
-        assertEquals(1, LayoutPlanner.map(m, anon(12, 14, RW).withAnon(new Object())).countDelta());
-        assertEquals(1, LayoutPlanner.map(m, anon(12, 14, RW)).countDelta(), "null and an amap do not merge");
+        final AnonVma x = AnonVma.fresh();
+        final AnonVma y = AnonVma.fresh();
+        final AreaMap m = of(anon(10, 12, RW).withAnon(x));
+        assertEquals(1, LayoutPlanner.map(m, anon(12, 14, RW).withAnon(y)).countDelta(), "two identities");
+        final LayoutPlan adopt = LayoutPlanner.map(m, anon(12, 14, RW));
+        assertEquals(List.of(anon(10, 14, RW).withAnon(x)), adopt.added(), "none beside one: merged, keeps it");
+        assertEquals(0, LayoutPlanner.map(m, anon(12, 14, RW).withAnon(x)).countDelta());
+        final AreaMap f = of(anon(10, 12, RW).withAnon(AnonVma.forkedFrom(x)));
+        assertEquals(1, LayoutPlanner.map(f, anon(12, 14, RW)).countDelta(), "a forked identity lends nothing");
+        // prev X, a new middle with none, next Y: merged with prev only (can_vma_merge_right).
+        final AreaMap three = of(anon(10, 12, RW).withAnon(x), anon(14, 16, RW).withAnon(y));
+        final LayoutPlan mid = LayoutPlanner.map(three, anon(12, 14, RW));
+        assertEquals(List.of(anon(10, 14, RW).withAnon(x)), mid.added());
+        assertEquals(List.of(anon(10, 12, RW).withAnon(x)), mid.removed());
+        // prev none, middle none, next X: all three, with X.
+        final AreaMap right = of(anon(10, 12, RW), anon(14, 16, RW).withAnon(y));
+        assertEquals(List.of(anon(10, 16, RW).withAnon(y)), LayoutPlanner.map(right, anon(12, 14, RW)).added());
+    }
+
+    /** mprotect_fixup's VM_ACCOUNT, checked on 6.18 through the areas it keeps apart. */
+    @Test
+    void mprotectAccountsWritablePrivateMemory() {
+        final int acc = VmaFlags.ACCOUNT;
+        final Area none = anon(10, 12, Prot.NONE);
+        assertEquals(VmaFlags.ANONYMOUS | acc, LayoutPlanner.mprotectFlags(none, RW), "made writable: charged");
+        assertEquals(VmaFlags.ANONYMOUS, LayoutPlanner.mprotectFlags(none, R), "not writable: nothing");
+        final Area rw = Area.anonymous(p(10), p(12), RW, acc);
+        assertEquals(VmaFlags.ANONYMOUS, LayoutPlanner.mprotectFlags(rw, R), "unwritten anonymous: uncharged");
+        assertEquals(VmaFlags.ANONYMOUS | acc, LayoutPlanner.mprotectFlags(rw.withAnon(AnonVma.fresh()), R),
+                "written anonymous: still charged");
+        final Object file = new Object();
+        final Area fileRw = new Area(p(10), p(12), RW, acc, file, 0, null);
+        assertEquals(acc, LayoutPlanner.mprotectFlags(fileRw, R), "a private file mapping stays charged");
+        final Area noreserve = Area.anonymous(p(10), p(12), R, VmaFlags.NORESERVE);
+        assertEquals(noreserve.flags(), LayoutPlanner.mprotectFlags(noreserve, RW), "MAP_NORESERVE: never charged");
+        final Area shared = new Area(p(10), p(12), R, VmaFlags.SHARED, file, 0, null);
+        assertEquals(VmaFlags.SHARED, LayoutPlanner.mprotectFlags(shared, RW), "shared: never charged");
+        final Area uncharged = Area.anonymous(p(10), p(12), RW, 0);
+        assertEquals(uncharged.flags(), LayoutPlanner.mprotectFlags(uncharged, RW | Prot.EXEC),
+                "writable already: unchanged");
+        // The plan: a written page made read-only beside an untouched read-only one stays apart; an
+        // unwritten one merges.
+        final AreaMap m = of(anon(10, 11, R), Area.anonymous(p(11), p(12), RW, acc).withAnon(AnonVma.fresh()));
+        assertEquals(0, LayoutPlanner.protect(m, p(11), p(12), R).countDelta(), "written: two areas");
+        final AreaMap u = of(anon(10, 11, R), Area.anonymous(p(11), p(12), RW, acc));
+        assertEquals(-1, LayoutPlanner.protect(u, p(11), p(12), R).countDelta(), "unwritten: merged");
+    }
+
+    /** find_mergeable_anon_vma: the next area's identity first, then the previous one's. */
+    @Test
+    void anonVmaForReusesACompatibleNeighbours() {
+        final AnonVma x = AnonVma.fresh();
+        final AnonVma y = AnonVma.fresh();
+        final Area mid = anon(12, 14, RW);
+        final int acc = VmaFlags.ACCOUNT; // a written area made read-only keeps it
+        final AreaMap both = of(Area.anonymous(p(10), p(12), R, acc).withAnon(x), mid,
+                Area.anonymous(p(14), p(16), Prot.NONE, acc).withAnon(y));
+        assertSame(y, LayoutPlanner.anonVmaFor(both, mid), "next first; rights may differ");
+        final AreaMap prev = of(Area.anonymous(p(10), p(12), R, acc).withAnon(x), mid);
+        assertSame(x, LayoutPlanner.anonVmaFor(prev, mid));
+        final AreaMap forked = of(Area.anonymous(p(10), p(12), R, acc).withAnon(AnonVma.forkedFrom(x)), mid);
+        final AnonVma fresh = LayoutPlanner.anonVmaFor(forked, mid);
+        assertNotSame(null, fresh);
+        assertFalse(fresh.forked());
+        assertNotSame(x, fresh, "a forked neighbour's is not reused");
+        final AreaMap flags = of(Area.anonymous(p(10), p(12), R, acc | VmaFlags.DONTDUMP).withAnon(x), mid);
+        assertNotSame(x, LayoutPlanner.anonVmaFor(flags, mid), "other flags");
+        final AreaMap gap = of(Area.anonymous(p(9), p(11), R, acc).withAnon(x), anon(12, 14, RW));
+        assertNotSame(x, LayoutPlanner.anonVmaFor(gap, gap.lookup(p(12))), "not adjacent");
+        final AreaMap moved = of(new Area(p(10), p(12), R, VmaFlags.ANONYMOUS | acc, null, 99, x), mid);
+        assertNotSame(x, LayoutPlanner.anonVmaFor(moved, mid), "offsets not contiguous");
     }
 
     @Test

@@ -125,6 +125,7 @@ public final class LockedSpace extends AbstractSpace implements FaultHandler {
     private static final int ERESTART = -200;
     private static final int NEED_AMAP_COPY = -201;
     private static final int NEED_GROW = -202;
+    private static final int NEED_ANON = -203;
 
     private static final long CHUNK_BYTES = (long) Amap.CHUNK_PAGES << PhysicalMemory.PAGE_SHIFT;
 
@@ -435,6 +436,10 @@ public final class LockedSpace extends AbstractSpace implements FaultHandler {
                         continue;
                     case NEED_GROW:
                         return grow(f);
+                    case NEED_ANON:
+                        anonPrepare(f);
+                        stats.retry(SpaceStats.Retry.ANON_VMA);
+                        continue;
                     default:
                         return r;
                 }
@@ -488,8 +493,12 @@ public final class LockedSpace extends AbstractSpace implements FaultHandler {
             final Aref ar = priv ? arefs.lookup(f.va, f.cpuId()) : null;
             // UVM: a needs-copy entry is copied on a write fault, or on any fault when there is no
             // object (the zero fill must go into an amap of our own); an entry with no amap gets one.
+            // (amapCopy also gives the area its anonymous identity if the fault needs it.)
             if (priv && (f.write || file == null) && (ar == null || ar.needsCopy())) {
                 return NEED_AMAP_COPY;
+            }
+            if (needsAnon(a, f.access)) {
+                return NEED_ANON; // Linux's layout: the area's anon_vma, under the exclusive lock
             }
             final long table = pmap.leafTableAlloc(f.va, f.cache);
             if (table == FrameAllocator.OOM) {
@@ -628,7 +637,7 @@ public final class LockedSpace extends AbstractSpace implements FaultHandler {
             if (replaced != null) {
                 Amap.dropAnon(replaced, frames); // only under the seeded bug: another promotion won
             }
-            pmapEnter(f, table, nf, leafProt(a, true), Prot.YOUNG | (f.write ? Prot.DIRTY : 0));
+            pmapEnter(f, table, nf, zeroPageProt(a, f.access), Prot.YOUNG | (f.write ? Prot.DIRTY : 0));
             stats.fault(SpaceStats.Fault.ZERO_FILL);
             return RETRY;
         }
@@ -808,6 +817,33 @@ public final class LockedSpace extends AbstractSpace implements FaultHandler {
      * again, and gives the range an amap of its own: a new chunk if it has none, a copy if it is
      * needs-copy and shared (just the flag cleared if it is the amap's last reference).
      */
+    /**
+     * => no lock held. Gives the area at the fault's address its anonymous identity (Linux's
+     * {@code anon_vma}, which the layout's merging follows; {@link LayoutPlanner#anonVmaFor}) under
+     * the exclusive map lock, unless it has one by now; the caller restarts the fault. The area is
+     * replaced in place, never merged: Linux's {@code anon_vma_prepare} changes no boundary.
+     */
+    private void anonPrepare(Flt f) {
+        writeLock();
+        try {
+            if (!exited) {
+                anonPrepareLocked(f);
+            }
+        } finally {
+            writeUnlock();
+        }
+    }
+
+    /** => map lock exclusive. {@link #anonPrepare}'s work: the area's identity if the fault needs it. */
+    private void anonPrepareLocked(Flt f) {
+        final Area a = map.lookup(f.va);
+        if (a == null || !needsAnon(a, f.access)) {
+            return; // the map changed, or another fault did it: the restart sees it
+        }
+        final Area named = a.withAnon(LayoutPlanner.anonVmaFor(map, a));
+        commit(new LayoutPlan(List.of(a), List.of(named), false), Change.NONE, a.start(), a.start(), 0);
+    }
+
     private void amapCopy(Flt f) {
         final boolean bug = hasBug(FaultBug.AMAP_COPY_SHARED_LOCK);
         if (bug) {
@@ -819,6 +855,11 @@ public final class LockedSpace extends AbstractSpace implements FaultHandler {
             assert bug || map.isWriteLockedByCurrentThread();
             if (exited) {
                 return;
+            }
+            if (!bug) {
+                // One exclusive section for both: the first write also needs the area's identity
+                // (under the seeded bug's shared lock it cannot change the map; NEED_ANON does it).
+                anonPrepareLocked(f);
             }
             final Area a = map.lookup(f.va);
             if (a == null || (a.flags() & VmaFlags.SHARED) != 0) {
@@ -1362,7 +1403,7 @@ public final class LockedSpace extends AbstractSpace implements FaultHandler {
                 for (Area a : all) {
                     // Linux dup_mmap: a child does not inherit VM_LOCKED (UVM: uvm_mapent_clone
                     // clears the wiring).
-                    final Area c = a.withFlags(a.flags() & ~(VmaFlags.LOCKED | VmaFlags.LOCKONFAULT));
+                    final Area c = forkCopy(a);
                     // One entry for one, never merged (uvmspace_fork copies the map as it is).
                     child.commit(new LayoutPlan(List.of(), List.of(c), false), Change.NONE, c.start(), c.end(), 0);
                 }

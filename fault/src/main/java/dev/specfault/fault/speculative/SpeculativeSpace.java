@@ -369,6 +369,23 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
         if (!allowed(v.prot(), access)) {
             return signal(v, inc, seq, AccessResult.SIGSEGV);
         }
+        if (needsAnon(v.area(), access)) {
+            // vmf_anon_prepare under the per-VMA lock: the anon_vma is set up under the mmap lock
+            // taken by trylock; if a writer holds it, VM_FAULT_RETRY, and the fault waits for it.
+            if (!mmapLock.readLock().tryLock()) {
+                stats.fallback(SpaceStats.Fallback.ANON_VMA);
+                return FALLBACK;
+            }
+            try {
+                if (v.isDead() || v.incarnation() != inc) {
+                    stats.retry(SpaceStats.Retry.DEAD);
+                    return AGAIN; // replaced before we had the lock
+                }
+                prepareAnon(v);
+            } finally {
+                mmapLock.readLock().unlock();
+            }
+        }
         final long table = pmap.leafTable(va);
         if (table < 0) {
             stats.fallback(SpaceStats.Fallback.MISSING_TABLE);
@@ -380,6 +397,14 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
             return FALLBACK;
         }
         return r;
+    }
+
+    /**
+     * => the mmap lock held, {@code v} live. {@code __anon_vma_prepare}: gives the record an anonymous
+     * identity (a neighbour's, {@link LayoutPlanner#anonVmaFor}, or a new one) unless it has one.
+     */
+    private void prepareAnon(Vma v) {
+        v.prepareAnon(LayoutPlanner.anonVmaFor(index(), v.area()));
     }
 
     /**
@@ -409,6 +434,9 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
                 } else {
                     if (!allowed(v.prot(), access)) {
                         return AccessResult.SIGSEGV;
+                    }
+                    if (needsAnon(v.area(), access)) {
+                        prepareAnon(v);
                     }
                     final long table = pmap.leafTableAlloc(va, cpu == null ? null : cpu.frameCache());
                     if (table == FrameAllocator.OOM) {
@@ -648,7 +676,7 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
         }
         p.newFrame = nf;
         p.kind = INSTALL;
-        p.newPte = fmt.leaf(nf, leafProt(a, true), Prot.YOUNG | (write ? Prot.DIRTY : 0));
+        p.newPte = fmt.leaf(nf, zeroPageProt(a, access), Prot.YOUNG | (write ? Prot.DIRTY : 0));
         p.what = SpaceStats.Fault.ZERO_FILL;
         return RETRY;
     }
@@ -1095,7 +1123,7 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
                 all.removeIf(a -> (a.flags() & VmaFlags.DONTCOPY) != 0); // dup_mmap skips VM_DONTCOPY areas
                 for (Area a : all) {
                     // dup_mmap: a child does not inherit VM_LOCKED.
-                    final Area c = a.withFlags(a.flags() & ~(VmaFlags.LOCKED | VmaFlags.LOCKONFAULT));
+                    final Area c = forkCopy(a);
                     // One area for one, never merged (dup_mmap copies the list as it is).
                     child.commit(new LayoutPlan(List.of(), List.of(c), false), Change.NONE, c.start(), c.end(), 0);
                 }

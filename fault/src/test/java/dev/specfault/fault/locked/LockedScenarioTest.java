@@ -256,13 +256,17 @@ class LockedScenarioTest {
      * Two write faults on a fresh mapping both need an amap for the same chunk. The first waits
      * (hook) inside amap_copy; correct: it holds the map lock exclusively, so the second waits.
      * Returns whether the parent's memory and a child forked afterwards disagree, or an invariant
-     * broke (P4).
+     * broke (P4). The area was written before, in another amap chunk, so that it has its anonymous
+     * identity and the two faults need only the amap (a first write's identity is set up under the
+     * exclusive lock even with the seeded bug, which would make the second wait).
      */
     private boolean amapCopyRace(Arch arch, FaultBug... bugs) {
         final Cpus.Pause p = new Cpus.Pause();
         final LockedSpace s = space(Design.LOCKED, arch,
-                pauseAt(FaultHooks.Point.LOCKED_AMAP_COPY, va -> onCpu(1), p), bugs);
-        assertEquals(A, s.mmap(A, 4 * PAGE_SIZE, RW, ANON | MAP_FIXED));
+                pauseAt(FaultHooks.Point.LOCKED_AMAP_COPY, va -> onCpu(1) && va < A + 4 * PAGE_SIZE, p), bugs);
+        final long chunk = (long) Amap.CHUNK_PAGES * PAGE_SIZE;
+        assertEquals(A, s.mmap(A, chunk + PAGE_SIZE, RW, ANON | MAP_FIXED));
+        assertEquals(AccessResult.OK, Cpus.get(cpus.store(1, s, A + chunk, 9)));
         final Future<Integer> first = cpus.store(1, s, A, 1);
         p.awaitReached();
         final Future<Integer> second = cpus.store(2, s, A + PAGE_SIZE, 5);
