@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <fcntl.h>
+/* Build and run: gcc -O1 -o /tmp/acct docs/linux/account-anon-vma.c && /tmp/acct (output: account-anon-vma.out, then uname -r) */
 #define P 4096UL
 static void maps(const char *tag, unsigned long lo, unsigned long hi) {
     FILE *f = fopen("/proc/self/maps", "r"); char line[512]; int n = 0;
@@ -126,5 +127,19 @@ int main(void) {
     b[0] = 1;
     mprotect(a, 2*P, PROT_READ); mprotect(a, 2*P, PROT_READ|PROT_WRITE);
     maps("12 after mprotect R,RW of old", 0x4e000000, 0x4e003000);
+    /* 13: DONTUNMAP of a whole written area / of a part, then read-only next to a read-only area */
+    char *r = mmap((void*)0x4f000000, P, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0);
+    a = mmap((void*)0x4f001000, 2*P, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0);
+    a[0] = 1;
+    mremap(a, 2*P, 2*P, MREMAP_MAYMOVE|MREMAP_FIXED|MREMAP_DONTUNMAP, (void*)0x4f100000);
+    mprotect(a, 2*P, PROT_READ);
+    maps("13 dontunmap whole, then R next to R", 0x4f000000, 0x4f003000);
+    r = mmap((void*)0x50000000, P, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0);
+    a = mmap((void*)0x50001000, 2*P, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0);
+    a[0] = 1;
+    mremap(a, P, P, MREMAP_MAYMOVE|MREMAP_FIXED|MREMAP_DONTUNMAP, (void*)0x50100000);
+    mprotect(a, 2*P, PROT_READ);
+    maps("13b dontunmap part, then R next to R", 0x50000000, 0x50003000);
+    (void)r;
     return 0;
 }

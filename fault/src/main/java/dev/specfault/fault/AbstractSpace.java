@@ -83,6 +83,11 @@ import java.util.Set;
  *   changed); the pages faulted in after, a PROT_NONE area or a page past a file's end making it
  *   ENOMEM; mlockall(MCL_FUTURE) locks later mappings and heap growth; MCL_CURRENT every area now.
  *   The caller is taken to hold CAP_IPC_LOCK (no RLIMIT_MEMLOCK).</li>
+ *   <li>merging: as {@code vma_merge} (see {@link dev.specfault.vma.LayoutPlanner}), with VM_ACCOUNT
+ *   among the flags (set by mmap on private writable memory without MAP_NORESERVE, by brk, on the
+ *   stack; added and removed by mprotect, {@link dev.specfault.vma.LayoutPlanner#mprotectFlags}) and
+ *   the area's anonymous identity ({@link dev.specfault.vma.AnonVma}: set by the first write fault in
+ *   private memory, {@link #needsAnon}; forked by fork, {@link #forkCopy}).</li>
  * </ul>
  *
  * <pre>
@@ -1962,12 +1967,6 @@ public abstract class AbstractSpace implements AddressSpace {
         if (newStart < config.mmapMinAddr()) {
             return false;
         }
-        if ((vma.start() - newStart) >>> dev.specfault.pmap.phys.PhysicalMemory.PAGE_SHIFT > vma.pgoff()) {
-            return false; // expand_downwards: "grow <= vma->vm_pgoff" (a moved stack keeps its pgoff)
-        }
-        if (vma.end() - newStart > config.rlimitStack()) {
-            return false;
-        }
         final AreaIndex idx = index();
         final Area prev = idx.prev(vma);
         if (prev != null) {
@@ -1980,13 +1979,24 @@ public abstract class AbstractSpace implements AddressSpace {
                 return false;
             }
         }
+        // expand_downwards prepares the anon_vma here, after the guard gap and before the pgoff and
+        // RLIMIT_STACK checks (so a growth they refuse still leaves the area one), while the area
+        // is still where it was (a stack grown down to another area's end does not take its).
+        final AnonVma anon = vma.anon() != null || (vma.flags() & VmaFlags.SHARED) != 0 ? vma.anon()
+                : LayoutPlanner.anonVmaFor(idx, vma);
+        if ((vma.start() - newStart) >>> dev.specfault.pmap.phys.PhysicalMemory.PAGE_SHIFT > vma.pgoff()
+                || vma.end() - newStart > config.rlimitStack()) {
+            // "grow <= vma->vm_pgoff" (a moved stack keeps its pgoff); acct_stack_growth's rlimit.
+            if (anon != vma.anon()) {
+                commit(new LayoutPlan(List.of(vma), List.of(vma.withAnon(anon)), false), Change.NONE, vma.start(),
+                        vma.start(), 0);
+            }
+            return false;
+        }
         // No new area, so no map-count check; and no merge (expand_downwards only moves vm_start).
-        // expand_downwards prepares the anon_vma first, while the area is still where it was: a
-        // stack grown down to another area's end does not take that area's identity.
         final LayoutPlan grown = LayoutPlanner.extend(idx, vma, newStart, vma.end());
-        final LayoutPlan plan = vma.anon() != null || (vma.flags() & VmaFlags.SHARED) != 0 ? grown
-                : new LayoutPlan(grown.removed(), List.of(grown.added().get(0).withAnon(LayoutPlanner.anonVmaFor(idx, vma))),
-                        false);
+        final LayoutPlan plan = anon == vma.anon() ? grown
+                : new LayoutPlan(grown.removed(), List.of(grown.added().get(0).withAnon(anon)), false);
         commit(plan, Change.NONE, newStart, vma.start(), 0);
         stats.fault(SpaceStats.Fault.GROWTH);
         return true;

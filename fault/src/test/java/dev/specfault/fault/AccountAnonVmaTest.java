@@ -26,8 +26,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * VM_ACCOUNT and the anonymous identity (anon_vma) in the layout, case by case as
- * docs/linux/account-anon-vma.c shows them on this machine's kernel (6.18; its output is beside it):
- * the expected lines are the kernel's /proc/self/maps lines, address range and rights.
+ * docs/linux/account-anon-vma.c shows them on this machine's kernel (6.18; its output is beside it;
+ * the review's cases are in docs/linux/account-anon-vma/): the expected lines are the kernel's
+ * /proc/self/maps lines, address range and rights.
  */
 class AccountAnonVmaTest extends OneCpuSpaceTest {
     static final int RW = PROT_READ | PROT_WRITE;
@@ -231,7 +232,53 @@ class AccountAnonVmaTest extends OneCpuSpaceTest {
         }
     }
 
-    /** Case 12: MREMAP_DONTUNMAP of a whole area leaves it without identity, and still charged. */
+    /**
+     * account-anon-vma/k1.c case A, k2.c case A2: growing in place ({@code vma_merge_extend}) has no
+     * source area, so a fork child's forked identity does not stop the grown area from merging with
+     * an unwritten one it now touches (moving it there, {@code copy_vma}, does: k1.c case B).
+     */
+    @ParameterizedTest
+    @MethodSource("spaces")
+    void aForkedAreaGrownInPlaceMergesWithAnUnwrittenNext(Design d, Arch arch) {
+        final AddressSpace s = space(d, arch);
+        final long a = map(s, 0x50000000L, P, RW, ANON);
+        store(s, a, 1);
+        final AddressSpace child = s.fork();
+        try {
+            map(child, a + 2 * P, P, RW, ANON);
+            assertEquals(a, child.mremap(a, P, 2 * P, 0, 0));
+            assertEquals(List.of("50000000-50003000 rw-p"), maps(child, a, a + 3 * P));
+            assertEquals(1, load(child, a));
+        } finally {
+            child.exit();
+        }
+    }
+
+    /**
+     * account-anon-vma/k3.c case S1: expand_downwards prepares the anon_vma before its RLIMIT_STACK
+     * check, so a refused growth (SIGSEGV) still leaves the stack one: made read-only it stays
+     * charged and apart from a read-only growsdown neighbour (without the fault, case S0: merged).
+     */
+    @ParameterizedTest
+    @MethodSource("spaces")
+    void aRefusedStackGrowthStillGivesTheStackAnIdentity(Design d, Arch arch) {
+        machine = Machine.builder(arch).frameLimit(4096).cpus(2).build();
+        cpu = machine.cpu(0);
+        cpu.bind();
+        final AddressSpace s = Spaces.create(new SpaceOptions(d, machine).name("t")
+                .config(SpaceConfig.defaults(arch).withRlimitStack(P)).driver(GracePeriodDriver.inline()));
+        final long t = map(s, 0x71000000L, P, RW, ANON | MAP_GROWSDOWN);
+        map(s, 0x71001000L, P, PROT_READ, ANON | MAP_GROWSDOWN);
+        assertEquals(dev.specfault.pmap.AccessResult.SIGSEGV, s.load(cpu, t - 8), "growth refused by RLIMIT_STACK");
+        assertEquals(0, s.mprotect(t, P, PROT_READ));
+        assertEquals(List.of("71000000-71001000 r--p", "71001000-71002000 r--p"), maps(s, t, t + 2 * P));
+        final long u = map(s, 0x70000000L, P, RW, ANON | MAP_GROWSDOWN);
+        map(s, 0x70001000L, P, PROT_READ, ANON | MAP_GROWSDOWN);
+        assertEquals(0, s.mprotect(u, P, PROT_READ));
+        assertEquals(List.of("70000000-70002000 r--p"), maps(s, u, u + 2 * P), "never faulted: merged");
+    }
+
+    /** Cases 12 and 13: MREMAP_DONTUNMAP of a whole area leaves it without identity, and still charged. */
     @ParameterizedTest
     @MethodSource("spaces")
     void dontUnmapOfAWholeAreaDropsItsIdentity(Design d, Arch arch) {
@@ -247,5 +294,16 @@ class AccountAnonVmaTest extends OneCpuSpaceTest {
         assertEquals(0, s.mprotect(a, 2 * P, RW));
         assertEquals(List.of("4e000000-4e003000 rw-p"), maps(s, a, a + 3 * P));
         assertEquals(1, load(s, 0x4e100000L));
+        // Case 13: the whole written area moved: no identity left, so read-only it is uncharged and
+        // merges with a read-only neighbour; a part moved: it keeps both and stays apart.
+        for (long at : new long[] {0x4f000000L, 0x50000000L}) {
+            map(s, at, P, PROT_READ, ANON);
+            final long w = map(s, at + P, 2 * P, RW, ANON);
+            store(s, w, 1);
+            final long len = at == 0x4f000000L ? 2 * P : P;
+            assertEquals(at + 0x100000L, s.mremap(w, len, len, du, at + 0x100000L));
+            assertEquals(0, s.mprotect(w, 2 * P, PROT_READ));
+            assertEquals(at == 0x4f000000L ? 1 : 2, maps(s, at, at + 3 * P).size(), () -> maps(s, at, at + 3 * P).toString());
+        }
     }
 }

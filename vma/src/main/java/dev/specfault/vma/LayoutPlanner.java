@@ -209,8 +209,10 @@ public final class LayoutPlanner {
             if (n != null && n.start() < newEnd) {
                 throw new IllegalArgumentException("extend of " + a + " over " + n);
             }
-            if (n != null && grown.canMergeBefore(n)) {
-                return new LayoutPlan(List.of(a, n), List.of(grown.mergedWith(n)), false);
+            if (n != null && canExtendInto(grown, n)) {
+                final Area merged = new Area(grown.start(), n.end(), grown.prot(), grown.flags(), grown.backing(),
+                        grown.pgoff(), grown.anon() != null ? grown.anon() : n.anon());
+                return new LayoutPlan(List.of(a, n), List.of(merged), false);
             }
         } else {
             final Area p = index.prev(a);
@@ -219,6 +221,21 @@ public final class LayoutPlanner {
             }
         }
         return new LayoutPlan(List.of(a), List.of(grown), false);
+    }
+
+    /**
+     * Whether an area grown up in place ({@code vma_merge_extend}) merges with {@code n}, the area it
+     * now touches: as {@link Area#canMergeBefore}, except that the grown area's own identity may be
+     * a forked one: the merge has no source area there ({@code vmg.middle} is NULL, and
+     * {@code vma_had_uncowed_parents(NULL)} is false), so only {@code n}'s is checked. Checked on
+     * 6.18: a fork's child's written area grown up to an unwritten one merges with it.
+     */
+    private static boolean canExtendInto(Area grown, Area n) {
+        final AnonVma g = grown.anon();
+        final AnonVma x = n.anon();
+        final boolean anon = g == x || x == null || g == null && !x.forked();
+        return grown.end() == n.start() && grown.prot() == n.prot() && grown.flags() == n.flags()
+                && grown.backing() == n.backing() && grown.pgoff() + grown.pages() == n.pgoff() && anon;
     }
 
     /**

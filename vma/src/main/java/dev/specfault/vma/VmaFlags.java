@@ -44,8 +44,8 @@ import java.util.StringJoiner;
  * layout because it takes part in merging: mmap sets it on a private writable mapping without
  * MAP_NORESERVE ({@code accountable_mapping}), brk and the initial stack have it, mprotect adds it
  * when private memory first becomes writable and takes it away from read-only anonymous memory
- * only while nothing was written there ({@code mprotect_fixup}, see {@link LayoutPlanner#protect}),
- * and MREMAP_DONTUNMAP clears it on the area it leaves behind.
+ * only while nothing was written there ({@code mprotect_fixup}, see {@link LayoutPlanner#protect});
+ * MREMAP_DONTUNMAP leaves it on the area it leaves behind (the memory is charged twice).
  */
 public final class VmaFlags {
     public static final int SHARED = 1;

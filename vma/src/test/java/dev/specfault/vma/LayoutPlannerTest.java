@@ -280,6 +280,16 @@ class LayoutPlannerTest {
         assertEquals(0, LayoutPlanner.map(m, anon(12, 14, RW).withAnon(x)).countDelta());
         final AreaMap f = of(anon(10, 12, RW).withAnon(AnonVma.forkedFrom(x)));
         assertEquals(1, LayoutPlanner.map(f, anon(12, 14, RW)).countDelta(), "a forked identity lends nothing");
+        final AreaMap g = of(anon(12, 14, RW).withAnon(AnonVma.forkedFrom(x)));
+        assertEquals(1, LayoutPlanner.map(g, anon(10, 12, RW)).countDelta(), "nor to an area before it");
+        // Grown in place (vma_merge_extend: no source area), a forked identity merges with none.
+        final Area forked = anon(10, 12, RW).withAnon(AnonVma.forkedFrom(x));
+        final AreaMap e = of(forked, anon(14, 16, RW));
+        assertEquals(List.of(anon(10, 16, RW).withAnon(forked.anon())),
+                LayoutPlanner.extend(e, forked, p(10), p(14)).added());
+        final AreaMap e2 = of(anon(10, 12, RW), anon(14, 16, RW).withAnon(AnonVma.forkedFrom(x)));
+        assertEquals(List.of(anon(10, 14, RW)), LayoutPlanner.extend(e2, e2.lookup(p(10)), p(10), p(14)).added(),
+                "none grown into a forked one: apart");
         // prev X, a new middle with none, next Y: merged with prev only (can_vma_merge_right).
         final AreaMap three = of(anon(10, 12, RW).withAnon(x), anon(14, 16, RW).withAnon(y));
         final LayoutPlan mid = LayoutPlanner.map(three, anon(12, 14, RW));
