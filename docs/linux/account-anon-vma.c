@@ -1,22 +1,5 @@
-#define _GNU_SOURCE
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/mman.h>
-#include <sys/wait.h>
-#include <unistd.h>
-#include <fcntl.h>
+#include "account-anon-vma/maps.h"
 /* Build and run: gcc -O1 -o /tmp/acct docs/linux/account-anon-vma.c && /tmp/acct (output: account-anon-vma.out, then uname -r) */
-#define P 4096UL
-static void maps(const char *tag, unsigned long lo, unsigned long hi) {
-    FILE *f = fopen("/proc/self/maps", "r"); char line[512]; int n = 0;
-    printf("%s:", tag);
-    while (fgets(line, sizeof line, f)) {
-        unsigned long s, e; sscanf(line, "%lx-%lx", &s, &e);
-        if (s < hi && e > lo) { line[strcspn(line, "\n")] = 0; char *sp = strchr(line, ' '); sp[5] = 0; printf(" [%s]", line); n++; }
-    }
-    printf(" (%d)\n", n); fclose(f);
-}
 int main(void) {
     /* 1: growsdown stacks; hi grows to lo's end; mprotect R over both */
     char *lo = mmap((void*)0x40000000, P, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED|MAP_GROWSDOWN, -1, 0);

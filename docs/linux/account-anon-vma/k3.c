@@ -1,25 +1,9 @@
-#define _GNU_SOURCE
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <signal.h>
+#include "maps.h"
 #include <setjmp.h>
-#include <sys/mman.h>
+#include <signal.h>
 #include <sys/resource.h>
-#include <unistd.h>
-#define P 4096UL
-static void maps(const char *tag, unsigned long lo, unsigned long hi) {
-    FILE *f = fopen("/proc/self/maps", "r"); char line[512]; int n = 0;
-    printf("%s:", tag);
-    while (fgets(line, sizeof line, f)) {
-        unsigned long s, e; sscanf(line, "%lx-%lx", &s, &e);
-        if (s < hi && e > lo) { line[strcspn(line, "\n")] = 0; char *sp = strchr(line, ' '); sp[5] = 0; printf(" [%s]", line); n++; }
-    }
-    printf(" (%d)\n", n); fclose(f); fflush(stdout);
-}
 static sigjmp_buf jb;
 static void h(int s) { siglongjmp(jb, 1); }
-#define M(addr,len,prot,fl) mmap((void*)(addr), len, prot, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED|(fl), -1, 0)
 int main(void) {
     stack_t ss = { .ss_sp = malloc(65536), .ss_size = 65536 }; sigaltstack(&ss, 0);
     struct sigaction sa = { .sa_handler = h, .sa_flags = SA_ONSTACK }; sigaction(SIGSEGV, &sa, 0);

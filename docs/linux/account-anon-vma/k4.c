@@ -1,21 +1,4 @@
-#define _GNU_SOURCE
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/mman.h>
-#include <sys/wait.h>
-#include <unistd.h>
-#define P 4096UL
-static void maps(const char *tag, unsigned long lo, unsigned long hi) {
-    FILE *f = fopen("/proc/self/maps", "r"); char line[512]; int n = 0;
-    printf("%s:", tag);
-    while (fgets(line, sizeof line, f)) {
-        unsigned long s, e; sscanf(line, "%lx-%lx", &s, &e);
-        if (s < hi && e > lo) { line[strcspn(line, "\n")] = 0; char *sp = strchr(line, ' '); sp[5] = 0; printf(" [%s]", line); n++; }
-    }
-    printf(" (%d)\n", n); fclose(f); fflush(stdout);
-}
-#define M(addr,len,prot,fl) mmap((void*)(addr), len, prot, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED|(fl), -1, 0)
+#include "maps.h"
 int main(void) {
     char *a, *b;
     a = M(0x5a000000, 3*P, PROT_READ|PROT_WRITE, 0);

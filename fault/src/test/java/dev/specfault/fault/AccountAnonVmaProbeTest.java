@@ -1,51 +1,22 @@
 package dev.specfault.fault;
 
-import static dev.specfault.fault.Mman.MAP_ANONYMOUS;
 import static dev.specfault.fault.Mman.MAP_FIXED;
 import static dev.specfault.fault.Mman.MAP_PRIVATE;
-import static dev.specfault.fault.Mman.PAGE_SIZE;
 import static dev.specfault.fault.Mman.PROT_READ;
-import static dev.specfault.fault.Mman.PROT_WRITE;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.specfault.pmap.Arch;
-import dev.specfault.pmap.Machine;
-import dev.specfault.srcu.GracePeriodDriver;
 import java.util.List;
-import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * More cases of VM_ACCOUNT and anon_vma from the review of that change, each as this machine's
  * kernel shows it: docs/linux/account-anon-vma/k1.c and k4.c, their output beside them.
  */
-class AccountAnonVmaProbeTest extends OneCpuSpaceTest {
-    static final int RW = PROT_READ | PROT_WRITE;
-    static final int ANON = MAP_PRIVATE | MAP_ANONYMOUS;
-    static final long P = PAGE_SIZE;
-
-    static Stream<Arguments> spaces() {
-        return ContractDesigns.spaces();
-    }
-
-    private AddressSpace space(Design d, Arch arch) {
-        machine = Machine.builder(arch).frameLimit(4096).cpus(2).build();
-        cpu = machine.cpu(0);
-        cpu.bind();
-        return Spaces.create(new SpaceOptions(d, machine).name("t").config(SpaceConfig.defaults(arch))
-                .driver(GracePeriodDriver.inline()));
-    }
-
-    private long map(AddressSpace s, long at, long len, int prot, int flags) {
-        final long r = s.mmap(at, len, prot, flags | MAP_FIXED);
-        assertEquals(at, r, () -> Errno.format(r));
-        return r;
-    }
-
+class AccountAnonVmaProbeTest extends LayoutSpaceTest {
     private static List<String> m(AddressSpace s, long lo, long hi) {
-        return AccountAnonVmaTest.maps(s, lo, hi);
+        return maps(s, lo, hi);
     }
 
     @ParameterizedTest

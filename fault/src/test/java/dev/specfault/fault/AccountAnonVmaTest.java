@@ -1,27 +1,16 @@
 package dev.specfault.fault;
 
-import static dev.specfault.fault.Mman.MAP_ANONYMOUS;
 import static dev.specfault.fault.Mman.MAP_FIXED;
 import static dev.specfault.fault.Mman.MAP_GROWSDOWN;
 import static dev.specfault.fault.Mman.MAP_NORESERVE;
 import static dev.specfault.fault.Mman.MAP_PRIVATE;
-import static dev.specfault.fault.Mman.PAGE_SIZE;
 import static dev.specfault.fault.Mman.PROT_NONE;
 import static dev.specfault.fault.Mman.PROT_READ;
-import static dev.specfault.fault.Mman.PROT_WRITE;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.specfault.pmap.Arch;
-import dev.specfault.pmap.Machine;
-import dev.specfault.srcu.GracePeriodDriver;
-import dev.specfault.vma.Area;
-import dev.specfault.vma.Prot;
-import dev.specfault.vma.VmaFlags;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -30,41 +19,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * the review's cases are in docs/linux/account-anon-vma/): the expected lines are the kernel's
  * /proc/self/maps lines, address range and rights.
  */
-class AccountAnonVmaTest extends OneCpuSpaceTest {
-    static final int RW = PROT_READ | PROT_WRITE;
-    static final int ANON = MAP_PRIVATE | MAP_ANONYMOUS;
-    static final long P = PAGE_SIZE;
-
-    static Stream<Arguments> spaces() {
-        return ContractDesigns.spaces();
-    }
-
-    private AddressSpace space(Design d, Arch arch) {
-        machine = Machine.builder(arch).frameLimit(4096).cpus(2).build();
-        cpu = machine.cpu(0);
-        cpu.bind();
-        return Spaces.create(new SpaceOptions(d, machine).name("t").config(SpaceConfig.defaults(arch))
-                .driver(GracePeriodDriver.inline()));
-    }
-
-    /** The areas over [lo, hi) as /proc/PID/maps shows their start, end and rights. */
-    static List<String> maps(AddressSpace s, long lo, long hi) {
-        final List<String> l = new ArrayList<>();
-        for (Area a : s.areas()) {
-            if (a.end() > lo && a.start() < hi) {
-                l.add(Long.toHexString(a.start()) + "-" + Long.toHexString(a.end()) + " " + Prot.toString(a.prot())
-                        + (VmaFlags.isShared(a.flags()) ? 's' : 'p'));
-            }
-        }
-        return l;
-    }
-
-    private long map(AddressSpace s, long at, long len, int prot, int flags) {
-        final long r = s.mmap(at, len, prot, flags | MAP_FIXED);
-        assertEquals(at, r, () -> Errno.format(r));
-        return r;
-    }
-
+class AccountAnonVmaTest extends LayoutSpaceTest {
     /** Cases 1 and 1b: stacks that met by growing keep their own identities and charges. */
     @ParameterizedTest
     @MethodSource("spaces")
@@ -262,11 +217,7 @@ class AccountAnonVmaTest extends OneCpuSpaceTest {
     @ParameterizedTest
     @MethodSource("spaces")
     void aRefusedStackGrowthStillGivesTheStackAnIdentity(Design d, Arch arch) {
-        machine = Machine.builder(arch).frameLimit(4096).cpus(2).build();
-        cpu = machine.cpu(0);
-        cpu.bind();
-        final AddressSpace s = Spaces.create(new SpaceOptions(d, machine).name("t")
-                .config(SpaceConfig.defaults(arch).withRlimitStack(P)).driver(GracePeriodDriver.inline()));
+        final AddressSpace s = space(d, arch, SpaceConfig.defaults(arch).withRlimitStack(P));
         final long t = map(s, 0x71000000L, P, RW, ANON | MAP_GROWSDOWN);
         map(s, 0x71001000L, P, PROT_READ, ANON | MAP_GROWSDOWN);
         assertEquals(dev.specfault.pmap.AccessResult.SIGSEGV, s.load(cpu, t - 8), "growth refused by RLIMIT_STACK");
