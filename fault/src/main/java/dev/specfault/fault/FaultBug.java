@@ -19,6 +19,12 @@ public enum FaultBug {
     SKIP_TABLE_LINKED_CHECK("speculative", "validation does not check that the leaf table is still linked"),
     /** fork does not make the parent's write sequence odd (P4: the child sees the parent's later write). */
     FORK_WITHOUT_WRITE_SEQ("speculative", "fork write-protects the parent without bumping the write sequence"),
+    /**
+     * fork makes each area's write sequence even again right after that area's copy, not when the
+     * fork ends (P4: a store to an area already copied finishes mid-fork, and a later store to one
+     * not yet copied reaches the child without it: no instant of the parent).
+     */
+    FORK_SEQ_PER_AREA("speculative", "fork releases each area's write sequence right after its copy, not when the fork ends"),
     /** mprotect that lowers rights does not flush TLBs (P5: a stale writable translation). */
     MPROTECT_SKIP_FLUSH("all", "mprotect lowers the rights of PTEs without flushing TLBs"),
     /** Locked fault: a failed amap upgrade goes on under the shared lock (P4: two promotions of one slot, a lost store). */

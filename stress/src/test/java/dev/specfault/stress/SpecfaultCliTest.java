@@ -154,6 +154,7 @@ class SpecfaultCliTest {
         "purge-flush-before-detach | needs address spaces that exit",
         "lazy-cpus-skipped-for-freed-tables | needs address spaces that exit",
         "fork-without-write-seq | needs fork",
+        "fork-seq-per-area | needs fork",
         "grow-unlocked-stack-size | needs stack growth",
         "zap-plain-write | needs MADV_FREE and its reclaim"})
     void checkRefusesABugBeyondItsHarness(String bug, String needs) {

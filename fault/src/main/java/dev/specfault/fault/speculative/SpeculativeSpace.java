@@ -1149,6 +1149,10 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
                             child.exit();
                             return null;
                         }
+                        if (seq && hasBug(FaultBug.FORK_SEQ_PER_AREA)) {
+                            writing.remove(writing.size() - 1);
+                            tree.endWrite(v); // seeded bug: released before the fork ends
+                        }
                     }
                 } finally {
                     writing.forEach(tree::endWrite);

@@ -133,6 +133,9 @@ public record SeededBug(String name, String design, String workload, String desc
                 return Hit.of(SPEC, Workload.UNMAP_RACE, x86, 2, 2, 5, 1).with(VmaBug.SKIP_MARK_DEAD.cliName());
             case "FORK_WITHOUT_WRITE_SEQ":
                 return Hit.of(SPEC, Workload.FORK_STORM, x86, 2, 1, 5, 1);
+            case "FORK_SEQ_PER_AREA":
+                // fork_storm's one-instant check: hit in 1.1-17.8 s (nine seeds, idle machine): 40 s
+                return Hit.of(SPEC, Workload.FORK_STORM, x86, 2, 1, 40, 1);
             case "MPROTECT_SKIP_FLUSH":
                 return Hit.of(SPEC, Workload.MPROTECT_CHURN, x86, 2, 1, 5, 1);
             // fault, locked

@@ -8,6 +8,7 @@ import dev.specfault.pmap.Cpu;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * fork_storm and exit_race: writer threads fork the cell's space again and again while the
@@ -31,6 +32,12 @@ import java.util.concurrent.atomic.AtomicLong;
  *   tag).</li>
  *   <li>Faulting threads: before the second pass's store every page must still hold the first
  *   pass's value (a COW break must copy, P4).</li>
+ *   <li>fork_storm, one instant: a faulting thread's region is two areas (the upper half
+ *   MAP_NORESERVE, so they do not merge), and it stores to page i of the lower one, then page i of
+ *   the upper one. fork copies areas in address order, so the lower is copied first. In the child,
+ *   page i of the upper area must not hold a later store than page i of the lower one (P4: the child
+ *   had the second store and not the first, no instant of the parent). Checked around the thread's
+ *   cursor, when the thread's round spans the whole fork.</li>
  * </ul>
  * ENOMEM from fork (no frame for the child's tables) is counted, not a violation.
  */
@@ -73,12 +80,18 @@ final class Forks {
         final java.util.Set<AddressSpace> unmapping = java.util.concurrent.ConcurrentHashMap.newKeySet(); // [a]
         /** Bumped by every writer before and after each fork; faulting threads put it in their values. */
         final AtomicLong forkGen = new AtomicLong(); // [a]
+        /**
+         * Per faulting thread t: [3t] its round + 1 while its two areas are mapped (0 otherwise),
+         * [3t + 1] the lower area's start, [3t + 2] the upper one's (each area is a half region long).
+         */
+        final AtomicLongArray pairs; // [a]
 
         /** exit_race: each writer's ring of long-lived children, more live spaces than a CPU has tags. */
         final Child[][] ring;           // [c]
         final int[] ringNext;           // [c]
 
-        State(int writers) {
+        State(int writers, int threads) {
+            pairs = new AtomicLongArray(3 * threads);
             ring = new Child[writers][RING];
             ringNext = new int[writers];
             own = new long[writers];
@@ -106,39 +119,52 @@ final class Forks {
     }
 
     /**
-     * A faulting thread's round: map, store every page, then store every page again
-     * {@link #SECOND_PASS_STORES} times (checking first that it still holds the first pass's
-     * value), unmap. Each value carries the fork generation read just before the store.
+     * A faulting thread's round: map two areas (the halves of its region, the upper one
+     * MAP_NORESERVE so that they stay apart), store every page, page i of the lower area then page
+     * i of the upper one, then every page again {@link #SECOND_PASS_STORES} times in the same order
+     * (checking first that it still holds the first pass's value), unmap. Each value carries the
+     * fork generation read just before the store.
      */
     static long twoPassRound(WorkloadContext ctx, Cpu cpu, int thread, long round) {
         final AddressSpace s = ctx.space();
-        final AtomicLong gen = state(ctx).forkGen;
-        final long bytes = ctx.bytes();
-        final long a = s.mmap(0, bytes, Mman.PROT_READ | Mman.PROT_WRITE, Mman.MAP_PRIVATE | Mman.MAP_ANONYMOUS);
-        if (Errno.isError(a)) {
-            ctx.violation("mmap of a faulting thread's region failed: " + Errno.format(a));
+        final State st = state(ctx);
+        final AtomicLong gen = st.forkGen;
+        final long half = Math.max(Mman.PAGE_SIZE, ctx.bytes() / 2 & -Mman.PAGE_SIZE);
+        final int rw = Mman.PROT_READ | Mman.PROT_WRITE;
+        final long x = s.mmap(0, half, rw, Mman.MAP_PRIVATE | Mman.MAP_ANONYMOUS);
+        final long y = Errno.isError(x) ? x : s.mmap(0, half, rw, Mman.MAP_PRIVATE | Mman.MAP_ANONYMOUS | Mman.MAP_NORESERVE);
+        if (Errno.isError(y)) {
+            ctx.violation("mmap of a faulting thread's region failed: " + Errno.format(y));
+            if (!Errno.isError(x)) {
+                s.munmap(x, half);
+            }
             return 0;
         }
-        final long[] first = new long[(int) (bytes / Mman.PAGE_SIZE)];
+        final long lo = Math.min(x, y);
+        final long hi = Math.max(x, y);
+        final long[] first = new long[(int) (2 * half / Mman.PAGE_SIZE)];
         long pages = 0;
         int n = first.length;
+        st.pairs.set(3 * thread + 1, lo);
+        st.pairs.set(3 * thread + 2, hi);
+        st.pairs.set(3 * thread, round + 1);
         try {
-            for (int i = 0; i < n; i++) {
-                final long va = a + i * Mman.PAGE_SIZE;
-                ctx.setCursor(thread, va);
-                first[i] = value(thread, gen.get(), round * 8);
-                if (!Touch.storeAndCheck(ctx, s, cpu, va, first[i])) {
+            for (int j = 0; j < n; j++) {
+                final long va = page(lo, hi, j);
+                ctx.setCursor(thread, page(lo, hi, j & ~1)); // the lower page of the pair
+                first[j] = value(thread, gen.get(), round * 8);
+                if (!Touch.storeAndCheck(ctx, s, cpu, va, first[j])) {
                     return pages;
                 }
                 pages++;
                 if ((pages & 63) == 0 && ctx.timeUp()) {
-                    n = i + 1; // the cell's time is up: the second pass covers what the first touched
+                    n = (j + 2) & -2; // the cell's time is up: the second pass covers what the first touched
                 }
             }
-            for (int i = 0; i < n; i++) {
-                final long va = a + i * Mman.PAGE_SIZE;
-                ctx.setCursor(thread, va);
-                if (!Touch.expect(ctx, s, cpu, va, first[i], "the first pass's value, before the second pass's store")) {
+            for (int j = 0; j < n; j++) {
+                final long va = page(lo, hi, j);
+                ctx.setCursor(thread, page(lo, hi, j & ~1));
+                if (!Touch.expect(ctx, s, cpu, va, first[j], "the first pass's value, before the second pass's store")) {
                     return pages;
                 }
                 for (int k = 1; k <= SECOND_PASS_STORES; k++) {
@@ -150,12 +176,67 @@ final class Forks {
             }
         } finally {
             ctx.setCursor(thread, 0);
-            final long u = s.munmap(a, bytes);
-            if (u != 0) {
-                ctx.violation("munmap of a faulting thread's region failed: " + Errno.format(u));
+            st.pairs.set(3 * thread, 0);
+            for (long a : new long[] {lo, hi}) {
+                final long u = s.munmap(a, half);
+                if (u != 0) {
+                    ctx.violation("munmap of a faulting thread's region failed: " + Errno.format(u));
+                }
             }
         }
         return pages;
+    }
+
+    /** The j-th page stored in a round: page j / 2 of the lower area, then the same page of the upper one. */
+    private static long page(long lo, long hi, int j) {
+        return ((j & 1) == 0 ? lo : hi) + (j >>> 1) * Mman.PAGE_SIZE;
+    }
+
+    /** A faulting thread's value's sequence (round * 8 + pass), or -1 if it is not thread {@code t}'s. */
+    private static long seqOf(long v, int t) {
+        return (v >>> 56) - 1 == t ? v & GEN_MASK : -1;
+    }
+
+    /**
+     * fork_storm's one-instant check (see the class comment): {@code before} is each faulting
+     * thread's round marker read before the fork; for the threads still in that round, page i of
+     * the upper area in the child must not hold a later store than page i of the lower one.
+     */
+    private static boolean checkPairs(WorkloadContext ctx, State st, AddressSpace child, Cpu cpu, long[] before) {
+        final long half = Math.max(Mman.PAGE_SIZE, ctx.bytes() / 2 & -Mman.PAGE_SIZE);
+        for (int t = 0; t < before.length; t++) {
+            final long c = ctx.cursor(t);
+            final long lo = st.pairs.get(3 * t + 1);
+            final long hi = st.pairs.get(3 * t + 2);
+            if (before[t] == 0 || st.pairs.get(3 * t) != before[t] || c == 0) {
+                continue; // not in one round across the whole fork
+            }
+            for (int i = 0; i < 4; i++) {
+                final long l = c - i * Mman.PAGE_SIZE;
+                if (l < lo || l >= lo + half) {
+                    break; // (a cursor read before the round's start, or past the lower area's start)
+                }
+                final long h = hi + (l - lo);
+                if (child.load(cpu, l) != AccessResult.OK) {
+                    continue;
+                }
+                final long lv = cpu.value();
+                if (child.load(cpu, h) != AccessResult.OK) {
+                    continue;
+                }
+                final long hv = cpu.value();
+                if (st.pairs.get(3 * t) != before[t]) {
+                    break; // the round ended meanwhile: the addresses may be another round's
+                }
+                if (seqOf(hv, t) >= 0 && seqOf(hv, t) > seqOf(lv, t)) {
+                    ctx.violation("P4: the child holds faulting thread " + t + "'s store " + Touch.hex(hv) + " at "
+                            + Touch.hex(h) + " but not its earlier store to " + Touch.hex(l) + " (it holds "
+                            + Touch.hex(lv) + "): the child is no instant of the parent");
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     private static State state(WorkloadContext ctx) {
@@ -249,6 +330,10 @@ final class Forks {
         if (w < 0) {
             return 0;
         }
+        final long[] before = new long[ctx.threads()];
+        for (int t = 0; t < before.length; t++) {
+            before[t] = st.pairs.get(3 * t);
+        }
         st.forkGen.incrementAndGet();
         final AddressSpace child = ctx.space().fork();
         final long done = st.forkGen.incrementAndGet(); // faulting threads' stores from here on are after the fork
@@ -286,7 +371,7 @@ final class Forks {
                     return 1;
                 }
             }
-            if (checkChild(ctx, st, cpu, thread, w, child, rnd) == null) {
+            if (!checkPairs(ctx, st, child, cpu, before) || checkChild(ctx, st, cpu, thread, w, child, rnd) == null) {
                 return 1;
             }
             readAroundCursors(ctx, child, cpu, at, second, ok2);

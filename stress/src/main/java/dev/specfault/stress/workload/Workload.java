@@ -175,7 +175,7 @@ public enum Workload {
         switch (this) {
             case FORK_STORM:
             case EXIT_RACE:
-                ctx.state(new Forks.State(ctx.writers()));
+                ctx.state(new Forks.State(ctx.writers(), ctx.threads()));
                 break;
             case STACK_GROWTH:
                 ctx.state(new StackGrowth.State(ctx));

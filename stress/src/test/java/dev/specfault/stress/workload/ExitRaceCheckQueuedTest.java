@@ -52,7 +52,7 @@ class ExitRaceCheckQueuedTest {
         final List<String> violations = new ArrayList<>();
         final WorkloadContext ctx = new WorkloadContext(parent, null, Mman.PAGE_SIZE, new Recorder(3), violations::add,
                 1, 2, null);
-        final Forks.State st = new Forks.State(2);
+        final Forks.State st = new Forks.State(2, 1);
         ctx.state(st);
         final long base = parent.mmap(0, Forks.OWN_PAGES * Mman.PAGE_SIZE, Mman.PROT_READ | Mman.PROT_WRITE,
                 Mman.MAP_PRIVATE | Mman.MAP_ANONYMOUS);
