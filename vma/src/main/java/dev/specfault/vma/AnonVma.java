@@ -2,8 +2,9 @@ package dev.specfault.vma;
 
 /**
  * The identity of an area's anonymous memory: Linux's {@code struct anon_vma} as far as the layout
- * sees it. An area has none (null) until a fault first puts an anonymous page in it
- * ({@code __anon_vma_prepare}); splits give both pieces the same one, a merge keeps the one that
+ * sees it. An area has none (null) until the first write fault in it (private memory only:
+ * {@code vmf_anon_prepare}, {@code __anon_vma_prepare}; a stack also gets one when it grows);
+ * splits give both pieces the same one, a merge keeps the one that
  * is set, a move keeps it, and a fork gives each copied area a new one of its own that is
  * {@link #forked()} (its {@code anon_vma_chain} also links the parent's).
  *

@@ -813,11 +813,6 @@ public final class LockedSpace extends AbstractSpace implements FaultHandler {
     }
 
     /**
-     * {@code uvmfault_amapcopy}: => no lock held. Takes the map lock exclusively, looks the entry up
-     * again, and gives the range an amap of its own: a new chunk if it has none, a copy if it is
-     * needs-copy and shared (just the flag cleared if it is the amap's last reference).
-     */
-    /**
      * => no lock held. Gives the area at the fault's address its anonymous identity (Linux's
      * {@code anon_vma}, which the layout's merging follows; {@link LayoutPlanner#anonVmaFor}) under
      * the exclusive map lock, unless it has one by now; the caller restarts the fault. The area is
@@ -844,6 +839,11 @@ public final class LockedSpace extends AbstractSpace implements FaultHandler {
         commit(new LayoutPlan(List.of(a), List.of(named), false), Change.NONE, a.start(), a.start(), 0);
     }
 
+    /**
+     * {@code uvmfault_amapcopy}: => no lock held. Takes the map lock exclusively, looks the entry up
+     * again, and gives the range an amap of its own: a new chunk if it has none, a copy if it is
+     * needs-copy and shared (just the flag cleared if it is the amap's last reference).
+     */
     private void amapCopy(Flt f) {
         final boolean bug = hasBug(FaultBug.AMAP_COPY_SHARED_LOCK);
         if (bug) {
