@@ -19,7 +19,6 @@ import java.lang.reflect.Proxy;
 import java.util.ArrayList;
 import java.util.List;
 import org.HdrHistogram.Recorder;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -31,16 +30,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * {@code unmapping}) — a writer preempted for a few milliseconds on a loaded 2-core machine. The
  * SIGSEGV is the munmap's, legal, and must not be a violation.
  */
-class ExitRaceCheckQueuedTest {
-    private Cpu cpu;
-
-    @AfterEach
-    void unbind() {
-        if (cpu != null && cpu.isBoundToCurrentThread()) {
-            cpu.unbind();
-        }
-    }
-
+class ExitRaceCheckQueuedTest extends BoundCpuTest {
     @ParameterizedTest
     @EnumSource(Design.class)
     void aSigsegvFromAnotherWritersMunmapIsNotAViolationWhenThatWriterHasFinishedSince(Design design) throws Throwable {

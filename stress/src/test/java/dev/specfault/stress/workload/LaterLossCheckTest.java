@@ -19,7 +19,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.HdrHistogram.Recorder;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -31,16 +30,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * its store and, on one round in four, the whole region again before the munmap (until 2026-11-30
  * they did not, and such a loss was never looked at: found in review).
  */
-class LaterLossCheckTest {
-    private Cpu cpu;
-
-    @AfterEach
-    void unbind() {
-        if (cpu != null && cpu.isBoundToCurrentThread()) {
-            cpu.unbind();
-        }
-    }
-
+class LaterLossCheckTest extends BoundCpuTest {
     @ParameterizedTest
     @EnumSource(value = Workload.class, names = {"PAGE_FAULT1", "PAGE_FAULT2", "PAGE_FAULT3", "MERGE_CHURN", "EBIZZY", "FORK_STORM"})
     void aStoreLostAfterItsReadBackIsAViolation(Workload w) {

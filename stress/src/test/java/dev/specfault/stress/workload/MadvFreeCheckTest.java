@@ -9,7 +9,6 @@ import dev.specfault.fault.Mman;
 import dev.specfault.fault.SpaceOptions;
 import dev.specfault.fault.Spaces;
 import dev.specfault.pmap.Arch;
-import dev.specfault.pmap.Cpu;
 import dev.specfault.pmap.Machine;
 import dev.specfault.srcu.GracePeriodDriver;
 import java.lang.reflect.InvocationTargetException;
@@ -18,7 +17,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.HdrHistogram.Recorder;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -28,16 +26,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * would) must be reported, whether the load then reads 0 or the value from before MADV_FREE. The
  * only seeded bug that reaches this check (zap-plain-write) needs a race that takes seconds to hit.
  */
-class MadvFreeCheckTest {
-    private Cpu cpu;
-
-    @AfterEach
-    void unbind() {
-        if (cpu != null && cpu.isBoundToCurrentThread()) {
-            cpu.unbind();
-        }
-    }
-
+class MadvFreeCheckTest extends BoundCpuTest {
     /** How the wrapped space loses a store: not at all, the page discarded, or the store dropped. */
     @ParameterizedTest
     @ValueSource(strings = {"none", "discarded", "dropped"})
