@@ -25,6 +25,12 @@ public enum FaultBug {
      * not yet copied reaches the child without it: no instant of the parent).
      */
     FORK_SEQ_PER_AREA("speculative", "fork releases each area's write sequence right after its copy, not when the fork ends"),
+    /**
+     * A write fault on a private file page that is mapped read-only (after a read fault) makes the
+     * page cache's page writable in place instead of copying it (P4: a private store reaches the
+     * file and every other mapping of it; Dirty COW's outcome, CVE-2016-5195).
+     */
+    PRIVATE_WRITE_TO_PAGE_CACHE("all", "a write fault on a private file page mapped read-only writes the page cache's page instead of copying it"),
     /** mprotect that lowers rights does not flush TLBs (P5: a stale writable translation). */
     MPROTECT_SKIP_FLUSH("all", "mprotect lowers the rights of PTEs without flushing TLBs"),
     /** Locked fault: a failed amap upgrade goes on under the shared lock (P4: two promotions of one slot, a lost store). */

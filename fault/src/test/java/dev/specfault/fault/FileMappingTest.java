@@ -9,6 +9,7 @@ import static dev.specfault.fault.Mman.PAGE_SIZE;
 import static dev.specfault.fault.Mman.PROT_NONE;
 import static dev.specfault.fault.Mman.PROT_READ;
 import static dev.specfault.fault.Mman.PROT_WRITE;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
@@ -36,12 +37,51 @@ class FileMappingTest extends OneCpuSpaceTest {
     private long baseline;
 
     private AddressSpace space(Design d, Arch arch) {
+        return space(d, arch, java.util.Set.of());
+    }
+
+    private AddressSpace space(Design d, Arch arch, java.util.Set<FaultBug> bugs) {
         machine = Machine.builder(arch).frameLimit(4096).cpus(2).build();
         cpu = machine.cpu(0);
         cpu.bind();
         baseline = machine.frames().inUse();
         return Spaces.create(new SpaceOptions(d, machine).name("t").config(SpaceConfig.defaults(arch))
-                .driver(GracePeriodDriver.inline()));
+                .bugs(bugs).driver(GracePeriodDriver.inline()));
+    }
+
+    /**
+     * A private page read, then written: the write copies the page. Returns what the file, and a
+     * shared mapping of it, hold afterwards (both must be the file's own 7).
+     */
+    private long[] privateReadThenWrite(AddressSpace s) {
+        final FileObject f = new FileObject("f", PAGE_SIZE, machine.frames());
+        f.writeWord(0, 7);
+        assertEquals(A, s.mmap(A, PAGE_SIZE, RW, MAP_PRIVATE | MAP_FIXED, f, 0));
+        assertEquals(B, s.mmap(B, PAGE_SIZE, PROT_READ, MAP_SHARED | MAP_FIXED, f, 0));
+        assertEquals(7, load(s, A)); // the page cache's page, mapped read-only
+        store(s, A, 8); // the copy-on-write break
+        assertEquals(8, load(s, A));
+        final long[] r = {f.readWord(0), load(s, B)};
+        s.exit();
+        f.close();
+        s.quiesce();
+        return r;
+    }
+
+    /** P4: a private store never reaches the file, also when a read fault mapped the file's page first. */
+    @ParameterizedTest
+    @MethodSource("spaces")
+    void privateWriteAfterReadCopies(Design d, Arch arch) {
+        assertArrayEquals(new long[] {7, 7}, privateReadThenWrite(space(d, arch)));
+        assertEquals(baseline, machine.frames().inUse(), "leak");
+    }
+
+    /** The seeded bug private-write-to-page-cache (Dirty COW's outcome) is caught by the same scenario. */
+    @ParameterizedTest
+    @MethodSource("spaces")
+    void seededPrivateWriteToPageCacheIsCaught(Design d, Arch arch) {
+        final long[] r = privateReadThenWrite(space(d, arch, java.util.Set.of(FaultBug.PRIVATE_WRITE_TO_PAGE_CACHE)));
+        assertArrayEquals(new long[] {8, 8}, r, "the private store reached the file and its shared mapping");
     }
 
 

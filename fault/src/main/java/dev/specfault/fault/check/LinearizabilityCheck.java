@@ -88,12 +88,12 @@ public final class LinearizabilityCheck {
     }
 
     /**
-     * Model checking of {@code c} with the operations of {@code harness} ({@link SpaceLinearizability}
-     * or {@link LazyFreeLinearizability}).
+     * Model checking of {@code c} with the operations of {@code harness} ({@link SpaceLinearizability},
+     * {@link LazyFreeLinearizability} or {@link FileLinearizability}).
      */
-    public static void modelCheck(CheckConfig c, Budget b, Class<? extends SpaceLinearizability> harness) {
+    public static void modelCheck(CheckConfig c, Budget b, Class<? extends WindowHarness> harness) {
         synchronized (LinearizabilityCheck.class) {
-            SpaceLinearizability.configure(c, b.threads());
+            WindowHarness.configure(c, b.threads());
             new ModelCheckingOptions()
                     .iterations(b.iterations())
                     .invocationsPerIteration(b.invocations())
@@ -103,15 +103,20 @@ public final class LinearizabilityCheck {
                     .actorsAfter(1)
                     .minimizeFailedScenario(b.minimize())
                     .addGuarantee(forClasses(LinearizabilityCheck::trusted).allMethods().treatAsAtomic())
-                    .sequentialSpecification(SpaceModel.class)
+                    .sequentialSpecification(modelOf(harness))
                     .check(harness);
         }
     }
 
     /** Stress mode (real threads) of {@code c}; throws Lincheck's {@code LincheckAssertionError} on a violation. */
     public static void stress(CheckConfig c, Budget b) {
+        stress(c, b, SpaceLinearizability.class);
+    }
+
+    /** Stress mode (real threads) of {@code c} with the operations of {@code harness}. */
+    public static void stress(CheckConfig c, Budget b, Class<? extends WindowHarness> harness) {
         synchronized (LinearizabilityCheck.class) {
-            SpaceLinearizability.configure(c, b.threads());
+            WindowHarness.configure(c, b.threads());
             new StressOptions()
                     .iterations(b.iterations())
                     .invocationsPerIteration(b.invocations())
@@ -120,8 +125,13 @@ public final class LinearizabilityCheck {
                     .actorsBefore(2)
                     .actorsAfter(1)
                     .minimizeFailedScenario(b.minimize())
-                    .sequentialSpecification(SpaceModel.class)
-                    .check(SpaceLinearizability.class);
+                    .sequentialSpecification(modelOf(harness))
+                    .check(harness);
         }
+    }
+
+    /** The sequential model of a harness: {@link FileSpaceModel} for files, {@link SpaceModel} otherwise. */
+    static Class<?> modelOf(Class<? extends WindowHarness> harness) {
+        return FileLinearizability.class.isAssignableFrom(harness) ? FileSpaceModel.class : SpaceModel.class;
     }
 }

@@ -31,8 +31,8 @@ import dev.specfault.vma.LayoutPlanner;
 import dev.specfault.vma.VmMap;
 import dev.specfault.vma.VmaFlags;
 import java.util.ArrayList;
-import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.locks.ReentrantLock;
 import org.agrona.collections.Long2LongHashMap;
@@ -146,7 +146,7 @@ public final class LockedSpace extends AbstractSpace implements FaultHandler {
      */
     private final Flt[] contexts; // [c]
     private final ArefMap arefs; // [m]
-    private final Map<FileObject, RwLock> objLocks = new IdentityHashMap<>(); // [m]
+    private final Map<FileObject, RwLock> objLocks = new HashMap<>(); // [m] FileObject: identity equality, a hash of its own
     /** vm_minsaddr: the top of the main stack. [I] */
     private final long minsaddr;
     /** vm_maxsaddr: the lowest address the main stack may grow to. [I] */
@@ -714,10 +714,14 @@ public final class LockedSpace extends AbstractSpace implements FaultHandler {
                 return AccessResult.OOM;
             }
         }
-        if (!(priv && f.write)) {
+        // The seeded bug private-write-to-page-cache: a private write to the object's page that this
+        // entry already maps read-only (a read fault came first) maps it writable, not a copy.
+        final boolean inPlace = priv && f.write && hasBug(FaultBug.PRIVATE_WRITE_TO_PAGE_CACHE)
+                && mapsFrame(tbl, f.va, page);
+        if (!(priv && f.write) || inPlace) {
             // Map the object's page: shared mappings with the area's rights, private ones read-only
             // (a write breaks copy-on-write into the amap).
-            final long old = pmapEnter(f, tbl, page, leafProt(a, !priv), Prot.YOUNG | (f.write ? Prot.DIRTY : 0));
+            final long old = pmapEnter(f, tbl, page, leafProt(a, !priv || inPlace), Prot.YOUNG | (f.write ? Prot.DIRTY : 0));
             frames.put(page, f.cache);
             stats.fault(kind(old, page, f.write, SpaceStats.Fault.WP_SHARED, SpaceStats.Fault.FILE));
             return RETRY;
@@ -742,6 +746,12 @@ public final class LockedSpace extends AbstractSpace implements FaultHandler {
         pmapEnter(f, tbl, nf, leafProt(a, true), Prot.YOUNG | Prot.DIRTY);
         stats.fault(SpaceStats.Fault.COW_COPY);
         return RETRY;
+    }
+
+    /** Whether the entry of {@code va} in {@code table} maps {@code frame} (for a seeded bug only). */
+    private boolean mapsFrame(long table, long va, long frame) {
+        final long e = table < 0 ? 0 : pmap.pte(table, Arch.index(va, 1));
+        return fmt.mapsFrame(e) && fmt.frame(e) == frame;
     }
 
     /** What a fault that mapped {@code frame} over the entry {@code old} did, for the counters. */

@@ -613,9 +613,11 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
                     stats.retry(SpaceStats.Retry.PIN_FAILED);
                     return AGAIN;
                 }
-                if (frames.refcount(old) == 2) {
+                if (frames.refcount(old) == 2
+                        || (file != null && hasBug(FaultBug.PRIVATE_WRITE_TO_PAGE_CACHE) && file.cachedFrame(a.pgoffAt(va)) == old)) {
                     // Our pin and this mapping: nobody else can see the page; reuse it in place.
                     // (fork makes the write sequence odd before it adds a reference under the PTL.)
+                    // A page of the page cache holds the cache's reference too: it is always copied.
                     p.kind = REWRITE;
                     p.op = OP_WRITE_DIRTY;
                     p.what = SpaceStats.Fault.COW_REUSE;

@@ -352,7 +352,8 @@ class SpeculativeSeededBugTest extends ScenarioBase {
         final Set<String> tested = Set.of("SKIP_DEAD_CHECK", "ZAP_BEFORE_MARK_DEAD", "PUBLISH_BEFORE_ZAP",
                 "SKIP_PTE_RECHECK", "FORK_WITHOUT_WRITE_SEQ", "MPROTECT_SKIP_FLUSH", "SKIP_INCARNATION_CHECK",
                 "SKIP_TABLE_LINKED_CHECK",
-                "FORK_SEQ_PER_AREA"); // its scenario: SpeculativeForkSnapshotTest
+                "FORK_SEQ_PER_AREA", // its scenario: SpeculativeForkSnapshotTest
+                "PRIVATE_WRITE_TO_PAGE_CACHE"); // its scenario: FileMappingTest, every design
         for (FaultBug b : FaultBug.values()) {
             if (b.design().equals("speculative") || b.design().equals("all")) {
                 assertTrue(tested.contains(b.name()), b + " has no scenario");

@@ -3,7 +3,11 @@ package dev.specfault.stress.cli;
 import dev.specfault.fault.Design;
 import dev.specfault.fault.FaultBug;
 import dev.specfault.fault.check.CheckConfig;
+import dev.specfault.fault.check.FileLinearizability;
+import dev.specfault.fault.check.LazyFreeLinearizability;
 import dev.specfault.fault.check.LinearizabilityCheck;
+import dev.specfault.fault.check.SpaceLinearizability;
+import dev.specfault.fault.check.WindowHarness;
 import dev.specfault.pmap.Arch;
 import dev.specfault.pmap.PmapBug;
 import dev.specfault.stress.Specfault;
@@ -51,6 +55,11 @@ public final class CheckCommand implements Callable<Integer> {
 
     @Option(names = "--actors", defaultValue = "3", description = "operations per thread (default ${DEFAULT-VALUE})")
     int actors;
+
+    @Option(names = "--harness", paramLabel = "H", description = "anon (private anonymous memory: mmap, munmap, mprotect,"
+            + " madvise, mremap, load, store), lazy-free (anon with MADV_FREE and reclaim) or file (shared and private"
+            + " mappings of a file at any offset, pread, pwrite); default anon, with --inject the bug's")
+    String harness;
 
     @Option(names = "--inject", paramLabel = "BUG", description = "a seeded bug (see ./specfault stress --inject list)")
     String inject;
@@ -101,10 +110,18 @@ public final class CheckCommand implements Callable<Integer> {
                 final String needs = sb.beyondTheHarness();
                 if (needs != null) {
                     throw new CommandLine.ParameterException(cl, "--inject " + sb.name() + " needs " + needs
-                            + ", which the linearizability harness does not have (one space: mmap, munmap, mprotect,"
-                            + " madvise, mremap, load, store): stress --inject " + bug.name() + " shows it");
+                            + ", which the linearizability harnesses do not have (one space: mmap, munmap, mprotect,"
+                            + " madvise, mremap, load, store, files): stress --inject " + bug.name() + " shows it");
                 }
             }
+        }
+        final String h = harness != null ? harness : bug != null ? bug.harness() : "anon";
+        final Class<? extends WindowHarness> harnessClass;
+        switch (h) {
+            case "anon": harnessClass = SpaceLinearizability.class; break;
+            case "lazy-free": harnessClass = LazyFreeLinearizability.class; break;
+            case "file": harnessClass = FileLinearizability.class; break;
+            default: throw new CommandLine.ParameterException(cl, "unknown harness '" + h + "' (anon, lazy-free, file)");
         }
         final LinearizabilityCheck.Budget b = new LinearizabilityCheck.Budget(iterations, invocations, threads, actors, true);
         boolean violated = false;
@@ -118,12 +135,12 @@ public final class CheckCommand implements Callable<Integer> {
                 final long t0 = System.nanoTime();
                 try {
                     if (mode.equals("model")) {
-                        LinearizabilityCheck.modelCheck(c, b);
+                        LinearizabilityCheck.modelCheck(c, b, harnessClass);
                     } else {
-                        LinearizabilityCheck.stress(c, b);
+                        LinearizabilityCheck.stress(c, b, harnessClass);
                     }
                 } catch (LincheckAssertionError e) {
-                    out.println("VIOLATION P8 " + c + " (" + mode + "): " + Specfault.firstLine(e.getMessage()));
+                    out.println("VIOLATION P8 " + c + " (" + h + " harness, " + mode + "): " + Specfault.firstLine(e.getMessage()));
                     out.println(e.getMessage());
                     violated = true;
                     continue;
@@ -134,8 +151,8 @@ public final class CheckCommand implements Callable<Integer> {
                     failed = true;
                     continue;
                 }
-                out.printf("check %s (%s, %d x %d invocations, %d threads x %d actors): linearizable, invariants held (%.1f s)%s%n",
-                        c, mode, iterations, invocations, threads, actors, (System.nanoTime() - t0) / 1e9,
+                out.printf("check %s (%s harness, %s, %d x %d invocations, %d threads x %d actors): linearizable, invariants held (%.1f s)%s%n",
+                        c, h, mode, iterations, invocations, threads, actors, (System.nanoTime() - t0) / 1e9,
                         bug == null ? "" : "; the seeded bug was not found in this budget (more --iterations or"
                                 + " --invocations may find it; stress --inject " + bug.name() + " shows it)");
             }

@@ -138,6 +138,10 @@ public record SeededBug(String name, String design, String workload, String desc
                 return Hit.of(SPEC, Workload.FORK_STORM, x86, 2, 1, 40, 1);
             case "MPROTECT_SKIP_FLUSH":
                 return Hit.of(SPEC, Workload.MPROTECT_CHURN, x86, 2, 1, 5, 1);
+            case "PRIVATE_WRITE_TO_PAGE_CACHE":
+                // page_fault2 reads one page of its private file mapping before its store, every
+                // round: the second round sees the first one's store in the file (deterministic)
+                return Hit.of(SPEC, Workload.PAGE_FAULT2, x86, 1, 0, 5, 1);
             // fault, locked
             case "UPGRADE_WITHOUT_RESTART":
                 // hit in 0.9-2.4 s (six seeds, idle machine); once not in 5 s while a build ran
@@ -223,10 +227,10 @@ public record SeededBug(String name, String design, String workload, String desc
     }
 
     /**
-     * What the linearizability harness ({@code check}: one address space; mmap, munmap, mprotect,
-     * madvise DONTNEED, mremap, load and store) would need to exercise this bug, or null if it has
-     * it: the bugs whose workload forks, exits spaces, grows stacks or reclaims MADV_FREE pages.
-     * Under {@code check} they ran "linearizable" and proved nothing.
+     * What the linearizability harnesses ({@code check}: one address space; mmap, munmap, mprotect,
+     * madvise, mremap, load and store, with lazy freeing or with a file) would need to exercise this
+     * bug, or null if one has it: the bugs whose workload forks, exits spaces or grows stacks. Under
+     * {@code check} they ran "linearizable" and proved nothing.
      */
     public String beyondTheHarness() {
         switch (defaultWorkload()) {
@@ -236,10 +240,24 @@ public record SeededBug(String name, String design, String workload, String desc
                 return "fork";
             case STACK_GROWTH:
                 return "stack growth";
-            case MADV_FREE:
-                return "MADV_FREE and its reclaim";
             default:
                 return null;
+        }
+    }
+
+    /**
+     * The linearizability harness that exercises this bug ({@code check --harness}): {@code lazy-free}
+     * for the bugs of MADV_FREE's reclaim, {@code file} for those of file mappings, else {@code anon}.
+     */
+    public String harness() {
+        switch (defaultWorkload()) {
+            case MADV_FREE:
+                return "lazy-free";
+            case PAGE_FAULT2:
+            case PAGE_FAULT3:
+                return "file";
+            default:
+                return "anon";
         }
     }
 

@@ -261,6 +261,14 @@ public enum Workload {
             ctx.violation("mmap of a faulting thread's region failed: " + Errno.format(a));
             return 0;
         }
+        if (this == PAGE_FAULT2
+                && !Touch.expect(ctx, space, cpu, a, 0, "the file's own content: nothing writes the file, a private store reached it")) {
+            // P4: private stores never reach the file. One page per round is read before its store
+            // (a read fault maps the page cache's page read-only; the store must copy it): a store
+            // of an earlier round that went to the page cache shows here. One read fault per 4,096.
+            space.munmap(a, bytes);
+            return 0;
+        }
         long pages = 0;
         for (long off = 0; off < bytes; off += Mman.PAGE_SIZE) {
             // P4: (thread, round, page) tagged; the value read back must be this thread's own.

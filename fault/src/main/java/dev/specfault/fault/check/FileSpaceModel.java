@@ -1,0 +1,123 @@
+package dev.specfault.fault.check;
+
+import dev.specfault.fault.Errno;
+
+/**
+ * The sequential reference model of {@link FileLinearizability}: the file's pages (one word each),
+ * and the window's pages, each unmapped or mapping a page of the file, shared or private, with
+ * rights and, for a private page its own store copied, its own value. Linux's semantics at page
+ * granularity, independent of the designs.
+ */
+public class FileSpaceModel {
+    private final long[] file = new long[FileLinearizability.FILE_PAGES];
+    private final boolean[] mapped = new boolean[WindowHarness.PAGES];
+    private final boolean[] shared = new boolean[WindowHarness.PAGES];
+    private final int[] prot = new int[WindowHarness.PAGES];
+    private final int[] pgoff = new int[WindowHarness.PAGES];
+    /** A private page's own copy exists (its first store made it): {@link #copy} is its value. */
+    private final boolean[] copied = new boolean[WindowHarness.PAGES];
+    private final long[] copy = new long[WindowHarness.PAGES];
+
+    public FileSpaceModel() {
+        for (int i = 0; i < WindowHarness.PAGES; i++) {
+            mapped[i] = true;
+            shared[i] = i < WindowHarness.PAGES / 2;
+            prot[i] = WindowHarness.RW;
+            pgoff[i] = i % (WindowHarness.PAGES / 2);
+        }
+    }
+
+    private static int end(int page, int pages) {
+        return Math.min(WindowHarness.PAGES, page + pages);
+    }
+
+    private long map(int page, int pages, int protCode, int off, boolean isShared) {
+        for (int i = page; i < end(page, pages); i++) {
+            mapped[i] = true;
+            shared[i] = isShared;
+            prot[i] = WindowHarness.prot(protCode);
+            pgoff[i] = off + i - page;
+            copied[i] = false;
+        }
+        return 0;
+    }
+
+    public long mmapShared(int page, int pages, int protCode, int off) {
+        return map(page, pages, protCode, off, true);
+    }
+
+    public long mmapPrivate(int page, int pages, int protCode, int off) {
+        return map(page, pages, protCode, off, false);
+    }
+
+    public long munmap(int page, int pages) {
+        for (int i = page; i < end(page, pages); i++) {
+            mapped[i] = false;
+            copied[i] = false;
+        }
+        return 0;
+    }
+
+    /** Applies from the start up to the first hole, then ENOMEM. */
+    public long mprotect(int page, int pages, int protCode) {
+        for (int i = page; i < end(page, pages); i++) {
+            if (!mapped[i]) {
+                return -Errno.ENOMEM;
+            }
+            prot[i] = WindowHarness.prot(protCode);
+        }
+        return 0;
+    }
+
+    /** MADV_DONTNEED: a private page drops its copy and shows the file again; the file keeps a shared page's stores. */
+    public long madvise(int page, int pages) {
+        boolean hole = false;
+        for (int i = page; i < end(page, pages); i++) {
+            if (mapped[i]) {
+                copied[i] = false;
+            } else {
+                hole = true;
+            }
+        }
+        return hole ? -Errno.ENOMEM : 0;
+    }
+
+    private boolean pastEnd(int page) {
+        return pgoff[page] >= FileLinearizability.FILE_PAGES;
+    }
+
+    public long load(int page) {
+        if (!mapped[page] || prot[page] == 0) {
+            return WindowHarness.SEGV;
+        }
+        if (pastEnd(page)) {
+            return WindowHarness.SIGBUS;
+        }
+        return !shared[page] && copied[page] ? copy[page] : file[pgoff[page]];
+    }
+
+    public long store(int page, long v) {
+        if (!mapped[page] || (prot[page] & WindowHarness.WRITE) == 0) {
+            return WindowHarness.SEGV;
+        }
+        if (pastEnd(page)) {
+            return WindowHarness.SIGBUS;
+        }
+        if (shared[page]) {
+            file[pgoff[page]] = v;
+        } else {
+            copied[page] = true;
+            copy[page] = v;
+        }
+        return 0;
+    }
+
+    public long pread(int off) {
+        return file[off];
+    }
+
+    public long pwrite(int off, long v) {
+        file[off] = v;
+        return 0;
+    }
+}
