@@ -31,6 +31,12 @@ public enum FaultBug {
      * file and every other mapping of it; Dirty COW's outcome, CVE-2016-5195).
      */
     PRIVATE_WRITE_TO_PAGE_CACHE("all", "a write fault on a private file page mapped read-only writes the page cache's page instead of copying it"),
+    /**
+     * The page cache: a fault (or pread) that found no page installs the one it made with a plain
+     * store, not a compare-and-set (P4: two that missed one page at once each map their own, and
+     * the stores through the replaced one are lost to the file; P6: its cache reference leaks).
+     */
+    PAGE_CACHE_UNCHECKED_INSERT("all", "a page-cache miss installs its new page without checking that no other was installed meanwhile"),
     /** mprotect that lowers rights does not flush TLBs (P5: a stale writable translation). */
     MPROTECT_SKIP_FLUSH("all", "mprotect lowers the rights of PTEs without flushing TLBs"),
     /** Locked fault: a failed amap upgrade goes on under the shared lock (P4: two promotions of one slot, a lost store). */

@@ -4,6 +4,7 @@ import dev.specfault.pmap.phys.FrameAllocator;
 import dev.specfault.pmap.phys.FrameCache;
 import dev.specfault.pmap.phys.PhysicalMemory;
 import dev.specfault.vma.Area;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReferenceArray;
@@ -30,6 +31,7 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * Locks used to protect members:
  *   [I] immutable
  *   [a] atomic
+ *   [v] volatile: set by tests before a race, read on each miss
  * </pre>
  */
 public final class FileObject {
@@ -57,6 +59,10 @@ public final class FileObject {
     private final AtomicReferenceArray<AtomicLongArray> leaves; // [a] 512 slots of frame + 1 each, made on first use
     private final AtomicInteger refs = new AtomicInteger(1); // [a]
     private final Kind kind; // [I]
+    /** The seeded bug page-cache-unchecked-insert: a miss installs its page by a plain store. */
+    private final boolean uncheckedInsert; // [I]
+    /** Tests: runs on a miss after its new page is made, before the page is installed. */
+    private volatile Runnable missHook; // [v]
     /** Files made so far: each one's {@link #hashCode}. [a] */
     private static final AtomicInteger MADE = new AtomicInteger();
     private final int hash = MADE.incrementAndGet() * 0x9E3779B9; // [I]
@@ -66,6 +72,16 @@ public final class FileObject {
     }
 
     public FileObject(String name, long size, FrameAllocator frames, Kind kind) {
+        this(name, size, frames, kind, false);
+    }
+
+    /** A plain file with the seeded bugs of {@code bugs} that are the page cache's ({@link FaultBug#PAGE_CACHE_UNCHECKED_INSERT}). */
+    public FileObject(String name, long size, FrameAllocator frames, Set<FaultBug> bugs) {
+        this(name, size, frames, Kind.FILE, bugs.contains(FaultBug.PAGE_CACHE_UNCHECKED_INSERT));
+    }
+
+    private FileObject(String name, long size, FrameAllocator frames, Kind kind, boolean uncheckedInsert) {
+        this.uncheckedInsert = uncheckedInsert;
         if (size < 0 || size > MAX_SIZE) {
             throw new IllegalArgumentException("file size " + size + " (the page cache takes 0 to " + MAX_SIZE + " bytes)");
         }
@@ -92,6 +108,11 @@ public final class FileObject {
         return name;
     }
 
+    /** A new file of the same size, kind and seeded bugs, with an empty page cache (memfd_create + ftruncate again). */
+    public FileObject like(String newName) {
+        return new FileObject(newName, size, frames, kind, uncheckedInsert);
+    }
+
     public Kind kind() {
         return kind;
     }
@@ -108,6 +129,24 @@ public final class FileObject {
     /** Pages in the file: accesses at or beyond this page index get SIGBUS. */
     public long pageCount() {
         return pageCount;
+    }
+
+    /** Tests: {@code r} runs on each miss between the new page's allocation and its installation (null: none). */
+    void missHook(Runnable r) {
+        missHook = r;
+    }
+
+    /** Takes a reference unless the file is already released (a thread that found it in a shared slot). */
+    public boolean tryAcquire() {
+        for (;;) {
+            final int r = refs.get();
+            if (r <= 0) {
+                return false;
+            }
+            if (refs.compareAndSet(r, r + 1)) {
+                return true;
+            }
+        }
     }
 
     /** Takes a reference (a new VMA record maps the file). */
@@ -184,6 +223,18 @@ public final class FileObject {
                 return FrameAllocator.OOM;
             }
             frames.get(f); // the caller's reference; the allocation's is the cache's
+            final Runnable hook = missHook;
+            if (hook != null) {
+                hook.run();
+            }
+            if (uncheckedInsert) {
+                // Seeded bug: the slot was empty when looked at, so store without checking again. A
+                // page another fault installed meanwhile is replaced: its mappings keep a page the
+                // file no longer has (their stores are lost to pread and to later faults), and the
+                // cache's reference on it is never dropped.
+                pages.set(i, f + 1);
+                return f;
+            }
             if (pages.compareAndSet(i, 0, f + 1)) {
                 if (refs.get() <= 0 && pages.compareAndSet(i, f + 1, 0)) {
                     // The last reference went meanwhile and release() may have walked this slot

@@ -34,6 +34,56 @@ class FileObjectTest {
         assertThrows(IllegalArgumentException.class, () -> new FileObject("huge", FileObject.MAX_SIZE + 1, m.frames()));
     }
 
+    /**
+     * Two misses of one page at once: the second to install finds the first's page and returns it
+     * (its own goes back), so both callers hold the file's one page. Returns the two frames and the
+     * frames in use after the file is closed and both callers' references are dropped.
+     */
+    private static long[] twoMissesOfOnePage(java.util.Set<FaultBug> bugs) throws Exception {
+        final Machine m = Machine.builder(Arch.X86_64).frameLimit(64).cpus(1).build();
+        final long before = m.frameStats().inUse();
+        final FileObject f = new FileObject("f", Mman.PAGE_SIZE, m.frames(), bugs);
+        final java.util.concurrent.CountDownLatch atMiss = new java.util.concurrent.CountDownLatch(1);
+        final java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+        f.missHook(() -> {
+            f.missHook(null); // the first miss only
+            atMiss.countDown();
+            try {
+                go.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        final java.util.concurrent.CompletableFuture<Long> first =
+                java.util.concurrent.CompletableFuture.supplyAsync(() -> f.getPage(0, null));
+        atMiss.await(); // the first caller made its page and is about to install it
+        final long second = f.getPage(0, null);
+        go.countDown();
+        final long one = first.get();
+        final long cached = f.cachedFrame(0);
+        m.frames().put(one);
+        m.frames().put(second);
+        f.close();
+        return new long[] {one, second, cached, m.frameStats().inUse() - before};
+    }
+
+    @Test
+    void twoMissesOfOnePageGetTheSamePage() throws Exception {
+        final long[] r = twoMissesOfOnePage(java.util.Set.of());
+        assertEquals(r[1], r[0], "both callers hold the installed page");
+        assertEquals(r[1], r[2]);
+        assertEquals(0, r[3], "no frame leaked");
+    }
+
+    /** The seeded bug page-cache-unchecked-insert: the first caller's page replaces the second's, which leaks. */
+    @Test
+    void seededPageCacheUncheckedInsertIsCaught() throws Exception {
+        final long[] r = twoMissesOfOnePage(java.util.Set.of(FaultBug.PAGE_CACHE_UNCHECKED_INSERT));
+        assertTrue(r[0] != r[1], "two pages for one offset");
+        assertEquals(r[0], r[2], "the cache holds the later install");
+        assertEquals(1, r[3], "the replaced page's cache reference leaked");
+    }
+
     /** Shared anonymous memory is a shmem file: above the page cache's limit, mmap says ENOMEM. */
     @Test
     void sharedAnonymousMemoryAboveTheLimitIsEnomem() {

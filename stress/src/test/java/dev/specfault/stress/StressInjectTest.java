@@ -62,7 +62,8 @@ class StressInjectTest {
     /** The fastest and most reliable, in the default run: caught within a second or two. */
     @ParameterizedTest
     @ValueSource(strings = {"mprotect-skip-flush", "zap-before-mark-dead", "tag-reuse-no-flush",
-        "table-free-no-grace-period", "last-level-tlbi-for-freed-tables", "private-write-to-page-cache"})
+        "table-free-no-grace-period", "last-level-tlbi-for-freed-tables", "private-write-to-page-cache",
+        "page-cache-unchecked-insert"})
     void fastSeededBugsAreCaught(String name) {
         caughtAndCleanWithout(name, "5s", "1s");
     }

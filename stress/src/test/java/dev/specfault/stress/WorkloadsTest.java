@@ -36,7 +36,7 @@ class WorkloadsTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"page_fault2", "page_fault3", "mprotect_churn", "stack_growth", "fork_storm", "exit_race",
-        "unmap_race", "madv_free", "ebizzy"})
+        "unmap_race", "madv_free", "file_race", "ebizzy"})
     void everyWorkloadRunsCleanOnEveryDesignAndArchitecture(String workload) {
         final Workload w = Workload.byCliName(workload);
         final Result r = SpecfaultCliTest.run("stress", "--workload", workload, "--design", "all", "--arch", "all",

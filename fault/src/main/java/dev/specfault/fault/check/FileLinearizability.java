@@ -40,7 +40,7 @@ public class FileLinearizability extends WindowHarness {
     private final FileObject file;
 
     public FileLinearizability() {
-        file = new FileObject("lin", FILE_PAGES * Mman.PAGE_SIZE, machine.frames());
+        file = new FileObject("lin", FILE_PAGES * Mman.PAGE_SIZE, machine.frames(), checkConfig.bugs());
         final long half = PAGES / 2 * Mman.PAGE_SIZE;
         final long r = space.mmap(WINDOW, half, RW, Mman.MAP_SHARED | Mman.MAP_FIXED, file, 0);
         final long p = space.mmap(WINDOW + half, half, RW, Mman.MAP_PRIVATE | Mman.MAP_FIXED, file, 0);

@@ -48,6 +48,7 @@ public abstract class WindowHarness {
         threads = parallelThreads;
     }
 
+    final CheckConfig checkConfig;
     final Machine machine;
     final AddressSpace space;
     private final AtomicInteger nextCpu = new AtomicInteger();
@@ -59,6 +60,7 @@ public abstract class WindowHarness {
         if (c == null) {
             throw new IllegalStateException("WindowHarness.configure was not called");
         }
+        checkConfig = c;
         machine = Machine.builder(c.arch()).frameLimit(FRAMES).cpus(cpus).tlbEntries(8).prefetchPercent(0)
                 .bugs(c.pmapBugs()).build();
         space = Spaces.create(new SpaceOptions(c.design(), machine).name("lin").bugs(c.bugs()).vmaBugs(c.vmaBugs())

@@ -353,7 +353,8 @@ class SpeculativeSeededBugTest extends ScenarioBase {
                 "SKIP_PTE_RECHECK", "FORK_WITHOUT_WRITE_SEQ", "MPROTECT_SKIP_FLUSH", "SKIP_INCARNATION_CHECK",
                 "SKIP_TABLE_LINKED_CHECK",
                 "FORK_SEQ_PER_AREA", // its scenario: SpeculativeForkSnapshotTest
-                "PRIVATE_WRITE_TO_PAGE_CACHE"); // its scenario: FileMappingTest, every design
+                "PRIVATE_WRITE_TO_PAGE_CACHE", // its scenario: FileMappingTest, every design
+                "PAGE_CACHE_UNCHECKED_INSERT"); // its scenario: FileObjectTest (the page cache, every design's)
         for (FaultBug b : FaultBug.values()) {
             if (b.design().equals("speculative") || b.design().equals("all")) {
                 assertTrue(tested.contains(b.name()), b + " has no scenario");

@@ -145,7 +145,7 @@ public final class Cell {
         final AddressSpace space = Spaces.create(o);
         final SrcuDomain domain = space.pmap().domain();
         final long baseline = m.frames().inUse();
-        final FileObject file = w.usesFile() ? new FileObject("stress", threads * bytes, m.frames()) : null;
+        final FileObject file = w.usesFile() ? new FileObject("stress", threads * bytes, m.frames(), o.bugs()) : null;
         final Violations violations = new Violations(stopAt);
         final Recorder latency = new Recorder(3);
         final AtomicLong spawned = new AtomicLong();

@@ -138,6 +138,9 @@ public record SeededBug(String name, String design, String workload, String desc
                 return Hit.of(SPEC, Workload.FORK_STORM, x86, 2, 1, 40, 1);
             case "MPROTECT_SKIP_FLUSH":
                 return Hit.of(SPEC, Workload.MPROTECT_CHURN, x86, 2, 1, 5, 1);
+            case "PAGE_CACHE_UNCHECKED_INSERT":
+                // two faulting threads store to every page of a new shared file each round
+                return Hit.of(SPEC, Workload.FILE_RACE, x86, 2, 0, 5, 1);
             case "PRIVATE_WRITE_TO_PAGE_CACHE":
                 // page_fault2 reads one page of its private file mapping before its store, every
                 // round: the second round sees the first one's store in the file (deterministic)
@@ -255,6 +258,7 @@ public record SeededBug(String name, String design, String workload, String desc
                 return "lazy-free";
             case PAGE_FAULT2:
             case PAGE_FAULT3:
+            case FILE_RACE:
                 return "file";
             default:
                 return "anon";

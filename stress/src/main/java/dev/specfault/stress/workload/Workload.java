@@ -50,6 +50,9 @@ public enum Workload {
     /** MADV_FREE of small batches, stores right after, while writers reclaim lazy-free pages. */
     MADV_FREE("madv_free",
             "each thread: store to a batch of 8 pages, MADV_FREE it, store to some of them again, read all back; writers reclaim lazy-free pages in a loop"),
+    /** Every thread maps one shared file and touches its pages at once with the others; a new file each round. */
+    FILE_RACE("file_race",
+            "all threads map one shared file and store to every page at once (each its own word), a new empty file each round: every first touch is a page-cache miss raced by the others; pread must see each store"),
     /** Random-size map, touch random pages, read back, unmap. */
     EBIZZY("ebizzy", "random-size map (4 KiB to the region size), random pages touched and read back, unmap");
 
@@ -110,11 +113,11 @@ public enum Workload {
     }
 
     /**
-     * Whether the workload maps the cell's file object (page_fault2, page_fault3): one region's
-     * size per faulting thread, each thread at its own offset.
+     * Whether the workload maps the cell's file object (page_fault2, page_fault3: one region's size
+     * per faulting thread, each thread at its own offset; file_race makes new files like it).
      */
     public boolean usesFile() {
-        return this == PAGE_FAULT2 || this == PAGE_FAULT3;
+        return this == PAGE_FAULT2 || this == PAGE_FAULT3 || this == FILE_RACE;
     }
 
     /**
@@ -155,6 +158,7 @@ public enum Workload {
     public long faulterFrames(long pages) {
         switch (this) {
             case PAGE_FAULT2: // the page cache's page and the private copy
+            case FILE_RACE: // this round's file and a straggler's last one
             case FORK_STORM:
             case EXIT_RACE:
                 return 2 * pages;
@@ -186,6 +190,9 @@ public enum Workload {
             case MADV_FREE:
                 ctx.state(new MadvFree.State(ctx));
                 break;
+            case FILE_RACE:
+                ctx.state(new FileRace.State(ctx));
+                break;
             default:
                 break;
         }
@@ -195,6 +202,8 @@ public enum Workload {
     public void leave(WorkloadContext ctx, int thread) {
         if (this == STACK_GROWTH) {
             StackGrowth.leave(ctx, thread);
+        } else if (this == FILE_RACE) {
+            FileRace.leave(ctx, thread);
         }
     }
 
@@ -230,6 +239,8 @@ public enum Workload {
                 return UnmapRace.faulter(ctx, cpu, thread, round, rnd);
             case MADV_FREE:
                 return MadvFree.faulter(ctx, cpu, thread, round, rnd);
+            case FILE_RACE:
+                return FileRace.faulter(ctx, cpu, thread, round);
             default:
                 return pageFault(ctx, cpu, thread, round);
         }

@@ -1,0 +1,136 @@
+package dev.specfault.stress.workload;
+
+import dev.specfault.fault.AddressSpace;
+import dev.specfault.fault.Errno;
+import dev.specfault.fault.FileObject;
+import dev.specfault.fault.Mman;
+import dev.specfault.pmap.Cpu;
+import java.util.concurrent.Phaser;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * file_race: the page cache's misses raced. Every faulting thread maps the same file, shared, and
+ * stores to every page of it at once with the others: rounds begin together (a phaser), and the last
+ * thread to arrive replaces the file by a new, empty one, so that every page's first touch in a round
+ * is a miss that the other threads' faults race (page_fault3's threads each have a part of the file
+ * of their own, and after the first round every page is cached: no two faults ever miss one page).
+ * Linux's page cache inserts a new page under the xarray's lock and fails with -EEXIST when another
+ * got there first; the emulator's inserts by compare-and-set and takes the winner's page.
+ *
+ * <h2>What is checked (P4)</h2>
+ * Thread t stores a tagged value to word t of every page (read back at once through its mapping),
+ * then reads word t of every page of the file by pread: a store through a shared mapping is the
+ * file's. Two faults that each installed a page of their own for one offset (the seeded bug
+ * page-cache-unchecked-insert) leave one of them with a page the file no longer has: its stores are
+ * missing from pread, and the replaced page's cache reference leaks (P6 at the end of the cell).
+ */
+final class FileRace {
+    private FileRace() {
+    }
+
+    /** How long a thread waits for the others at a round's start before it goes on alone. */
+    static final long MEET_MILLIS = 100;
+
+    /**
+     * The current file and the phaser the rounds meet at.
+     * <pre>
+     * Who protects what:
+     *   [I] immutable after start
+     *   [v] volatile: replaced by the last thread to arrive (the phaser's onAdvance), read by all
+     *   [p] the phaser's own synchronization
+     * </pre>
+     */
+    static final class State {
+        final Phaser phaser; // [I], [p]
+        volatile FileObject file; // [v]
+        final long bytes; // [I]
+
+        State(WorkloadContext ctx) {
+            bytes = ctx.bytes();
+            file = ctx.file().like("file_race");
+            phaser = new Phaser(ctx.threads()) {
+                @Override
+                protected boolean onAdvance(int phase, int registered) {
+                    // Every thread arrived (after its munmap): a new, empty file for the next round,
+                    // unless every thread has left. The old file's creator reference goes; the last
+                    // unmap of it (a straggler's) drops its pages.
+                    final FileObject old = file;
+                    if (registered > 0) {
+                        file = old.like("file_race");
+                    }
+                    old.close();
+                    return registered == 0;
+                }
+            };
+        }
+    }
+
+    static State state(WorkloadContext ctx) {
+        return (State) ctx.state();
+    }
+
+    static long faulter(WorkloadContext ctx, Cpu cpu, int thread, long round) {
+        final State st = state(ctx);
+        try {
+            st.phaser.awaitAdvanceInterruptibly(st.phaser.arrive(), MEET_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            // Another thread is slow (or stopped on a violation): this round runs without it.
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 0;
+        }
+        final AddressSpace space = ctx.space();
+        final long bytes = st.bytes;
+        FileObject f;
+        do {
+            f = st.file; // replaced and closed meanwhile by a round this thread did not wait for: look again
+        } while (!f.tryAcquire());
+        final long a;
+        try {
+            a = space.mmap(0, bytes, Mman.PROT_READ | Mman.PROT_WRITE, Mman.MAP_SHARED, f, 0);
+        } finally {
+            f.release(); // the mapping holds its own
+        }
+        if (Errno.isError(a)) {
+            ctx.violation("mmap of the shared file failed: " + Errno.format(a));
+            return 0;
+        }
+        final long word = 8L * (thread % (Mman.PAGE_SIZE / 8));
+        long pages = 0;
+        for (long off = 0; off < bytes; off += Mman.PAGE_SIZE) {
+            if (!Touch.storeAndCheck(ctx, space, cpu, a + off + word, Touch.tag(thread, round, a + off))) {
+                break;
+            }
+            pages++;
+            if ((pages & 63) == 0 && ctx.timeUp()) {
+                break;
+            }
+        }
+        for (long i = 0; i < pages; i++) {
+            final long v = f.readWord(i * Mman.PAGE_SIZE + word);
+            final long want = Touch.tag(thread, round, a + i * Mman.PAGE_SIZE);
+            if (v != want) {
+                ctx.violation("P4: pread of page " + i + " of the shared file read " + Long.toHexString(v)
+                        + ", the store through the mapping was " + Long.toHexString(want) + " (thread " + thread
+                        + "): the mapping's page is not the file's");
+                break;
+            }
+        }
+        final long u = space.munmap(a, bytes);
+        if (u != 0) {
+            ctx.violation("munmap of the shared file failed: " + Errno.format(u));
+        }
+        return pages;
+    }
+
+    /**
+     * A faulting thread stops: the others no longer wait for it. The last one to leave ends the
+     * phaser, whose last advance closes the last file.
+     */
+    static void leave(WorkloadContext ctx, int thread) {
+        if (thread < ctx.threads()) {
+            state(ctx).phaser.arriveAndDeregister();
+        }
+    }
+}
