@@ -31,7 +31,6 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * Locks used to protect members:
  *   [I] immutable
  *   [a] atomic
- *   [v] volatile: set by tests before a race, read on each miss
  * </pre>
  */
 public final class FileObject {
@@ -62,7 +61,7 @@ public final class FileObject {
     /** The seeded bug page-cache-unchecked-insert: a miss installs its page by a plain store. */
     private final boolean uncheckedInsert; // [I]
     /** Tests: runs on a miss after its new page is made, before the page is installed. */
-    private volatile Runnable missHook; // [v]
+    private volatile Runnable missHook; // [a] set by tests before a race, read on each miss
     /** Files made so far: each one's {@link #hashCode}. [a] */
     private static final AtomicInteger MADE = new AtomicInteger();
     private final int hash = MADE.incrementAndGet() * 0x9E3779B9; // [I]
@@ -134,19 +133,6 @@ public final class FileObject {
     /** Tests: {@code r} runs on each miss between the new page's allocation and its installation (null: none). */
     void missHook(Runnable r) {
         missHook = r;
-    }
-
-    /** Takes a reference unless the file is already released (a thread that found it in a shared slot). */
-    public boolean tryAcquire() {
-        for (;;) {
-            final int r = refs.get();
-            if (r <= 0) {
-                return false;
-            }
-            if (refs.compareAndSet(r, r + 1)) {
-                return true;
-            }
-        }
     }
 
     /** Takes a reference (a new VMA record maps the file). */

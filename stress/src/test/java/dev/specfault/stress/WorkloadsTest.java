@@ -10,6 +10,7 @@ import dev.specfault.stress.SpecfaultCliTest.Result;
 import dev.specfault.stress.run.Cell;
 import dev.specfault.stress.run.CellResult;
 import dev.specfault.stress.run.CellSpec;
+import dev.specfault.stress.run.SeededBug;
 import dev.specfault.stress.workload.Workload;
 import java.time.Duration;
 import java.util.List;
@@ -44,6 +45,22 @@ class WorkloadsTest {
         assertEquals(0, r.code(), r.out() + r.err());
         assertFalse(r.out().contains("VIOLATION"), r.out());
         assertEquals(9, r.out().lines().filter(l -> l.contains(workload)).count(), r.out());
+    }
+
+    /**
+     * file_race's own check is pread: with page-cache-unchecked-insert, two threads that missed one
+     * page at once each map a page of their own, and one's store is missing from the file. A P4
+     * from pread in every seed (not only the leak at the end, P6), which needs the threads to race
+     * misses in every round: a new, empty file each round. Found in review: with the pread check
+     * gone, or one file for the whole cell, the bug was still "caught" by P6 or not at all.
+     */
+    @ParameterizedTest
+    @ValueSource(longs = {1, 2, 3})
+    void fileRaceCatchesTwoPagesForOneOffsetByPread(long seed) throws InterruptedException {
+        final SeededBug bug = SeededBug.byName("page-cache-unchecked-insert").orElseThrow();
+        final CellResult c = Cell.run(new CellSpec(Design.SPECULATIVE, Arch.X86_64, Workload.FILE_RACE, 2, 0,
+                Duration.ofSeconds(3), 1, seed, bug), null);
+        assertTrue(c.violations().stream().anyMatch(v -> v.startsWith("P4: pread of page")), c.violations().toString());
     }
 
     /**

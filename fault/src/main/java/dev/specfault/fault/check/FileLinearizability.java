@@ -37,7 +37,7 @@ public class FileLinearizability extends WindowHarness {
     /** Pages in the file: a mapping of two pages at offset 2 ends past it. */
     public static final int FILE_PAGES = 3;
 
-    private final FileObject file;
+    private final FileObject file; // [I] (as WindowHarness's fields)
 
     public FileLinearizability() {
         file = new FileObject("lin", FILE_PAGES * Mman.PAGE_SIZE, machine.frames(), checkConfig.bugs());

@@ -6,7 +6,8 @@ import org.jetbrains.lincheck.datastructures.ModelCheckingOptions;
 import org.jetbrains.lincheck.datastructures.StressOptions;
 
 /**
- * Runs the P8 harness ({@link SpaceLinearizability}) for one configuration, in model checking or
+ * Runs a P8 harness ({@link SpaceLinearizability}, {@link LazyFreeLinearizability} or
+ * {@link FileLinearizability}, each against its sequential model) for one configuration, in model checking or
  * stress mode, with a budget. Shared by the tests and {@code ./specfault check}. One check at a
  * time per JVM (the configuration is handed to Lincheck's instances through a static field).
  */

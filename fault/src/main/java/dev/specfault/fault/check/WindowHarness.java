@@ -22,6 +22,13 @@ import org.jetbrains.lincheck.datastructures.Validate;
  *
  * <p>The configuration (design, architecture, seeded bugs) is read from {@link #configure} when
  * Lincheck creates an instance; {@link LinearizabilityCheck} sets it and runs one check at a time.
+ *
+ * <pre>
+ * Locks used to protect members:
+ *   [I] immutable after the constructor (Lincheck starts its threads after it)
+ *   [a] atomic or volatile
+ *   [t] thread-local
+ * </pre>
  */
 public abstract class WindowHarness {
     /** Pages in the window. */
@@ -37,10 +44,10 @@ public abstract class WindowHarness {
     /** Frames per invocation: the window, its tables, COW copies, a file's pages; OOM cannot happen. */
     static final int FRAMES = 96;
 
-    /** What the next instances check. [a] volatile: set before a check (under LinearizabilityCheck.class), read by the constructor. */
-    private static volatile CheckConfig config;
-    /** Parallel threads of the next check. [a] as {@code config}. */
-    private static volatile int threads = 2;
+    /** What the next instances check: set before a check (under LinearizabilityCheck.class), read by the constructor. */
+    private static volatile CheckConfig config; // [a]
+    /** Parallel threads of the next check. */
+    private static volatile int threads = 2; // [a]
 
     /** Sets what the next instances check, and how many parallel threads will run them. */
     static void configure(CheckConfig c, int parallelThreads) {
@@ -48,11 +55,12 @@ public abstract class WindowHarness {
         threads = parallelThreads;
     }
 
-    final CheckConfig checkConfig;
-    final Machine machine;
-    final AddressSpace space;
-    private final AtomicInteger nextCpu = new AtomicInteger();
-    final ThreadLocal<Cpu> cpu;
+    final CheckConfig checkConfig; // [I]
+    final Machine machine; // [I]
+    final AddressSpace space; // [I]
+    private final AtomicInteger nextCpu = new AtomicInteger(); // [a]
+    /** Each Lincheck thread's emulated CPU, bound on first use. */
+    final ThreadLocal<Cpu> cpu; // [I], values [t]
 
     protected WindowHarness() {
         final CheckConfig c = config;

@@ -1,8 +1,11 @@
 /**
- * The linearizability harness (P8): {@link dev.specfault.fault.check.SpaceLinearizability} runs
- * an address space's operations under Lincheck, model checking or stress mode, against
- * {@link dev.specfault.fault.check.SpaceModel}, an independent page-level model of Linux's
- * semantics. Main code, so that tests and {@code ./specfault check} share it; Lincheck is a
+ * The linearizability harnesses (P8): {@link dev.specfault.fault.check.SpaceLinearizability} (and
+ * its variant with lazy freeing) runs an address space's operations on private anonymous memory
+ * under Lincheck, model checking or stress mode, against {@link dev.specfault.fault.check.SpaceModel},
+ * and {@link dev.specfault.fault.check.FileLinearizability} those on shared and private mappings of a
+ * file, with pread and pwrite, against {@link dev.specfault.fault.check.FileSpaceModel}: independent
+ * page-level models of Linux's semantics (the file model's answers are the kernel's on 1,000
+ * sequences, FileModelKernelTest). Main code, so that tests and {@code ./specfault check} share it; Lincheck is a
  * compile dependency of this module for that reason.
  *
  * <h2>Invariants</h2>

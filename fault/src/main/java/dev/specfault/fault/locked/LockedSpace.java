@@ -146,7 +146,18 @@ public final class LockedSpace extends AbstractSpace implements FaultHandler {
      */
     private final Flt[] contexts; // [c]
     private final ArefMap arefs; // [m]
-    private final Map<FileObject, RwLock> objLocks = new HashMap<>(); // [m] FileObject: identity equality, a hash of its own
+    /** Each file some area of this space maps. FileObject: identity equality, a hash of its own. */
+    private final Map<FileObject, ObjRef> objLocks = new HashMap<>(); // [m]
+
+    /** A file's object lock (the machine's, {@link LockedKernel#objectLock}) and the areas of this space that map it. */
+    private static final class ObjRef {
+        final RwLock lock; // [I]
+        int areas; // [m]
+
+        ObjRef(RwLock lock) {
+            this.lock = lock;
+        }
+    }
     /** vm_minsaddr: the top of the main stack. [I] */
     private final long minsaddr;
     /** vm_maxsaddr: the lowest address the main stack may grow to. [I] */
@@ -284,9 +295,9 @@ public final class LockedSpace extends AbstractSpace implements FaultHandler {
 
     /** => map lock (any mode). The object lock of {@code f} (a file some area of this space maps). */
     private RwLock objLock(FileObject f) {
-        final RwLock l = objLocks.get(f);
-        assert l != null : "no object lock for " + f;
-        return l;
+        final ObjRef r = objLocks.get(f);
+        assert r != null : "no object lock for " + f;
+        return r.lock;
     }
 
     /** The amap lock of the page at {@code va} (tests), or null. */
@@ -1085,12 +1096,7 @@ public final class LockedSpace extends AbstractSpace implements FaultHandler {
     @Override
     protected void commit(LayoutPlan plan, Change change, long start, long end, int prot) {
         assert map.isWriteLockedByCurrentThread();
-        for (Area a : plan.added()) {
-            if (a.backing() instanceof FileObject f) {
-                f.acquire();
-                objLocks.computeIfAbsent(f, kernel::objectLock);
-            }
-        }
+        mapFiles(plan.added());
         map.apply(plan);
         switch (change) {
             case ZAP:
@@ -1120,10 +1126,38 @@ public final class LockedSpace extends AbstractSpace implements FaultHandler {
         releaseFiles(plan.removed());
     }
 
-    /** => map lock exclusive, the areas gone from the map. Drops their file references. */
-    private static void releaseFiles(List<Area> removed) {
+    /** Tests: the files with an object lock entry here (each mapped by some area of this space). */
+    int objectLockEntries() {
+        mapReadLock();
+        try {
+            return objLocks.size();
+        } finally {
+            map.readUnlock();
+        }
+    }
+
+    /** => map lock exclusive, the areas about to enter the map. Takes their file references and object locks. */
+    private void mapFiles(List<Area> added) {
+        for (Area a : added) {
+            if (a.backing() instanceof FileObject f) {
+                f.acquire();
+                objLocks.computeIfAbsent(f, x -> new ObjRef(kernel.objectLock(x))).areas++;
+            }
+        }
+    }
+
+    /**
+     * => map lock exclusive, the areas gone from the map. Drops their file references, and a file's
+     * object lock entry with its last area here (a file no area maps must not stay reachable from
+     * the space: file_race makes a new one every round).
+     */
+    private void releaseFiles(List<Area> removed) {
         for (Area a : removed) {
             if (a.backing() instanceof FileObject f) {
+                final ObjRef r = objLocks.get(f);
+                if (--r.areas == 0) {
+                    objLocks.remove(f);
+                }
                 f.release();
             }
         }
@@ -1209,12 +1243,7 @@ public final class LockedSpace extends AbstractSpace implements FaultHandler {
         if (!allocMoveTables(oldStart, newStart, len)) {
             return -Errno.ENOMEM;
         }
-        for (Area a : plan.added()) {
-            if (a.backing() instanceof FileObject f) {
-                f.acquire();
-                objLocks.computeIfAbsent(f, kernel::objectLock);
-            }
-        }
+        mapFiles(plan.added());
         map.apply(plan);
         // The FIXED target's pages and the tail a shrinking move drops go first (uvm_unmap of each);
         // a multi-area move keeps the target's pages across from its holes.

@@ -89,6 +89,33 @@ class LockedScenarioTest {
         }
     }
 
+    /**
+     * A file's object lock entry lives as long as some area of the space maps the file: splits and
+     * partial unmaps keep it, the last area's unmap drops it (found in review: the entries were
+     * never dropped, and file_race, a new file each round, grew the heap without bound).
+     */
+    @ParameterizedTest
+    @EnumSource(value = Design.class, names = {"LOCKED", "KERNEL_LOCK"})
+    void aFilesObjectLockEntryGoesWithItsLastArea(Design d) {
+        final LockedSpace s = space(d, Arch.X86_64, FaultHooks.NONE);
+        final FileObject f = new FileObject("f", 4 * PAGE_SIZE, machine.frames());
+        final FileObject g = new FileObject("g", PAGE_SIZE, machine.frames());
+        assertEquals(A, s.mmap(A, 4 * PAGE_SIZE, RW, MAP_SHARED | MAP_FIXED, f, 0));
+        assertEquals(A + 8 * PAGE_SIZE, s.mmap(A + 8 * PAGE_SIZE, PAGE_SIZE, RW, MAP_SHARED | MAP_FIXED, g, 0));
+        assertEquals(0, s.mprotect(A + PAGE_SIZE, PAGE_SIZE, PROT_READ)); // three areas of f
+        assertEquals(AccessResult.OK, cpus.storeNow(0, s, A + 3 * PAGE_SIZE, 5));
+        assertEquals(2, s.objectLockEntries());
+        assertEquals(0, s.munmap(A, 2 * PAGE_SIZE));
+        assertEquals(2, s.objectLockEntries(), "f's last area is still mapped");
+        assertEquals(0, s.munmap(A + 8 * PAGE_SIZE, PAGE_SIZE));
+        assertEquals(1, s.objectLockEntries());
+        assertEquals(0, s.munmap(A, 4 * PAGE_SIZE));
+        assertEquals(0, s.objectLockEntries());
+        s.exit();
+        f.close();
+        g.close();
+    }
+
     /** Four pages of anonymous memory with values in pages 0 and 1, then PROT_NONE and back: faults map existing anons. */
     private void fourPagesWithAnons(LockedSpace s, int protAfter) {
         assertEquals(A, s.mmap(A, 4 * PAGE_SIZE, RW, ANON | MAP_FIXED));
@@ -587,7 +614,7 @@ class LockedScenarioTest {
     @EnumSource(Arch.class)
     void checkQuietReportsAWritableFilePageInAPrivateMappingWithNoAnon(Arch arch) {
         final LockedSpace s = space(Design.LOCKED, arch, FaultHooks.NONE);
-        final dev.specfault.fault.FileObject f = new dev.specfault.fault.FileObject("f", PAGE_SIZE, machine.frames());
+        final FileObject f = new FileObject("f", PAGE_SIZE, machine.frames());
         assertEquals(A, s.mmap(A, PAGE_SIZE, RW, MAP_PRIVATE | MAP_FIXED, f, 0));
         assertEquals(0L, cpus.loadNow(0, s, A)); // a read fault maps the file's page, read-only
         assertEquals(List.of(), s.checkQuiet());

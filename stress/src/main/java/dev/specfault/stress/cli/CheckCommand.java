@@ -23,7 +23,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code ./specfault check}: the P8 linearizability harness (the tests' own) on each design ×
+ * {@code ./specfault check}: a P8 linearizability harness (the tests' own: anon, lazy-free or file) on each design ×
  * architecture asked for, by model checking or in stress mode, optionally with a seeded bug. A
  * violation is a {@code VIOLATION} line, then Lincheck's report, and exit code 1 (the other
  * combinations still run).

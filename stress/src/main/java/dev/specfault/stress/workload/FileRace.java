@@ -6,8 +6,6 @@ import dev.specfault.fault.FileObject;
 import dev.specfault.fault.Mman;
 import dev.specfault.pmap.Cpu;
 import java.util.concurrent.Phaser;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * file_race: the page cache's misses raced. Every faulting thread maps the same file, shared, and
@@ -29,21 +27,18 @@ final class FileRace {
     private FileRace() {
     }
 
-    /** How long a thread waits for the others at a round's start before it goes on alone. */
-    static final long MEET_MILLIS = 100;
-
     /**
      * The current file and the phaser the rounds meet at.
      * <pre>
      * Who protects what:
-     *   [I] immutable after start
-     *   [v] volatile: replaced by the last thread to arrive (the phaser's onAdvance), read by all
-     *   [p] the phaser's own synchronization
+     *   [ph] replaced only in the phaser's onAdvance (every party has arrived, after its munmap, or
+     *        left: nobody maps the file), read by the parties after the advance (the phaser orders it)
+     *   [I]  immutable
      * </pre>
      */
     static final class State {
-        final Phaser phaser; // [I], [p]
-        volatile FileObject file; // [v]
+        final Phaser phaser; // [I]
+        FileObject file; // [ph]
         final long bytes; // [I]
 
         State(WorkloadContext ctx) {
@@ -53,8 +48,8 @@ final class FileRace {
                 @Override
                 protected boolean onAdvance(int phase, int registered) {
                     // Every thread arrived (after its munmap): a new, empty file for the next round,
-                    // unless every thread has left. The old file's creator reference goes; the last
-                    // unmap of it (a straggler's) drops its pages.
+                    // unless every thread has left. The old file's creator reference goes; the
+                    // speculative design's records drop theirs after a grace period.
                     final FileObject old = file;
                     if (registered > 0) {
                         file = old.like("file_race");
@@ -72,26 +67,13 @@ final class FileRace {
 
     static long faulter(WorkloadContext ctx, Cpu cpu, int thread, long round) {
         final State st = state(ctx);
-        try {
-            st.phaser.awaitAdvanceInterruptibly(st.phaser.arrive(), MEET_MILLIS, TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            // Another thread is slow (or stopped on a violation): this round runs without it.
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return 0;
-        }
+        // Every thread meets here (one that stops leaves the phaser: the others do not wait for it;
+        // one stuck in a fault holds the others here too, and the cell's watchdog calls it a hang).
+        st.phaser.arriveAndAwaitAdvance();
         final AddressSpace space = ctx.space();
         final long bytes = st.bytes;
-        FileObject f;
-        do {
-            f = st.file; // replaced and closed meanwhile by a round this thread did not wait for: look again
-        } while (!f.tryAcquire());
-        final long a;
-        try {
-            a = space.mmap(0, bytes, Mman.PROT_READ | Mman.PROT_WRITE, Mman.MAP_SHARED, f, 0);
-        } finally {
-            f.release(); // the mapping holds its own
-        }
+        final FileObject f = st.file; // not replaced before this thread arrives again
+        final long a = space.mmap(0, bytes, Mman.PROT_READ | Mman.PROT_WRITE, Mman.MAP_SHARED, f, 0);
         if (Errno.isError(a)) {
             ctx.violation("mmap of the shared file failed: " + Errno.format(a));
             return 0;
@@ -129,8 +111,9 @@ final class FileRace {
      * phaser, whose last advance closes the last file.
      */
     static void leave(WorkloadContext ctx, int thread) {
-        if (thread < ctx.threads()) {
-            state(ctx).phaser.arriveAndDeregister();
+        final Phaser p = state(ctx).phaser;
+        if (thread < ctx.threads() && !p.isTerminated()) {
+            p.arriveAndDeregister();
         }
     }
 }

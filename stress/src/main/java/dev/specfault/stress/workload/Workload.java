@@ -276,7 +276,8 @@ public enum Workload {
                 && !Touch.expect(ctx, space, cpu, a, 0, "the file's own content: nothing writes the file, a private store reached it")) {
             // P4: private stores never reach the file. One page per round is read before its store
             // (a read fault maps the page cache's page read-only; the store must copy it): a store
-            // of an earlier round that went to the page cache shows here. One read fault per 4,096.
+            // of an earlier round that went to the page cache shows here. One read fault per round
+            // (one per 4,096 faults with the default 16 MiB region).
             space.munmap(a, bytes);
             return 0;
         }
