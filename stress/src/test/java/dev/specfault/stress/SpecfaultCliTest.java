@@ -523,7 +523,7 @@ class SpecfaultCliTest {
     /** check --harness: the one asked for; an unknown harness is a one-line error. */
     @Test
     void checkRunsTheHarnessAskedFor() {
-        final Result clean = run("check", "--harness", "file", "--mode", "stress", "--iterations", "1", "--invocations", "50");
+        final Result clean = run("check", "--harness", "file", "--mode", "stress", "--iterations", "1", "--invocations", "10");
         assertEquals(0, clean.code(), clean.out() + clean.err());
         assertTrue(clean.out().contains("(file harness, stress,"), clean.out());
         assertOneLineError(run("check", "--harness", "shm"), "unknown harness 'shm' (anon, lazy-free, file)");

@@ -25,6 +25,12 @@ import org.junit.jupiter.params.provider.MethodSource;
  * sequence), with the quiet-state checks after each sequence. Lincheck then compares the designs with the model under concurrency.
  */
 class FileModelKernelTest {
+    /**
+     * Sequences each design runs (a machine each): the hand-picked ones and the first random ones.
+     * All 1,000 took 1-3 s per design and architecture; the model runs all of them.
+     */
+    private static final int DESIGN_SEQUENCES = 400;
+
     private static List<String> resource(String name) throws IOException {
         try (InputStream in = FileModelKernelTest.class.getResourceAsStream("/file-model/" + name)) {
             return new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().toList();
@@ -123,25 +129,25 @@ class FileModelKernelTest {
     @ParameterizedTest
     @MethodSource("configs")
     void everyDesignGivesTheKernelsAnswers(Design d, Arch arch) throws IOException {
-        assertEquals(List.of(), divergences(CheckConfig.of(d, arch)));
+        assertEquals(List.of(), divergences(CheckConfig.of(d, arch), DESIGN_SEQUENCES));
     }
 
     /** The comparison can fail: with private-write-to-page-cache, a private store shows in the file. */
     @ParameterizedTest
     @MethodSource("configs")
     void aSeededBugGivesOtherAnswers(Design d, Arch arch) throws IOException {
-        final List<String> wrong = divergences(CheckConfig.of(d, arch).with(dev.specfault.fault.FaultBug.PRIVATE_WRITE_TO_PAGE_CACHE));
-        assertTrue(wrong.size() > 10, wrong.toString());
+        final List<String> wrong = divergences(CheckConfig.of(d, arch).with(dev.specfault.fault.FaultBug.PRIVATE_WRITE_TO_PAGE_CACHE), 100);
+        assertTrue(wrong.size() >= 3, wrong.size() + " divergences: " + wrong);
     }
 
     /** The sequences whose answers (or quiet-state checks) on {@code c}, through the harness, are not the kernel's. */
-    private static List<String> divergences(CheckConfig c) throws IOException {
+    private static List<String> divergences(CheckConfig c, int sequences) throws IOException {
         final List<String> in = resource("sequences.txt");
         final List<String> kernel = resource("sequences.kernel.out");
         final List<String> wrong = new ArrayList<>();
         synchronized (LinearizabilityCheck.class) {
             WindowHarness.configure(c, 1);
-            for (int i = 0; i < in.size(); i++) {
+            for (int i = 0; i < Math.min(sequences, in.size()); i++) {
                 final FileLinearizability h = new FileLinearizability(); // a machine and a space each
                 final String got = run(in.get(i), of(h));
                 String quiet = "";

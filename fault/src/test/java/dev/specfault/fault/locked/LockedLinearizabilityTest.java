@@ -29,8 +29,17 @@ class LockedLinearizabilityTest {
                 .flatMap(d -> Stream.of(Arch.X86_64, Arch.ARM64).map(a -> Arguments.of(d, a)));
     }
 
+    /**
+     * The default run: the locked design on both architectures, kernel-lock mode (the same code under
+     * one more lock) on x86; every pair in the long profile ({@link #modelCheckingLong}). The default
+     * run came within 31 s of its 10-minute limit when the file harness joined it (2026-11-30).
+     */
+    static Stream<Arguments> defaultMatrix() {
+        return matrix().filter(a -> a.get()[0] == Design.LOCKED || a.get()[1] == Arch.X86_64);
+    }
+
     @ParameterizedTest
-    @MethodSource("matrix")
+    @MethodSource("defaultMatrix")
     void modelChecking(Design d, Arch arch) {
         LinearizabilityCheck.modelCheck(CheckConfig.of(d, arch), SMALL);
     }
