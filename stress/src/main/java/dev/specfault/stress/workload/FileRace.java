@@ -18,9 +18,9 @@ import java.util.concurrent.Phaser;
  *
  * <h2>What is checked (P4)</h2>
  * Thread t stores a tagged value to word t of every page (read back at once through its mapping),
- * reading word t of the next page by pread first (0: nothing stored there yet; a pread miss that
- * races the other threads' faults), then reads word t of every page of the file by pread: a store
- * through a shared mapping is the file's. Two faults that each installed a page of their own for one offset (the seeded bug
+ * on even rounds an odd thread reading word t of the next page by pread first (0: nothing stored
+ * there yet; a pread miss that races the even threads' fault misses), then reads word t of every
+ * page of the file by pread: a store through a shared mapping is the file's. Two faults that each installed a page of their own for one offset (the seeded bug
  * page-cache-unchecked-insert) leave one of them with a page the file no longer has: its stores are
  * missing from pread, and the replaced page's cache reference leaks (P6 at the end of the cell).
  */
@@ -81,12 +81,15 @@ final class FileRace {
         }
         final long word = 8L * (thread % (Mman.PAGE_SIZE / 8));
         long pages = 0;
+        // On even rounds the odd threads read each next page by pread before their fault there: a
+        // page-cache miss of pread (no lock, in either design) that races the even threads' fault
+        // misses (the locked design's page-ins hold the object lock, so only pread races them there).
+        // On odd rounds no thread does: fault misses race fault misses (the speculative design's
+        // lock-free insertion from two faults).
+        final boolean preadAhead = (round & 1) == 0 && (thread & 1) == 1;
         for (long off = 0; off < bytes; off += Mman.PAGE_SIZE) {
-            if (off + Mman.PAGE_SIZE < bytes) {
-                // pread of the next page, ahead of this thread's fault there: a page-cache miss of
-                // pread (no lock, in either design) that races the other threads' faults (the locked
-                // design's page-ins hold the object lock, so only pread races them there). This
-                // thread's word of a page of this round's file is 0 until it stores to it.
+            if (preadAhead && off + Mman.PAGE_SIZE < bytes) {
+                // This thread's word of a page of this round's file is 0 until it stores to it.
                 final long ahead = f.readWord(off + Mman.PAGE_SIZE + word);
                 if (ahead != 0) {
                     ctx.violation("P4: pread of page " + (off / Mman.PAGE_SIZE + 1) + " of a new shared file read "

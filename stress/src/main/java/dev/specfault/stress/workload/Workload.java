@@ -52,7 +52,7 @@ public enum Workload {
             "each thread: store to a batch of 8 pages, MADV_FREE it, store to some of them again, read all back; writers reclaim lazy-free pages in a loop"),
     /** Every thread maps one shared file and touches its pages at once with the others; a new file each round. */
     FILE_RACE("file_race",
-            "all threads map one shared file and store to every page at once (each its own word, pread of the next page first), a new empty file each round: every first touch is a page-cache miss raced by the others; pread must see each store"),
+            "all threads map one shared file and store to every page at once (each its own word; on even rounds odd threads pread each next page first), a new empty file each round: every first touch is a page-cache miss raced by the others; pread must see each store"),
     /** Random-size map, touch random pages, read back, unmap. */
     EBIZZY("ebizzy", "random-size map (4 KiB to the region size), random pages touched and read back, unmap");
 
