@@ -62,8 +62,8 @@ public final class FileObject {
     private final boolean uncheckedInsert; // [I]
     /** Tests: runs on a miss after its new page is made, before the page is installed. */
     private volatile Runnable missHook; // [a] set by tests before a race, read on each miss
-    /** Files made so far: each one's {@link #hashCode}. [a] */
-    private static final AtomicInteger MADE = new AtomicInteger();
+    /** Files made so far: each one's {@link #hashCode} comes from it. */
+    private static final AtomicInteger MADE = new AtomicInteger(); // [a]
     private final int hash = MADE.incrementAndGet() * 0x9E3779B9; // [I]
 
     public FileObject(String name, long size, FrameAllocator frames) {

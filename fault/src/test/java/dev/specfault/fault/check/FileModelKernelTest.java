@@ -37,80 +37,39 @@ class FileModelKernelTest {
         }
     }
 
-    /** What one operation of {@code line} ('S page pages prot pgoff', 'L page', ...) returns from {@code on}. */
-    interface Ops {
-        long mmapShared(int page, int pages, int prot, int pgoff);
-
-        long mmapPrivate(int page, int pages, int prot, int pgoff);
-
-        long munmap(int page, int pages);
-
-        long mprotect(int page, int pages, int prot);
-
-        long madvise(int page, int pages);
-
-        long load(int page);
-
-        long store(int page, long v);
-
-        long pread(int pgoff);
-
-        long pwrite(int pgoff, long v);
-    }
-
-    private static String run(String line, Ops on) {
+    /**
+     * The answers of {@code line}'s operations ('S page pages prot pgoff', 'L page', ...: the C
+     * program's notation) from {@code on}, a {@link FileSpaceModel} or a {@link FileLinearizability}:
+     * both have the operations by the same names and parameters (Lincheck's rule for a model).
+     */
+    private static String run(String line, Object on) {
         final List<String> out = new ArrayList<>();
         for (String op : line.split(";")) {
             final String[] f = op.strip().split(" ");
-            final int[] a = new int[4];
+            final String name = OPS.get(f[0]);
+            if (name == null) {
+                throw new IllegalArgumentException("operation " + op);
+            }
+            final Object[] args = new Object[f.length - 1];
+            final Class<?>[] types = new Class<?>[f.length - 1];
             for (int i = 1; i < f.length; i++) {
-                a[i - 1] = Integer.parseInt(f[i]);
+                // the stored value (W, F) is the second argument and a long; the rest are ints
+                final boolean value = i == 2 && (f[0].equals("W") || f[0].equals("F"));
+                args[i - 1] = value ? (Object) Long.parseLong(f[i]) : (Object) Integer.parseInt(f[i]);
+                types[i - 1] = value ? long.class : int.class;
             }
-            final long r;
-            switch (f[0]) {
-                case "S": r = on.mmapShared(a[0], a[1], a[2], a[3]); break;
-                case "P": r = on.mmapPrivate(a[0], a[1], a[2], a[3]); break;
-                case "U": r = on.munmap(a[0], a[1]); break;
-                case "M": r = on.mprotect(a[0], a[1], a[2]); break;
-                case "D": r = on.madvise(a[0], a[1]); break;
-                case "L": r = on.load(a[0]); break;
-                case "W": r = on.store(a[0], a[1]); break;
-                case "R": r = on.pread(a[0]); break;
-                case "F": r = on.pwrite(a[0], a[1]); break;
-                default: throw new IllegalArgumentException("operation " + op);
+            try {
+                out.add(String.valueOf(on.getClass().getMethod(name, types).invoke(on, args)));
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException(op + " on " + on.getClass().getSimpleName(), e);
             }
-            out.add(Long.toString(r));
         }
         return String.join(" ", out);
     }
 
-    private static Ops of(FileSpaceModel m) {
-        return new Ops() {
-            public long mmapShared(int page, int pages, int prot, int pgoff) { return m.mmapShared(page, pages, prot, pgoff); }
-            public long mmapPrivate(int page, int pages, int prot, int pgoff) { return m.mmapPrivate(page, pages, prot, pgoff); }
-            public long munmap(int page, int pages) { return m.munmap(page, pages); }
-            public long mprotect(int page, int pages, int prot) { return m.mprotect(page, pages, prot); }
-            public long madvise(int page, int pages) { return m.madvise(page, pages); }
-            public long load(int page) { return m.load(page); }
-            public long store(int page, long v) { return m.store(page, v); }
-            public long pread(int pgoff) { return m.pread(pgoff); }
-            public long pwrite(int pgoff, long v) { return m.pwrite(pgoff, v); }
-        };
-    }
-
-    private static Ops of(FileLinearizability h) {
-        return new Ops() {
-            public long mmapShared(int page, int pages, int prot, int pgoff) { return h.mmapShared(page, pages, prot, pgoff); }
-            public long mmapPrivate(int page, int pages, int prot, int pgoff) { return h.mmapPrivate(page, pages, prot, pgoff); }
-            public long munmap(int page, int pages) { return h.munmap(page, pages); }
-            public long mprotect(int page, int pages, int prot) { return h.mprotect(page, pages, prot); }
-            public long madvise(int page, int pages) { return h.madvise(page, pages); }
-            public long load(int page) { return h.load(page); }
-            public long store(int page, long v) { return h.store(page, v); }
-            public long pread(int pgoff) { return h.pread(pgoff); }
-            public long pwrite(int pgoff, long v) { return h.pwrite(pgoff, v); }
-        };
-    }
+    /** The C program's operation letters. */
+    private static final java.util.Map<String, String> OPS = java.util.Map.of("S", "mmapShared", "P", "mmapPrivate",
+            "U", "munmap", "M", "mprotect", "D", "madvise", "L", "load", "W", "store", "R", "pread", "F", "pwrite");
 
     @Test
     void theModelGivesTheKernelsAnswers() throws IOException {
@@ -118,7 +77,7 @@ class FileModelKernelTest {
         final List<String> kernel = resource("sequences.kernel.out");
         assertEquals(in.size(), kernel.size());
         for (int i = 0; i < in.size(); i++) {
-            assertEquals(kernel.get(i), run(in.get(i), of(new FileSpaceModel())), "line " + (i + 1) + ": " + in.get(i));
+            assertEquals(kernel.get(i), run(in.get(i), new FileSpaceModel()), "line " + (i + 1) + ": " + in.get(i));
         }
     }
 
@@ -149,7 +108,7 @@ class FileModelKernelTest {
             WindowHarness.configure(c, 1);
             for (int i = 0; i < Math.min(sequences, in.size()); i++) {
                 final FileLinearizability h = new FileLinearizability(); // a machine and a space each
-                final String got = run(in.get(i), of(h));
+                final String got = run(in.get(i), h);
                 String quiet = "";
                 try {
                     h.validate();
