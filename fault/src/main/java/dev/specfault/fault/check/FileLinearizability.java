@@ -11,7 +11,8 @@ import org.jetbrains.lincheck.datastructures.Param;
  * P8 for file mappings, by Lincheck, against {@link FileSpaceModel}: a memfd-like file of
  * {@link #FILE_PAGES} pages mapped into the window, shared or private, at any offset (so that two
  * pages of the window can be the same page of the file), with mmap, munmap, mprotect, madvise
- * (MADV_DONTNEED), load and store, and {@code pread}/{@code pwrite} of the file itself beside them.
+ * (MADV_DONTNEED), mremap of one page (and with MREMAP_DONTUNMAP), load and store, and
+ * {@code pread}/{@code pwrite} of the file itself beside them.
  * What it checks beyond {@link SpaceLinearizability}:
  * <ul>
  *   <li>a store through a shared mapping is the file's: pread and every other mapping of that page
@@ -19,6 +20,8 @@ import org.jetbrains.lincheck.datastructures.Param;
  *   <li>a private mapping shows the file (and the file's later writes) until its own first store,
  *   which copies the page; the copy is never the file's (Dirty COW's outcome is a violation); a
  *   MADV_DONTNEED drops the copy and shows the file again;</li>
+ *   <li>mremap moves a page's mapping with its file offset, and a private page's copy with it; with
+ *   MREMAP_DONTUNMAP the source stays mapped and empty, so a private source shows the file again;</li>
  *   <li>a page past the file's end gets SIGBUS, through either kind of mapping, and nothing else
  *   does;</li>
  *   <li>the page cache's pages are found by faults without a lock (the speculative design) while
@@ -80,6 +83,18 @@ public class FileLinearizability extends WindowHarness {
     @Operation(nonParallelGroup = "writer")
     public long madvise(@Param(name = "page") int page, @Param(name = "pages") int pages) {
         return sys(space.madvise(addr(page), len(page, pages), Mman.MADV_DONTNEED));
+    }
+
+    @Operation(nonParallelGroup = "writer")
+    public long mremap(@Param(name = "page") int page, @Param(name = "page") int to) {
+        return sys(space.mremap(addr(page), Mman.PAGE_SIZE, Mman.PAGE_SIZE,
+                Mman.MREMAP_MAYMOVE | Mman.MREMAP_FIXED, addr(to)));
+    }
+
+    @Operation(nonParallelGroup = "writer")
+    public long mremapDontUnmap(@Param(name = "page") int page, @Param(name = "page") int to) {
+        return sys(space.mremap(addr(page), Mman.PAGE_SIZE, Mman.PAGE_SIZE,
+                Mman.MREMAP_MAYMOVE | Mman.MREMAP_FIXED | Mman.MREMAP_DONTUNMAP, addr(to)));
     }
 
     @Operation

@@ -82,6 +82,41 @@ public class FileSpaceModel {
         return hole ? -Errno.ENOMEM : 0;
     }
 
+    /**
+     * mremap(MAYMOVE|FIXED) of one page: its mapping (shared or private, rights, file offset) and a
+     * private page's own copy move to {@code to}; EINVAL onto itself, EFAULT from a hole (as
+     * {@link SpaceModel#mremap}).
+     */
+    public long mremap(int page, int to) {
+        return move(page, to, false);
+    }
+
+    /**
+     * mremap(MAYMOVE|FIXED|DONTUNMAP) of one page: as {@link #mremap}, but the source stays mapped as
+     * it was with no pages: a private one shows the file again (its copy went with the move).
+     */
+    public long mremapDontUnmap(int page, int to) {
+        return move(page, to, true);
+    }
+
+    private long move(int page, int to, boolean keepSource) {
+        if (page == to) {
+            return -Errno.EINVAL;
+        }
+        if (!mapped[page]) {
+            return -Errno.EFAULT;
+        }
+        mapped[to] = true;
+        shared[to] = shared[page];
+        prot[to] = prot[page];
+        pgoff[to] = pgoff[page];
+        copied[to] = copied[page];
+        copy[to] = copy[page];
+        mapped[page] = keepSource;
+        copied[page] = false;
+        return 0;
+    }
+
     private boolean pastEnd(int page) {
         return pgoff[page] >= FileLinearizability.FILE_PAGES;
     }

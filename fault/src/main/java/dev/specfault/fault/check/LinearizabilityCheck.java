@@ -95,6 +95,7 @@ public final class LinearizabilityCheck {
     public static void modelCheck(CheckConfig c, Budget b, Class<? extends WindowHarness> harness) {
         synchronized (LinearizabilityCheck.class) {
             WindowHarness.configure(c, b.threads());
+            loadClassesOf(harness);
             new ModelCheckingOptions()
                     .iterations(b.iterations())
                     .invocationsPerIteration(b.invocations())
@@ -118,6 +119,7 @@ public final class LinearizabilityCheck {
     public static void stress(CheckConfig c, Budget b, Class<? extends WindowHarness> harness) {
         synchronized (LinearizabilityCheck.class) {
             WindowHarness.configure(c, b.threads());
+            loadClassesOf(harness);
             new StressOptions()
                     .iterations(b.iterations())
                     .invocationsPerIteration(b.invocations())
@@ -128,6 +130,51 @@ public final class LinearizabilityCheck {
                     .minimizeFailedScenario(b.minimize())
                     .sequentialSpecification(modelOf(harness))
                     .check(harness);
+        }
+    }
+
+    /**
+     * Runs every operation of {@code harness} on a throw-away instance, with each int parameter at
+     * 0-3 and each long at 1, so that the classes on their paths (error paths included) are loaded
+     * before Lincheck starts. A class loaded for the first time inside a model-checked thread can
+     * fail to load there (Lincheck 3.x transforms the class loaders: once a
+     * {@code ClassNotFoundException} of {@code Errno} in a mremap's EINVAL path, reported as
+     * "Non-determinism found ... You've caught a bug in Lincheck", 2026-11-30). Results and thrown
+     * exceptions are ignored: the check runs the operations again and compares them with the model.
+     */
+    static void loadClassesOf(Class<? extends WindowHarness> harness) {
+        final Object h;
+        try {
+            h = harness.getConstructor().newInstance();
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("harness " + harness.getName(), e);
+        }
+        for (java.lang.reflect.Method m : harness.getMethods()) {
+            if (m.isAnnotationPresent(org.jetbrains.lincheck.datastructures.Operation.class)) {
+                invokeAll(h, m, new Object[m.getParameterCount()], 0);
+            }
+        }
+    }
+
+    private static void invokeAll(Object h, java.lang.reflect.Method m, Object[] args, int i) {
+        if (i == args.length) {
+            try {
+                m.invoke(h, args);
+            } catch (java.lang.reflect.InvocationTargetException thrownByTheOperation) {
+                // the check runs the operation again and reports what it throws
+            } catch (IllegalAccessException e) {
+                throw new IllegalStateException(m.getName() + " of " + h.getClass().getSimpleName(), e);
+            }
+            return;
+        }
+        if (m.getParameterTypes()[i] == long.class) {
+            args[i] = 1L;
+            invokeAll(h, m, args, i + 1);
+            return;
+        }
+        for (int v = 0; v <= 3; v++) {
+            args[i] = v;
+            invokeAll(h, m, args, i + 1);
         }
     }
 

@@ -10,6 +10,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -18,8 +19,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The file harness's sequential answers against this machine's kernel (6.18): the sequences of
- * {@code file-model/sequences.txt} (30 hand-picked cases, then random ones in the harness's
- * parameter ranges) and what {@code docs/linux/file-model.c} printed for them on the kernel. The
+ * {@code file-model/sequences.txt} (48 hand-picked cases, 18 of them of mremap, then random ones in
+ * the harness's parameter ranges from {@code docs/linux/file-model-sequences.py}) and what {@code docs/linux/file-model.c} printed for them on the kernel. The
  * model ({@link FileSpaceModel}) must give the kernel's answer to every operation, and so must every
  * design through the harness ({@link FileLinearizability}, run by one thread, a machine per
  * sequence), with the quiet-state checks after each sequence. Lincheck then compares the designs with the model under concurrency.
@@ -68,8 +69,11 @@ class FileModelKernelTest {
     }
 
     /** The C program's operation letters. */
-    private static final java.util.Map<String, String> OPS = java.util.Map.of("S", "mmapShared", "P", "mmapPrivate",
-            "U", "munmap", "M", "mprotect", "D", "madvise", "L", "load", "W", "store", "R", "pread", "F", "pwrite");
+    private static final Map<String, String> OPS = Map.ofEntries(Map.entry("S", "mmapShared"),
+            Map.entry("P", "mmapPrivate"), Map.entry("U", "munmap"), Map.entry("M", "mprotect"),
+            Map.entry("D", "madvise"), Map.entry("X", "mremap"), Map.entry("Y", "mremapDontUnmap"),
+            Map.entry("L", "load"), Map.entry("W", "store"), Map.entry("R", "pread"),
+            Map.entry("F", "pwrite"));
 
     @Test
     void theModelGivesTheKernelsAnswers() throws IOException {
