@@ -589,6 +589,17 @@ public abstract class AbstractSpace implements AddressSpace {
         }
     }
 
+    /**
+     * Linux's {@code untagged_addr} for a user address: arm64 sign-extends bit 55 over the top byte
+     * (TBI), x86-64 without LAM changes nothing. munmap, mprotect, madvise, mremap's old address and
+     * mlock/munlock untag theirs (Documentation/arch/arm64/tagged-address-abi.rst: address-space
+     * management takes tagged pointers); mmap, brk and mremap's new address do not (5.6's
+     * dcde237319e6, so that a tag cannot alias a mapping), and a tagged one is out of range there.
+     */
+    protected final long untagged(long addr) {
+        return machine.arch() == dev.specfault.pmap.Arch.ARM64 ? (addr << 8) >> 8 : addr;
+    }
+
     // ------------------------------------------------------------------------------------------
     // mmap
 
@@ -924,7 +935,8 @@ public abstract class AbstractSpace implements AddressSpace {
     // munmap
 
     @Override
-    public long munmap(long addr, long len) {
+    public long munmap(long tagged, long len) {
+        final long addr = untagged(tagged);
         if ((addr & ~PAGE_MASK) != 0 || Long.compareUnsigned(addr, config.taskSize()) > 0
                 || Long.compareUnsigned(len, config.taskSize() - addr) > 0) {
             return -Errno.EINVAL;
@@ -969,7 +981,7 @@ public abstract class AbstractSpace implements AddressSpace {
     @Override
     public long mprotect(long addr, long len, int prot) {
         final List<long[]> populate = new ArrayList<>(0);
-        final long r = mprotectLocked(addr, len, prot, populate);
+        final long r = mprotectLocked(untagged(addr), len, prot, populate);
         for (long[] range : populate) {
             populate(range[0], range[1], true);
         }
@@ -1151,7 +1163,8 @@ public abstract class AbstractSpace implements AddressSpace {
 
     @Override
     public long mremap(long addr, long oldLen, long newLen, int flags, long newAddr) {
-        final long r = mremapLocked(addr, oldLen, newLen, flags, newAddr);
+        // the old address is untagged, new_addr is not (5.6's dcde237319e6: no aliases by a tag)
+        final long r = mremapLocked(untagged(addr), oldLen, newLen, flags, newAddr);
         if (!Errno.isError(r) && Long.compareUnsigned(newLen, oldLen) > 0) {
             // do_mremap: a VM_LOCKED area's new part is faulted in (mm_populate), as mlock would.
             final Area a = areaNow(r);
@@ -1482,7 +1495,8 @@ public abstract class AbstractSpace implements AddressSpace {
     // madvise
 
     @Override
-    public long madvise(long addr, long len, int advice) {
+    public long madvise(long tagged, long len, int advice) {
+        final long addr = untagged(tagged);
         final boolean setsFlags = Mman.madviseSetsFlags(advice);
         final boolean walkOnly = advice == Mman.MADV_WILLNEED || advice == Mman.MADV_COLD || advice == Mman.MADV_PAGEOUT;
         final boolean populate = advice == Mman.MADV_POPULATE_READ || advice == Mman.MADV_POPULATE_WRITE;
@@ -1768,12 +1782,12 @@ public abstract class AbstractSpace implements AddressSpace {
         if ((flags & ~Mman.MLOCK_ONFAULT) != 0) {
             return -Errno.EINVAL; // mlock2
         }
-        return doMlock(addr, len, VmaFlags.LOCKED | ((flags & Mman.MLOCK_ONFAULT) != 0 ? VmaFlags.LOCKONFAULT : 0));
+        return doMlock(untagged(addr), len, VmaFlags.LOCKED | ((flags & Mman.MLOCK_ONFAULT) != 0 ? VmaFlags.LOCKONFAULT : 0));
     }
 
     @Override
     public long munlock(long addr, long len) {
-        return doMlock(addr, len, 0);
+        return doMlock(untagged(addr), len, 0);
     }
 
     /**

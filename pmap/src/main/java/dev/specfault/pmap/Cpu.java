@@ -427,11 +427,13 @@ public final class Cpu {
         }
     }
 
-    private int access(long va, int access, long v) {
+    private int access(long address, int access, long v) {
         assertOwner();
-        if ((va & 7) != 0) {
+        if ((address & 7) != 0) {
             return AccessResult.SIGBUS; // words are 8-byte aligned (BUS_ADRALN)
         }
+        // arm64's TBI: a tagged pointer translates as the untagged one, from the TLB on
+        final long va = access == Prot.ACCESS_EXEC ? address : walker.dataAddress(address);
         final long vpn = va >>> PhysicalMemory.PAGE_SHIFT;
         final int word = (int) (va & (PhysicalMemory.PAGE_SIZE - 1)) >>> 3;
         for (;;) {
@@ -443,7 +445,7 @@ public final class Cpu {
             }
             machine.coherence().catchUp(this, mm);
             stats.accesses++;
-            long t = tlb.lookup(tag, vpn);
+            long t = walker.reachesTlb(va) ? tlb.lookup(tag, vpn) : 0;
             if (t != 0 && !permits(t, access)) {
                 // A fault from a TLB entry invalidates it (Intel SDM 4.10.4.1); walk again.
                 tlb.invalidatePage(tag, vpn);

@@ -25,6 +25,24 @@ public interface Walker {
      */
     long walk(long root, long va, int access, WalkCache walks, int tag);
 
+    /**
+     * The address a data access (a load or a store) of {@code va} translates: {@code va} itself, except
+     * where the translation regime ignores some of its bits (arm64's top byte, {@link
+     * dev.specfault.pmap.arm64.Arm64Walker#dataAddress}). The TLB, the walk caches, the walk and the
+     * fault handler all see this address, as the hardware's TLB and the kernel's fault handler do.
+     */
+    default long dataAddress(long va) {
+        return va;
+    }
+
+    /**
+     * Whether an access of {@code va} (after {@link #dataAddress}) reaches the TLB at all. False where
+     * the MMU refuses the address first: x86's non-canonical addresses (#GP before any lookup), arm64's
+     * outside TTBR0's 48 bits. The TLB keeps 45 bits of a page number, so such an address could
+     * otherwise hit the entry of a canonical one. The walk faults it.
+     */
+    boolean reachesTlb(long va);
+
     /** A read-only walk for a speculative fill: a translation, or a fault result if nothing can be cached. */
     default long peek(long root, long va) {
         return peek(root, va, null, 0);

@@ -78,6 +78,30 @@ public final class Arm64Walker implements Walker {
                 | ((e & UXN_TABLE) != 0 ? R_UXN : 0);
     }
 
+    /** Bit 55 of a virtual address: which half (TTBR0 or TTBR1) translates it, with TBI. */
+    private static final long TTBR1_HALF = 1L << 55;
+    /** Bits 63:56, the top byte that TBI ignores. */
+    private static final long TOP_BYTE = 0xFFL << 56;
+
+    /**
+     * Top Byte Ignore for EL0 data accesses: Linux always sets TCR_EL1.TBI0, so bits 63:56 of an
+     * address whose bit 55 is 0 (TTBR0's half) take no part in translation: a tagged pointer (HWASan's,
+     * MTE's logical tag) reaches the same page, the TLB holds the translation once, and the fault
+     * handler gets the address untagged (as do_mem_abort's {@code untagged_addr(far)}). An address with
+     * bit 55 set is TTBR1's (the kernel's) and faults at level 0 as before. Instruction fetches are
+     * not given TBI here: a branch to a tagged target, which would clear the tag on the way to the PC
+     * without TCR_EL1.TBID0, is not modelled.
+     */
+    @Override
+    public long dataAddress(long va) {
+        return (va & TTBR1_HALF) == 0 ? va & ~TOP_BYTE : va;
+    }
+
+    @Override
+    public boolean reachesTlb(long va) {
+        return (va >>> 48) == 0;
+    }
+
     @Override
     public long walk(long root, long va, int access, WalkCache walks, int tag) {
         if ((va >>> 48) != 0) {

@@ -85,6 +85,11 @@ public final class X86Walker implements Walker {
     }
 
     @Override
+    public boolean reachesTlb(long va) {
+        return canonical(va, vaBits);
+    }
+
+    @Override
     public long walk(long root, long va, int access, WalkCache walks, int tag) {
         if (!canonical(va, vaBits)) {
             return WalkResult.fault(WalkResult.NON_CANONICAL, 0, 0);

@@ -1,0 +1,125 @@
+package dev.specfault.fault;
+
+import static dev.specfault.fault.Mman.MAP_ANONYMOUS;
+import static dev.specfault.fault.Mman.MAP_FIXED;
+import static dev.specfault.fault.Mman.MAP_PRIVATE;
+import static dev.specfault.fault.Mman.PAGE_SIZE;
+import static dev.specfault.fault.Mman.PROT_READ;
+import static dev.specfault.fault.Mman.PROT_WRITE;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.specfault.pmap.AccessResult;
+import dev.specfault.pmap.Arch;
+import dev.specfault.pmap.Cpu;
+import dev.specfault.pmap.Machine;
+import dev.specfault.srcu.GracePeriodDriver;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Tagged pointers. arm64 Linux always sets TCR_EL1.TBI0: a load or store through a pointer with a tag
+ * in bits 63:56 (HWASan, MTE) reaches the untagged address's page, faults there as the untagged
+ * address (do_mem_abort's untagged_addr), and shares its TLB entry, so that the flushes of munmap,
+ * which name the untagged address, remove it. x86-64 without LAM has no such thing: the address is
+ * non-canonical (#GP), SIGSEGV, also where its low 57 bits name a page the TLB holds (found by this
+ * test, 2026-11-30: the TLB keeps 45 bits of a page number, and a non-canonical address with bit 56
+ * clear hit the entry of the canonical one).
+ */
+class TopByteIgnoreTest {
+    private static final long BASE = 0x40000000L;
+    private static final long TAG = 0x5AL << 56;
+    private static final long OTHER_TAG = 0xF1L << 56;
+
+    private Cpu cpu;
+
+    /** Every design on x86-64, x86-64 with LA57, and arm64. */
+    static Stream<Arguments> spaces() {
+        return ContractDesigns.DESIGNS.stream().flatMap(d -> Stream.of(Arch.X86_64, Arch.X86_64_LA57, Arch.ARM64)
+                .map(a -> Arguments.of(d, a)));
+    }
+
+    private AddressSpace space(Design d, Arch arch) {
+        final Machine m = Machine.builder(arch).frameLimit(256).cpus(1).build();
+        cpu = m.cpu(0);
+        cpu.bind();
+        return Spaces.create(new SpaceOptions(d, m).name("tbi").driver(GracePeriodDriver.inline()));
+    }
+
+    @AfterEach
+    void unbind() {
+        if (cpu != null && cpu.isBoundToCurrentThread()) {
+            cpu.unbind();
+        }
+    }
+
+    private long load(AddressSpace s, long va) {
+        final int r = s.load(cpu, va);
+        return r == AccessResult.OK ? cpu.value() : -1000 - r;
+    }
+
+    @ParameterizedTest
+    @MethodSource("spaces")
+    void aTaggedPointerReachesItsPageOnArm64Only(Design d, Arch arch) {
+        final AddressSpace s = space(d, arch);
+        assertEquals(BASE, s.mmap(BASE, 2 * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED));
+        final boolean tbi = arch == Arch.ARM64;
+        // the first touch is a tagged store: the fault is handled at the untagged address
+        assertEquals(tbi ? AccessResult.OK : AccessResult.SIGSEGV, s.store(cpu, BASE | TAG, 42));
+        assertEquals(tbi ? 42 : 0, load(s, BASE));
+        assertEquals(tbi ? 42 : -1000 - AccessResult.SIGSEGV, load(s, BASE | OTHER_TAG), "another tag, the same page");
+        assertEquals(AccessResult.OK, s.store(cpu, BASE + PAGE_SIZE, 7));
+        assertEquals(tbi ? 7 : -1000 - AccessResult.SIGSEGV, load(s, (BASE + PAGE_SIZE) | TAG), "a page faulted untagged");
+        // munmap flushes the untagged addresses: no tagged translation may outlive it
+        assertEquals(0, s.munmap(BASE, 2 * PAGE_SIZE));
+        assertEquals(-1000 - AccessResult.SIGSEGV, load(s, BASE | TAG));
+        assertEquals(-1000 - AccessResult.SIGSEGV, load(s, (BASE + PAGE_SIZE) | OTHER_TAG));
+        assertEquals(List.of(), s.checkQuiet());
+    }
+
+    /**
+     * The address-space syscalls untag on arm64 (munmap, mprotect, madvise, mremap's old address,
+     * mlock), mmap and mremap's new address do not: there a tagged address is out of range (ENOMEM
+     * from mmap's MAP_FIXED, EINVAL from mremap's target). The x86 answers are this machine's kernel's
+     * (6.18, a C program making the same calls); arm64's follow its untagged_addr().
+     */
+    @ParameterizedTest
+    @MethodSource("spaces")
+    void theAddressSpaceCallsUntagOnArm64(Design d, Arch arch) {
+        final AddressSpace s = space(d, arch);
+        final int rw = PROT_READ | PROT_WRITE;
+        final int anon = MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED;
+        final boolean tbi = arch == Arch.ARM64;
+        assertEquals(-Errno.ENOMEM, s.mmap(BASE | TAG, PAGE_SIZE, rw, anon), "mmap does not untag");
+        assertEquals(BASE, s.mmap(BASE, 4 * PAGE_SIZE, rw, anon));
+        assertEquals(AccessResult.OK, s.store(cpu, BASE, 5));
+        assertEquals(tbi ? 0 : -Errno.ENOMEM, s.mprotect(BASE | TAG, PAGE_SIZE, PROT_READ));
+        assertEquals(tbi ? AccessResult.SIGSEGV : AccessResult.OK, s.store(cpu, BASE, 6), "read-only after a tagged mprotect");
+        assertEquals(tbi ? 0 : -Errno.ENOMEM, s.madvise((BASE + PAGE_SIZE) | TAG, PAGE_SIZE, Mman.MADV_DONTNEED));
+        assertEquals(tbi ? 0 : -Errno.ENOMEM, s.mlock((BASE + PAGE_SIZE) | TAG, PAGE_SIZE, 0));
+        assertEquals(tbi ? 0 : -Errno.ENOMEM, s.munlock((BASE + PAGE_SIZE) | TAG, PAGE_SIZE));
+        assertEquals(-Errno.EINVAL, s.mremap(BASE, PAGE_SIZE, PAGE_SIZE, Mman.MREMAP_MAYMOVE | Mman.MREMAP_FIXED,
+                (BASE + 8 * PAGE_SIZE) | TAG), "mremap's new address is not untagged");
+        assertEquals(tbi ? BASE + 8 * PAGE_SIZE : -Errno.EFAULT, s.mremap(BASE | TAG, PAGE_SIZE, PAGE_SIZE,
+                Mman.MREMAP_MAYMOVE | Mman.MREMAP_FIXED, BASE + 8 * PAGE_SIZE), "mremap's old address is");
+        assertEquals(tbi ? 0 : -Errno.EINVAL, s.munmap((BASE + 2 * PAGE_SIZE) | TAG, PAGE_SIZE));
+        assertEquals(tbi ? -1000 - AccessResult.SIGSEGV : 0, load(s, BASE + 2 * PAGE_SIZE));
+        assertEquals(List.of(), s.checkQuiet());
+    }
+
+    /** Bit 55 picks TTBR1's half (the kernel's), tag or not: EL0 faults there, SIGSEGV. */
+    @ParameterizedTest
+    @MethodSource("spaces")
+    void bit55IsNotATag(Design d, Arch arch) {
+        final AddressSpace s = space(d, arch);
+        assertEquals(BASE, s.mmap(BASE, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED));
+        assertEquals(AccessResult.OK, s.store(cpu, BASE, 1));
+        assertEquals(-1000 - AccessResult.SIGSEGV, load(s, BASE | 1L << 55));
+        assertEquals(-1000 - AccessResult.SIGSEGV, load(s, BASE | 1L << 55 | TAG));
+        assertEquals(1, load(s, BASE));
+        assertEquals(List.of(), s.checkQuiet());
+    }
+}
