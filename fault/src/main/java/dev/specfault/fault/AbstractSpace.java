@@ -590,14 +590,16 @@ public abstract class AbstractSpace implements AddressSpace {
     }
 
     /**
-     * Linux's {@code untagged_addr} for a user address: arm64 sign-extends bit 55 over the top byte
-     * (TBI), x86-64 without LAM changes nothing. munmap, mprotect, madvise, mremap's old address and
-     * mlock/munlock untag theirs (Documentation/arch/arm64/tagged-address-abi.rst: address-space
-     * management takes tagged pointers); mmap, brk and mremap's new address do not (5.6's
-     * dcde237319e6, so that a tag cannot alias a mapping), and a tagged one is out of range there.
+     * Linux's {@code untagged_addr} for a user address, the MMU's own ({@link
+     * dev.specfault.pmap.Walker#untag}): arm64 clears the top byte of an address whose bit 55 is clear
+     * ({@code addr & sign_extend64(addr, 55)}), x86-64 without LAM changes nothing. munmap, mprotect,
+     * mremap's old address and mlock/munlock untag theirs first, madvise after its range checks
+     * (Documentation/arch/arm64/tagged-address-abi.rst: address-space management takes tagged
+     * pointers); mmap, brk and mremap's new address do not (5.6's dcde237319e6, so that a tag cannot
+     * alias a mapping).
      */
     protected final long untagged(long addr) {
-        return machine.arch() == dev.specfault.pmap.Arch.ARM64 ? (addr << 8) >> 8 : addr;
+        return machine.walker().untag(addr);
     }
 
     // ------------------------------------------------------------------------------------------
@@ -1496,27 +1498,28 @@ public abstract class AbstractSpace implements AddressSpace {
 
     @Override
     public long madvise(long tagged, long len, int advice) {
-        final long addr = untagged(tagged);
         final boolean setsFlags = Mman.madviseSetsFlags(advice);
         final boolean walkOnly = advice == Mman.MADV_WILLNEED || advice == Mman.MADV_COLD || advice == Mman.MADV_PAGEOUT;
         final boolean populate = advice == Mman.MADV_POPULATE_READ || advice == Mman.MADV_POPULATE_WRITE;
         if (!Mman.madviseModelled(advice)) {
             return -Errno.EINVAL;
         }
-        if ((addr & ~PAGE_MASK) != 0) {
+        // is_valid_madvise checks the address as given; madvise_do_behavior untags it afterwards
+        if ((tagged & ~PAGE_MASK) != 0) {
             return -Errno.EINVAL;
         }
         final long rlen = Mman.pageAlign(len);
         if (len != 0 && rlen == 0) {
             return -Errno.EINVAL;
         }
-        final long end = addr + rlen;
-        if (Long.compareUnsigned(end, addr) < 0) {
+        if (Long.compareUnsigned(tagged + rlen, tagged) < 0) {
             return -Errno.EINVAL;
         }
-        if (end == addr) {
+        if (rlen == 0) {
             return 0;
         }
+        final long addr = untagged(tagged);
+        final long end = addr + rlen;
         if (isExited()) {
             return -Errno.ENOMEM;
         }

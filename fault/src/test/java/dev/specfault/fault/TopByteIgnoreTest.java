@@ -7,12 +7,16 @@ import static dev.specfault.fault.Mman.PAGE_SIZE;
 import static dev.specfault.fault.Mman.PROT_READ;
 import static dev.specfault.fault.Mman.PROT_WRITE;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.specfault.pmap.AccessResult;
 import dev.specfault.pmap.Arch;
 import dev.specfault.pmap.Cpu;
 import dev.specfault.pmap.Machine;
 import dev.specfault.srcu.GracePeriodDriver;
+import dev.specfault.vma.Area;
+import dev.specfault.vma.VmaFlags;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -81,10 +85,11 @@ class TopByteIgnoreTest {
     }
 
     /**
-     * The address-space syscalls untag on arm64 (munmap, mprotect, madvise, mremap's old address,
-     * mlock), mmap and mremap's new address do not: there a tagged address is out of range (ENOMEM
-     * from mmap's MAP_FIXED, EINVAL from mremap's target). The x86 answers are this machine's kernel's
-     * (6.18, a C program making the same calls); arm64's follow its untagged_addr().
+     * The address-space calls untag on arm64 (munmap, mprotect, madvise after its range checks,
+     * mremap's old address, mlock, munlock), mmap and mremap's new address do not: there a tagged
+     * address is out of range (ENOMEM from mmap's MAP_FIXED, EINVAL from mremap's target). The calls
+     * and the x86 answers are {@code docs/linux/tagged-syscalls.c}'s, on this machine's kernel (6.18);
+     * arm64's follow its untagged_addr ({@code addr & sign_extend64(addr, 55)}).
      */
     @ParameterizedTest
     @MethodSource("spaces")
@@ -93,24 +98,65 @@ class TopByteIgnoreTest {
         final int rw = PROT_READ | PROT_WRITE;
         final int anon = MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED;
         final boolean tbi = arch == Arch.ARM64;
+        final long segv = -1000 - AccessResult.SIGSEGV;
+        final long b55 = 1L << 55;
         assertEquals(-Errno.ENOMEM, s.mmap(BASE | TAG, PAGE_SIZE, rw, anon), "mmap does not untag");
+        final long hinted = s.mmap(BASE | TAG, PAGE_SIZE, rw, MAP_PRIVATE | MAP_ANONYMOUS);
+        assertTrue(hinted > 0 && hinted >>> 48 == 0, "a tagged hint is ignored: " + Long.toHexString(hinted));
+        final long brk = s.brk(0);
+        assertEquals(brk, s.brk(brk + PAGE_SIZE | TAG), "brk does not untag");
         assertEquals(BASE, s.mmap(BASE, 4 * PAGE_SIZE, rw, anon));
         assertEquals(AccessResult.OK, s.store(cpu, BASE, 5));
+        assertEquals(AccessResult.OK, s.store(cpu, BASE + PAGE_SIZE, 9));
+        assertEquals(AccessResult.OK, s.store(cpu, BASE + 3 * PAGE_SIZE, 11));
         assertEquals(tbi ? 0 : -Errno.ENOMEM, s.mprotect(BASE | TAG, PAGE_SIZE, PROT_READ));
-        assertEquals(tbi ? AccessResult.SIGSEGV : AccessResult.OK, s.store(cpu, BASE, 6), "read-only after a tagged mprotect");
+        assertEquals(tbi ? AccessResult.SIGSEGV : AccessResult.OK, s.store(cpu, BASE, 5), "read-only after a tagged mprotect");
         assertEquals(tbi ? 0 : -Errno.ENOMEM, s.madvise((BASE + PAGE_SIZE) | TAG, PAGE_SIZE, Mman.MADV_DONTNEED));
-        assertEquals(tbi ? 0 : -Errno.ENOMEM, s.mlock((BASE + PAGE_SIZE) | TAG, PAGE_SIZE, 0));
-        assertEquals(tbi ? 0 : -Errno.ENOMEM, s.munlock((BASE + PAGE_SIZE) | TAG, PAGE_SIZE));
+        assertEquals(tbi ? 0 : 9, load(s, BASE + PAGE_SIZE), "dropped by a tagged MADV_DONTNEED");
+        // madvise checks the range as given: 0xff.. + 2^56 wraps, whatever the untagged start
+        assertEquals(-Errno.EINVAL, s.madvise(BASE | 0xFFL << 56, 1L << 56, Mman.MADV_DONTNEED));
+        assertEquals(5, load(s, BASE));
+        assertEquals(tbi ? 0 : -Errno.ENOMEM, s.mlock((BASE + 2 * PAGE_SIZE) | TAG, PAGE_SIZE, 0));
+        assertEquals(tbi, locked(s, BASE + 2 * PAGE_SIZE), "locked by a tagged mlock");
+        assertEquals(tbi ? 0 : -Errno.ENOMEM, s.munlock((BASE + 2 * PAGE_SIZE) | TAG, PAGE_SIZE));
+        assertFalse(locked(s, BASE + 2 * PAGE_SIZE));
+        // bit 55 set: not a tag, the address stays as it is (above user space: no area)
+        assertEquals(-Errno.ENOMEM, s.madvise(b55, b55, Mman.MADV_DONTNEED));
+        assertEquals(-Errno.ENOMEM, s.mlock(b55, b55, 0));
+        assertEquals(-Errno.ENOMEM, s.munlock(b55, b55));
         assertEquals(-Errno.EINVAL, s.mremap(BASE, PAGE_SIZE, PAGE_SIZE, Mman.MREMAP_MAYMOVE | Mman.MREMAP_FIXED,
                 (BASE + 8 * PAGE_SIZE) | TAG), "mremap's new address is not untagged");
-        assertEquals(tbi ? BASE + 8 * PAGE_SIZE : -Errno.EFAULT, s.mremap(BASE | TAG, PAGE_SIZE, PAGE_SIZE,
-                Mman.MREMAP_MAYMOVE | Mman.MREMAP_FIXED, BASE + 8 * PAGE_SIZE), "mremap's old address is");
+        assertEquals(tbi ? BASE + 8 * PAGE_SIZE : -Errno.EFAULT, s.mremap((BASE + 3 * PAGE_SIZE) | TAG, PAGE_SIZE,
+                PAGE_SIZE, Mman.MREMAP_MAYMOVE | Mman.MREMAP_FIXED, BASE + 8 * PAGE_SIZE), "mremap's old address is");
+        assertEquals(tbi ? segv : 11, load(s, BASE + 3 * PAGE_SIZE));
+        assertEquals(tbi ? 11 : segv, load(s, BASE + 8 * PAGE_SIZE), "the page moved");
         assertEquals(tbi ? 0 : -Errno.EINVAL, s.munmap((BASE + 2 * PAGE_SIZE) | TAG, PAGE_SIZE));
-        assertEquals(tbi ? -1000 - AccessResult.SIGSEGV : 0, load(s, BASE + 2 * PAGE_SIZE));
+        assertEquals(tbi ? segv : 0, load(s, BASE + 2 * PAGE_SIZE));
         assertEquals(List.of(), s.checkQuiet());
     }
 
-    /** Bit 55 picks TTBR1's half (the kernel's), tag or not: EL0 faults there, SIGSEGV. */
+    private static boolean locked(AddressSpace s, long va) {
+        for (Area a : s.areas()) {
+            if (a.start() <= va && va < a.end()) {
+                return (a.flags() & VmaFlags.LOCKED) != 0;
+            }
+        }
+        return false;
+    }
+
+    /** A fetch is translated as a load is: Linux leaves TCR_EL1.TBID0 clear. */
+    @ParameterizedTest
+    @MethodSource("spaces")
+    void aFetchThroughATaggedPointerOnArm64(Design d, Arch arch) {
+        final AddressSpace s = space(d, arch);
+        assertEquals(BASE, s.mmap(BASE, PAGE_SIZE, PROT_READ | Mman.PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED));
+        assertEquals(0, load(s, BASE)); // the page in, and this CPU in the space
+        assertEquals(AccessResult.OK, cpu.fetch(BASE));
+        assertEquals(arch == Arch.ARM64 ? AccessResult.OK : AccessResult.SIGSEGV, cpu.fetch(BASE | TAG));
+        assertEquals(List.of(), s.checkQuiet());
+    }
+
+    /** Bit 55 picks TTBR1's half (the kernel's), tag or not: EL0 faults there, SIGSEGV; so does 0x0080.. on x86. */
     @ParameterizedTest
     @MethodSource("spaces")
     void bit55IsNotATag(Design d, Arch arch) {

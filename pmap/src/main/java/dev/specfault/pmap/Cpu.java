@@ -433,7 +433,9 @@ public final class Cpu {
             return AccessResult.SIGBUS; // words are 8-byte aligned (BUS_ADRALN)
         }
         // arm64's TBI: a tagged pointer translates as the untagged one, from the TLB on
-        final long va = access == Prot.ACCESS_EXEC ? address : walker.dataAddress(address);
+        final long va = walker.untag(address);
+        // x86's canonical check (#GP) comes before the TLB: no lookup, no walk, no walk-cache drop
+        final boolean reaches = walker.reachesTlb(va);
         final long vpn = va >>> PhysicalMemory.PAGE_SHIFT;
         final int word = (int) (va & (PhysicalMemory.PAGE_SIZE - 1)) >>> 3;
         for (;;) {
@@ -445,7 +447,7 @@ public final class Cpu {
             }
             machine.coherence().catchUp(this, mm);
             stats.accesses++;
-            long t = walker.reachesTlb(va) ? tlb.lookup(tag, vpn) : 0;
+            long t = reaches ? tlb.lookup(tag, vpn) : 0;
             if (t != 0 && !permits(t, access)) {
                 // A fault from a TLB entry invalidates it (Intel SDM 4.10.4.1); walk again.
                 tlb.invalidatePage(tag, vpn);
@@ -459,7 +461,7 @@ public final class Cpu {
                 if (!WalkResult.isFault(t)) {
                     tlb.insert(tag, vpn, t);
                     maybePrefetch(va);
-                } else if (faultDropsWalks) {
+                } else if (faultDropsWalks && reaches) {
                     walks.invalidateAt(tag, va);
                 }
             }

@@ -26,20 +26,23 @@ public interface Walker {
     long walk(long root, long va, int access, WalkCache walks, int tag);
 
     /**
-     * The address a data access (a load or a store) of {@code va} translates: {@code va} itself, except
-     * where the translation regime ignores some of its bits (arm64's top byte, {@link
-     * dev.specfault.pmap.arm64.Arm64Walker#dataAddress}). The TLB, the walk caches, the walk and the
-     * fault handler all see this address, as the hardware's TLB and the kernel's fault handler do.
+     * The address an access of {@code va} translates: {@code va} itself, except where the translation
+     * regime ignores some of its bits (arm64's top byte, {@link
+     * dev.specfault.pmap.arm64.Arm64Walker#untag}). The TLB, the walk caches, the walk and the fault
+     * handler all see this address, as the hardware's TLB and the kernel's fault handler do. It is
+     * also the kernel's {@code untagged_addr} for a user address (the address-space calls use it).
      */
-    default long dataAddress(long va) {
+    default long untag(long va) {
         return va;
     }
 
     /**
      * Whether an access of {@code va} (after {@link #dataAddress}) reaches the TLB at all. False where
      * the MMU refuses the address first: x86's non-canonical addresses (#GP before any lookup), arm64's
-     * outside TTBR0's 48 bits. The TLB keeps 45 bits of a page number, so such an address could
-     * otherwise hit the entry of a canonical one. The walk faults it.
+     * outside TTBR0's 48 bits. The TLB and the walk caches key 45 bits of a page number, so such an
+     * address could otherwise hit (or drop) the entry of a canonical one. The walk faults it. (On arm64
+     * no address above 2^48 that {@link #untag} leaves can share a key with a user page: the check is
+     * a defence there, not a need.)
      */
     boolean reachesTlb(long va);
 

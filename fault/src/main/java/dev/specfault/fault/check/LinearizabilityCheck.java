@@ -2,7 +2,25 @@ package dev.specfault.fault.check;
 
 import static org.jetbrains.lincheck.datastructures.ManagedStrategyGuaranteeKt.forClasses;
 
+import dev.specfault.pmap.Cpu;
+import java.io.IOException;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
+import java.util.stream.Stream;
 import org.jetbrains.lincheck.datastructures.ModelCheckingOptions;
+import org.jetbrains.lincheck.datastructures.Operation;
+import org.jetbrains.lincheck.datastructures.Param;
 import org.jetbrains.lincheck.datastructures.StressOptions;
 
 /**
@@ -134,48 +152,115 @@ public final class LinearizabilityCheck {
     }
 
     /**
-     * Runs every operation of {@code harness} on a throw-away instance, with each int parameter at
-     * 0-3 and each long at 1, so that the classes on their paths (error paths included) are loaded
-     * before Lincheck starts. A class loaded for the first time inside a model-checked thread can
-     * fail to load there (Lincheck 3.x transforms the class loaders: once a
-     * {@code ClassNotFoundException} of {@code Errno} in a mremap's EINVAL path, reported as
-     * "Non-determinism found ... You've caught a bug in Lincheck", 2026-11-30). Results and thrown
-     * exceptions are ignored: the check runs the operations again and compares them with the model.
+     * Loads, before Lincheck starts, the classes its threads would otherwise load for the first time
+     * inside the model checker: every class of specfault's own modules, then the rest of what the
+     * operations' paths use, by running each operation of {@code harness} with every value of its
+     * parameters' ranges on a throw-away instance, and its quiet-state checks. A class first loaded
+     * inside a model-checked thread can fail to load there (Lincheck 3.x transforms the class
+     * loaders: once a {@code ClassNotFoundException} of {@code Errno} in a mremap's EINVAL path,
+     * reported as "Non-determinism found ... You've caught a bug in Lincheck", 2026-11-30). Results,
+     * thrown exceptions and violations are ignored: the check runs the operations again and compares
+     * them with the model. Returns the throw-away instance (exited, its CPU unbound), for tests.
      */
-    static void loadClassesOf(Class<? extends WindowHarness> harness) {
-        final Object h;
+    static WindowHarness loadClassesOf(Class<? extends WindowHarness> harness) {
+        loadSpecfaultClasses();
+        final WindowHarness h;
         try {
             h = harness.getConstructor().newInstance();
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException("harness " + harness.getName(), e);
         }
-        for (java.lang.reflect.Method m : harness.getMethods()) {
-            if (m.isAnnotationPresent(org.jetbrains.lincheck.datastructures.Operation.class)) {
-                invokeAll(h, m, new Object[m.getParameterCount()], 0);
+        final Map<String, int[]> ranges = new HashMap<>();
+        for (Class<?> k = harness; k != null; k = k.getSuperclass()) { // a subclass's ranges win
+            for (Param p : k.getAnnotationsByType(Param.class)) {
+                final String[] c = p.conf().split(":");
+                ranges.putIfAbsent(p.name(), new int[] {Integer.parseInt(c[0].strip()), Integer.parseInt(c[1].strip())});
             }
         }
+        try {
+            for (Method m : harness.getMethods()) {
+                if (m.isAnnotationPresent(Operation.class)) {
+                    invokeAll(h, m, ranges, new Object[m.getParameterCount()], 0);
+                }
+            }
+            try {
+                h.validate();
+            } catch (IllegalStateException violation) {
+                // the check validates again
+            }
+        } finally {
+            h.space.exit();
+            final Cpu c = h.cpu.get();
+            if (c.isBoundToCurrentThread()) {
+                c.unbind();
+            }
+            h.cpu.remove();
+        }
+        return h;
     }
 
-    private static void invokeAll(Object h, java.lang.reflect.Method m, Object[] args, int i) {
+    private static void invokeAll(Object h, Method m, Map<String, int[]> ranges, Object[] args, int i) {
         if (i == args.length) {
             try {
                 m.invoke(h, args);
-            } catch (java.lang.reflect.InvocationTargetException thrownByTheOperation) {
+            } catch (InvocationTargetException thrownByTheOperation) {
                 // the check runs the operation again and reports what it throws
             } catch (IllegalAccessException e) {
                 throw new IllegalStateException(m.getName() + " of " + h.getClass().getSimpleName(), e);
             }
             return;
         }
-        if (m.getParameterTypes()[i] == long.class) {
-            args[i] = 1L;
-            invokeAll(h, m, args, i + 1);
+        final Param p = m.getParameters()[i].getAnnotation(Param.class);
+        final int[] r = p == null ? null : ranges.get(p.name());
+        final int lo = r == null ? 0 : r[0];
+        final int hi = r == null ? 0 : r[1];
+        for (int v = lo; v <= hi; v++) {
+            args[i] = m.getParameterTypes()[i] == long.class ? (Object) (long) v : (Object) v;
+            invokeAll(h, m, ranges, args, i + 1);
+        }
+    }
+
+    /** Whether {@link #loadSpecfaultClasses} has run in this JVM. */
+    private static volatile boolean specfaultClassesLoaded; // [a]
+
+    /**
+     * Loads (without initializing) every class of the srcu, pmap, vma and fault modules, from their
+     * directories or from the jar that holds them (the command line's).
+     */
+    private static void loadSpecfaultClasses() {
+        if (specfaultClassesLoaded) {
             return;
         }
-        for (int v = 0; v <= 3; v++) {
-            args[i] = v;
-            invokeAll(h, m, args, i + 1);
+        final ClassLoader loader = LinearizabilityCheck.class.getClassLoader();
+        final Set<Path> seen = new HashSet<>();
+        for (Class<?> anchor : List.of(dev.specfault.srcu.SrcuDomain.class, dev.specfault.pmap.Machine.class,
+                dev.specfault.vma.Area.class, dev.specfault.fault.AddressSpace.class)) {
+            try {
+                final Path where = Path.of(anchor.getProtectionDomain().getCodeSource().getLocation().toURI());
+                if (!seen.add(where)) {
+                    continue;
+                }
+                final List<String> names = new ArrayList<>();
+                if (Files.isDirectory(where)) {
+                    try (Stream<Path> files = Files.walk(where)) {
+                        files.map(f -> where.relativize(f).toString().replace(java.io.File.separatorChar, '/'))
+                                .forEach(names::add);
+                    }
+                } else {
+                    try (JarFile jar = new JarFile(where.toFile())) {
+                        jar.stream().map(JarEntry::getName).forEach(names::add);
+                    }
+                }
+                for (String n : names) {
+                    if (n.startsWith("dev/specfault/") && n.endsWith(".class") && !n.endsWith("module-info.class")) {
+                        Class.forName(n.substring(0, n.length() - 6).replace('/', '.'), false, loader);
+                    }
+                }
+            } catch (IOException | URISyntaxException | ClassNotFoundException | LinkageError | SecurityException e) {
+                throw new IllegalStateException("loading specfault's classes from " + anchor.getName(), e);
+            }
         }
+        specfaultClassesLoaded = true;
     }
 
     /** The sequential model of a harness: {@link FileSpaceModel} for files, {@link SpaceModel} otherwise. */

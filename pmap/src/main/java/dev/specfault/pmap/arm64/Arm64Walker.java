@@ -84,16 +84,16 @@ public final class Arm64Walker implements Walker {
     private static final long TOP_BYTE = 0xFFL << 56;
 
     /**
-     * Top Byte Ignore for EL0 data accesses: Linux always sets TCR_EL1.TBI0, so bits 63:56 of an
-     * address whose bit 55 is 0 (TTBR0's half) take no part in translation: a tagged pointer (HWASan's,
-     * MTE's logical tag) reaches the same page, the TLB holds the translation once, and the fault
-     * handler gets the address untagged (as do_mem_abort's {@code untagged_addr(far)}). An address with
-     * bit 55 set is TTBR1's (the kernel's) and faults at level 0 as before. Instruction fetches are
-     * not given TBI here: a branch to a tagged target, which would clear the tag on the way to the PC
-     * without TCR_EL1.TBID0, is not modelled.
+     * Top Byte Ignore for EL0: Linux always sets TCR_EL1.TBI0 (and leaves TBID0 clear, so instruction
+     * addresses are included), so bits 63:56 of an address whose bit 55 is 0 (TTBR0's half) take no
+     * part in translation: a tagged pointer (HWASan's, MTE's logical tag) reaches the same page, the
+     * TLB holds the translation once, and the fault handler gets the address untagged (as
+     * do_mem_abort's {@code untagged_addr(far)}). An address with bit 55 set is TTBR1's (the kernel's),
+     * left as it is, and faults at level 0. This is also arm64's {@code untagged_addr}:
+     * {@code addr & sign_extend64(addr, 55)}.
      */
     @Override
-    public long dataAddress(long va) {
+    public long untag(long va) {
         return (va & TTBR1_HALF) == 0 ? va & ~TOP_BYTE : va;
     }
 
