@@ -28,6 +28,11 @@ import org.jetbrains.lincheck.datastructures.StressOptions;
  * {@link FileLinearizability}, each against its sequential model) for one configuration, in model checking or
  * stress mode, with a budget. Shared by the tests and {@code ./specfault check}. One check at a
  * time per JVM (the configuration is handed to Lincheck's instances through a static field).
+ *
+ * <pre>
+ * Locks used to protect members:
+ *   [a] volatile
+ * </pre>
  */
 public final class LinearizabilityCheck {
     private LinearizabilityCheck() {

@@ -46,6 +46,10 @@ public final class Arm64Walker implements Walker {
     private static final long WNR = 1L << 6;
     /** Output-address bits above the 48-bit physical address size (res0 in a 48-bit OA descriptor). */
     private static final long OA_ABOVE_48 = 3L << 48;
+    /** Bit 55 of a virtual address: which half (TTBR0 or TTBR1) translates it, with TBI. */
+    private static final long TTBR1_HALF = 1L << 55;
+    /** Bits 63:56, the top byte that TBI ignores. */
+    private static final long TOP_BYTE = 0xFFL << 56;
 
     private final PhysicalMemory mem;   // [I]
     private final boolean hwAccessFlag; // [I]
@@ -77,11 +81,6 @@ public final class Arm64Walker implements Walker {
         return ((e & APTABLE_NO_EL0) != 0 ? R_NO_EL0 : 0) | ((e & APTABLE_RDONLY) != 0 ? R_RDONLY : 0)
                 | ((e & UXN_TABLE) != 0 ? R_UXN : 0);
     }
-
-    /** Bit 55 of a virtual address: which half (TTBR0 or TTBR1) translates it, with TBI. */
-    private static final long TTBR1_HALF = 1L << 55;
-    /** Bits 63:56, the top byte that TBI ignores. */
-    private static final long TOP_BYTE = 0xFFL << 56;
 
     /**
      * Top Byte Ignore for EL0: Linux always sets TCR_EL1.TBI0 (and leaves TBID0 clear, so instruction
