@@ -123,6 +123,14 @@ int main(void) {
     mremap(a, P, P, MREMAP_MAYMOVE|MREMAP_FIXED|MREMAP_DONTUNMAP, (void*)0x50100000);
     mprotect(a, 2*P, PROT_READ);
     maps("13b dontunmap part, then R next to R", 0x50000000, 0x50003000);
+    /* 14: read all, split by mprotect, write both outer pieces, the middle back to RW */
+    a = mmap((void*)0x51000000, 4*P, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0);
+    for (int i = 0; i < 4; i++) (void)*(volatile char *)(a + i*P);
+    mprotect(a + 2*P, P, PROT_READ);
+    a[3*P] = 5; a[0] = 6;
+    maps("14 read, split, outer pieces written", 0x51000000, 0x51004000);
+    mprotect(a + 2*P, P, PROT_READ|PROT_WRITE);
+    maps("14 the middle back to RW", 0x51000000, 0x51004000);
     (void)r;
     return 0;
 }

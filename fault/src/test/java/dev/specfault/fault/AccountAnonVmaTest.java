@@ -257,4 +257,31 @@ class AccountAnonVmaTest extends LayoutSpaceTest {
             assertEquals(at == 0x4f000000L ? 1 : 2, maps(s, at, at + 3 * P).size(), () -> maps(s, at, at + 3 * P).toString());
         }
     }
+    /**
+     * A read gives an identity-less area anonymous memory (its page goes in read-only); an mprotect
+     * that splits the area leaves that memory across the new boundary, and the first write to the
+     * upper piece then gives it an identity of its own. (The locked design asserted "anonymous memory
+     * in a new range" on the aref across the piece's start: PopulateRaceTest, once in a CI run.)
+     * The layout is 6.18's on this machine (the same calls in C, /proc/self/maps).
+     */
+    @ParameterizedTest
+    @MethodSource("spaces")
+    void aWriteAfterASplitOfReadMemoryGivesThePieceAnIdentity(Design d, Arch arch) {
+        final AddressSpace s = space(d, arch);
+        final long a = map(s, 0x51000000L, 4 * P, RW, ANON);
+        for (int i = 0; i < 4; i++) {
+            assertEquals(0, load(s, a + i * P));
+        }
+        assertEquals(0, s.mprotect(a + 2 * P, P, PROT_READ));
+        store(s, a + 3 * P, 5);
+        store(s, a, 6);
+        assertEquals(List.of("51000000-51002000 rw-p", "51002000-51003000 r--p", "51003000-51004000 rw-p"),
+                maps(s, a, a + 4 * P));
+        assertEquals(0, s.mprotect(a + 2 * P, P, RW));
+        assertEquals(List.of("51000000-51003000 rw-p", "51003000-51004000 rw-p"), maps(s, a, a + 4 * P),
+                "the unwritten middle merges with the lower piece; the pieces written apart keep two identities");
+        assertEquals(5, load(s, a + 3 * P));
+        assertEquals(6, load(s, a));
+        assertEquals(List.of(), s.checkQuiet());
+    }
 }
