@@ -61,16 +61,16 @@ class ReplayCommandTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"true", "ls", "threads", "forker", "mman", "edge", "remap", "special", "layout", "advice", "hints",
-        "mlock", "dontunmap", "shrinkspecial", "oldlen", "growsdown"})
+        "mlock", "dontunmap", "shrinkspecial", "oldlen", "growsdown", "wait"})
     void realTracesReplayCleanOnEveryDesign(String p) throws IOException {
         final Result r = SpecfaultCliTest.run("replay", res(p + ".strace"), "--initial-maps", res(p + ".initial.maps"),
                 "--maps", res(p + ".final.maps"));
         assertEquals(0, r.code(), r.out() + r.err());
         assertFalse(r.out().contains("MISMATCH"), r.out());
-        // forker, advice: wait4 twice; edge: mmap's EACCES; layout: PROT_GROWSDOWN, mseal; mlock: wait4;
-        // dontunmap: two EINVALs from a DONTUNMAP hint, which strace does not print
-        final long unsupported = p.equals("forker") || p.equals("advice") || p.equals("dontunmap") ? 2
-                : p.equals("edge") || p.equals("mlock") ? 1 : p.equals("layout") ? 2 : 0;
+        // edge: mmap's EACCES; layout: PROT_GROWSDOWN, mseal; dontunmap: two EINVALs from a DONTUNMAP
+        // hint, which strace does not print; wait: kill twice, tgkill once
+        final long unsupported = p.equals("dontunmap") || p.equals("layout") ? 2 : p.equals("edge") ? 1
+                : p.equals("wait") ? 3 : 0;
         // forker: /bin/true exec'd by the child (its loader's relro); layout: the calls on what those
         // two changed (the grows-down area's munmap, the sealed page's two)
         final long outside = p.equals("forker") ? 2 : p.equals("layout") ? 3 : 0;
@@ -523,7 +523,7 @@ class ReplayCommandTest {
             "mmap (MAP_HUGETLB) x1 (line 4)", "madvise (MADV_COLLAPSE) x1 (line 6)", "mincore x1 (line 7)",
             "mprotect (PROT_GROWSDOWN/PROT_GROWSUP) x1 (line 8)", "mmap (EACCES: file state not modelled) x1 (line 9)",
             "mmap of a file without its path (strace -y prints it) x1 (line 10)", "unreadable line (no call) x1 (line 11)",
-            "wait4 x1 (line 12)", "clone (interrupted: ERESTARTNOINTR) x1 (line 13)"}) {
+            "kill x1 (line 12)", "clone (interrupted: ERESTARTNOINTR) x1 (line 13)"}) {
             assertTrue(r.out().contains("unsupported: " + u), u + " in " + r.out());
         }
         for (long[] s : summaries(r)) {
@@ -542,6 +542,42 @@ class ReplayCommandTest {
         assertEquals(0, r.code(), r.out() + r.err());
         assertTrue(r.out().contains("unsupported: unreadable line (pid 99999999999 out of range) x1 (line 1)"), r.out());
         assertTrue(r.out().contains("speculative: replayed=1 mismatches=0 unsupported=1 outside=0"), r.out());
+    }
+
+    /**
+     * wait4 and waitid are checked against the process tree the replay keeps (errnos/wait.strace,
+     * hand-written from wait.strace, whose every wait replays clean): a child reaped while it runs,
+     * ECHILD with a child, 0 without WNOHANG, a pid that is no child, options the kernel refuses, a
+     * child reaped twice (after a WNOWAIT look that kept it), INT_MIN, a clone child waited for
+     * without __WCLONE.
+     */
+    @Test
+    void waitsTheProcessTreeContradictsAreMismatches() {
+        final Result r = SpecfaultCliTest.run("replay", res("errnos/wait.strace"));
+        assertEquals(1, r.code(), r.out() + r.err());
+        final String k = " (kernel), speculative's replay: ";
+        for (String m : new String[] {
+            "line 3: wait4(101, [{WIFEXITED(s) && WEXITSTATUS(s) == 0}], 0, NULL) = 101" + k + "pid 101 is still running",
+            "line 4: wait4(-1, 0x7fffffffe6d0, 0, NULL) = -1 ECHILD" + k + "pid 100 has children to wait for: [101 (running)]",
+            "line 5: wait4(-1, 0x7fffffffe6d0, 0, NULL) = 0" + k + "no answer is 0 without WNOHANG",
+            "line 6: wait4(555, [{WIFEXITED(s) && WEXITSTATUS(s) == 0}], 0, NULL) = 555" + k
+                + "pid 100 has no child to wait for (ECHILD)",
+            "line 7: wait4(-1, 0x7fffffffe6d0, 0x100 /* W??? */, NULL) = 0" + k + "its arguments give -1 EINVAL",
+            "line 12: wait4(101, [{WIFEXITED(s) && WEXITSTATUS(s) == 0}], 0, NULL) = 101" + k
+                + "pid 100 has no child to wait for (ECHILD)",
+            "line 13: wait4(-1, 0x7fffffffe6d0, WNOHANG, NULL) = 0" + k + "pid 100 has no child to wait for (ECHILD)",
+            "line 14: wait4(-2147483648, 0x7fffffffe6d0, 0, NULL) = -1 ECHILD" + k + "its arguments give -1 ESRCH",
+            "line 16: wait4(102, [{WIFSTOPPED(s) && WSTOPSIG(s) == SIGSTOP}], WSTOPPED, NULL) = 102" + k
+                + "pid 100 has no child to wait for (ECHILD)",
+            "line 17: wait4(102, [{WIFEXITED(s) && WEXITSTATUS(s) == 0}], WSTOPPED|__WCLONE, NULL) = 102" + k
+                + "pid 102 is still running"}) {
+            assertTrue(r.out().contains("MISMATCH " + m + "\n"), m + " in " + r.out());
+        }
+        for (long[] sum : summaries(r)) {
+            assertEquals(17, sum[0], r.out());
+            assertEquals(10, sum[1], r.out()); // lines 10 (WNOWAIT) and 11 (the reap) agree
+            assertEquals(0, sum[2], r.out());
+        }
     }
 
     @Test

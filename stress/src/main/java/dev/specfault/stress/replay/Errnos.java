@@ -4,6 +4,8 @@ import java.util.Map;
 
 /** errno names strace prints, with Linux's numbers (x86-64 and arm64 share them). */
 final class Errnos {
+    static final int ESRCH = 3;
+    static final int ECHILD = 10;
     private static final Map<String, Integer> NUMBERS = Map.ofEntries(
             Map.entry("EPERM", 1), Map.entry("ENOENT", 2), Map.entry("ESRCH", 3), Map.entry("EINTR", 4),
             Map.entry("EIO", 5), Map.entry("ENXIO", 6), Map.entry("E2BIG", 7), Map.entry("ENOEXEC", 8),
@@ -15,6 +17,16 @@ final class Errnos {
             Map.entry("EOVERFLOW", 75), Map.entry("EOPNOTSUPP", 95), Map.entry("ENOTSUP", 95));
 
     private Errnos() {
+    }
+
+    /** {@code -errno} as strace prints it: {@code -1 ECHILD}. */
+    static String format(long r) {
+        for (Map.Entry<String, Integer> e : NUMBERS.entrySet()) {
+            if (e.getValue() == -r && !e.getKey().equals("ENOTSUP")) {
+                return "-1 " + e.getKey();
+            }
+        }
+        return dev.specfault.fault.Errno.format(r);
     }
 
     /** The number of an errno name, or 0 if unknown. */

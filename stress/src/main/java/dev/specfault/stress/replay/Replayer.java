@@ -92,6 +92,12 @@ public final class Replayer {
     private static final Map<String, FileObject.Kind> SPECIAL_KINDS = Map.of("[vdso]", FileObject.Kind.SPECIAL,
             "[vvar]", FileObject.Kind.PFN, "[vvar_vclock]", FileObject.Kind.PFN);
     private static final Pattern CLONE_THREAD = Pattern.compile("\\bCLONE_THREAD\\b");
+    private static final Pattern CLONE_PARENT = Pattern.compile("\\bCLONE_PARENT\\b");
+    /** A clone's exit signal (clone's flags, clone3's exit_signal), or a wait status of an exit or a kill. */
+    private static final Pattern SIGCHLD = Pattern.compile("\\bSIGCHLD\\b");
+    private static final Pattern EXITED_STATUS = Pattern.compile("\\bWIF(EXITED|SIGNALED)\\b");
+    private static final Pattern SI_PID = Pattern.compile("\\bsi_pid=(\\d+)");
+    private static final Pattern SI_CODE = Pattern.compile("\\bsi_code=(\\w+)");
     private static final int TOUCH_CHUNK = 1024;
     /**
      * The most pages {@code --touch} faults (16 GiB of mappings, some seconds): an arm64 replay of an
@@ -137,6 +143,7 @@ public final class Replayer {
     private final Map<String, FileObject> files = new LinkedHashMap<>(); // [c]
     private final List<FileObject> specials = new ArrayList<>(); // [c] made for --initial-maps, closed at the end
     private final Map<Integer, Task> tasks = new HashMap<>(); // [c] pid -> task
+    private final ProcessTree tree = new ProcessTree(); // [c] parents and children, for wait4 and waitid
     private final List<Mm> mms = new ArrayList<>(); // [c] every space made, exited at the end
     private final boolean traceHasExecve; // [I]
     private Machine machine; // [c]
@@ -268,6 +275,8 @@ public final class Replayer {
                 case "mlock": case "mlock2": case "munlock": case "mlockall": case "munlockall":
                     lockCall(c);
                     break;
+                case "wait4": wait4(c); break;
+                case "waitid": waitid(c); break;
                 default: report.unsupported(c.name(), c.line()); break;
             }
         } catch (OutOfFramesException x) {
@@ -285,7 +294,8 @@ public final class Replayer {
             Map.entry("munmap", new int[] {2}), Map.entry("mprotect", new int[] {3}),
             Map.entry("pkey_mprotect", new int[] {4}), Map.entry("madvise", new int[] {3}), Map.entry("brk", new int[] {1}),
             Map.entry("mremap", new int[] {4, 5}), Map.entry("mlock", new int[] {2}), Map.entry("mlock2", new int[] {3}),
-            Map.entry("munlock", new int[] {2}), Map.entry("mlockall", new int[] {1}), Map.entry("munlockall", new int[] {0}));
+            Map.entry("munlock", new int[] {2}), Map.entry("mlockall", new int[] {1}), Map.entry("munlockall", new int[] {0}),
+            Map.entry("wait4", new int[] {4}), Map.entry("waitid", new int[] {5}));
     /** Linux's PID_MAX_LIMIT: no pid is larger. */
     private static final long PID_MAX_LIMIT = 1L << 22;
 
@@ -326,6 +336,10 @@ public final class Replayer {
             final boolean initial = !traceHasExecve && o.initialMaps() != null && main == null;
             t = new Task(pid, fresh(pid, initial));
             tasks.put(pid, t);
+            if (at < events.size() && events.get(at) instanceof TraceEvent.Call c && c.pid() == pid && isExec(c.name())
+                    && !c.failed() && !c.unknown()) {
+                tree.childless(pid); // strace -f PROG: the process it forked for PROG, childless at its execve
+            }
             if (main == null) {
                 main = t.mm;
                 rootPid = pid;
@@ -446,6 +460,9 @@ public final class Replayer {
         final Task t = tasks.remove(pid);
         if (t != null) {
             release(t.mm);
+            if (tasks.values().stream().noneMatch(x -> x.tgid == t.tgid)) {
+                tree.died(t.tgid);
+            }
         }
     }
 
@@ -522,6 +539,123 @@ public final class Replayer {
         if (old != null) {
             release(old.mm);
         }
+        if (!thread) {
+            final int p = CLONE_PARENT.matcher(c.text()).find() ? tree.parentOf(parent.tgid) : parent.tgid;
+            tree.born(p, c.pid(), child, c.name().equals("fork") || c.name().equals("vfork")
+                    || SIGCHLD.matcher(c.text()).find());
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // wait4, waitid: no effect on memory, but the process tree the replay keeps must be the kernel's
+
+    /** {@code wait4(pid, status, options, rusage)}: kernel_wait4's checks, then do_wait's answer. */
+    private void wait4(TraceEvent.Call c) {
+        final long which = arg(c, 0);
+        final int options = Values.flags(c.args().get(2), ProcessTree.OPTIONS);
+        final long expect = (options & ~ProcessTree.WAIT4_VALID) != 0 ? -Errno.EINVAL
+                : which == Integer.MIN_VALUE ? -Errnos.ESRCH : 0;
+        final String status = c.args().get(1);
+        waitFor(c, which, options, expect, c.failed() || c.unknown() ? 0 : c.result(),
+                !EXITED_STATUS.matcher(status).find() && status.contains("WIF"));
+    }
+
+    /** {@code waitid(idtype, id, infop, options, rusage)}: kernel_waitid's checks, then do_wait's answer. */
+    private void waitid(TraceEvent.Call c) {
+        final String type = Values.uncomment(c.args().get(0));
+        final long id = arg(c, 1);
+        final int options = Values.flags(c.args().get(3), ProcessTree.OPTIONS);
+        long which = -1;
+        long expect = 0;
+        switch (type) {
+            case "P_ALL": break;
+            case "P_PID": which = id <= 0 ? 0 : id; expect = id <= 0 ? -Errno.EINVAL : 0; break;
+            case "P_PGID": case "P_PIDFD": which = 0; break; // a process group, a pidfd: not known here
+            default: expect = -Errno.EINVAL; break;
+        }
+        if ((options & ~ProcessTree.WAITID_VALID) != 0
+                || (options & (ProcessTree.WEXITED | ProcessTree.WUNTRACED | ProcessTree.WCONTINUED)) == 0) {
+            expect = -Errno.EINVAL;
+        }
+        final Matcher pid = SI_PID.matcher(c.args().get(2));
+        final Matcher code = SI_CODE.matcher(c.args().get(2));
+        final long reported = c.failed() || c.unknown() ? 0 : pid.find() ? Long.parseLong(pid.group(1)) : 0;
+        final boolean notExit = code.find() && !code.group(1).equals("CLD_EXITED") && !code.group(1).equals("CLD_KILLED")
+                && !code.group(1).equals("CLD_DUMPED");
+        waitFor(c, which, options, expect, reported, notExit || (options & ProcessTree.WNOWAIT) != 0);
+    }
+
+    /**
+     * The wait's answer against the replay's process tree.
+     *
+     * @param which    the child waited for: -1 any, a pid, 0 a process group (not known here)
+     * @param expect   the error the arguments alone give, or 0
+     * @param reported the pid the kernel reported (0: none, with WNOHANG)
+     * @param keep     the kernel reported a stop or a continue, or WNOWAIT: the child is not reaped
+     */
+    private void waitFor(TraceEvent.Call c, long which, int options, long expect, long reported, boolean keep) {
+        if (expect != 0 || (c.failed() && c.result() != -Errnos.ECHILD)) {
+            if (c.failed() && c.result() == expect) {
+                report.replayed();
+            } else if (expect != 0) {
+                mismatch(c, "its arguments give " + Errnos.format(expect));
+            } else {
+                report.unsupported(c.name() + " (" + c.errName() + ")", c.line());
+            }
+            return;
+        }
+        if (which == 0 || which < -1 || c.unknown()) {
+            report.outside(c); // a process group's children: the replay does not know the groups
+            return;
+        }
+        final Task w = task(c.pid());
+        final List<ProcessTree.Proc> can = tree.eligible(w.tgid, c.pid(), which, options);
+        final boolean known = tree.knowsAllChildren(w.tgid);
+        if (c.failed()) { // ECHILD
+            if (can.isEmpty()) {
+                report.replayed();
+            } else if (tasks.values().stream().anyMatch(x -> x.tgid == w.tgid && x != w)) {
+                report.outside(c); // another thread of the group may have reaped them first
+            } else {
+                mismatch(c, "pid " + w.tgid + " has children to wait for: " + can);
+            }
+            return;
+        }
+        if (reported == 0) {
+            if ((options & ProcessTree.WNOHANG) == 0) {
+                mismatch(c, "no answer is 0 without WNOHANG");
+            } else if (can.isEmpty() && known) {
+                mismatch(c, "pid " + w.tgid + " has no child to wait for (ECHILD)");
+            } else {
+                report.replayed();
+            }
+            return;
+        }
+        final ProcessTree.Proc p = can.stream().filter(x -> x.tgid == reported).findFirst().orElse(null);
+        if (p == null) {
+            if (known) {
+                mismatch(c, can.isEmpty() ? "pid " + w.tgid + " has no child to wait for (ECHILD)"
+                        : "pid " + w.tgid + " can wait for " + can + " only");
+            } else {
+                report.outside(c); // a child from before the trace
+            }
+            return;
+        }
+        if (!keep && !p.dead) {
+            mismatch(c, "pid " + reported + " is still running");
+            return;
+        }
+        report.replayed();
+        if (!keep) {
+            tree.reap(p.tgid);
+        }
+    }
+
+    /** A wait's answer that the replay's process tree (or its arguments) contradicts. */
+    private void mismatch(TraceEvent.Call c, String ours) {
+        report.replayed();
+        report.mismatch("MISMATCH line " + c.line() + ": " + c.text() + " = " + c.resultText() + " (kernel), "
+                + o.design().cliName() + "'s replay: " + ours);
     }
 
     // ------------------------------------------------------------------------------------------
