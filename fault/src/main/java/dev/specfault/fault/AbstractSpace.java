@@ -96,7 +96,7 @@ import java.util.Set;
  *   [m] the writer lock (speculative: the mmap lock; locked: the vm_map lock) held for writing
  * </pre>
  */
-public abstract class AbstractSpace implements AddressSpace {
+public abstract class AbstractSpace implements AddressSpace, FileObject.Mapper {
     /** Internal result: the fault path asks the caller to retry the access. */
     protected static final long NO_ADDR = -1;
 
@@ -111,6 +111,8 @@ public abstract class AbstractSpace implements AddressSpace {
     protected long brk; // [m], read racily by currentBrk()
     /** mm->def_flags: LOCKED (and LOCKONFAULT) after mlockall(MCL_FUTURE); not inherited by fork. */
     protected int defFlags; // [m]
+    /** The files this space has mapped, each told so ({@link FileObject#addMapper}): a truncation zaps here. */
+    private final Set<FileObject> mappedFiles = new java.util.HashSet<>(); // [m]
 
     protected AbstractSpace(String name, Machine machine, SpaceConfig config, Set<FaultBug> bugs, FaultHooks hooks) {
         this.name = name;
@@ -120,6 +122,55 @@ public abstract class AbstractSpace implements AddressSpace {
         this.hooks = hooks == null ? FaultHooks.NONE : hooks;
         this.startBrk = config.brkStart();
         this.brk = config.brkStart();
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Truncation (the reverse map: FileObject's class comment)
+
+    /**
+     * => writer lock, an area {@code a} about to enter this space's layout. Registers the space with
+     * the file it maps, if any (before any PTE of it can be copied here: a fork's child registers
+     * under its parent's writer lock, which a truncation's zap of the parent takes too).
+     */
+    protected final void noteMapped(Area a) {
+        if (a.backing() instanceof FileObject f && f.kind() == FileObject.Kind.FILE && mappedFiles.add(f)) {
+            f.addMapper(this);
+        }
+    }
+
+    /** => writer lock, the space exiting. It maps no file any more. */
+    protected final void forgetMapped() {
+        for (FileObject f : mappedFiles) {
+            f.removeMapper(this);
+        }
+        mappedFiles.clear();
+    }
+
+    /**
+     * {@code unmap_mapping_range(mapping, from, 0, even_cows=1)} for this space: under the writer lock,
+     * MADV_DONTNEED's zap ({@link #discard}) of the part of each area mapping {@code file} from page
+     * {@code fromPgoff} of the file on, shared pages and private copies alike.
+     */
+    @Override
+    public final void truncateZap(FileObject file, long fromPgoff) {
+        writeLock();
+        try {
+            if (isExited()) {
+                return;
+            }
+            final List<Area> hit = new ArrayList<>();
+            index().forEachOverlapping(0, config.taskSize(), a -> {
+                if (a.backing() == file && a.pgoff() + a.pages() > fromPgoff) {
+                    hit.add(a);
+                }
+            });
+            for (Area a : hit) {
+                final long from = Math.max(a.start(), a.start() + ((fromPgoff - a.pgoff()) << Area.PAGE_SHIFT));
+                discard(a, from, a.end());
+            }
+        } finally {
+            writeUnlock();
+        }
     }
 
     // ------------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ public final class Errno {
     public static final int EFAULT = 14;
     public static final int EEXIST = 17;
     public static final int EINVAL = 22;
+    public static final int EFBIG = 27;
     public static final int EOVERFLOW = 75;
     public static final int EOPNOTSUPP = 95;
 
@@ -33,6 +34,7 @@ public final class Errno {
             case EFAULT: return "EFAULT";
             case EEXIST: return "EEXIST";
             case EINVAL: return "EINVAL";
+            case EFBIG: return "EFBIG";
             case EOVERFLOW: return "EOVERFLOW";
             case EOPNOTSUPP: return "EOPNOTSUPP";
             default: return "E" + errno;

@@ -4,15 +4,19 @@ import dev.specfault.pmap.phys.FrameAllocator;
 import dev.specfault.pmap.phys.FrameCache;
 import dev.specfault.pmap.phys.PhysicalMemory;
 import dev.specfault.vma.Area;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
- * A memfd-like file: a fixed size (set at creation, as {@code memfd_create} + {@code ftruncate}
- * before the first mapping; no later truncation) and a page cache shared by every mapping of it.
- * Shared anonymous memory is such a file too (Linux backs it with shmem).
+ * A memfd-like file: a size, set at creation ({@code memfd_create} + {@code ftruncate}) and changed
+ * by {@link #truncate} up to the capacity it was made with, and a page cache shared by every mapping
+ * of it. Shared anonymous memory is such a file too (Linux backs it with shmem).
  *
  * <h2>Page cache</h2>
  * One slot per page, {@code 0} or {@code frame + 1}, in leaves of 512 slots made on first use (a
@@ -21,6 +25,20 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * installed by CAS (a loser frees its frame): lock-free, so a speculative fault can find its page
  * without any lock. The cache holds one reference on each page; a caller gets its own with
  * get-unless-zero ({@link #getPage}), so a page the cache drops concurrently is never resurrected.
+ *
+ * <h2>Truncation</h2>
+ * {@link #truncate} to a smaller size, as Linux's {@code truncate_setsize} + {@code
+ * truncate_pagecache}: the new size first (a fault that looks at it afterwards gets SIGBUS past it),
+ * the tail of a last partial page zeroed, the pages past it taken out of the cache, then every
+ * space that maps the file drops its PTEs past the new end, private copies included
+ * ({@code unmap_mapping_range} with {@code even_cows}). Linux finds the mappings through the
+ * file's {@code i_mmap} tree, without the mmap lock; here each space that ever mapped the file is
+ * registered ({@link Mapper}) and does the zap under its own writer lock, as MADV_DONTNEED's zap,
+ * which a fault in progress either finishes before (the locked design's faults hold the map lock)
+ * or notices (the speculative design's per-area write sequence). A space registered while the zap
+ * went on (a fork's child, made under its parent's writer lock) is zapped in another pass. A page
+ * a racing miss inserts past the new end is taken out again by the miss itself: it reads the size
+ * after its insert, the truncation reads the slot after its size write.
  *
  * <h2>Lifetime</h2>
  * Reference-counted: the creator holds one ({@link #close()} drops it) and every VMA record that maps
@@ -46,20 +64,39 @@ public final class FileObject {
      */
     public enum Kind { FILE, SPECIAL, PFN }
 
+    /** A space that maps (or once mapped) a file: {@link #truncate} asks it to drop its PTEs past the end. */
+    public interface Mapper {
+        /**
+         * Drops, under the space's writer lock, every PTE of {@code file}'s pages from {@code fromPgoff}
+         * on in the areas that map it, private copies included; nothing if the space exited.
+         */
+        void truncateZap(FileObject file, long fromPgoff);
+    }
+
     /** The largest file the page cache takes: 1 TiB (its top level is then 2^19 leaves). */
     public static final long MAX_SIZE = 1L << 40;
     private static final int LEAF_SHIFT = 9;
     private static final int LEAF_MASK = (1 << LEAF_SHIFT) - 1;
 
     private final String name; // [I]
-    private final long size; // [I] bytes
+    /** Bytes; written by {@link #truncate} (under {@link #truncateLock}) before it drops any page. */
+    private volatile long size; // [a]
     private final FrameAllocator frames; // [I]
-    private final long pageCount; // [I]
+    /** Pages in the file, {@code ceil(size / PAGE_SIZE)}: a miss reads it again after its insert. */
+    private volatile long pageCount; // [a]
+    /** The largest size {@link #truncate} may set: the cache's top level is made for it. */
+    private final long capacity; // [I] bytes
+    /** The spaces to zap on a truncation (each added once, by the writer that maps the file there). */
+    private final Set<Mapper> mappers = ConcurrentHashMap.newKeySet(); // [a]
+    /** {@code i_rwsem}: one truncation at a time. */
+    private final Object truncateLock = new Object(); // [I]
     private final AtomicReferenceArray<AtomicLongArray> leaves; // [a] 512 slots of frame + 1 each, made on first use
     private final AtomicInteger refs = new AtomicInteger(1); // [a]
     private final Kind kind; // [I]
     /** The seeded bug page-cache-unchecked-insert: a miss installs its page by a plain store. */
     private final boolean uncheckedInsert; // [I]
+    /** Tests: runs after each pass of a truncation's zaps (null: none). */
+    private volatile Runnable zapPassHook; // [a]
     /** Tests: runs on a miss after its new page is made, before the page is installed. */
     private volatile Runnable missHook; // [a] set by tests before a race, read on each miss
     /** Files made so far: each one's {@link #hashCode} comes from it. */
@@ -76,20 +113,33 @@ public final class FileObject {
 
     /** A plain file with the seeded bugs of {@code bugs} that are the page cache's ({@link FaultBug#PAGE_CACHE_UNCHECKED_INSERT}). */
     public FileObject(String name, long size, FrameAllocator frames, Set<FaultBug> bugs) {
-        this(name, size, frames, Kind.FILE, bugs.contains(FaultBug.PAGE_CACHE_UNCHECKED_INSERT));
+        this(name, size, size, frames, bugs);
+    }
+
+    /** A plain file that {@link #truncate} may grow up to {@code capacity} bytes, with the page cache's seeded bugs of {@code bugs}. */
+    public FileObject(String name, long size, long capacity, FrameAllocator frames, Set<FaultBug> bugs) {
+        this(name, size, frames, Kind.FILE, bugs.contains(FaultBug.PAGE_CACHE_UNCHECKED_INSERT), capacity);
     }
 
     private FileObject(String name, long size, FrameAllocator frames, Kind kind, boolean uncheckedInsert) {
+        this(name, size, frames, kind, uncheckedInsert, size);
+    }
+
+    private FileObject(String name, long size, FrameAllocator frames, Kind kind, boolean uncheckedInsert, long capacity) {
         this.uncheckedInsert = uncheckedInsert;
         if (size < 0 || size > MAX_SIZE) {
             throw new IllegalArgumentException("file size " + size + " (the page cache takes 0 to " + MAX_SIZE + " bytes)");
         }
+        if (capacity < size || capacity > MAX_SIZE) {
+            throw new IllegalArgumentException("file capacity " + capacity + " (from its size " + size + " to " + MAX_SIZE + " bytes)");
+        }
         this.name = name;
         this.size = size;
+        this.capacity = capacity;
         this.frames = frames;
         this.kind = kind;
         this.pageCount = Mman.pageAlign(size) / Mman.PAGE_SIZE;
-        this.leaves = new AtomicReferenceArray<>((int) ((pageCount + LEAF_MASK) >>> LEAF_SHIFT));
+        this.leaves = new AtomicReferenceArray<>((int) ((Mman.pageAlign(capacity) / Mman.PAGE_SIZE + LEAF_MASK) >>> LEAF_SHIFT));
     }
 
     /** The leaf holding page {@code i}'s slot, made if absent (by CAS: a loser drops its own). */
@@ -109,7 +159,7 @@ public final class FileObject {
 
     /** A new file of the same size, kind and seeded bugs, with an empty page cache (memfd_create + ftruncate again). */
     public FileObject like(String newName) {
-        return new FileObject(newName, size, frames, kind, uncheckedInsert);
+        return new FileObject(newName, size, frames, kind, uncheckedInsert, capacity);
     }
 
     public Kind kind() {
@@ -125,9 +175,110 @@ public final class FileObject {
         return size;
     }
 
+    /** The largest size {@link #truncate} may set. */
+    public long capacity() {
+        return capacity;
+    }
+
+    /** Registers a space that maps this file (once; later calls do nothing). */
+    public void addMapper(Mapper m) {
+        mappers.add(m);
+    }
+
+    /** The space exited: it maps nothing any more. */
+    public void removeMapper(Mapper m) {
+        mappers.remove(m);
+    }
+
+    /**
+     * {@code ftruncate(fd, length)}: 0, {@code -EINVAL} for a negative length or a special mapping's
+     * object, {@code -EFBIG} past the capacity. Shrinking drops the pages past the new end from the
+     * cache and from every mapping (see the class comment); the rest of a last partial page reads as
+     * zeros. Growing makes the new pages appear, zeroed, at the first touch.
+     */
+    public long truncate(long length) {
+        if (length < 0 || kind != Kind.FILE) {
+            return -Errno.EINVAL;
+        }
+        if (length > capacity) {
+            return -Errno.EFBIG;
+        }
+        synchronized (truncateLock) {
+            if (refs.get() <= 0) {
+                return -Errno.EINVAL; // no descriptor or mapping left: nobody can call it
+            }
+            final long oldPages = pageCount;
+            final long newPages = Mman.pageAlign(length) / Mman.PAGE_SIZE;
+            final boolean shrink = length < size;
+            size = length;
+            pageCount = newPages;
+            if (!shrink) {
+                return 0;
+            }
+            if ((length & (Mman.PAGE_SIZE - 1)) != 0) {
+                zeroTail(length); // truncate_inode_partial_folio
+            }
+            for (long i = newPages; i < oldPages; i++) {
+                final AtomicLongArray l = leaves.get((int) (i >>> LEAF_SHIFT));
+                if (l == null) {
+                    i |= LEAF_MASK; // a leaf never made: no page in it
+                    continue;
+                }
+                final int k = (int) i & LEAF_MASK;
+                final long v = l.get(k);
+                if (v != 0 && l.compareAndSet(k, v, 0)) {
+                    frames.put(v - 1); // the cache's reference; the mappings keep theirs until zapped
+                }
+            }
+            final Set<Mapper> done = new HashSet<>();
+            for (;;) {
+                final List<Mapper> todo = new ArrayList<>();
+                for (Mapper m : mappers) {
+                    if (!done.contains(m)) {
+                        todo.add(m);
+                    }
+                }
+                if (todo.isEmpty()) {
+                    return 0;
+                }
+                for (Mapper m : todo) {
+                    m.truncateZap(this, newPages);
+                    done.add(m);
+                }
+                final Runnable hook = zapPassHook;
+                if (hook != null) {
+                    hook.run();
+                }
+            }
+        }
+    }
+
+    /** Zeroes the bytes of the last page from {@code length} on, if the page is cached. */
+    private void zeroTail(long length) {
+        final long f = cachedFrame(length >>> PhysicalMemory.PAGE_SHIFT);
+        if (f < 0) {
+            return;
+        }
+        int w = (int) (length & (Mman.PAGE_SIZE - 1)) >>> 3;
+        final int keep = (int) (length & 7);
+        if (keep != 0) {
+            final long mask = -1L >>> (64 - 8 * keep); // little-endian: the low bytes come first
+            frames.memory().putRelease(f, w, frames.memory().getAcquire(f, w) & mask);
+            w++;
+        }
+        for (; w < PhysicalMemory.WORDS_PER_FRAME; w++) {
+            frames.memory().putRelease(f, w, 0);
+        }
+    }
+
     /** Pages in the file: accesses at or beyond this page index get SIGBUS. */
     public long pageCount() {
         return pageCount;
+    }
+
+    /** Tests: {@code r} runs after each pass of a truncation's zaps, under its lock (null: none). */
+    void zapPassHook(Runnable r) {
+        zapPassHook = r;
     }
 
     /** Tests: {@code r} runs on each miss between the new page's allocation and its installation (null: none). */
@@ -181,7 +332,7 @@ public final class FileObject {
      * caller (who puts it when done); {@link #SIGBUS} beyond the end; {@link FrameAllocator#OOM}.
      */
     public long getPage(long pgoff, FrameCache cache) {
-        if (pgoff < 0 || pgoff >= pageCount) {
+        if (pgoff < 0 || pgoff >= pageCount) { // a volatile read: after a truncation's size write, SIGBUS
             return SIGBUS;
         }
         final AtomicLongArray pages = leaf(pgoff);
@@ -222,6 +373,13 @@ public final class FileObject {
                 return f;
             }
             if (pages.compareAndSet(i, 0, f + 1)) {
+                if (pgoff >= pageCount && pages.compareAndSet(i, f + 1, 0)) {
+                    // A truncation wrote the new size after we looked and may have scanned this
+                    // slot before our insert: take the page out again (if the truncation did not).
+                    frames.put(f, cache);
+                    frames.put(f, cache);
+                    return SIGBUS;
+                }
                 if (refs.get() <= 0 && pages.compareAndSet(i, f + 1, 0)) {
                     // The last reference went meanwhile and release() may have walked this slot
                     // already: take the page back out rather than leave it in a dead cache.
@@ -238,7 +396,7 @@ public final class FileObject {
 
     /** The cached frame of a page, or -1 (no reference taken; for checkers in a quiet state). */
     public long cachedFrame(long pgoff) {
-        if (pgoff < 0 || pgoff >= pageCount) {
+        if (pgoff < 0 || pgoff >= leaves.length() * (long) (LEAF_MASK + 1)) {
             return -1;
         }
         final AtomicLongArray l = leaves.get((int) (pgoff >>> LEAF_SHIFT));

@@ -1141,6 +1141,7 @@ public final class LockedSpace extends AbstractSpace implements FaultHandler {
         for (Area a : added) {
             if (a.backing() instanceof FileObject f) {
                 f.acquire();
+                noteMapped(a);
                 objLocks.computeIfAbsent(f, x -> new ObjRef(kernel.objectLock(x))).areas++;
             }
         }
@@ -1509,6 +1510,7 @@ public final class LockedSpace extends AbstractSpace implements FaultHandler {
                 return;
             }
             exited = true;
+            forgetMapped();
             final LongArrayList freed = new LongArrayList();
             lockPmap();
             try {
@@ -1613,6 +1615,11 @@ public final class LockedSpace extends AbstractSpace implements FaultHandler {
             out.add("P5: " + at + " writable in " + a);
         }
         final FileObject file = a.backing() instanceof FileObject f ? f : null;
+        if (file != null && a.pgoffAt(va) >= file.pageCount()) {
+            // A truncation zaps every mapping past the new end, private copies too (even_cows).
+            out.add("P4: " + at + " maps 0x" + Long.toHexString(frame) + " past the end of " + file);
+            return;
+        }
         if ((a.flags() & VmaFlags.SHARED) != 0) {
             if (file != null && file.cachedFrame(a.pgoffAt(va)) != frame) {
                 out.add("P4: " + at + " maps 0x" + Long.toHexString(frame) + ", not the object's page");

@@ -770,6 +770,7 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
         for (Vma v : b.addedRecords()) {
             if (v.backing() instanceof FileObject f) {
                 f.acquire();
+                noteMapped(v.area());
             }
         }
         final LongArrayList freed = zapped;
@@ -936,6 +937,7 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
         for (Vma v : b.addedRecords()) {
             if (v.backing() instanceof FileObject f) {
                 f.acquire();
+                noteMapped(v.area());
             }
         }
         b.markDead();
@@ -1244,6 +1246,7 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
                 return;
             }
             exited = true;
+            forgetMapped();
             final LayoutPlan plan = LayoutPlanner.unmap(index(), 0, config.taskSize());
             final VmaTree.Batch b = tree.prepare(plan);
             b.markDead();
@@ -1279,13 +1282,19 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
     }
 
     /**
-     * P4 for a file page's entry (as the locked design's checkLeaf): in a shared mapping it maps the
-     * page cache's page; in a private one, the page cache's page only read-only (a store through it
-     * would write the file), any other frame being the area's own copy.
+     * P4 for a file page's entry (as the locked design's checkLeaf): none past the file's end; in a
+     * shared mapping it maps the page cache's page; in a private one, the page cache's page only
+     * read-only (a store through it would write the file), any other frame being the area's own copy.
      */
     private void checkFileLeaf(Area a, FileObject file, long va, long e, List<String> out) {
         final long cached = file.cachedFrame(a.pgoffAt(va));
         final long frame = fmt.frame(e);
+        if (a.pgoffAt(va) >= file.pageCount()) {
+            // A truncation zaps every mapping past the new end, private copies too (even_cows).
+            out.add("P4: " + name + " leaf at 0x" + Long.toHexString(va) + " maps 0x" + Long.toHexString(frame)
+                    + " past the end of " + file);
+            return;
+        }
         if ((a.flags() & VmaFlags.SHARED) != 0) {
             if (cached != frame) {
                 out.add("P4: " + name + " leaf at 0x" + Long.toHexString(va) + " maps 0x" + Long.toHexString(frame)

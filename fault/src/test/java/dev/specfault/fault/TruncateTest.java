@@ -1,0 +1,245 @@
+package dev.specfault.fault;
+
+import static dev.specfault.fault.Mman.MAP_FIXED;
+import static dev.specfault.fault.Mman.MAP_PRIVATE;
+import static dev.specfault.fault.Mman.MAP_SHARED;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.specfault.pmap.AccessResult;
+import dev.specfault.pmap.Arch;
+import dev.specfault.pmap.Cpu;
+import dev.specfault.pmap.Machine;
+import dev.specfault.srcu.GracePeriodDriver;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * ftruncate of a mapped file ({@link FileObject#truncate}): the answers of this machine's kernel
+ * (docs/linux/truncate.c and its output, a memfd on 6.18), and races of a fault with a truncation,
+ * one paused by a hook at the step where the other must be noticed.
+ */
+class TruncateTest extends LayoutSpaceTest {
+    private static final long W = P / 8;
+    private static final long S = 0x20000000L;
+    private static final long Q = 0x30000000L;
+
+    private FileObject file(long size, long capacity) {
+        return new FileObject("t", size, capacity, machine.frames(), Set.of());
+    }
+
+    private long mapFile(AddressSpace s, long at, long pages, int flags, FileObject f) {
+        final long r = s.mmap(at, pages * P, RW, flags | MAP_FIXED, f, 0);
+        assertEquals(at, r, () -> Errno.format(r));
+        return r;
+    }
+
+    /** A load that must get SIGBUS. */
+    private void bus(AddressSpace s, long va) {
+        assertEquals(AccessResult.SIGBUS, s.load(cpu, va), () -> "load 0x" + Long.toHexString(va));
+    }
+
+    /** docs/linux/truncate.c, line by line: its output is in the messages. */
+    @ParameterizedTest
+    @MethodSource("spaces")
+    void theKernelsAnswers(Design d, Arch arch) {
+        final AddressSpace s = space(d, arch);
+        final long baseline = machine.frames().inUse();
+        final FileObject f = file(2 * P + 100, 4 * P);
+        mapFile(s, S, 4, MAP_SHARED, f);
+        mapFile(s, Q, 4, MAP_PRIVATE, f);
+        store(s, S, 1);
+        store(s, S + P, 2);
+        store(s, S + P + 8, 5);
+        store(s, S + 2 * P, 3);
+        store(s, S + 2 * P + 400, 4);
+        store(s, Q + P, 22);
+        assertEquals(4, load(s, S + 2 * P + 400), "s 2P+400");
+        bus(s, S + 3 * P); // past the end from the start
+        assertEquals(0, f.truncate(P + 8));
+        assertEquals(2, load(s, S + P), "shrunk P+8: s P");
+        assertEquals(0, load(s, S + P + 8), "s P+8: the partial page's tail zeroed");
+        assertEquals(22, load(s, Q + P), "p P: a private copy within the end stays");
+        assertEquals(5, load(s, Q + P + 8), "p P+8: copied before, not zeroed");
+        bus(s, S + 2 * P);
+        bus(s, Q + 2 * P);
+        assertEquals(List.of(), s.checkQuiet());
+        assertEquals(-1, f.cachedFrame(2), "the page past the end left the cache");
+        assertEquals(0, f.truncate(3 * P));
+        assertEquals(0, load(s, S + P + 8), "grown 3P: s P+8");
+        assertEquals(0, load(s, S + 2 * P), "s 2P");
+        assertEquals(0, load(s, S + 2 * P + 400), "s 2P+400");
+        assertEquals(22, load(s, Q + P), "p P");
+        assertEquals(0, load(s, Q + 2 * P), "p 2P");
+        assertEquals(0, f.truncate(100));
+        store(s, S + 800, 77); // past the end, within its page
+        assertEquals(0, f.truncate(P));
+        assertEquals(77, load(s, S + 800), "written past the end in the last page, then grown: kept (shmem)");
+        assertEquals(List.of(), s.checkQuiet());
+        assertEquals(0, s.munmap(S, 4 * P));
+        assertEquals(0, s.munmap(Q, 4 * P));
+        f.close();
+        s.exit();
+        s.quiesce();
+        assertTrue(machine.frames().inUse() <= baseline, () -> "frames left: " + (machine.frames().inUse() - baseline));
+    }
+
+    @ParameterizedTest
+    @MethodSource("spaces")
+    void badLengths(Design d, Arch arch) {
+        space(d, arch);
+        final FileObject f = file(P, 2 * P);
+        assertEquals(-Errno.EINVAL, f.truncate(-1));
+        assertEquals(-Errno.EFBIG, f.truncate(2 * P + 1));
+        assertEquals(0, f.truncate(2 * P));
+        assertEquals(2 * P, f.size());
+        final FileObject vdso = new FileObject("[vdso]", P, machine.frames(), FileObject.Kind.SPECIAL);
+        assertEquals(-Errno.EINVAL, vdso.truncate(0));
+        f.close();
+        vdso.close();
+    }
+
+    /**
+     * A fork's child shares its parent's private copy (the locked design: one anon, two arefs;
+     * the speculative: one frame, two PTEs) and its shared pages: a truncation zaps both spaces,
+     * and a child that exited is no longer asked.
+     */
+    @ParameterizedTest
+    @MethodSource("spaces")
+    void aForkedChildIsZappedToo(Design d, Arch arch) {
+        final AddressSpace s = space(d, arch);
+        final FileObject f = file(4 * P, 4 * P);
+        mapFile(s, S, 4, MAP_SHARED, f);
+        mapFile(s, Q, 4, MAP_PRIVATE, f);
+        store(s, S + 3 * P, 9);
+        store(s, Q + 3 * P, 8);
+        final AddressSpace c = s.fork();
+        assertNotNull(c);
+        final AddressSpace gone = s.fork();
+        gone.exit();
+        assertEquals(0, f.truncate(2 * P));
+        bus(s, Q + 3 * P);
+        bus(s, S + 3 * P);
+        bus(c, Q + 3 * P);
+        bus(c, S + 3 * P);
+        assertEquals(List.of(), s.checkQuiet());
+        assertEquals(List.of(), c.checkQuiet());
+        c.exit();
+        s.exit();
+        f.close();
+    }
+
+    /**
+     * A fault paused while a truncation takes its page away. The speculative design's, with its
+     * page prepared (a shared page, or a private copy), before the PTL: the truncation does not wait
+     * for it, and its validation must notice (the zap made the area's write sequence odd), so that
+     * it starts again and gets SIGBUS. The locked design's private write, with its amap locked and
+     * the map lock held: the truncation's zap waits for it, and it sees the new size first. Either
+     * way nothing is mapped past the end afterwards.
+     */
+    @ParameterizedTest
+    @MethodSource("spaces")
+    void aFaultPausedWithItsPageWhileTheFileShrinks(Design d, Arch arch) throws Exception {
+        final boolean locked = d != Design.SPECULATIVE;
+        for (int flags : locked ? new int[] {MAP_PRIVATE} : new int[] {MAP_SHARED, MAP_PRIVATE}) {
+            final CountDownLatch paused = new CountDownLatch(1);
+            final CountDownLatch go = new CountDownLatch(1);
+            final long target = S + 3 * P;
+            final FaultHooks hooks = (pt, sp, va) -> {
+                if (va == target && pt == (locked ? FaultHooks.Point.LOCKED_AMAP_LOCKED : FaultHooks.Point.FAULT_BEFORE_PTL)
+                        && paused.getCount() > 0) {
+                    paused.countDown();
+                    try {
+                        go.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            };
+            machine = Machine.builder(arch).frameLimit(4096).cpus(2).build();
+            cpu = machine.cpu(0);
+            cpu.bind();
+            final AddressSpace s = Spaces.create(new SpaceOptions(d, machine).name("t").hooks(hooks)
+                    .config(SpaceConfig.defaults(arch).withInitialStack(false)).driver(GracePeriodDriver.inline()));
+            final FileObject f = file(4 * P, 4 * P);
+            mapFile(s, S, 4, flags, f);
+            store(s, S, 1); // the locked design's private mapping: its amap (the hook's point needs one)
+            final long resident = f.getPage(3, null); // the locked fault keeps the map lock (no page-in)
+            machine.frames().put(resident);
+            final ExecutorService ex = Executors.newFixedThreadPool(2);
+            try {
+                final Future<Integer> fault = ex.submit(() -> {
+                    final Cpu c1 = machine.cpu(1);
+                    c1.bind();
+                    try {
+                        return flags == MAP_SHARED ? s.load(c1, target) : s.store(c1, target, 5);
+                    } finally {
+                        c1.unbind();
+                    }
+                });
+                assertTrue(paused.await(10, TimeUnit.SECONDS), "the fault reached its pause");
+                final Future<Long> trunc = ex.submit(() -> f.truncate(2 * P));
+                if (locked) {
+                    Thread.sleep(50);
+                    assertTrue(!trunc.isDone(), "the zap waits for the map lock the fault holds");
+                } else {
+                    assertEquals(0, trunc.get(10, TimeUnit.SECONDS), "the zap does not wait for a speculative fault");
+                }
+                go.countDown();
+                final int r = fault.get(10, TimeUnit.SECONDS);
+                assertEquals(0, trunc.get(10, TimeUnit.SECONDS));
+                assertEquals(AccessResult.SIGBUS, r, AccessResult.name(r));
+                bus(s, target);
+                assertEquals(List.of(), s.checkQuiet());
+            } finally {
+                go.countDown();
+                ex.shutdownNow();
+                cpu.unbind();
+            }
+            s.exit();
+            f.close();
+        }
+    }
+
+    /**
+     * The locked design's page-in: the fault drops the map lock to read the page in; the file
+     * shrinks meanwhile. Back under the lock it sees SIGBUS from the cache (and a changed map):
+     * nothing mapped.
+     */
+    @ParameterizedTest
+    @MethodSource("spaces")
+    void aLockedPageInWhileTheFileShrinks(Design d, Arch arch) {
+        if (d == Design.SPECULATIVE) {
+            return; // no page-in with the map unlocked: the race above is its
+        }
+        final long target = S + 3 * P;
+        final FileObject[] file = new FileObject[1];
+        final List<Long> truncated = new ArrayList<>();
+        final FaultHooks hooks = (pt, sp, va) -> {
+            if (pt == FaultHooks.Point.LOCKED_LOWER_IO && va == target && truncated.isEmpty()) {
+                truncated.add(file[0].truncate(2 * P)); // on the faulting thread, the map unlocked
+            }
+        };
+        machine = Machine.builder(arch).frameLimit(4096).cpus(2).build();
+        cpu = machine.cpu(0);
+        cpu.bind();
+        final AddressSpace s = Spaces.create(new SpaceOptions(d, machine).name("t").hooks(hooks)
+                .config(SpaceConfig.defaults(arch).withInitialStack(false)).driver(GracePeriodDriver.inline()));
+        file[0] = file(4 * P, 4 * P);
+        mapFile(s, S, 4, MAP_SHARED, file[0]);
+        bus(s, target);
+        assertEquals(List.of(0L), truncated, "the truncation ran during the page-in");
+        assertEquals(List.of(), s.checkQuiet());
+        s.exit();
+        file[0].close();
+    }
+}
