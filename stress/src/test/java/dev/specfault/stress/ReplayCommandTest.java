@@ -61,19 +61,21 @@ class ReplayCommandTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"true", "ls", "threads", "forker", "mman", "edge", "remap", "special", "layout", "advice", "hints",
-        "mlock", "dontunmap", "shrinkspecial", "oldlen", "growsdown", "wait"})
+        "mlock", "dontunmap", "shrinkspecial", "oldlen", "growsdown", "wait", "mt", "ign", "pidfd", "misc", "cp"})
     void realTracesReplayCleanOnEveryDesign(String p) throws IOException {
         final Result r = SpecfaultCliTest.run("replay", res(p + ".strace"), "--initial-maps", res(p + ".initial.maps"),
                 "--maps", res(p + ".final.maps"));
         assertEquals(0, r.code(), r.out() + r.err());
         assertFalse(r.out().contains("MISMATCH"), r.out());
         // edge: mmap's EACCES; layout: PROT_GROWSDOWN, mseal; dontunmap: two EINVALs from a DONTUNMAP
-        // hint, which strace does not print; wait: kill twice, tgkill once
-        final long unsupported = p.equals("dontunmap") || p.equals("layout") ? 2 : p.equals("edge") ? 1
-                : p.equals("wait") ? 3 : 0;
+        // hint, which strace does not print; wait: kill twice, tgkill once; misc: tgkill, kill
+        final long unsupported = p.equals("dontunmap") || p.equals("layout") || p.equals("misc") ? 2
+                : p.equals("edge") ? 1 : p.equals("wait") ? 3 : 0;
         // forker: /bin/true exec'd by the child (its loader's relro); layout: the calls on what those
-        // two changed (the grows-down area's munmap, the sealed page's two)
-        final long outside = p.equals("forker") ? 2 : p.equals("layout") ? 3 : 0;
+        // two changed (the grows-down area's munmap, the sealed page's two); mt, cp: the exec'd
+        // programs' relro; pidfd: a wait by pidfd; misc: a wait for a process group, and an exec
+        final long outside = p.equals("forker") ? 2 : p.equals("layout") || p.equals("misc") ? 3
+                : p.equals("mt") || p.equals("cp") ? 4 : p.equals("pidfd") ? 1 : 0;
         for (long[] s : summaries(r)) {
             assertEquals(0, s[1], r.out());
             assertEquals(unsupported, s[2], r.out());
@@ -545,38 +547,74 @@ class ReplayCommandTest {
     }
 
     /**
-     * wait4 and waitid are checked against the process tree the replay keeps (errnos/wait.strace,
-     * hand-written from wait.strace, whose every wait replays clean): a child reaped while it runs,
-     * ECHILD with a child, 0 without WNOHANG, a pid that is no child, options the kernel refuses, a
-     * child reaped twice (after a WNOWAIT look that kept it), INT_MIN, a clone child waited for
-     * without __WCLONE.
+     * wait4 and waitid are checked against their arguments and the process tree the replay keeps
+     * (errnos/wait.strace, hand-written from wait.strace, whose every wait replays clean): a child
+     * reaped (or reported exited through WNOWAIT) while it runs, ECHILD with a child running, 0
+     * without WNOHANG, a pid that is no child, options the kernel refuses, a stop without WUNTRACED,
+     * a child reaped twice, INT_MIN, a clone child waited for without __WCLONE, another pid than the
+     * one asked for, waitid's result. Line 26's ECHILD after a child exited is no mismatch (SIGCHLD
+     * ignored reaps at exit, and the trace does not show sigaction).
      */
     @Test
     void waitsTheProcessTreeContradictsAreMismatches() {
         final Result r = SpecfaultCliTest.run("replay", res("errnos/wait.strace"));
         assertEquals(1, r.code(), r.out() + r.err());
         final String k = " (kernel), speculative's replay: ";
+        final String exited = "{si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=%d, si_uid=0, si_status=0, si_utime=0, si_stime=0}";
+        final String none = "pid 100 has no child to wait for (ECHILD)";
         for (String m : new String[] {
             "line 3: wait4(101, [{WIFEXITED(s) && WEXITSTATUS(s) == 0}], 0, NULL) = 101" + k + "pid 101 is still running",
-            "line 4: wait4(-1, 0x7fffffffe6d0, 0, NULL) = -1 ECHILD" + k + "pid 100 has children to wait for: [101 (running)]",
-            "line 5: wait4(-1, 0x7fffffffe6d0, 0, NULL) = 0" + k + "no answer is 0 without WNOHANG",
-            "line 6: wait4(555, [{WIFEXITED(s) && WEXITSTATUS(s) == 0}], 0, NULL) = 555" + k
-                + "pid 100 has no child to wait for (ECHILD)",
+            "line 4: wait4(-1, 0x7fffffffe6d0, 0, NULL) = -1 ECHILD" + k
+                + "pid 100 has children running to wait for: [101 (running)]",
+            "line 5: wait4(-1, 0x7fffffffe6d0, 0, NULL) = 0" + k + "it cannot report no answer without WNOHANG",
+            "line 6: wait4(555, [{WIFEXITED(s) && WEXITSTATUS(s) == 0}], 0, NULL) = 555" + k + none,
             "line 7: wait4(-1, 0x7fffffffe6d0, 0x100 /* W??? */, NULL) = 0" + k + "its arguments give -1 EINVAL",
-            "line 12: wait4(101, [{WIFEXITED(s) && WEXITSTATUS(s) == 0}], 0, NULL) = 101" + k
-                + "pid 100 has no child to wait for (ECHILD)",
-            "line 13: wait4(-1, 0x7fffffffe6d0, WNOHANG, NULL) = 0" + k + "pid 100 has no child to wait for (ECHILD)",
-            "line 14: wait4(-2147483648, 0x7fffffffe6d0, 0, NULL) = -1 ECHILD" + k + "its arguments give -1 ESRCH",
-            "line 16: wait4(102, [{WIFSTOPPED(s) && WSTOPSIG(s) == SIGSTOP}], WSTOPPED, NULL) = 102" + k
-                + "pid 100 has no child to wait for (ECHILD)",
-            "line 17: wait4(102, [{WIFEXITED(s) && WEXITSTATUS(s) == 0}], WSTOPPED|__WCLONE, NULL) = 102" + k
-                + "pid 102 is still running"}) {
+            "line 8: waitid(P_PID, 101, " + String.format(exited, 101) + ", WEXITED|WNOWAIT, NULL) = 0" + k
+                + "pid 101 is still running",
+            "line 9: wait4(101, [{WIFSTOPPED(s) && WSTOPSIG(s) == SIGSTOP}], 0, NULL) = 101" + k
+                + "it cannot report a stop without WUNTRACED",
+            "line 14: wait4(101, [{WIFEXITED(s) && WEXITSTATUS(s) == 0}], 0, NULL) = 101" + k + none,
+            "line 15: wait4(-1, 0x7fffffffe6d0, WNOHANG, NULL) = 0" + k + none,
+            "line 16: wait4(-2147483648, 0x7fffffffe6d0, 0, NULL) = -1 ECHILD" + k + "its arguments give -1 ESRCH",
+            "line 18: wait4(102, [{WIFSTOPPED(s) && WSTOPSIG(s) == SIGSTOP}], WSTOPPED, NULL) = 102" + k + none,
+            "line 19: wait4(102, [{WIFEXITED(s) && WEXITSTATUS(s) == 0}], WSTOPPED|__WCLONE, NULL) = 102" + k
+                + "pid 102 is still running",
+            "line 20: wait4(102, [{WIFEXITED(s) && WEXITSTATUS(s) == 0}], __WCLONE, NULL) = 103" + k
+                + "a wait for pid 102 reports that pid or none",
+            "line 21: waitid(P_ALL, 0, " + String.format(exited, 102) + ", WEXITED|__WCLONE, NULL) = 5" + k
+                + "waitid returns 0 when it succeeds"}) {
             assertTrue(r.out().contains("MISMATCH " + m + "\n"), m + " in " + r.out());
         }
         for (long[] sum : summaries(r)) {
-            assertEquals(17, sum[0], r.out());
-            assertEquals(10, sum[1], r.out()); // lines 10 (WNOWAIT) and 11 (the reap) agree
+            assertEquals(24, sum[0], r.out());
+            assertEquals(14, sum[1], r.out()); // lines 12 (WNOWAIT), 13 (the reap) and 26 agree
             assertEquals(0, sum[2], r.out());
+            assertEquals(0, sum[3], r.out());
+        }
+    }
+
+    /**
+     * The tree's verdicts need a tree the trace shows whole: with a child whose pid is not the one
+     * its creator was told (a pid namespace: strace prints the host's pids), the waits are outside,
+     * never mismatches.
+     */
+    @Test
+    void aPidNamespaceMakesTheWaitsOutside(@TempDir Path dir) throws IOException {
+        final Path t = Files.writeString(dir.resolve("ns.strace"), String.join("\n",
+                "100   execve(\"/x\", [\"x\"], 0x7fffffffe7c0 /* 0 vars */) = 0",
+                "100   clone(child_stack=NULL, flags=CLONE_NEWPID|SIGCHLD) = 2",
+                "101   exit_group(0)                     = ?",
+                "101   +++ exited with 0 +++",
+                "100   wait4(-1, [{WIFEXITED(s) && WEXITSTATUS(s) == 0}], 0, NULL) = 2",
+                "100   wait4(-1, 0x7fffffffe6d0, 0, NULL) = 0",
+                "100   exit_group(0)                     = ?", ""));
+        final Result r = SpecfaultCliTest.run("replay", t.toString());
+        assertEquals(1, r.code(), r.out() + r.err());
+        assertTrue(r.out().contains("MISMATCH line 6: wait4(-1, 0x7fffffffe6d0, 0, NULL) = 0 (kernel), speculative's replay: "
+                + "it cannot report no answer without WNOHANG"), r.out()); // the arguments are still checked
+        for (long[] sum : summaries(r)) {
+            assertEquals(1, sum[1], r.out());
+            assertEquals(1, sum[3], r.out()); // line 5
         }
     }
 

@@ -42,11 +42,11 @@ final class ProcessTree {
             WUNTRACED, "WEXITED", WEXITED, "WCONTINUED", WCONTINUED, "WNOWAIT", WNOWAIT, "__WNOTHREAD", WNOTHREAD,
             "__WALL", WALL, "__WCLONE", WCLONE);
 
-    /** One child process: its parent's tgid, the thread that made it, whether its exit signal is SIGCHLD. */
+    /** One child process: its parent's tgid, the thread that made it (-1: gone), whether its exit signal is SIGCHLD. */
     static final class Proc {
         final int tgid;
         final int parent;
-        final int creator;
+        int creator;
         final boolean sigchld;
         boolean dead;
 
@@ -65,6 +65,8 @@ final class ProcessTree {
 
     private final Map<Integer, Proc> children = new HashMap<>(); // [c] child tgid -> its link
     private final Set<Integer> allKnown = new HashSet<>(); // [c] tgids whose every child was seen born
+    /** A process died with children alive: some traced subreaper may have adopted them. */
+    private boolean orphans; // [c]
 
     /** A process {@code child} made by thread {@code creator} of {@code parent}, which the trace shows. */
     void born(int parent, int creator, int child, boolean sigchld) {
@@ -88,32 +90,58 @@ final class ProcessTree {
         return p == null ? -1 : p.parent;
     }
 
-    /** The last task of {@code tgid} is gone: a zombie for its parent; its own children go to init. */
+    /**
+     * The last task of {@code tgid} is gone: a zombie for its parent. Its own children go to init,
+     * or to a subreaper the trace may hold ({@code PR_SET_CHILD_SUBREAPER} is not traced): after
+     * that no process's children are certain ({@link #orphans}).
+     */
     void died(int tgid) {
         final Proc p = children.get(tgid);
         if (p != null) {
             p.dead = true;
         }
+        orphans |= children.values().stream().anyMatch(c -> c.parent == tgid && !c.dead);
         children.values().removeIf(c -> c.parent == tgid);
         allKnown.remove(tgid);
     }
 
-    /** A wait reaped {@code tgid}: it is nobody's child any more. */
+    /** Thread {@code pid} is gone: the children it made are its group's now (__WNOTHREAD no longer knows them). */
+    void threadGone(int pid) {
+        for (Proc c : children.values()) {
+            if (c.creator == pid) {
+                c.creator = -1;
+            }
+        }
+    }
+
+    /** Whether some process died with children alive (a subreaper may have adopted them). */
+    boolean orphans() {
+        return orphans;
+    }
+
+    /** The child process {@code tgid}, whoever its parent, or null. */
+    Proc get(long tgid) {
+        return tgid > 0 && tgid <= Integer.MAX_VALUE ? children.get((int) tgid) : null;
+    }
+
+    /** A wait reaped {@code tgid} (or init did, SIGCHLD being ignored): it is nobody's child any more. */
     void reap(int tgid) {
         children.remove(tgid);
     }
 
     /**
      * The children thread {@code pid} of {@code tgid} may wait for with {@code options}: all of them
-     * for {@code which} -1, the one named otherwise ({@code eligible_child}).
+     * for {@code which} -1, the one named otherwise ({@code eligible_child}); a dead one only with
+     * WEXITED (wait4's callers pass it: it always waits for exits).
      */
     List<Proc> eligible(int tgid, int pid, long which, int options) {
         final List<Proc> out = new ArrayList<>();
         for (Proc p : children.values()) {
-            if (p.parent != tgid || (which > 0 && p.tgid != which)) {
+            if (p.parent != tgid || (which > 0 && p.tgid != which) || (p.dead && (options & WEXITED) == 0)) {
                 continue;
             }
-            if ((options & WNOTHREAD) != 0 && p.creator != pid) {
+            if ((options & WNOTHREAD) != 0 && p.creator != pid && p.creator >= 0) {
+                // (a child whose creator is gone went to another thread of the group: maybe this one)
                 continue;
             }
             if ((options & WALL) == 0 && (!p.sigchld) != ((options & WCLONE) != 0)) {

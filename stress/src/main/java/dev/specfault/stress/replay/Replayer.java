@@ -95,7 +95,7 @@ public final class Replayer {
     private static final Pattern CLONE_PARENT = Pattern.compile("\\bCLONE_PARENT\\b");
     /** A clone's exit signal (clone's flags, clone3's exit_signal), or a wait status of an exit or a kill. */
     private static final Pattern SIGCHLD = Pattern.compile("\\bSIGCHLD\\b");
-    private static final Pattern EXITED_STATUS = Pattern.compile("\\bWIF(EXITED|SIGNALED)\\b");
+    private static final Pattern CLONE_NEWPID = Pattern.compile("\\bCLONE_NEWPID\\b");
     private static final Pattern SI_PID = Pattern.compile("\\bsi_pid=(\\d+)");
     private static final Pattern SI_CODE = Pattern.compile("\\bsi_code=(\\w+)");
     private static final int TOUCH_CHUNK = 1024;
@@ -146,6 +146,11 @@ public final class Replayer {
     private final ProcessTree tree = new ProcessTree(); // [c] parents and children, for wait4 and waitid
     private final List<Mm> mms = new ArrayList<>(); // [c] every space made, exited at the end
     private final boolean traceHasExecve; // [I]
+    /**
+     * Every child a clone, fork or vfork made shows in the trace under the pid its creator was told,
+     * and none was made with CLONE_PARENT or CLONE_NEWPID: the process tree's verdicts can be trusted.
+     */
+    private final boolean pidsCertain; // [I]
     private Machine machine; // [c]
     /** The machine's refused frame allocations when the current call began. */
     private long oomsAtCall; // [c]
@@ -189,6 +194,22 @@ public final class Replayer {
             }
         }
         this.traceHasExecve = exec;
+        final Set<Integer> linePids = new java.util.HashSet<>();
+        for (TraceEvent e : events) {
+            linePids.add(e.pid());
+        }
+        boolean certain = true;
+        for (TraceEvent e : events) {
+            if (e instanceof TraceEvent.Call c && isClone(c.name()) && !c.failed() && !c.unknown()) {
+                certain &= !CLONE_PARENT.matcher(c.text()).find() && !CLONE_NEWPID.matcher(c.text()).find()
+                        && (CLONE_THREAD.matcher(c.text()).find() || linePids.contains((int) c.result()));
+            }
+        }
+        this.pidsCertain = certain;
+    }
+
+    private static boolean isClone(String name) {
+        return name.equals("clone") || name.equals("clone3") || name.equals("fork") || name.equals("vfork");
     }
 
     private void extend(String name, long extent) {
@@ -336,13 +357,13 @@ public final class Replayer {
             final boolean initial = !traceHasExecve && o.initialMaps() != null && main == null;
             t = new Task(pid, fresh(pid, initial));
             tasks.put(pid, t);
-            if (at < events.size() && events.get(at) instanceof TraceEvent.Call c && c.pid() == pid && isExec(c.name())
-                    && !c.failed() && !c.unknown()) {
-                tree.childless(pid); // strace -f PROG: the process it forked for PROG, childless at its execve
-            }
             if (main == null) {
                 main = t.mm;
                 rootPid = pid;
+                if (at < events.size() && events.get(at) instanceof TraceEvent.Call c && c.pid() == pid
+                        && isExec(c.name()) && !c.failed() && !c.unknown()) {
+                    tree.childless(pid); // strace -f PROG: the process it forked for PROG, childless at its execve
+                }
             }
         }
         return t;
@@ -460,6 +481,7 @@ public final class Replayer {
         final Task t = tasks.remove(pid);
         if (t != null) {
             release(t.mm);
+            tree.threadGone(pid);
             if (tasks.values().stream().noneMatch(x -> x.tgid == t.tgid)) {
                 tree.died(t.tgid);
             }
@@ -549,110 +571,200 @@ public final class Replayer {
     // ------------------------------------------------------------------------------------------
     // wait4, waitid: no effect on memory, but the process tree the replay keeps must be the kernel's
 
+    /** What a wait reported of its child. */
+    private enum Report { EXIT, STOP, CONTINUE, UNKNOWN }
+
+    /** wait4's status as strace decodes it ({@code [{WIFEXITED(s) && ...}]}); NULL or an address: unknown. */
+    private static Report statusReport(String status) {
+        if (status.contains("WIFEXITED") || status.contains("WIFSIGNALED")) {
+            return Report.EXIT;
+        }
+        return status.contains("WIFSTOPPED") ? Report.STOP : status.contains("WIFCONTINUED") ? Report.CONTINUE
+                : Report.UNKNOWN;
+    }
+
+    /** waitid's siginfo ({@code {si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=...}}). */
+    private static Report infoReport(String info) {
+        final Matcher m = SI_CODE.matcher(info);
+        if (!m.find()) {
+            return Report.UNKNOWN;
+        }
+        switch (m.group(1)) {
+            case "CLD_EXITED": case "CLD_KILLED": case "CLD_DUMPED": return Report.EXIT;
+            case "CLD_STOPPED": case "CLD_TRAPPED": return Report.STOP;
+            case "CLD_CONTINUED": return Report.CONTINUE;
+            default: return Report.UNKNOWN;
+        }
+    }
+
     /** {@code wait4(pid, status, options, rusage)}: kernel_wait4's checks, then do_wait's answer. */
     private void wait4(TraceEvent.Call c) {
         final long which = arg(c, 0);
         final int options = Values.flags(c.args().get(2), ProcessTree.OPTIONS);
         final long expect = (options & ~ProcessTree.WAIT4_VALID) != 0 ? -Errno.EINVAL
                 : which == Integer.MIN_VALUE ? -Errnos.ESRCH : 0;
-        final String status = c.args().get(1);
-        waitFor(c, which, options, expect, c.failed() || c.unknown() ? 0 : c.result(),
-                !EXITED_STATUS.matcher(status).find() && status.contains("WIF"));
+        final long reported = c.failed() || c.unknown() ? 0 : c.result();
+        if (!c.failed() && !c.unknown() && which > 0 && reported != 0 && reported != which) {
+            waitMismatch(c, "a wait for pid " + which + " reports that pid or none");
+            return;
+        }
+        // wait4 always waits for exits (kernel_wait4 adds WEXITED).
+        waitFor(c, which, options | ProcessTree.WEXITED, expect, true, reported, statusReport(c.args().get(1)));
     }
 
     /** {@code waitid(idtype, id, infop, options, rusage)}: kernel_waitid's checks, then do_wait's answer. */
     private void waitid(TraceEvent.Call c) {
         final String type = Values.uncomment(c.args().get(0));
-        final long id = arg(c, 1);
         final int options = Values.flags(c.args().get(3), ProcessTree.OPTIONS);
-        long which = -1;
+        long which = 0; // P_PGID, P_PIDFD: a process group, a pidfd (strace -y prints its path): not known here
         long expect = 0;
+        boolean judged = false;
         switch (type) {
-            case "P_ALL": break;
-            case "P_PID": which = id <= 0 ? 0 : id; expect = id <= 0 ? -Errno.EINVAL : 0; break;
-            case "P_PGID": case "P_PIDFD": which = 0; break; // a process group, a pidfd: not known here
+            case "P_ALL":
+                which = -1;
+                judged = true;
+                break;
+            case "P_PID": {
+                final long id = arg(c, 1);
+                which = id <= 0 ? 0 : id;
+                expect = id <= 0 ? -Errno.EINVAL : 0;
+                judged = true;
+                break;
+            }
+            case "P_PGID": case "P_PIDFD": break;
             default: expect = -Errno.EINVAL; break;
         }
         if ((options & ~ProcessTree.WAITID_VALID) != 0
                 || (options & (ProcessTree.WEXITED | ProcessTree.WUNTRACED | ProcessTree.WCONTINUED)) == 0) {
             expect = -Errno.EINVAL;
         }
-        final Matcher pid = SI_PID.matcher(c.args().get(2));
-        final Matcher code = SI_CODE.matcher(c.args().get(2));
-        final long reported = c.failed() || c.unknown() ? 0 : pid.find() ? Long.parseLong(pid.group(1)) : 0;
-        final boolean notExit = code.find() && !code.group(1).equals("CLD_EXITED") && !code.group(1).equals("CLD_KILLED")
-                && !code.group(1).equals("CLD_DUMPED");
-        waitFor(c, which, options, expect, reported, notExit || (options & ProcessTree.WNOWAIT) != 0);
+        final String info = Values.uncomment(c.args().get(2));
+        final Matcher pid = SI_PID.matcher(info);
+        final long reported = c.failed() || c.unknown() ? 0 : pid.find() ? Long.parseLong(pid.group(1))
+                : info.startsWith("{") ? 0 : which > 0 ? which : -1; // NULL: the pid asked for, or unknown
+        if (!c.failed() && !c.unknown() && c.result() != 0) {
+            waitMismatch(c, "waitid returns 0 when it succeeds");
+            return;
+        }
+        waitFor(c, which, options, expect, judged, reported, infoReport(info));
     }
 
     /**
-     * The wait's answer against the replay's process tree.
+     * The wait's answer against its arguments, then against the replay's process tree. What the
+     * kernel did is applied to the tree (a child reported exited and not kept by WNOWAIT is gone);
+     * the tree's own verdicts (a child the kernel could not have reported, ECHILD with a child
+     * running, ...) are given only where it is certain ({@link #treeCertain}), else the call is
+     * outside. Exits the trace shows (+++ exited) always come before a wait reports them: a traced
+     * zombie is reported to its parent only after strace has reaped it.
      *
-     * @param which    the child waited for: -1 any, a pid, 0 a process group (not known here)
+     * @param which    the child waited for: -1 any, a pid, 0 a process group or a pidfd (not known here)
      * @param expect   the error the arguments alone give, or 0
-     * @param reported the pid the kernel reported (0: none, with WNOHANG)
-     * @param keep     the kernel reported a stop or a continue, or WNOWAIT: the child is not reaped
+     * @param judged   whether the arguments' errors are all known here (not for P_PGID, P_PIDFD)
+     * @param reported the pid the kernel reported (0: none, with WNOHANG; -1: not printed)
      */
-    private void waitFor(TraceEvent.Call c, long which, int options, long expect, long reported, boolean keep) {
-        if (expect != 0 || (c.failed() && c.result() != -Errnos.ECHILD)) {
+    private void waitFor(TraceEvent.Call c, long which, int options, long expect, boolean judged, long reported,
+                         Report rep) {
+        if (expect != 0) {
             if (c.failed() && c.result() == expect) {
                 report.replayed();
-            } else if (expect != 0) {
-                mismatch(c, "its arguments give " + Errnos.format(expect));
             } else {
-                report.unsupported(c.name() + " (" + c.errName() + ")", c.line());
+                waitMismatch(c, "its arguments give " + Errnos.format(expect));
             }
             return;
         }
-        if (which == 0 || which < -1 || c.unknown()) {
-            report.outside(c); // a process group's children: the replay does not know the groups
+        if (c.failed() && judged && (c.result() == -Errno.EINVAL || c.result() == -Errnos.ESRCH)) {
+            waitMismatch(c, "its arguments are valid");
             return;
+        }
+        if (c.failed() && c.result() != -Errnos.ECHILD) {
+            report.unsupported(c.name() + " (" + c.errName() + ")", c.line()); // EINTR, EFAULT, EBADF
+            return;
+        }
+        if (c.unknown()) {
+            report.outside(c);
+            return;
+        }
+        if (!c.failed()) {
+            final String wrong = rep == Report.STOP && (options & ProcessTree.WUNTRACED) == 0 ? "a stop without WUNTRACED"
+                    : rep == Report.CONTINUE && (options & ProcessTree.WCONTINUED) == 0 ? "a continue without WCONTINUED"
+                    : rep == Report.EXIT && (options & ProcessTree.WEXITED) == 0 ? "an exit without WEXITED"
+                    : reported == 0 && (options & ProcessTree.WNOHANG) == 0 ? "no answer without WNOHANG" : null;
+            if (wrong != null) {
+                waitMismatch(c, "it cannot report " + wrong);
+                return;
+            }
         }
         final Task w = task(c.pid());
-        final List<ProcessTree.Proc> can = tree.eligible(w.tgid, c.pid(), which, options);
-        final boolean known = tree.knowsAllChildren(w.tgid);
+        final boolean group = which == 0 || which < -1;
+        final List<ProcessTree.Proc> can = group ? List.of() : tree.eligible(w.tgid, c.pid(), which, options);
+        final boolean certain = !group && treeCertain(w, options, can);
         if (c.failed()) { // ECHILD
-            if (can.isEmpty()) {
+            final List<ProcessTree.Proc> running = can.stream().filter(x -> !x.dead).toList();
+            // Zombies the kernel does not have: SIGCHLD ignored (or SA_NOCLDWAIT, not traced) reaps at exit.
+            can.stream().filter(x -> x.dead).forEach(x -> tree.reap(x.tgid));
+            if (!running.isEmpty() && certain) {
+                waitMismatch(c, "pid " + w.tgid + " has children running to wait for: " + running);
+            } else if (running.isEmpty() || certain) {
                 report.replayed();
-            } else if (tasks.values().stream().anyMatch(x -> x.tgid == w.tgid && x != w)) {
-                report.outside(c); // another thread of the group may have reaped them first
             } else {
-                mismatch(c, "pid " + w.tgid + " has children to wait for: " + can);
+                report.outside(c);
             }
             return;
         }
-        if (reported == 0) {
-            if ((options & ProcessTree.WNOHANG) == 0) {
-                mismatch(c, "no answer is 0 without WNOHANG");
-            } else if (can.isEmpty() && known) {
-                mismatch(c, "pid " + w.tgid + " has no child to wait for (ECHILD)");
-            } else {
+        if (reported == 0) { // WNOHANG: children, none ready
+            if (certain && can.isEmpty()) {
+                waitMismatch(c, "pid " + w.tgid + " has no child to wait for (ECHILD)");
+            } else if (certain) {
                 report.replayed();
+            } else {
+                report.outside(c);
             }
             return;
         }
-        final ProcessTree.Proc p = can.stream().filter(x -> x.tgid == reported).findFirst().orElse(null);
-        if (p == null) {
-            if (known) {
-                mismatch(c, can.isEmpty() ? "pid " + w.tgid + " has no child to wait for (ECHILD)"
+        final ProcessTree.Proc p = tree.get(reported);
+        final boolean exit = rep == Report.EXIT || (rep == Report.UNKNOWN
+                && ((options & (ProcessTree.WUNTRACED | ProcessTree.WCONTINUED)) == 0 || (p != null && p.dead)));
+        final boolean reap = exit && (options & ProcessTree.WNOWAIT) == 0;
+        if (reported < 0 || p == null || !can.contains(p)) {
+            if (certain && reported > 0) {
+                waitMismatch(c, can.isEmpty() ? "pid " + w.tgid + " has no child to wait for (ECHILD)"
                         : "pid " + w.tgid + " can wait for " + can + " only");
             } else {
-                report.outside(c); // a child from before the trace
+                report.outside(c); // a process group, a child from before the trace or adopted
+            }
+            if (p != null && reap) {
+                tree.reap(p.tgid); // the kernel reaped it: a later wait must not find it here
             }
             return;
         }
-        if (!keep && !p.dead) {
-            mismatch(c, "pid " + reported + " is still running");
+        if (exit && !p.dead) {
+            if (certain) {
+                waitMismatch(c, "pid " + reported + " is still running");
+            } else {
+                report.outside(c);
+            }
             return;
         }
         report.replayed();
-        if (!keep) {
+        if (reap) {
             tree.reap(p.tgid);
         }
     }
 
+    /**
+     * Whether the replay's tree knows for certain what {@code w}'s wait could find: the trace began
+     * with its first process's execve, every child it shows has the pid its creator was told (no
+     * pid namespace), no CLONE_PARENT (whose exit signal comes from the caller's group leader) and
+     * no orphans a subreaper may have adopted; {@code w}'s group was born in the trace or is the
+     * first process; and for __WNOTHREAD, the thread that made each child is still there.
+     */
+    private boolean treeCertain(Task w, int options, List<ProcessTree.Proc> can) {
+        return pidsCertain && !tree.orphans() && tree.knowsAllChildren(w.tgid)
+                && ((options & ProcessTree.WNOTHREAD) == 0 || can.stream().allMatch(x -> x.creator >= 0));
+    }
+
     /** A wait's answer that the replay's process tree (or its arguments) contradicts. */
-    private void mismatch(TraceEvent.Call c, String ours) {
+    private void waitMismatch(TraceEvent.Call c, String ours) {
         report.replayed();
         report.mismatch("MISMATCH line " + c.line() + ": " + c.text() + " = " + c.resultText() + " (kernel), "
                 + o.design().cliName() + "'s replay: " + ours);

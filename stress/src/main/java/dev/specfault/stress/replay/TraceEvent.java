@@ -49,7 +49,11 @@ public sealed interface TraceEvent {
         }
     }
 
-    /** {@code +++ exited with N +++} or {@code +++ killed by SIG +++}: the task is gone. */
+    /**
+     * {@code +++ exited with N +++}, {@code +++ killed by SIG +++}, or {@code L +++ superseded by
+     * execve in pid T +++} (thread T ran execve and goes on as its leader L: the event is T's): the
+     * task is gone.
+     */
     record Exit(int line, int pid, String text) implements TraceEvent {
     }
 

@@ -35,12 +35,15 @@ public final class TraceParser {
     private static final Pattern RESUMED = Pattern.compile("^<\\.\\.\\. ([A-Za-z_0-9?]+) resumed>(.*)$");
     private static final Pattern CALL_START = Pattern.compile("^([A-Za-z_][A-Za-z_0-9]*|\\?\\?\\?)\\((.*)$");
     private static final Pattern UNFINISHED = Pattern.compile("\\s*<unfinished \\.\\.\\.>\\s*$");
+    private static final Pattern PID_CHANGED = Pattern.compile("\\s*<pid changed to (\\d+) \\.\\.\\.>\\s*$");
     private static final Pattern ERR = Pattern.compile("^-1 (E[A-Z0-9]+)(?: \\(.*\\))?$");
 
     /**
      * Events in replay order, how many lines there were, and for each event the line where it ended
      * (a call's result line; for an unfinished-then-resumed call, the resumed line).
      */
+    private static final Pattern SUPERSEDED = Pattern.compile("\\+\\+\\+ superseded by execve in pid (\\d+) \\+\\+\\+");
+
     public record Trace(List<TraceEvent> events, int lines, List<Integer> ends) {
     }
 
@@ -83,8 +86,16 @@ public final class TraceParser {
             if (body.startsWith("+++")) {
                 if (body.startsWith("+++ exited") || body.startsWith("+++ killed")) {
                     out.add(new Keyed(ln, new TraceEvent.Exit(ln, pid, body)));
+                } else {
+                    // "L +++ superseded by execve in pid T +++": thread T of leader L ran execve and
+                    // goes on as L (de_thread): thread id T is gone, L stays
+                    final Matcher t = SUPERSEDED.matcher(body);
+                    final int gone = t.matches() ? pid(t.group(1)) : -1;
+                    if (gone > 0 && gone != pid) {
+                        out.add(new Keyed(ln, new TraceEvent.Exit(ln, gone, body)));
+                    }
                 }
-                continue; // "+++ superseded by execve ...": the execve that follows says it
+                continue;
             }
             int start = ln;
             int order = ln;
@@ -110,8 +121,17 @@ public final class TraceParser {
                 }
             } else {
                 final Matcher u = UNFINISHED.matcher(body);
-                if (u.find()) {
-                    final Pending old = pending.put(pid, new Pending(ln, body.substring(0, u.start())));
+                final Matcher moved = PID_CHANGED.matcher(body);
+                final boolean unfinished = u.find();
+                if (unfinished || moved.find()) {
+                    // "<pid changed to L ...>": a non-leader's execve, which ends as its leader L
+                    final int on = unfinished ? pid : pid(moved.group(1));
+                    final int cut = unfinished ? u.start() : moved.start();
+                    if (on < 0) {
+                        out.add(new Keyed(ln, new TraceEvent.Unparsed(ln, pid, raw, "pid " + moved.group(1) + " out of range")));
+                        continue;
+                    }
+                    final Pending old = pending.put(on, new Pending(ln, body.substring(0, cut)));
                     if (old != null) {
                         out.add(new Keyed(old.line(), new TraceEvent.Unparsed(old.line(), pid, old.head(),
                                 "unfinished, never resumed")));
