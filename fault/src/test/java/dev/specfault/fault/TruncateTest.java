@@ -48,7 +48,7 @@ class TruncateTest extends LayoutSpaceTest {
         assertEquals(AccessResult.SIGBUS, s.load(cpu, va), () -> "load 0x" + Long.toHexString(va));
     }
 
-    /** docs/linux/truncate.c, line by line: its output is in the messages. */
+    /** docs/linux/truncate.c, line by line: its output (truncate.out) is in the messages. */
     @ParameterizedTest
     @MethodSource("spaces")
     void theKernelsAnswers(Design d, Arch arch) {
