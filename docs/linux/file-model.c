@@ -4,18 +4,19 @@
  * Build and run: gcc -O1 -o /tmp/file-model docs/linux/file-model.c &&
  *   /tmp/file-model < fault/src/test/resources/file-model/sequences.txt
  * (output: fault/src/test/resources/file-model/sequences.kernel.out, on 6.18.44; FileModelKernelTest
- * compares the model and every design with it). Sequences: the first 48 lines are hand-picked cases
- * (30, then 18 of mremap), the rest random ones in the harness's parameter ranges from
- * `python3 docs/linux/file-model-sequences.py 2 952`. The model also gave the kernel's answer to all
- * of `file-model-sequences.py 1 300000` (2026-11-30).
+ * compares the model and every design with it). Sequences: the first 64 lines are hand-picked cases
+ * (30, then 18 of mremap, then 16 of ftruncate), the rest random ones in the harness's parameter
+ * ranges from `python3 docs/linux/file-model-sequences.py 3 936` (with ftruncate). The model also
+ * gave the kernel's answer to all of `file-model-sequences.py 1 300000` (2026-11-30).
  *
  * Real-kernel driver for FileSpaceModel's setup. Reads sequences from stdin, one per line,
  * ops separated by ';':  S page pages prot pgoff | P page pages prot pgoff | U page pages |
  * M page pages prot | D page pages | X page to | Y page to | L page | W page value | R pgoff |
- * F pgoff value
+ * F pgoff value | T pages
  * (S=mmapShared P=mmapPrivate U=munmap M=mprotect D=madvise DONTNEED X=mremap of one page,
- * MAYMOVE|FIXED Y=the same with DONTUNMAP L=load W=store R=pread F=pwrite)
- * Prints the results, space separated, one line per sequence. SEGV=-1001, SIGBUS=-1002, errors -errno. */
+ * MAYMOVE|FIXED Y=the same with DONTUNMAP L=load W=store R=pread F=pwrite T=ftruncate)
+ * Prints the results, space separated, one line per sequence. SEGV=-1001, SIGBUS=-1002, a pread of
+ * nothing (at or past the end) -1003, errors -errno. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <setjmp.h>
@@ -94,8 +95,9 @@ int main(void) {
             case 'Y': r = sys((long)mremap(addr(a), PG, PG, MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP, addr(b))); break;
             case 'L': r = load(a); break;
             case 'W': r = store(a, b); break;
-            case 'R': { int64_t v = 0; r = pread(fd, &v, 8, a * PG) == 8 ? v : -errno; break; }
+            case 'R': { int64_t v = 0; long n = pread(fd, &v, 8, a * PG); r = n == 8 ? v : n == 0 ? -1003 : -errno; break; }
             case 'F': { int64_t v = b; r = pwrite(fd, &v, 8, a * PG) == 8 ? 0 : -errno; break; }
+            case 'T': r = sys(ftruncate(fd, a * PG)); break;
             default: fprintf(stderr, "bad op %s\n", op); return 1;
             }
             printf(first ? "%ld" : " %ld", r); first = 0;

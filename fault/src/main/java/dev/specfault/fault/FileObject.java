@@ -431,6 +431,60 @@ public final class FileObject {
     }
 
     /**
+     * {@code pread} of the 8-byte word at {@code off} (8-aligned): empty at or past the end of the
+     * file (a read of 0 bytes). Takes no lock, as Linux's (a truncation racing it gives either answer).
+     */
+    public java.util.OptionalLong pread(long off) {
+        if (off < 0 || off + 8 > size) {
+            return java.util.OptionalLong.empty();
+        }
+        final long f = getPage(off >>> PhysicalMemory.PAGE_SHIFT, null);
+        if (f == SIGBUS || f == FrameAllocator.OOM) {
+            return java.util.OptionalLong.empty(); // truncated meanwhile (OOM: no page to read)
+        }
+        try {
+            return java.util.OptionalLong.of(frames.memory().getAcquire(f, (int) (off & (Mman.PAGE_SIZE - 1)) >>> 3));
+        } finally {
+            frames.put(f);
+        }
+    }
+
+    /**
+     * {@code pwrite} of an 8-byte word at {@code off} (8-aligned), under the file's lock (the inode
+     * lock, which a truncation holds too): a write past the end extends the file to {@code off + 8}.
+     *
+     * @return 0, {@code -EFBIG} past the capacity, {@code -EINVAL} for a negative offset or a file
+     *         no one holds, {@code -ENOMEM} with no frame left
+     */
+    public long pwrite(long off, long v) {
+        if (off < 0 || kind != Kind.FILE) {
+            return -Errno.EINVAL;
+        }
+        if (off + 8 > capacity) {
+            return -Errno.EFBIG;
+        }
+        synchronized (truncateLock) {
+            if (refs.get() <= 0) {
+                return -Errno.EINVAL;
+            }
+            if (off + 8 > size) {
+                size = off + 8;
+                pageCount = Mman.pageAlign(off + 8) / Mman.PAGE_SIZE;
+            }
+            final long f = getPage(off >>> PhysicalMemory.PAGE_SHIFT, null);
+            if (f < 0) {
+                return -Errno.ENOMEM; // no frame (within the size, under the lock: never SIGBUS)
+            }
+            try {
+                frames.memory().putRelease(f, (int) (off & (Mman.PAGE_SIZE - 1)) >>> 3, v);
+            } finally {
+                frames.put(f);
+            }
+            return 0;
+        }
+    }
+
+    /**
      * Identity equality, with a hash of its own rather than the identity hash: the locked design keys
      * its object locks by file, and Lincheck's model checker rewrites identity hash codes between the
      * harness's set-up and its threads (a lock registered at mmap was then not found by a fault).

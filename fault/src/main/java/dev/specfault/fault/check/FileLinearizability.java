@@ -12,7 +12,7 @@ import org.jetbrains.lincheck.datastructures.Param;
  * {@link #FILE_PAGES} pages mapped into the window, shared or private, at any offset (so that two
  * pages of the window can be the same page of the file), with mmap, munmap, mprotect, madvise
  * (MADV_DONTNEED), mremap of one page (and with MREMAP_DONTUNMAP), load and store, and
- * {@code pread}/{@code pwrite} of the file itself beside them.
+ * {@code pread}/{@code pwrite}/{@code ftruncate} of the file itself beside them.
  * What it checks beyond {@link SpaceLinearizability}:
  * <ul>
  *   <li>a store through a shared mapping is the file's: pread and every other mapping of that page
@@ -23,19 +23,23 @@ import org.jetbrains.lincheck.datastructures.Param;
  *   <li>mremap moves a page's mapping with its file offset, and a private page's copy with it; with
  *   MREMAP_DONTUNMAP the source stays mapped and empty, so a private source shows the file again;</li>
  *   <li>a page past the file's end gets SIGBUS, through either kind of mapping, and nothing else
- *   does;</li>
+ *   does; ftruncate moves the end (a shrink drops the pages past it from the file and from every
+ *   mapping, private copies too; pages that come back are zero), pread past it reads nothing and
+ *   pwrite past it extends the file;</li>
  *   <li>the page cache's pages are found by faults without a lock (the speculative design) while
  *   writers zap, replace and re-protect the mappings, and while pread/pwrite create pages.</li>
  * </ul>
  * The window starts with its first half mapped shared and its second half private, both read-write
  * and at offset 0: each page of the file's first two is seen through both kinds of mapping at once.
- * pread and pwrite are not writers: they take no mmap lock, as Linux's do not.
+ * pread, pwrite and ftruncate are not writers of the space: they take no mmap lock, as Linux's do
+ * not (ftruncate takes the space's writer lock for its zap, see {@link FileObject}).
  */
 @Param(name = "page", gen = IntGen.class, conf = "0:3")
 @Param(name = "pages", gen = IntGen.class, conf = "1:2")
 @Param(name = "prot", gen = IntGen.class, conf = "0:2")
 @Param(name = "pgoff", gen = IntGen.class, conf = "0:2")
 @Param(name = "value", gen = LongGen.class, conf = "1:3")
+@Param(name = "size", gen = IntGen.class, conf = "0:3")
 public class FileLinearizability extends WindowHarness {
     /** Pages in the file: a mapping of two pages at offset 2 ends past it. */
     public static final int FILE_PAGES = 3;
@@ -110,13 +114,18 @@ public class FileLinearizability extends WindowHarness {
     /** pread of the first word of file page {@code pgoff}. */
     @Operation
     public long pread(@Param(name = "pgoff") int pgoff) {
-        return file.readWord(pgoff * Mman.PAGE_SIZE);
+        return file.pread(pgoff * Mman.PAGE_SIZE).orElse(EOF);
     }
 
     /** pwrite of the first word of file page {@code pgoff}. */
     @Operation
     public long pwrite(@Param(name = "pgoff") int pgoff, @Param(name = "value") long v) {
-        file.writeWord(pgoff * Mman.PAGE_SIZE, v);
-        return 0;
+        return sys(file.pwrite(pgoff * Mman.PAGE_SIZE, v));
+    }
+
+    /** ftruncate of the file to {@code size} pages (0 to its {@link #FILE_PAGES}). */
+    @Operation
+    public long truncate(@Param(name = "size") int size) {
+        return sys(file.truncate(size * Mman.PAGE_SIZE));
     }
 }

@@ -10,6 +10,8 @@ import dev.specfault.fault.Errno;
  */
 public class FileSpaceModel {
     private final long[] file = new long[FileLinearizability.FILE_PAGES];
+    /** The file's size in pages (pwrite's extension to a word's end is a page here: the harness reads words 0). */
+    private int size = FileLinearizability.FILE_PAGES;
     private final boolean[] mapped = new boolean[WindowHarness.PAGES];
     private final boolean[] shared = new boolean[WindowHarness.PAGES];
     private final int[] prot = new int[WindowHarness.PAGES];
@@ -118,7 +120,7 @@ public class FileSpaceModel {
     }
 
     private boolean pastEnd(int page) {
-        return pgoff[page] >= FileLinearizability.FILE_PAGES;
+        return pgoff[page] >= size;
     }
 
     public long load(int page) {
@@ -148,11 +150,31 @@ public class FileSpaceModel {
     }
 
     public long pread(int off) {
-        return file[off];
+        return off >= size ? WindowHarness.EOF : file[off];
     }
 
+    /** Past the end, the file grows to the word written. */
     public long pwrite(int off, long v) {
+        size = Math.max(size, off + 1);
         file[off] = v;
+        return 0;
+    }
+
+    /**
+     * ftruncate to {@code n} pages: a shrink drops the file's pages past the end (they read zero if
+     * the file grows again) and every mapping's pages there, a private page's copy too
+     * (unmap_mapping_range's even_cows).
+     */
+    public long truncate(int n) {
+        for (int p = n; p < size; p++) {
+            file[p] = 0;
+        }
+        for (int i = 0; i < WindowHarness.PAGES; i++) {
+            if (mapped[i] && pgoff[i] >= n) {
+                copied[i] = false;
+            }
+        }
+        size = n;
         return 0;
     }
 }

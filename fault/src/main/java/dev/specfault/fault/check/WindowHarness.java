@@ -41,6 +41,8 @@ public abstract class WindowHarness {
     public static final long SEGV = -1000 - AccessResult.SIGSEGV;
     /** The result of a load or store that got SIGBUS. */
     public static final long SIGBUS = -1000 - AccessResult.SIGBUS;
+    /** The result of a pread at or past the end of the file (0 bytes read). */
+    public static final long EOF = -1003;
     /** Frames per invocation: the window, its tables, COW copies, a file's pages; OOM cannot happen. */
     static final int FRAMES = 96;
 

@@ -19,7 +19,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The file harness's sequential answers against this machine's kernel (6.18): the sequences of
- * {@code file-model/sequences.txt} (48 hand-picked cases, 18 of them of mremap, then random ones in
+ * {@code file-model/sequences.txt} (64 hand-picked cases, 18 of them of mremap and 16 of ftruncate, then random ones in
  * the harness's parameter ranges from {@code docs/linux/file-model-sequences.py}) and what {@code docs/linux/file-model.c} printed for them on the kernel. The
  * model ({@link FileSpaceModel}) must give the kernel's answer to every operation, and so must every
  * design through the harness ({@link FileLinearizability}, run by one thread, a machine per
@@ -73,7 +73,7 @@ class FileModelKernelTest {
             Map.entry("P", "mmapPrivate"), Map.entry("U", "munmap"), Map.entry("M", "mprotect"),
             Map.entry("D", "madvise"), Map.entry("X", "mremap"), Map.entry("Y", "mremapDontUnmap"),
             Map.entry("L", "load"), Map.entry("W", "store"), Map.entry("R", "pread"),
-            Map.entry("F", "pwrite"));
+            Map.entry("F", "pwrite"), Map.entry("T", "truncate"));
 
     @Test
     void theModelGivesTheKernelsAnswers() throws IOException {
