@@ -58,7 +58,7 @@ public final class CheckCommand implements Callable<Integer> {
 
     @Option(names = "--harness", paramLabel = "H", description = "anon (private anonymous memory: mmap, munmap, mprotect,"
             + " madvise, mremap, load, store), lazy-free (anon with MADV_FREE and reclaim) or file (shared and private"
-            + " mappings of a file at any offset, mremap, pread, pwrite); default anon, with --inject the bug's")
+            + " mappings of a file at any offset, mremap, pread, pwrite, ftruncate); default anon, with --inject the bug's")
     String harness;
 
     @Option(names = "--inject", paramLabel = "BUG", description = "a seeded bug (see ./specfault stress --inject list)")
