@@ -21,5 +21,7 @@ int main(){
   show("grown 3P: s P+8", &s[W+1]); show("s 2P", &s[2*W]); show("s 2P+400", &s[2*W+50]); show("p P", &p[W]); show("p 2P", &p[2*W]);
   ftruncate(fd, 100); s[100]=77;
   ftruncate(fd, P); show("tail 800 written past EOF 100, then grown", &s[100]);
+  ftruncate(fd, 100); s[100]=77; ftruncate(fd, 100);
+  ftruncate(fd, P); show("tail 800 written past EOF 100, then the same size, then grown", &s[100]);
   return 0;
 }

@@ -112,7 +112,7 @@ public abstract class AbstractSpace implements AddressSpace, FileObject.Mapper {
     /** mm->def_flags: LOCKED (and LOCKONFAULT) after mlockall(MCL_FUTURE); not inherited by fork. */
     protected int defFlags; // [m]
     /** The files this space has mapped, each told so ({@link FileObject#addMapper}): a truncation zaps here. */
-    private final Set<FileObject> mappedFiles = new java.util.HashSet<>(); // [m]
+    private final java.util.Map<FileObject, int[]> mappedFiles = new java.util.HashMap<>(); // [m] areas per file
 
     protected AbstractSpace(String name, Machine machine, SpaceConfig config, Set<FaultBug> bugs, FaultHooks hooks) {
         this.name = name;
@@ -133,14 +133,42 @@ public abstract class AbstractSpace implements AddressSpace, FileObject.Mapper {
      * under its parent's writer lock, which a truncation's zap of the parent takes too).
      */
     protected final void noteMapped(Area a) {
-        if (a.backing() instanceof FileObject f && f.kind() == FileObject.Kind.FILE && mappedFiles.add(f)) {
-            f.addMapper(this);
+        if (a.backing() instanceof FileObject f && f.kind() == FileObject.Kind.FILE) {
+            final int[] n = mappedFiles.computeIfAbsent(f, x -> new int[1]);
+            if (n[0]++ == 0) {
+                f.addMapper(this);
+            }
+        }
+    }
+
+    /**
+     * => writer lock, an area {@code a} gone from the layout (its PTEs zapped in the same change; a
+     * speculative fault still on its record fails on the record's dead state): the file's last area
+     * here unregisters the space, so that neither keeps the other (file_race makes a file a round).
+     */
+    protected final void noteUnmapped(Area a) {
+        if (a.backing() instanceof FileObject f && f.kind() == FileObject.Kind.FILE) {
+            final int[] n = mappedFiles.get(f);
+            if (n != null && --n[0] == 0) {
+                mappedFiles.remove(f);
+                f.removeMapper(this);
+            }
+        }
+    }
+
+    /** Tests: the files this space is registered with (each mapped by one of its areas). */
+    final int mappedFileCount() {
+        writeLock();
+        try {
+            return mappedFiles.size();
+        } finally {
+            writeUnlock();
         }
     }
 
     /** => writer lock, the space exiting. It maps no file any more. */
     protected final void forgetMapped() {
-        for (FileObject f : mappedFiles) {
+        for (FileObject f : mappedFiles.keySet()) {
             f.removeMapper(this);
         }
         mappedFiles.clear();

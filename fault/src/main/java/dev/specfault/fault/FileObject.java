@@ -185,7 +185,12 @@ public final class FileObject {
         mappers.add(m);
     }
 
-    /** The space exited: it maps nothing any more. */
+    /** Tests: the spaces registered. */
+    int mapperCount() {
+        return mappers.size();
+    }
+
+    /** The space's last area mapping the file went, or the space exited. */
     public void removeMapper(Mapper m) {
         mappers.remove(m);
     }
@@ -203,52 +208,77 @@ public final class FileObject {
         if (length > capacity) {
             return -Errno.EFBIG;
         }
-        synchronized (truncateLock) {
-            if (refs.get() <= 0) {
-                return -Errno.EINVAL; // no descriptor or mapping left: nobody can call it
+        if (!pin()) {
+            return -Errno.EINVAL; // no descriptor or mapping left: nobody can call it
+        }
+        try {
+            synchronized (truncateLock) {
+                return truncatePinned(length);
             }
-            final long oldPages = pageCount;
-            final long newPages = Mman.pageAlign(length) / Mman.PAGE_SIZE;
-            final boolean shrink = length < size;
-            size = length;
-            pageCount = newPages;
-            if (!shrink) {
+        } finally {
+            release();
+        }
+    }
+
+    /**
+     * A reference for the length of a call (ftruncate's and pwrite's on their {@code struct file}),
+     * so that the cache's pages cannot go while it writes them; false if the file is gone already.
+     */
+    private boolean pin() {
+        for (;;) {
+            final int r = refs.get();
+            if (r <= 0) {
+                return false;
+            }
+            if (refs.compareAndSet(r, r + 1)) {
+                return true;
+            }
+        }
+    }
+
+    /** => {@link #truncateLock}, a reference held. */
+    private long truncatePinned(long length) {
+        final long oldPages = pageCount;
+        final long newPages = Mman.pageAlign(length) / Mman.PAGE_SIZE;
+        final boolean truncates = length <= size; // shmem_setattr: newsize <= oldsize truncates (the same size too)
+        size = length;
+        pageCount = newPages;
+        if (!truncates) {
+            return 0;
+        }
+        if ((length & (Mman.PAGE_SIZE - 1)) != 0) {
+            zeroTail(length); // truncate_inode_partial_folio
+        }
+        for (long i = newPages; i < oldPages; i++) {
+            final AtomicLongArray l = leaves.get((int) (i >>> LEAF_SHIFT));
+            if (l == null) {
+                i |= LEAF_MASK; // a leaf never made: no page in it
+                continue;
+            }
+            final int k = (int) i & LEAF_MASK;
+            final long v = l.get(k);
+            if (v != 0 && l.compareAndSet(k, v, 0)) {
+                frames.put(v - 1); // the cache's reference; the mappings keep theirs until zapped
+            }
+        }
+        final Set<Mapper> done = new HashSet<>();
+        for (;;) {
+            final List<Mapper> todo = new ArrayList<>();
+            for (Mapper m : mappers) {
+                if (!done.contains(m)) {
+                    todo.add(m);
+                }
+            }
+            if (todo.isEmpty()) {
                 return 0;
             }
-            if ((length & (Mman.PAGE_SIZE - 1)) != 0) {
-                zeroTail(length); // truncate_inode_partial_folio
+            for (Mapper m : todo) {
+                m.truncateZap(this, newPages);
+                done.add(m);
             }
-            for (long i = newPages; i < oldPages; i++) {
-                final AtomicLongArray l = leaves.get((int) (i >>> LEAF_SHIFT));
-                if (l == null) {
-                    i |= LEAF_MASK; // a leaf never made: no page in it
-                    continue;
-                }
-                final int k = (int) i & LEAF_MASK;
-                final long v = l.get(k);
-                if (v != 0 && l.compareAndSet(k, v, 0)) {
-                    frames.put(v - 1); // the cache's reference; the mappings keep theirs until zapped
-                }
-            }
-            final Set<Mapper> done = new HashSet<>();
-            for (;;) {
-                final List<Mapper> todo = new ArrayList<>();
-                for (Mapper m : mappers) {
-                    if (!done.contains(m)) {
-                        todo.add(m);
-                    }
-                }
-                if (todo.isEmpty()) {
-                    return 0;
-                }
-                for (Mapper m : todo) {
-                    m.truncateZap(this, newPages);
-                    done.add(m);
-                }
-                final Runnable hook = zapPassHook;
-                if (hook != null) {
-                    hook.run();
-                }
+            final Runnable hook = zapPassHook;
+            if (hook != null) {
+                hook.run();
             }
         }
     }
@@ -263,7 +293,12 @@ public final class FileObject {
         final int keep = (int) (length & 7);
         if (keep != 0) {
             final long mask = -1L >>> (64 - 8 * keep); // little-endian: the low bytes come first
-            frames.memory().putRelease(f, w, frames.memory().getAcquire(f, w) & mask);
+            // A compare-and-set: a store through a mapping to the bytes below the end, between a read
+            // and a write of the word, must not be undone (Linux clears only [length, PAGE_SIZE)).
+            long cur;
+            do {
+                cur = frames.memory().getAcquire(f, w);
+            } while (!frames.memory().cas(f, w, cur, cur & mask));
             w++;
         }
         for (; w < PhysicalMemory.WORDS_PER_FRAME; w++) {
@@ -463,25 +498,34 @@ public final class FileObject {
         if (off + 8 > capacity) {
             return -Errno.EFBIG;
         }
-        synchronized (truncateLock) {
-            if (refs.get() <= 0) {
-                return -Errno.EINVAL;
-            }
-            if (off + 8 > size) {
-                size = off + 8;
-                pageCount = Mman.pageAlign(off + 8) / Mman.PAGE_SIZE;
-            }
-            final long f = getPage(off >>> PhysicalMemory.PAGE_SHIFT, null);
-            if (f < 0) {
-                return -Errno.ENOMEM; // no frame (within the size, under the lock: never SIGBUS)
-            }
-            try {
-                frames.memory().putRelease(f, (int) (off & (Mman.PAGE_SIZE - 1)) >>> 3, v);
-            } finally {
-                frames.put(f);
-            }
-            return 0;
+        if (!pin()) {
+            return -Errno.EINVAL;
         }
+        try {
+            synchronized (truncateLock) {
+                return pwritePinned(off, v);
+            }
+        } finally {
+            release();
+        }
+    }
+
+    /** => {@link #truncateLock}, a reference held. */
+    private long pwritePinned(long off, long v) {
+        if (off + 8 > size) {
+            size = off + 8;
+            pageCount = Mman.pageAlign(off + 8) / Mman.PAGE_SIZE;
+        }
+        final long f = getPage(off >>> PhysicalMemory.PAGE_SHIFT, null);
+        if (f < 0) {
+            return -Errno.ENOMEM; // no frame (within the size, under the lock: never SIGBUS)
+        }
+        try {
+            frames.memory().putRelease(f, (int) (off & (Mman.PAGE_SIZE - 1)) >>> 3, v);
+        } finally {
+            frames.put(f);
+        }
+        return 0;
     }
 
     /**

@@ -143,4 +143,46 @@ class FileObjectTest {
         assertEquals(java.util.List.of(), zapped, "growing zaps nothing");
         f.close();
     }
+    /**
+     * A truncation racing the file's last release: it pins the file for the call (ftruncate's
+     * reference on its struct file), so its zeroing of the partial page never writes a frame the
+     * release freed meanwhile (found by review; a race of timing: the long profile).
+     */
+    @org.junit.jupiter.api.Tag("long")
+    @Test
+    void aTruncationRacingTheLastReleaseWritesNoFreedFrame() throws Exception {
+        final Machine m = Machine.builder(Arch.X86_64).frameLimit(64).cpus(1).build();
+        String bad = null;
+        for (int round = 0; round < 20000 && bad == null; round++) {
+            final FileObject f = new FileObject("u", 2 * Mman.PAGE_SIZE, m.frames());
+            final long page = f.getPage(1, null);
+            m.frames().put(page);
+            final java.util.concurrent.atomic.AtomicLong r = new java.util.concurrent.atomic.AtomicLong(1);
+            final java.util.concurrent.atomic.AtomicBoolean started = new java.util.concurrent.atomic.AtomicBoolean();
+            final Thread t = new Thread(() -> {
+                started.set(true);
+                r.set(f.truncate(Mman.PAGE_SIZE + 8));
+            });
+            t.start();
+            while (!started.get()) {
+                Thread.onSpinWait();
+            }
+            for (int spin = (round * 37) % 3000; spin > 0; spin--) {
+                Thread.onSpinWait();
+            }
+            f.close(); // the last reference: the cache's pages go
+            t.join();
+            if (m.frames().refcount(page) == 0) {
+                for (int w = 0; w < 512; w++) {
+                    final long x = m.memory().getAcquire(page, w);
+                    if (x != dev.specfault.pmap.phys.FrameAllocator.POISON) {
+                        bad = "round " + round + ": free frame " + page + " word " + w + " = " + Long.toHexString(x)
+                                + " (truncate returned " + r.get() + ")";
+                        break;
+                    }
+                }
+            }
+        }
+        assertEquals(null, bad);
+    }
 }

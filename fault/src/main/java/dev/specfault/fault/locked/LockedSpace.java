@@ -1159,6 +1159,9 @@ public final class LockedSpace extends AbstractSpace implements FaultHandler {
                 if (--r.areas == 0) {
                     objLocks.remove(f);
                 }
+                if (!exited) {
+                    noteUnmapped(a);
+                }
                 f.release();
             }
         }

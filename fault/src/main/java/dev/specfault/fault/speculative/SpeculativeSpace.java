@@ -486,7 +486,9 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
         try {
             final int r = prepare(p, v.area(), va, access, table, idx, pte, cache);
             if (r != RETRY) {
-                return r;
+                // A SIGBUS (past the file's end) from a record found without a lock holds only if the
+                // record is still live: the area may have been replaced, then the file shrunk.
+                return speculative && r == AccessResult.SIGBUS ? signal(v, inc, seq, r) : r;
             }
             if (speculative) {
                 hooks.at(FaultHooks.Point.FAULT_BEFORE_PTL, this, va);
@@ -851,6 +853,9 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
         for (Vma v : b.removedRecords()) {
             if (v.backing() instanceof FileObject f) {
                 files.add(f);
+                if (!exited) {
+                    noteUnmapped(v.area());
+                }
             }
         }
         if (!files.isEmpty()) {
