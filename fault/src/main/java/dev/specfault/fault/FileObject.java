@@ -5,7 +5,6 @@ import dev.specfault.pmap.phys.FrameCache;
 import dev.specfault.pmap.phys.PhysicalMemory;
 import dev.specfault.vma.Area;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -261,7 +260,7 @@ public final class FileObject {
                 frames.put(v - 1); // the cache's reference; the mappings keep theirs until zapped
             }
         }
-        final Set<Mapper> done = new HashSet<>();
+        final List<Mapper> done = new ArrayList<>(); // a few: compared by identity
         for (;;) {
             final List<Mapper> todo = new ArrayList<>();
             for (Mapper m : mappers) {
