@@ -48,6 +48,42 @@ class TruncateTest extends LayoutSpaceTest {
         assertEquals(AccessResult.SIGBUS, s.load(cpu, va), () -> "load 0x" + Long.toHexString(va));
     }
 
+    /** A hook that holds the first fault reaching {@code point} at {@code target} until {@code go}, after counting {@code paused} down. */
+    private static FaultHooks pause(FaultHooks.Point point, long target, CountDownLatch paused, CountDownLatch go) {
+        return (pt, sp, va) -> {
+            if (pt == point && va == target && paused.getCount() > 0) {
+                paused.countDown();
+                try {
+                    go.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        };
+    }
+
+    /** A space on a new two-CPU machine, CPU 0 bound to the test's thread, with {@code hooks}. */
+    private AddressSpace hooked(Design d, Arch arch, FaultHooks hooks, GracePeriodDriver driver) {
+        machine = Machine.builder(arch).frameLimit(4096).cpus(2).build();
+        cpu = machine.cpu(0);
+        cpu.bind();
+        return Spaces.create(new SpaceOptions(d, machine).name("t").hooks(hooks)
+                .config(SpaceConfig.defaults(arch).withInitialStack(false)).driver(driver));
+    }
+
+    /** A load (or a store of 5) at {@code va} from CPU 1, on {@code ex}'s thread. */
+    private Future<Integer> accessFromCpu1(ExecutorService ex, AddressSpace s, long va, boolean store) {
+        return ex.submit(() -> {
+            final Cpu c1 = machine.cpu(1);
+            c1.bind();
+            try {
+                return store ? s.store(c1, va, 5) : s.load(c1, va);
+            } finally {
+                c1.unbind();
+            }
+        });
+    }
+
     /** docs/linux/truncate.c, line by line: its output (truncate.out) is in the messages. */
     @ParameterizedTest
     @MethodSource("spaces")
@@ -154,22 +190,8 @@ class TruncateTest extends LayoutSpaceTest {
             final CountDownLatch paused = new CountDownLatch(1);
             final CountDownLatch go = new CountDownLatch(1);
             final long target = S + 3 * P;
-            final FaultHooks hooks = (pt, sp, va) -> {
-                if (va == target && pt == (locked ? FaultHooks.Point.LOCKED_AMAP_LOCKED : FaultHooks.Point.FAULT_BEFORE_PTL)
-                        && paused.getCount() > 0) {
-                    paused.countDown();
-                    try {
-                        go.await();
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                }
-            };
-            machine = Machine.builder(arch).frameLimit(4096).cpus(2).build();
-            cpu = machine.cpu(0);
-            cpu.bind();
-            final AddressSpace s = Spaces.create(new SpaceOptions(d, machine).name("t").hooks(hooks)
-                    .config(SpaceConfig.defaults(arch).withInitialStack(false)).driver(GracePeriodDriver.inline()));
+            final AddressSpace s = hooked(d, arch, pause(locked ? FaultHooks.Point.LOCKED_AMAP_LOCKED
+                    : FaultHooks.Point.FAULT_BEFORE_PTL, target, paused, go), GracePeriodDriver.inline());
             final FileObject f = file(4 * P, 4 * P);
             mapFile(s, S, 4, flags, f);
             store(s, S, 1); // the locked design's private mapping: its amap (the hook's point needs one)
@@ -177,15 +199,7 @@ class TruncateTest extends LayoutSpaceTest {
             machine.frames().put(resident);
             final ExecutorService ex = Executors.newFixedThreadPool(2);
             try {
-                final Future<Integer> fault = ex.submit(() -> {
-                    final Cpu c1 = machine.cpu(1);
-                    c1.bind();
-                    try {
-                        return flags == MAP_SHARED ? s.load(c1, target) : s.store(c1, target, 5);
-                    } finally {
-                        c1.unbind();
-                    }
-                });
+                final Future<Integer> fault = accessFromCpu1(ex, s, target, flags == MAP_PRIVATE);
                 assertTrue(paused.await(10, TimeUnit.SECONDS), "the fault reached its pause");
                 final Future<Long> trunc = ex.submit(() -> f.truncate(2 * P));
                 if (locked) {
@@ -229,11 +243,7 @@ class TruncateTest extends LayoutSpaceTest {
                 truncated.add(file[0].truncate(2 * P)); // on the faulting thread, the map unlocked
             }
         };
-        machine = Machine.builder(arch).frameLimit(4096).cpus(2).build();
-        cpu = machine.cpu(0);
-        cpu.bind();
-        final AddressSpace s = Spaces.create(new SpaceOptions(d, machine).name("t").hooks(hooks)
-                .config(SpaceConfig.defaults(arch).withInitialStack(false)).driver(GracePeriodDriver.inline()));
+        final AddressSpace s = hooked(d, arch, hooks, GracePeriodDriver.inline());
         file[0] = file(4 * P, 4 * P);
         mapFile(s, S, 4, MAP_SHARED, file[0]);
         bus(s, target);
@@ -302,35 +312,14 @@ class TruncateTest extends LayoutSpaceTest {
         final long target = S + 3 * P;
         final CountDownLatch paused = new CountDownLatch(1);
         final CountDownLatch go = new CountDownLatch(1);
-        final FaultHooks hooks = (pt, sp, va) -> {
-            if (pt == FaultHooks.Point.FAULT_AFTER_LOOKUP && va == target && paused.getCount() > 0) {
-                paused.countDown();
-                try {
-                    go.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-        };
-        machine = Machine.builder(arch).frameLimit(4096).cpus(2).build();
-        cpu = machine.cpu(0);
-        cpu.bind();
-        final AddressSpace s = Spaces.create(new SpaceOptions(d, machine).name("t").hooks(hooks)
-                .config(SpaceConfig.defaults(arch).withInitialStack(false)).driver(GracePeriodDriver.inlineDeferring()));
+        final AddressSpace s = hooked(d, arch, pause(FaultHooks.Point.FAULT_AFTER_LOOKUP, target, paused, go),
+                GracePeriodDriver.inlineDeferring());
         final FileObject f = file(4 * P, 4 * P);
         mapFile(s, S, 4, MAP_SHARED, f);
         store(s, S, 1); // the leaf table exists: the fault stays speculative
         final ExecutorService ex = Executors.newSingleThreadExecutor();
         try {
-            final Future<Integer> fault = ex.submit(() -> {
-                final Cpu c1 = machine.cpu(1);
-                c1.bind();
-                try {
-                    return s.load(c1, target);
-                } finally {
-                    c1.unbind();
-                }
-            });
+            final Future<Integer> fault = accessFromCpu1(ex, s, target, false);
             assertTrue(paused.await(10, TimeUnit.SECONDS));
             assertEquals(S, s.mmap(S, 4 * P, RW, MAP_PRIVATE | Mman.MAP_ANONYMOUS | MAP_FIXED));
             assertEquals(0, f.truncate(2 * P));

@@ -44,11 +44,11 @@ final class ProcessTree {
 
     /** One child process: its parent's tgid, the thread that made it (-1: gone), whether its exit signal is SIGCHLD. */
     static final class Proc {
-        final int tgid;
-        final int parent;
-        int creator;
-        final boolean sigchld;
-        boolean dead;
+        final int tgid; // [c]
+        final int parent; // [c]
+        int creator; // [c]
+        final boolean sigchld; // [c]
+        boolean dead; // [c]
 
         Proc(int tgid, int parent, int creator, boolean sigchld) {
             this.tgid = tgid;
