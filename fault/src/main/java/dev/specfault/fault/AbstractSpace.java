@@ -212,8 +212,11 @@ public abstract class AbstractSpace implements AddressSpace, FileObject.Mapper {
                 }
             });
             for (Area a : hit) {
+                if (hasBug(FaultBug.TRUNCATE_SHARED_ONLY) && (a.flags() & VmaFlags.SHARED) == 0) {
+                    continue; // the seeded bug: private mappings keep their pages past the end
+                }
                 final long from = Math.max(a.start(), a.start() + ((fromPgoff - a.pgoff()) << Area.PAGE_SHIFT));
-                discard(a, from, a.end());
+                truncateDiscard(a, from, a.end());
             }
         } finally {
             writeUnlock();
@@ -313,6 +316,14 @@ public abstract class AbstractSpace implements AddressSpace, FileObject.Mapper {
 
     /** => writer lock. Drops the pages of [start, end) inside {@code a} (MADV_DONTNEED). */
     protected abstract void discard(Area a, long start, long end);
+
+    /**
+     * A truncation's zap of {@code [start, end)} of {@code a} (past the file's new end): MADV_DONTNEED's
+     * {@link #discard}, which the speculative design overrides for its seeded bug. => writer lock.
+     */
+    protected void truncateDiscard(Area a, long start, long end) {
+        discard(a, start, end);
+    }
 
     /**
      * => writer lock; {@code a} is private anonymous memory. MADV_FREE of [start, end) inside it

@@ -37,6 +37,18 @@ public enum FaultBug {
      * the stores through the replaced one are lost to the file; P6: its cache reference leaks).
      */
     PAGE_CACHE_UNCHECKED_INSERT("all", "a page-cache miss installs its new page without checking that no other was installed meanwhile"),
+    /**
+     * ftruncate's zap of the pages past the new end leaves the areas' write sequences alone (P4: a
+     * speculative fault that got its page before the truncation took it out of the cache installs
+     * it after the zap: a page past the end of the file stays mapped, its stores lost to the file).
+     */
+    TRUNCATE_WITHOUT_WRITE_SEQ("speculative", "a truncation zaps the pages past the new end without making the areas' write sequences odd"),
+    /**
+     * ftruncate zaps only the shared mappings of the file ({@code unmap_mapping_range} without
+     * {@code even_cows}, and private page-cache pages too) (P4: an access past the end of the file
+     * through a private mapping does not get SIGBUS).
+     */
+    TRUNCATE_SHARED_ONLY("all", "a truncation zaps the shared mappings of the file but not the private ones"),
     /** mprotect that lowers rights does not flush TLBs (P5: a stale writable translation). */
     MPROTECT_SKIP_FLUSH("all", "mprotect lowers the rights of PTEs without flushing TLBs"),
     /** Locked fault: a failed amap upgrade goes on under the shared lock (P4: two promotions of one slot, a lost store). */
@@ -45,6 +57,12 @@ public enum FaultBug {
     PURGE_FLUSH_BEFORE_DETACH("locked", "purge flushes the TLB tag before switching lazy CPUs away from the space"),
     /** Locked stack growth: uvm_grow reads the mutable stack size before taking the map lock (a lost update). */
     GROW_UNLOCKED_STACK_SIZE("locked", "stack growth reads vm_ssize without the map lock"),
+    /**
+     * Locked fault: a page-in that unlocked the map installs the page it got without comparing the
+     * map's timestamp after relocking ({@code uvmfault_relock}'s check skipped) (P1: a page where
+     * munmap took the area away meanwhile; P4: a page past the end of a file that shrank).
+     */
+    RELOCK_WITHOUT_TIMESTAMP("locked", "a page-in that unlocked the map does not compare the map's timestamp after relocking"),
     /** Locked fault: amap_copy under the shared map lock (P4/P6: two copies of one range, one lost). */
     AMAP_COPY_SHARED_LOCK("locked", "amap_copy runs under the shared map lock instead of the exclusive one");
 

@@ -64,10 +64,15 @@ class TruncateTest extends LayoutSpaceTest {
 
     /** A space on a new two-CPU machine, CPU 0 bound to the test's thread, with {@code hooks}. */
     private AddressSpace hooked(Design d, Arch arch, FaultHooks hooks, GracePeriodDriver driver) {
+        return hooked(d, arch, hooks, driver, Set.of());
+    }
+
+    /** {@link #hooked(Design, Arch, FaultHooks, GracePeriodDriver)} with the seeded bugs {@code bugs}. */
+    private AddressSpace hooked(Design d, Arch arch, FaultHooks hooks, GracePeriodDriver driver, Set<FaultBug> bugs) {
         machine = Machine.builder(arch).frameLimit(4096).cpus(2).build();
         cpu = machine.cpu(0);
         cpu.bind();
-        return Spaces.create(new SpaceOptions(d, machine).name("t").hooks(hooks)
+        return Spaces.create(new SpaceOptions(d, machine).name("t").hooks(hooks).bugs(bugs)
                 .config(SpaceConfig.defaults(arch).withInitialStack(false)).driver(driver));
     }
 
@@ -187,47 +192,85 @@ class TruncateTest extends LayoutSpaceTest {
     void aFaultPausedWithItsPageWhileTheFileShrinks(Design d, Arch arch) throws Exception {
         final boolean locked = d != Design.SPECULATIVE;
         for (int flags : locked ? new int[] {MAP_PRIVATE} : new int[] {MAP_SHARED, MAP_PRIVATE}) {
-            final CountDownLatch paused = new CountDownLatch(1);
-            final CountDownLatch go = new CountDownLatch(1);
-            final long target = S + 3 * P;
-            final AddressSpace s = hooked(d, arch, pause(locked ? FaultHooks.Point.LOCKED_AMAP_LOCKED
-                    : FaultHooks.Point.FAULT_BEFORE_PTL, target, paused, go), GracePeriodDriver.inline());
-            final FileObject f = file(4 * P, 4 * P);
-            mapFile(s, S, 4, flags, f);
-            store(s, S, 1); // the locked design's private mapping: its amap (the hook's point needs one)
-            final long resident = f.getPage(3, null); // the locked fault keeps the map lock (no page-in)
-            machine.frames().put(resident);
-            final ExecutorService ex = Executors.newFixedThreadPool(2);
-            try {
-                final Future<Integer> fault = accessFromCpu1(ex, s, target, flags == MAP_PRIVATE);
-                assertTrue(paused.await(10, TimeUnit.SECONDS), "the fault reached its pause");
-                final Future<Long> trunc = ex.submit(() -> f.truncate(2 * P));
-                if (locked) {
-                    Thread.sleep(50);
-                    assertTrue(!trunc.isDone(), "the zap waits for the map lock the fault holds");
-                } else {
-                    assertEquals(0, trunc.get(10, TimeUnit.SECONDS), "the zap does not wait for a speculative fault");
-                }
-                go.countDown();
-                final int r = fault.get(10, TimeUnit.SECONDS);
-                assertEquals(0, trunc.get(10, TimeUnit.SECONDS));
-                assertEquals(AccessResult.SIGBUS, r, AccessResult.name(r));
-                bus(s, target);
-                assertEquals(List.of(), s.checkQuiet());
-            } finally {
-                go.countDown();
-                ex.shutdownNow();
-                cpu.unbind();
-            }
-            s.exit();
-            f.close();
+            final List<String> broken = pausedFaultWhileTheFileShrinks(d, arch, flags, Set.of());
+            assertEquals(List.of(), broken);
         }
     }
 
     /**
+     * The seeded bug truncate-without-write-seq: the speculative fault paused above validates after
+     * the zap and installs its page past the new end (the page the cache no longer has, or the
+     * private copy of it), and checkQuiet says so.
+     */
+    @ParameterizedTest
+    @MethodSource("spaces")
+    void truncateWithoutWriteSeqIsCaught(Design d, Arch arch) throws Exception {
+        if (d != Design.SPECULATIVE) {
+            return;
+        }
+        for (int flags : new int[] {MAP_SHARED, MAP_PRIVATE}) {
+            final List<String> broken = pausedFaultWhileTheFileShrinks(d, arch, flags,
+                    Set.of(FaultBug.TRUNCATE_WITHOUT_WRITE_SEQ));
+            assertTrue(broken.stream().anyMatch(l -> l.startsWith("the fault returned OK")), broken::toString);
+            assertTrue(broken.stream().anyMatch(l -> l.contains("past the end of")), broken::toString);
+        }
+    }
+
+    /**
+     * The paused fault of {@link #aFaultPausedWithItsPageWhileTheFileShrinks} with {@code bugs}:
+     * what went wrong (the fault's result unless SIGBUS, a later load's unless SIGBUS, checkQuiet's
+     * lines), empty if nothing.
+     */
+    private List<String> pausedFaultWhileTheFileShrinks(Design d, Arch arch, int flags, Set<FaultBug> bugs)
+            throws Exception {
+        final boolean locked = d != Design.SPECULATIVE;
+        final CountDownLatch paused = new CountDownLatch(1);
+        final CountDownLatch go = new CountDownLatch(1);
+        final long target = S + 3 * P;
+        final AddressSpace s = hooked(d, arch, pause(locked ? FaultHooks.Point.LOCKED_AMAP_LOCKED
+                : FaultHooks.Point.FAULT_BEFORE_PTL, target, paused, go), GracePeriodDriver.inline(), bugs);
+        final FileObject f = file(4 * P, 4 * P);
+        mapFile(s, S, 4, flags, f);
+        store(s, S, 1); // the locked design's private mapping: its amap (the hook's point needs one)
+        final long resident = f.getPage(3, null); // the locked fault keeps the map lock (no page-in)
+        machine.frames().put(resident);
+        final List<String> broken = new ArrayList<>();
+        final ExecutorService ex = Executors.newFixedThreadPool(2);
+        try {
+            final Future<Integer> fault = accessFromCpu1(ex, s, target, flags == MAP_PRIVATE);
+            assertTrue(paused.await(10, TimeUnit.SECONDS), "the fault reached its pause");
+            final Future<Long> trunc = ex.submit(() -> f.truncate(2 * P));
+            if (locked) {
+                Thread.sleep(50);
+                assertTrue(!trunc.isDone(), "the zap waits for the map lock the fault holds");
+            } else {
+                assertEquals(0, trunc.get(10, TimeUnit.SECONDS), "the zap does not wait for a speculative fault");
+            }
+            go.countDown();
+            final int r = fault.get(10, TimeUnit.SECONDS);
+            assertEquals(0, trunc.get(10, TimeUnit.SECONDS));
+            if (r != AccessResult.SIGBUS) {
+                broken.add("the fault returned " + AccessResult.name(r));
+            }
+            final int later = s.load(cpu, target);
+            if (later != AccessResult.SIGBUS) {
+                broken.add("a later load returned " + AccessResult.name(later));
+            }
+            broken.addAll(s.checkQuiet());
+        } finally {
+            go.countDown();
+            ex.shutdownNow();
+            cpu.unbind();
+        }
+        s.exit();
+        f.close();
+        return broken;
+    }
+
+    /**
      * The locked design's page-in: the fault drops the map lock to read the page in; the file
-     * shrinks meanwhile. Back under the lock it sees SIGBUS from the cache (and a changed map):
-     * nothing mapped.
+     * shrinks meanwhile, before the page is read in (getPage says SIGBUS) or after (the relock sees
+     * a changed map and starts again). Either way SIGBUS, nothing mapped.
      */
     @ParameterizedTest
     @MethodSource("spaces")
@@ -235,23 +278,102 @@ class TruncateTest extends LayoutSpaceTest {
         if (d == Design.SPECULATIVE) {
             return; // no page-in with the map unlocked: the race above is its
         }
+        for (FaultHooks.Point at : new FaultHooks.Point[] {FaultHooks.Point.LOCKED_LOWER_IO,
+            FaultHooks.Point.LOCKED_LOWER_IO_DONE}) {
+            assertEquals(List.of(), pageInRacing(d, arch, at, false, Set.of()), at::toString);
+        }
+        assertEquals(List.of(), pageInRacing(d, arch, FaultHooks.Point.LOCKED_LOWER_IO_DONE, true, Set.of()));
+    }
+
+    /**
+     * The seeded bug relock-without-timestamp: a truncation after the page-in got its page, and the
+     * fault installs it past the new end; a munmap there, and it installs into the hole (P1).
+     */
+    @ParameterizedTest
+    @MethodSource("spaces")
+    void relockWithoutTimestampIsCaught(Design d, Arch arch) {
+        if (d == Design.SPECULATIVE) {
+            return;
+        }
+        final Set<FaultBug> bug = Set.of(FaultBug.RELOCK_WITHOUT_TIMESTAMP);
+        final List<String> truncated = pageInRacing(d, arch, FaultHooks.Point.LOCKED_LOWER_IO_DONE, false, bug);
+        assertTrue(truncated.stream().anyMatch(l -> l.contains("past the end of")), truncated::toString);
+        final List<String> unmapped = pageInRacing(d, arch, FaultHooks.Point.LOCKED_LOWER_IO_DONE, true, bug);
+        assertTrue(unmapped.stream().anyMatch(l -> l.startsWith("P1")), unmapped::toString);
+        // Before the page-in the bug changes nothing: getPage itself says SIGBUS.
+        assertEquals(List.of(), pageInRacing(d, arch, FaultHooks.Point.LOCKED_LOWER_IO, false, bug));
+    }
+
+    /**
+     * A shared file mapping's locked page-in raced at {@code at} (on the faulting thread, the map
+     * unlocked) by a truncation of the faulted page away, or by a munmap of the whole mapping: what
+     * went wrong (the fault's result unless SIGBUS (SIGSEGV after the munmap), checkQuiet's lines).
+     */
+    private List<String> pageInRacing(Design d, Arch arch, FaultHooks.Point at, boolean munmap, Set<FaultBug> bugs) {
         final long target = S + 3 * P;
         final FileObject[] file = new FileObject[1];
-        final List<Long> truncated = new ArrayList<>();
+        final AddressSpace[] space = new AddressSpace[1];
+        final List<Long> raced = new ArrayList<>();
         final FaultHooks hooks = (pt, sp, va) -> {
-            if (pt == FaultHooks.Point.LOCKED_LOWER_IO && va == target && truncated.isEmpty()) {
-                truncated.add(file[0].truncate(2 * P)); // on the faulting thread, the map unlocked
+            if (pt == at && va == target && raced.isEmpty()) {
+                raced.add(munmap ? space[0].munmap(S, 4 * P) : file[0].truncate(2 * P));
             }
         };
-        final AddressSpace s = hooked(d, arch, hooks, GracePeriodDriver.inline());
+        final AddressSpace s = hooked(d, arch, hooks, GracePeriodDriver.inline(), bugs);
+        space[0] = s;
         file[0] = file(4 * P, 4 * P);
         mapFile(s, S, 4, MAP_SHARED, file[0]);
-        bus(s, target);
-        assertEquals(List.of(0L), truncated, "the truncation ran during the page-in");
-        assertEquals(List.of(), s.checkQuiet());
+        final int r = s.load(cpu, target);
+        assertEquals(List.of(0L), raced, "the race ran during the page-in");
+        final List<String> broken = new ArrayList<>();
+        final int want = munmap ? AccessResult.SIGSEGV : AccessResult.SIGBUS;
+        if (r != want) {
+            broken.add("the fault returned " + AccessResult.name(r));
+        }
+        broken.addAll(s.checkQuiet());
         s.exit();
         file[0].close();
+        return broken;
     }
+
+    /**
+     * The seeded bug truncate-shared-only: a private mapping's pages past the new end stay mapped,
+     * the page cache's page mapped read-only and a private copy alike.
+     */
+    @ParameterizedTest
+    @MethodSource("spaces")
+    void truncateSharedOnlyIsCaught(Design d, Arch arch) {
+        for (boolean bug : new boolean[] {false, true}) {
+            final AddressSpace s = hooked(d, arch, FaultHooks.NONE, GracePeriodDriver.inline(),
+                    bug ? Set.of(FaultBug.TRUNCATE_SHARED_ONLY) : Set.of());
+            final FileObject f = file(4 * P, 4 * P);
+            mapFile(s, S, 4, MAP_PRIVATE, f);
+            mapFile(s, Q, 4, MAP_SHARED, f);
+            assertEquals(AccessResult.OK, s.load(cpu, S + 2 * P)); // the page cache's page, read-only
+            store(s, S + 3 * P, 7); // a private copy
+            store(s, Q + 3 * P, 8);
+            assertEquals(0, f.truncate(2 * P));
+            bus(s, Q + 3 * P); // the shared mapping is zapped either way
+            final List<String> broken = new ArrayList<>();
+            for (long va : new long[] {S + 2 * P, S + 3 * P}) {
+                final int r = s.load(cpu, va);
+                if (r != AccessResult.SIGBUS) {
+                    broken.add("load 0x" + Long.toHexString(va) + " returned " + AccessResult.name(r));
+                }
+            }
+            broken.addAll(s.checkQuiet());
+            cpu.unbind();
+            s.exit();
+            f.close();
+            if (bug) {
+                assertEquals(2, broken.stream().filter(l -> l.startsWith("load")).count(), broken::toString);
+                assertTrue(broken.stream().anyMatch(l -> l.contains("past the end of")), broken::toString);
+            } else {
+                assertEquals(List.of(), broken);
+            }
+        }
+    }
+
     /**
      * shmem truncates whenever the new size is at most the old one: an ftruncate to the same size
      * zeroes the last page past the end too (docs/linux/truncate.c, its last line; found by review).

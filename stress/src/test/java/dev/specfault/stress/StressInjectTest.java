@@ -63,7 +63,7 @@ class StressInjectTest {
     @ParameterizedTest
     @ValueSource(strings = {"mprotect-skip-flush", "zap-before-mark-dead", "tag-reuse-no-flush",
         "table-free-no-grace-period", "last-level-tlbi-for-freed-tables", "private-write-to-page-cache",
-        "page-cache-unchecked-insert"})
+        "page-cache-unchecked-insert", "truncate-without-write-seq", "truncate-shared-only", "relock-without-timestamp"})
     void fastSeededBugsAreCaught(String name) {
         caughtAndCleanWithout(name, "5s", "1s");
     }

@@ -37,7 +37,7 @@ class WorkloadsTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"page_fault2", "page_fault3", "mprotect_churn", "stack_growth", "fork_storm", "exit_race",
-        "unmap_race", "madv_free", "file_race", "ebizzy"})
+        "unmap_race", "madv_free", "file_race", "truncate_race", "ebizzy"})
     void everyWorkloadRunsCleanOnEveryDesignAndArchitecture(String workload) {
         final Workload w = Workload.byCliName(workload);
         final Result r = SpecfaultCliTest.run("stress", "--workload", workload, "--design", "all", "--arch", "all",

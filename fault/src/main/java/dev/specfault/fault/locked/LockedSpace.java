@@ -677,6 +677,7 @@ public final class LockedSpace extends AbstractSpace implements FaultHandler {
             if (page == FrameAllocator.OOM) {
                 return AccessResult.OOM;
             }
+            hooks.at(FaultHooks.Point.LOCKED_LOWER_IO_DONE, this, f.va);
             // uvmfault_relock: unchanged timestamp means nothing we looked up (entry, aref) moved.
             mapReadLock();
             f.mapLocked = true;
@@ -696,7 +697,9 @@ public final class LockedSpace extends AbstractSpace implements FaultHandler {
                 }
                 return AccessResult.SIGBUS;
             }
-            if (map.timestamp() != ts) {
+            // The seeded bug relock-without-timestamp skips the comparison: the entry and the page
+            // are trusted though a munmap or a truncation may have run while the map was unlocked.
+            if (map.timestamp() != ts && !hasBug(FaultBug.RELOCK_WITHOUT_TIMESTAMP)) {
                 frames.put(page, f.cache);
                 stats.retry(SpaceStats.Retry.MAP_VERSION);
                 return ERESTART;

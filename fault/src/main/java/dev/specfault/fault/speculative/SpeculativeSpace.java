@@ -1030,6 +1030,25 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
     }
 
     /**
+     * => mmap lock for writing. A truncation's zap is {@link #discard}'s, unless the seeded bug
+     * truncate-without-write-seq leaves the record's write sequence alone: a fault that got its
+     * page from the cache before the truncation took it out validates and installs it after the zap.
+     */
+    @Override
+    protected void truncateDiscard(Area a, long start, long end) {
+        if (!hasBug(FaultBug.TRUNCATE_WITHOUT_WRITE_SEQ)) {
+            discard(a, start, end);
+            return;
+        }
+        assert mmapLock.isWriteLockedByCurrentThread();
+        final LongArrayList freed = new LongArrayList();
+        if (pmap.zapRange(start, end, (va, old) -> freed.addLong(fmt.frame(old))) > 0) {
+            pmap.flushRange(start, end, false, null);
+        }
+        putAll(freed);
+    }
+
+    /**
      * => mmap lock for writing. MADV_FREE: as a non-replacing writer (the record's write sequence
      * odd across the PTE changes and the flush), each leaf made clean and old in place under its PTL
      * and its page marked lazy-free ({@link #lazyFreeLeaf}).

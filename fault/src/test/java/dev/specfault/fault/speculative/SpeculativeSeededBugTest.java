@@ -354,7 +354,8 @@ class SpeculativeSeededBugTest extends ScenarioBase {
                 "SKIP_TABLE_LINKED_CHECK",
                 "FORK_SEQ_PER_AREA", // its scenario: SpeculativeForkSnapshotTest
                 "PRIVATE_WRITE_TO_PAGE_CACHE", // its scenario: FileMappingTest, every design
-                "PAGE_CACHE_UNCHECKED_INSERT"); // its scenario: FileObjectTest (the page cache, every design's)
+                "PAGE_CACHE_UNCHECKED_INSERT", // its scenario: FileObjectTest (the page cache, every design's)
+                "TRUNCATE_WITHOUT_WRITE_SEQ", "TRUNCATE_SHARED_ONLY"); // their scenarios: TruncateTest
         for (FaultBug b : FaultBug.values()) {
             if (b.design().equals("speculative") || b.design().equals("all")) {
                 assertTrue(tested.contains(b.name()), b + " has no scenario");

@@ -35,7 +35,7 @@ import picocli.CommandLine.Option;
                 "Exit code 1 with VIOLATION lines if an invariant breaks; --inject list prints every seeded bug."})
 public final class StressCommand implements Callable<Integer> {
     @Option(names = "--workload", description = "one of: page_fault1, page_fault2, page_fault3, mmap_churn, merge_churn, mprotect_churn, "
-            + "stack_growth, fork_storm, exit_race, unmap_race, madv_free, file_race, ebizzy ('./specfault workloads' says what each does; default page_fault1; "
+            + "stack_growth, fork_storm, exit_race, unmap_race, madv_free, file_race, truncate_race, ebizzy ('./specfault workloads' says what each does; default page_fault1; "
             + "with --inject, the bug's)")
     String workload;
 

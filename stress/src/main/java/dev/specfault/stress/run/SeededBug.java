@@ -145,7 +145,14 @@ public record SeededBug(String name, String design, String workload, String desc
                 // page_fault2 reads one page of its private file mapping before its store, every
                 // round: the second round sees the first one's store in the file (deterministic)
                 return Hit.of(SPEC, Workload.PAGE_FAULT2, x86, 1, 0, 5, 1);
+            case "TRUNCATE_WITHOUT_WRITE_SEQ":
+            case "TRUNCATE_SHARED_ONLY":
+                // faults on a file that a writer truncates and grows back: 0.9-1.2 s (ten seeds, 2026-11-30)
+                return Hit.of(SPEC, Workload.TRUNCATE_RACE, x86, 2, 1, 5, 1);
             // fault, locked
+            case "RELOCK_WITHOUT_TIMESTAMP":
+                // a truncation between a page-in's getPage and its relock: 1.2-1.7 s (five seeds)
+                return Hit.of(LOCKED, Workload.TRUNCATE_RACE, x86, 2, 1, 5, 1);
             case "UPGRADE_WITHOUT_RESTART":
                 // hit in 0.9-2.4 s (six seeds, idle machine); once not in 5 s while a build ran
                 // beside it: 10 s
@@ -259,6 +266,7 @@ public record SeededBug(String name, String design, String workload, String desc
             case PAGE_FAULT2:
             case PAGE_FAULT3:
             case FILE_RACE:
+            case TRUNCATE_RACE:
                 return "file";
             default:
                 return "anon";

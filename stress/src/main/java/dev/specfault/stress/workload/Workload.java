@@ -53,6 +53,9 @@ public enum Workload {
     /** Every thread maps one shared file and touches its pages at once with the others; a new file each round. */
     FILE_RACE("file_race",
             "all threads map one shared file and store to every page at once (each its own word; on even rounds odd threads pread each next page first), a new empty file each round: every first touch is a page-cache miss raced by the others; pread must see each store"),
+    /** Faults on a file, shared and private mappings, while writers truncate it and grow it back. */
+    TRUNCATE_RACE("truncate_race",
+            "all threads map one file (shared on even rounds, private on odd ones) and store to every page while writers ftruncate it below its size and back: SIGBUS past the end once a truncation is complete, never inside"),
     /** Random-size map, touch random pages, read back, unmap. */
     EBIZZY("ebizzy", "random-size map (4 KiB to the region size), random pages touched and read back, unmap");
 
@@ -104,7 +107,7 @@ public enum Workload {
     /** Whether the workload has writer threads by default. */
     public boolean hasWriters() {
         return this == MMAP_CHURN || this == MERGE_CHURN || this == MPROTECT_CHURN || this == FORK_STORM || this == EXIT_RACE || this == UNMAP_RACE
-                || this == MADV_FREE;
+                || this == MADV_FREE || this == TRUNCATE_RACE;
     }
 
     /** Whether writer threads may run beside it at all (stack_growth's stacks need their guard gaps free). */
@@ -117,7 +120,7 @@ public enum Workload {
      * per faulting thread, each thread at its own offset; file_race makes new files like it).
      */
     public boolean usesFile() {
-        return this == PAGE_FAULT2 || this == PAGE_FAULT3 || this == FILE_RACE;
+        return this == PAGE_FAULT2 || this == PAGE_FAULT3 || this == FILE_RACE || this == TRUNCATE_RACE;
     }
 
     /**
@@ -159,6 +162,7 @@ public enum Workload {
         switch (this) {
             case PAGE_FAULT2: // the page cache's page and the private copy
             case FILE_RACE: // this round's file and a straggler's last one
+            case TRUNCATE_RACE: // the file's page and a private copy
             case FORK_STORM:
             case EXIT_RACE:
                 return 2 * pages;
@@ -192,6 +196,9 @@ public enum Workload {
                 break;
             case FILE_RACE:
                 ctx.state(new FileRace.State(ctx));
+                break;
+            case TRUNCATE_RACE:
+                ctx.state(new TruncateRace.State(ctx));
                 break;
             default:
                 break;
@@ -241,6 +248,8 @@ public enum Workload {
                 return MadvFree.faulter(ctx, cpu, thread, round, rnd);
             case FILE_RACE:
                 return FileRace.faulter(ctx, cpu, thread, round);
+            case TRUNCATE_RACE:
+                return TruncateRace.faulter(ctx, cpu, thread, round);
             default:
                 return pageFault(ctx, cpu, thread, round);
         }
@@ -323,6 +332,8 @@ public enum Workload {
                 return UnmapRace.writer(ctx, cpu, thread, rnd);
             case MADV_FREE:
                 return MadvFree.writer(ctx, rnd);
+            case TRUNCATE_RACE:
+                return TruncateRace.writer(ctx, rnd);
             default:
                 return churnStep(ctx, cpu, thread, rnd);
         }
