@@ -41,14 +41,25 @@ public enum FaultBug {
      * ftruncate's zap of the pages past the new end leaves the areas' write sequences alone (P4: a
      * speculative fault that got its page before the truncation took it out of the cache installs
      * it after the zap: a page past the end of the file stays mapped, its stores lost to the file).
+     * The write sequence stands in for what guards this in Linux, whose {@code unmap_mapping_range}
+     * does not write-lock the VMAs: the folio lock a fault holds across {@code finish_fault}, and
+     * {@code truncate_pagecache}'s second unmap.
      */
     TRUNCATE_WITHOUT_WRITE_SEQ("speculative", "a truncation zaps the pages past the new end without making the areas' write sequences odd"),
     /**
-     * ftruncate zaps only the shared mappings of the file ({@code unmap_mapping_range} without
-     * {@code even_cows}, and private page-cache pages too) (P4: an access past the end of the file
-     * through a private mapping does not get SIGBUS).
+     * ftruncate zaps only the shared mappings of the file (P4: an access past the end of the file
+     * through a private mapping does not get SIGBUS). Broader than {@code unmap_mapping_range}
+     * without {@code even_cows}, which still zaps a private mapping's page-cache pages and keeps
+     * only its COW copies.
      */
     TRUNCATE_SHARED_ONLY("all", "a truncation zaps the shared mappings of the file but not the private ones"),
+    /**
+     * The page cache: a miss that read the size before a truncation wrote the new one, and inserts
+     * its page after the truncation looked at the slot, keeps it (no second look at the size) (P4: a
+     * page past the end stays in the cache; a store that reached it through a mapping before the
+     * truncation's zap shows again when the file grows back, where zeros must be).
+     */
+    PAGE_CACHE_MISS_PAST_END("all", "a page-cache miss that raced a truncation keeps its new page past the new end"),
     /** mprotect that lowers rights does not flush TLBs (P5: a stale writable translation). */
     MPROTECT_SKIP_FLUSH("all", "mprotect lowers the rights of PTEs without flushing TLBs"),
     /** Locked fault: a failed amap upgrade goes on under the shared lock (P4: two promotions of one slot, a lost store). */
@@ -60,7 +71,10 @@ public enum FaultBug {
     /**
      * Locked fault: a page-in that unlocked the map installs the page it got without comparing the
      * map's timestamp after relocking ({@code uvmfault_relock}'s check skipped) (P1: a page where
-     * munmap took the area away meanwhile; P4: a page past the end of a file that shrank).
+     * munmap took the area away meanwhile; P4: a page past the end of a file that shrank). The
+     * second holds here because the emulator's truncation zaps under each space's map lock and
+     * bumps its timestamp; UVM's ({@code uvn_flush} with {@code PGO_FREE}) takes no map lock, and
+     * its page-in notices a freed page by {@code PG_RELEASED} instead.
      */
     RELOCK_WITHOUT_TIMESTAMP("locked", "a page-in that unlocked the map does not compare the map's timestamp after relocking"),
     /** Locked fault: amap_copy under the shared map lock (P4/P6: two copies of one range, one lost). */

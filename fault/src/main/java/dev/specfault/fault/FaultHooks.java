@@ -34,7 +34,7 @@ public interface FaultHooks {
         LOCKED_GROW_BEFORE_LOCK,
         /** Locked lower fault: the map and amap are unlocked for the page-in ("I/O"). */
         LOCKED_LOWER_IO,
-        /** Locked lower fault: the page-in has its page; the map is not relocked yet. */
+        /** Locked lower fault: the page-in's getPage returned (a page or SIGBUS); the map is not relocked yet. */
         LOCKED_LOWER_IO_DONE,
         /**
          * Locked writer: the map lock is released; the amap references of what it removed are not

@@ -5,6 +5,7 @@ import dev.specfault.pmap.phys.FrameCache;
 import dev.specfault.pmap.phys.PhysicalMemory;
 import dev.specfault.vma.Area;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -94,6 +95,8 @@ public final class FileObject {
     private final Kind kind; // [I]
     /** The seeded bug page-cache-unchecked-insert: a miss installs its page by a plain store. */
     private final boolean uncheckedInsert; // [I]
+    /** The seeded bug page-cache-miss-past-end: a miss does not look at the size again after its insert. */
+    private final boolean missPastEnd; // [I]
     /** Tests: runs after each pass of a truncation's zaps (null: none). */
     private volatile Runnable zapPassHook; // [a]
     /** Tests: runs on a miss after its new page is made, before the page is installed. */
@@ -107,25 +110,25 @@ public final class FileObject {
     }
 
     public FileObject(String name, long size, FrameAllocator frames, Kind kind) {
-        this(name, size, frames, kind, false);
+        this(name, size, frames, kind, Set.of(), size);
     }
 
-    /** A plain file with the seeded bugs of {@code bugs} that are the page cache's ({@link FaultBug#PAGE_CACHE_UNCHECKED_INSERT}). */
+    /**
+     * A plain file with the seeded bugs of {@code bugs} that are the page cache's
+     * ({@link FaultBug#PAGE_CACHE_UNCHECKED_INSERT}, {@link FaultBug#PAGE_CACHE_MISS_PAST_END}).
+     */
     public FileObject(String name, long size, FrameAllocator frames, Set<FaultBug> bugs) {
         this(name, size, size, frames, bugs);
     }
 
     /** A plain file that {@link #truncate} may grow up to {@code capacity} bytes, with the page cache's seeded bugs of {@code bugs}. */
     public FileObject(String name, long size, long capacity, FrameAllocator frames, Set<FaultBug> bugs) {
-        this(name, size, frames, Kind.FILE, bugs.contains(FaultBug.PAGE_CACHE_UNCHECKED_INSERT), capacity);
+        this(name, size, frames, Kind.FILE, bugs, capacity);
     }
 
-    private FileObject(String name, long size, FrameAllocator frames, Kind kind, boolean uncheckedInsert) {
-        this(name, size, frames, kind, uncheckedInsert, size);
-    }
-
-    private FileObject(String name, long size, FrameAllocator frames, Kind kind, boolean uncheckedInsert, long capacity) {
-        this.uncheckedInsert = uncheckedInsert;
+    private FileObject(String name, long size, FrameAllocator frames, Kind kind, Set<FaultBug> bugs, long capacity) {
+        this.uncheckedInsert = bugs.contains(FaultBug.PAGE_CACHE_UNCHECKED_INSERT);
+        this.missPastEnd = bugs.contains(FaultBug.PAGE_CACHE_MISS_PAST_END);
         if (size < 0 || size > MAX_SIZE) {
             throw new IllegalArgumentException("file size " + size + " (the page cache takes 0 to " + MAX_SIZE + " bytes)");
         }
@@ -158,11 +161,23 @@ public final class FileObject {
 
     /** A new file of the same size, kind and seeded bugs, with an empty page cache (memfd_create + ftruncate again). */
     public FileObject like(String newName) {
-        return new FileObject(newName, size, frames, kind, uncheckedInsert, capacity);
+        return new FileObject(newName, size, frames, kind, bugs(), capacity);
     }
 
     public Kind kind() {
         return kind;
+    }
+
+    /** The page cache's seeded bugs this file has. */
+    private Set<FaultBug> bugs() {
+        final Set<FaultBug> b = EnumSet.noneOf(FaultBug.class);
+        if (uncheckedInsert) {
+            b.add(FaultBug.PAGE_CACHE_UNCHECKED_INSERT);
+        }
+        if (missPastEnd) {
+            b.add(FaultBug.PAGE_CACHE_MISS_PAST_END);
+        }
+        return b;
     }
 
     /** The kind of object {@code a} maps: {@link Kind#FILE} for anonymous memory too. */
@@ -407,7 +422,7 @@ public final class FileObject {
                 return f;
             }
             if (pages.compareAndSet(i, 0, f + 1)) {
-                if (pgoff >= pageCount && pages.compareAndSet(i, f + 1, 0)) {
+                if (!missPastEnd && pgoff >= pageCount && pages.compareAndSet(i, f + 1, 0)) {
                     // A truncation wrote the new size after we looked and may have scanned this
                     // slot before our insert: take the page out again (if the truncation did not).
                     frames.put(f, cache);

@@ -104,7 +104,40 @@ class FileObjectTest {
     void aMissRacingATruncationTakesItsPageOutAgain() {
         final Machine m = Machine.builder(Arch.X86_64).frameLimit(64).cpus(1).build();
         final long before = m.frameStats().inUse();
-        final FileObject f = new FileObject("f", 4 * Mman.PAGE_SIZE, m.frames());
+        final FileObject f = missRacingATruncation(m, java.util.Set.of());
+        assertEquals(-1, f.cachedFrame(2), "no page past the end");
+        assertEquals(before, m.frameStats().inUse(), "its frame went back");
+        f.close();
+    }
+
+    /**
+     * The seeded bug page-cache-miss-past-end: the miss keeps its page, and the truncation has
+     * already looked at the slot: a page past the end stays in the cache, with what was stored in
+     * it, for the file to show when it grows back.
+     */
+    @Test
+    void seededPageCacheMissPastEndIsCaught() {
+        final Machine m = Machine.builder(Arch.X86_64).frameLimit(64).cpus(1).build();
+        final long[] page = {0};
+        final FileObject f = new FileObject("f", 4 * Mman.PAGE_SIZE, 4 * Mman.PAGE_SIZE, m.frames(),
+                java.util.Set.of(FaultBug.PAGE_CACHE_MISS_PAST_END));
+        f.missHook(() -> {
+            f.missHook(null);
+            assertEquals(0, f.truncate(Mman.PAGE_SIZE));
+        });
+        page[0] = f.getPage(2, null);
+        assertTrue(page[0] >= 0, "the miss kept its page past the end");
+        m.memory().putRelease(page[0], 0, 42); // a store through a mapping before the zap
+        m.frames().put(page[0]);
+        assertEquals(page[0], f.cachedFrame(2), "a page past the end in the cache");
+        assertEquals(0, f.truncate(4 * Mman.PAGE_SIZE));
+        assertEquals(42, f.pread(2 * Mman.PAGE_SIZE).orElseThrow(), "the file grew back with the old store, not zeros");
+        f.close();
+    }
+
+    /** A miss of page 2 of a 4-page file whose new page a truncation to 1 page races; its SIGBUS. */
+    private static FileObject missRacingATruncation(Machine m, java.util.Set<FaultBug> bugs) {
+        final FileObject f = new FileObject("f", 4 * Mman.PAGE_SIZE, 4 * Mman.PAGE_SIZE, m.frames(), bugs);
         final long[] truncated = {1};
         f.missHook(() -> {
             f.missHook(null);
@@ -112,9 +145,7 @@ class FileObjectTest {
         });
         assertEquals(FileObject.SIGBUS, f.getPage(2, null));
         assertEquals(0, truncated[0]);
-        assertEquals(-1, f.cachedFrame(2), "no page past the end");
-        assertEquals(before, m.frameStats().inUse(), "its frame went back");
-        f.close();
+        return f;
     }
 
     /**

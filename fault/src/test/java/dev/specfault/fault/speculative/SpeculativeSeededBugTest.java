@@ -355,6 +355,7 @@ class SpeculativeSeededBugTest extends ScenarioBase {
                 "FORK_SEQ_PER_AREA", // its scenario: SpeculativeForkSnapshotTest
                 "PRIVATE_WRITE_TO_PAGE_CACHE", // its scenario: FileMappingTest, every design
                 "PAGE_CACHE_UNCHECKED_INSERT", // its scenario: FileObjectTest (the page cache, every design's)
+                "PAGE_CACHE_MISS_PAST_END", // its scenario: FileObjectTest
                 "TRUNCATE_WITHOUT_WRITE_SEQ", "TRUNCATE_SHARED_ONLY"); // their scenarios: TruncateTest
         for (FaultBug b : FaultBug.values()) {
             if (b.design().equals("speculative") || b.design().equals("all")) {

@@ -48,8 +48,8 @@ public final class StressCommand implements Callable<Integer> {
     @Option(names = "--threads", description = "faulting threads (default 2; with --inject, the bug's)")
     Integer threads;
 
-    @Option(names = "--writers", description = "writer threads of mmap_churn, merge_churn, mprotect_churn, fork_storm, exit_race, unmap_race "
-            + "and madv_free; the other workloads take none (default 1 where there are writers; with --inject, the bug's)")
+    @Option(names = "--writers", description = "writer threads of mmap_churn, merge_churn, mprotect_churn, fork_storm, exit_race, unmap_race, "
+            + "madv_free and truncate_race; the other workloads take none (default 1 where there are writers; with --inject, the bug's)")
     Integer writers;
 
     @Option(names = "--duration", converter = DurationConverter.class,

@@ -58,6 +58,7 @@ class TruncateRaceCheckTest extends BoundCpuTest {
         final List<String> violations = new ArrayList<>();
         final WorkloadContext[] ctx = new WorkloadContext[1];
         final long[] base = {0};
+        final int[] loadsOf2 = {0};
         final AddressSpace space = (AddressSpace) Proxy.newProxyInstance(AddressSpace.class.getClassLoader(),
                 new Class<?>[] {AddressSpace.class}, (proxy, m, args) -> {
                     final long page = args != null && args.length > 1 && args[1] instanceof Long va ? (va - base[0]) / P : -1;
@@ -67,7 +68,8 @@ class TruncateRaceCheckTest extends BoundCpuTest {
                     if (m.getName().equals("store") && page >= 9 && how.equals("past-end-ok")) {
                         return AccessResult.OK;
                     }
-                    if (m.getName().equals("load") && page == 2 && how.equals("lost")) {
+                    if (m.getName().equals("load") && page == 2 && how.equals("lost") && loadsOf2[0]++ == 1) {
+                        // the read-back after the store (the first load is the one before it)
                         return real.load(cpu, (Long) args[1] - 2 * P); // page 0's value: another store's
                     }
                     final Object r;
@@ -94,6 +96,80 @@ class TruncateRaceCheckTest extends BoundCpuTest {
         } else {
             assertEquals(1, violations.size(), violations::toString);
             assertTrue(violations.get(0).startsWith(expect), violations.get(0));
+        }
+        real.exit();
+        file.close();
+    }
+
+    /**
+     * The load before each store, across rounds: round 0 (shared) stores to every page; the file is
+     * then truncated (to 4 pages, or to 3 bytes into page 4) and grown back; round 2 (shared) loads
+     * each page first. A correct space shows 0 past the truncation and the thread's word (or its
+     * low bytes, cut by the truncation) below it.
+     *
+     * @param how    none, partial (the truncation 3 bytes into page 4), resurrected (page 10 shows
+     *               round 0's store again, as a page a racing miss kept past the end would), foreign
+     *               (page 2 shows another page's value)
+     * @param expect the start of the one violation and parts of the rest (after each '|'), or empty for none
+     */
+    @ParameterizedTest
+    @CsvSource({"none, ''", "partial, ''",
+        "resurrected, 'P4: word 0 of file page 10 read 0x|through a shared mapping, the thread|store from before a truncation to 0x4000 that completed after it'",
+        "foreign, 'P4: word 0 of file page 2 read 0x|through a shared mapping: neither 0 nor the thread|last store there'"})
+    void theFileHoldsZeroOrTheLastStore(String how, String expect) {
+        final Machine machine = Machine.builder(Arch.X86_64).frameLimit(1024).cpus(1).build();
+        cpu = machine.cpu(0);
+        cpu.bind();
+        final AddressSpace real = Spaces.create(new SpaceOptions(Design.SPECULATIVE, machine).name("t")
+                .driver(GracePeriodDriver.inline()));
+        final FileObject file = new FileObject("t", 16 * P, machine.frames(), Set.of());
+        final List<String> violations = new ArrayList<>();
+        final long[] base = {0};
+        final long[] round0 = new long[16];
+        final boolean[] second = {false};
+        final AddressSpace space = (AddressSpace) Proxy.newProxyInstance(AddressSpace.class.getClassLoader(),
+                new Class<?>[] {AddressSpace.class}, (proxy, m, args) -> {
+                    final int page = args != null && args.length > 1 && args[1] instanceof Long va ? (int) ((va - base[0]) / P) : -1;
+                    if (second[0] && m.getName().equals("load") && page == 10 && how.equals("resurrected")) {
+                        real.store(cpu, (Long) args[1], round0[10]); // the old store back in the file
+                    }
+                    if (second[0] && m.getName().equals("load") && page == 2 && how.equals("foreign")) {
+                        return real.load(cpu, (Long) args[1] - 2 * P); // page 0's value
+                    }
+                    if (!second[0] && m.getName().equals("store")) {
+                        round0[page] = (Long) args[2];
+                    }
+                    try {
+                        final Object r = m.invoke(real, args);
+                        if (m.getName().equals("mmap")) {
+                            base[0] = (Long) r;
+                        }
+                        return r;
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        final WorkloadContext ctx = new WorkloadContext(space, file, 16 * P, new Recorder(3), violations::add);
+        ctx.state(new TruncateRace.State(ctx));
+        assertEquals(16, TruncateRace.faulter(ctx, cpu, 0, 0));
+        assertEquals(List.of(), violations);
+        assertTrue(TruncateRace.truncate(ctx, TruncateRace.state(ctx), how.equals("partial") ? 4 * P + 3 : 4 * P));
+        assertTrue(TruncateRace.truncate(ctx, TruncateRace.state(ctx), 16 * P));
+        second[0] = true;
+        final long pages = TruncateRace.faulter(ctx, cpu, 0, 2);
+        if (expect.isEmpty()) {
+            assertEquals(List.of(), violations);
+            assertEquals(16, pages);
+            if (how.equals("partial")) {
+                assertTrue(TruncateRace.partOf(round0[4] & 0xffffff, round0[4]));
+            }
+        } else {
+            assertEquals(1, violations.size(), violations::toString);
+            final String[] part = expect.split("\\|");
+            assertTrue(violations.get(0).startsWith(part[0]), violations.get(0));
+            for (int i = 1; i < part.length; i++) {
+                assertTrue(violations.get(0).contains(part[i]), violations.get(0));
+            }
         }
         real.exit();
         file.close();
