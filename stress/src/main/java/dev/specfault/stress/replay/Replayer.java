@@ -298,6 +298,7 @@ public final class Replayer {
                     break;
                 case "wait4": wait4(c); break;
                 case "waitid": waitid(c); break;
+                case "kill": case "tkill": case "tgkill": signal(c); break;
                 default: report.unsupported(c.name(), c.line()); break;
             }
         } catch (OutOfFramesException x) {
@@ -316,7 +317,8 @@ public final class Replayer {
             Map.entry("pkey_mprotect", new int[] {4}), Map.entry("madvise", new int[] {3}), Map.entry("brk", new int[] {1}),
             Map.entry("mremap", new int[] {4, 5}), Map.entry("mlock", new int[] {2}), Map.entry("mlock2", new int[] {3}),
             Map.entry("munlock", new int[] {2}), Map.entry("mlockall", new int[] {1}), Map.entry("munlockall", new int[] {0}),
-            Map.entry("wait4", new int[] {4}), Map.entry("waitid", new int[] {5}));
+            Map.entry("wait4", new int[] {4}), Map.entry("waitid", new int[] {5}), Map.entry("kill", new int[] {2}),
+            Map.entry("tkill", new int[] {2}), Map.entry("tgkill", new int[] {3}));
     /** Linux's PID_MAX_LIMIT: no pid is larger. */
     private static final long PID_MAX_LIMIT = 1L << 22;
 
@@ -761,6 +763,97 @@ public final class Replayer {
     private boolean treeCertain(Task w, int options, List<ProcessTree.Proc> can) {
         return pidsCertain && !tree.orphans() && tree.knowsAllChildren(w.tgid)
                 && ((options & ProcessTree.WNOTHREAD) == 0 || can.stream().allMatch(x -> x.creator >= 0));
+    }
+
+    /** Linux's {@code _NSIG}: the largest signal number. */
+    private static final int NSIG = 64;
+
+    /**
+     * kill, tkill and tgkill: their answers to their arguments alone (tkill's and tgkill's EINVAL for
+     * an id below 1; kill's ESRCH for INT_MIN; EINVAL for a bad signal sent to pid 0, the caller's
+     * own group, or to -1), and for a target the trace shows alive or a zombie (not reaped: its pid
+     * is not free to be taken): 0, or EINVAL for a bad signal; tgkill's ESRCH for a thread of another
+     * group. Any other target (a process group, a process outside the trace, a pid reaped and maybe
+     * reused) is outside; so is EPERM (credentials are not modelled), and every verdict of the
+     * trace's pids when they are not certain (a pid namespace). A signal's effect is the trace's
+     * own ({@code +++ killed by ...}).
+     */
+    private void signal(TraceEvent.Call c) {
+        final boolean tg = c.name().equals("tgkill");
+        final long target = arg(c, tg ? 1 : 0);
+        final long group = tg ? arg(c, 0) : 0;
+        final String sig = Values.uncomment(c.args().get(tg ? 2 : 1));
+        final boolean validSig;
+        if (sig.startsWith("SIG")) {
+            validSig = true;
+        } else {
+            final long n = Values.number(sig);
+            validSig = n >= 0 && n <= NSIG;
+        }
+        final String badSig = "signal " + sig + " is none (0 to " + NSIG + "): -1 EINVAL";
+        Long expect = null; // null: outside
+        String why = null;
+        if (!c.name().equals("kill")) {
+            if (target <= 0 || (tg && group <= 0)) {
+                expect = (long) -Errno.EINVAL;
+                why = "an id below 1: -1 EINVAL";
+            } else if (pidsCertain) {
+                final int of = tgidOfLiveOrZombie(target);
+                if (of > 0 && tg && of != group) {
+                    expect = (long) -Errnos.ESRCH;
+                    why = "thread " + target + " is " + of + "'s, not " + group + "'s: -1 ESRCH";
+                } else if (of > 0) {
+                    expect = validSig ? 0L : -Errno.EINVAL;
+                    why = validSig ? "thread " + target + " is alive or a zombie: it takes the signal" : badSig;
+                }
+            }
+        } else if (target == Integer.MIN_VALUE) {
+            expect = (long) -Errnos.ESRCH;
+            why = "pid INT_MIN: -1 ESRCH";
+        } else if (target == 0) {
+            expect = validSig ? 0L : -Errno.EINVAL; // the caller's own group: it is in it
+            why = validSig ? "the caller's own group takes the signal" : badSig;
+        } else if (target == -1 && !validSig) {
+            expect = (long) -Errno.EINVAL;
+            why = badSig;
+        } else if (target > 0 && pidsCertain && tgidOfLiveOrZombie(target) > 0) {
+            expect = validSig ? 0L : -Errno.EINVAL;
+            why = validSig ? "pid " + target + " is alive or a zombie: it takes the signal" : badSig;
+        }
+        if (expect == null || c.unknown()) {
+            if (expect != null && expect == 0) {
+                report.replayed(); // the signal ended the caller (the trace says how: +++ killed by)
+            } else {
+                report.outside(c);
+            }
+            return;
+        }
+        final long got = c.failed() ? -Errnos.number(c.errName()) : c.result();
+        if (got == -Errno.EPERM && expect == 0) {
+            report.outside(c); // the target's credentials are not modelled
+            return;
+        }
+        if (got != expect) {
+            waitMismatch(c, why);
+            return;
+        }
+        report.replayed();
+    }
+
+    /**
+     * The thread group of {@code pid} if the trace shows it alive (a thread or a process), or a
+     * zombie not reaped yet (itself); else -1.
+     */
+    private int tgidOfLiveOrZombie(long pid) {
+        if (pid <= 0 || pid > Integer.MAX_VALUE) {
+            return -1;
+        }
+        final Task t = tasks.get((int) pid);
+        if (t != null) {
+            return t.tgid;
+        }
+        final ProcessTree.Proc z = tree.get(pid);
+        return z != null && z.dead ? z.tgid : -1;
     }
 
     /** A wait's answer that the replay's process tree (or its arguments) contradicts. */
