@@ -108,13 +108,15 @@ class TruncateRaceCheckTest extends BoundCpuTest {
      * low bytes, cut by the truncation) below it.
      *
      * @param how    none, partial (the truncation 3 bytes into page 4), resurrected (page 10 shows
-     *               round 0's store again, as a page a racing miss kept past the end would), foreign
+     *               round 0's store again, as a page a racing miss kept past the end would; with the
+     *               truncation to exactly page 10, -at-the-end), foreign
      *               (page 2 shows another page's value)
      * @param expect the start of the one violation and parts of the rest (after each '|'), or empty for none
      */
     @ParameterizedTest
     @CsvSource({"none, ''", "partial, ''",
         "resurrected, 'P4: word 0 of file page 10 read 0x|through a shared mapping, the thread|store from before a truncation to 0x4000 that completed after it'",
+        "resurrected-at-the-end, 'P4: word 0 of file page 10 read 0x|store from before a truncation to 0xa000 that'",
         "foreign, 'P4: word 0 of file page 2 read 0x|through a shared mapping: neither 0 nor the thread|last store there'"})
     void theFileHoldsZeroOrTheLastStore(String how, String expect) {
         final Machine machine = Machine.builder(Arch.X86_64).frameLimit(1024).cpus(1).build();
@@ -130,7 +132,7 @@ class TruncateRaceCheckTest extends BoundCpuTest {
         final AddressSpace space = (AddressSpace) Proxy.newProxyInstance(AddressSpace.class.getClassLoader(),
                 new Class<?>[] {AddressSpace.class}, (proxy, m, args) -> {
                     final int page = args != null && args.length > 1 && args[1] instanceof Long va ? (int) ((va - base[0]) / P) : -1;
-                    if (second[0] && m.getName().equals("load") && page == 10 && how.equals("resurrected")) {
+                    if (second[0] && m.getName().equals("load") && page == 10 && how.startsWith("resurrected")) {
                         real.store(cpu, (Long) args[1], round0[10]); // the old store back in the file
                     }
                     if (second[0] && m.getName().equals("load") && page == 2 && how.equals("foreign")) {
@@ -153,7 +155,8 @@ class TruncateRaceCheckTest extends BoundCpuTest {
         ctx.state(new TruncateRace.State(ctx));
         assertEquals(16, TruncateRace.faulter(ctx, cpu, 0, 0));
         assertEquals(List.of(), violations);
-        assertTrue(TruncateRace.truncate(ctx, TruncateRace.state(ctx), how.equals("partial") ? 4 * P + 3 : 4 * P));
+        final long to = how.equals("partial") ? 4 * P + 3 : how.equals("resurrected-at-the-end") ? 10 * P : 4 * P;
+        assertTrue(TruncateRace.truncate(ctx, TruncateRace.state(ctx), to));
         assertTrue(TruncateRace.truncate(ctx, TruncateRace.state(ctx), 16 * P));
         second[0] = true;
         final long pages = TruncateRace.faulter(ctx, cpu, 0, 2);
