@@ -5,6 +5,7 @@ import java.util.Map;
 /** errno names strace prints, with Linux's numbers (x86-64 and arm64 share them). */
 final class Errnos {
     static final int ESRCH = 3;
+    static final int EAGAIN = 11;
     static final int ECHILD = 10;
     private static final Map<String, Integer> NUMBERS = Map.ofEntries(
             Map.entry("EPERM", 1), Map.entry("ENOENT", 2), Map.entry("ESRCH", 3), Map.entry("EINTR", 4),

@@ -820,6 +820,9 @@ public final class Replayer {
             expect = validSig ? 0L : -Errno.EINVAL;
             why = validSig ? "pid " + target + " is alive or a zombie: it takes the signal" : badSig;
         }
+        if (expect != null && target > 0 && c.failed() && c.errName().equals("ESRCH") && mayBeGone(c, target)) {
+            expect = null;
+        }
         if (expect == null || c.unknown()) {
             if (expect != null && expect == 0) {
                 report.replayed(); // the signal ended the caller (the trace says how: +++ killed by)
@@ -829,8 +832,11 @@ public final class Replayer {
             return;
         }
         final long got = c.failed() ? -Errnos.number(c.errName()) : c.result();
-        if (got == -Errno.EPERM && expect == 0) {
-            report.outside(c); // the target's credentials are not modelled
+        if (expect == 0 && (got == -Errno.EPERM || got == -Errnos.EAGAIN && !c.name().equals("kill") && realTime(sig))) {
+            // The target's credentials are not modelled; nor is RLIMIT_SIGPENDING, which a queued
+            // real-time signal of tkill/tgkill (SI_TKILL) counts against, per user (kill's SI_USER
+            // is exempt).
+            report.outside(c);
             return;
         }
         if (got != expect) {
@@ -838,6 +844,45 @@ public final class Replayer {
             return;
         }
         report.replayed();
+    }
+
+    /** Whether strace's name or number of a signal is a real-time one (32 to 64). */
+    private static boolean realTime(String sig) {
+        if (sig.startsWith("SIG")) {
+            return sig.startsWith("SIGRT");
+        }
+        final long n = Values.number(sig);
+        return n >= 32 && n <= NSIG;
+    }
+
+    /**
+     * Whether the kernel may have freed {@code target}'s pid though the trace still shows the task
+     * at {@code c}: a zombie (SIGCHLD ignored or SA_NOCLDWAIT reaps at exit, and the trace shows no
+     * sigaction; or a wait of another thread, still running, has reaped it), or a thread of a group
+     * with an execve running (de_thread frees every other thread's tid, and a non-leader's own when
+     * it takes the leader's pid, before strace says so).
+     */
+    private boolean mayBeGone(TraceEvent.Call c, long target) {
+        if (target > Integer.MAX_VALUE) {
+            return false;
+        }
+        final Task t = tasks.get((int) target);
+        if (t == null) {
+            return true; // only a zombie
+        }
+        if (target == t.tgid) {
+            return false; // the group keeps its pid through an execve
+        }
+        final int end = ends.get(at);
+        for (int j = at + 1; j < events.size() && minStartFrom[j] < end; j++) {
+            if (events.get(j) instanceof TraceEvent.Call y && isExec(y.name()) && y.line() < end) {
+                final Task by = tasks.get(y.pid());
+                if (y.pid() == t.tgid || by != null && by.tgid == t.tgid) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     /**

@@ -93,6 +93,13 @@ public final class TraceParser {
                     final int gone = t.matches() ? pid(t.group(1)) : -1;
                     if (gone > 0 && gone != pid) {
                         out.add(new Keyed(ln, new TraceEvent.Exit(ln, gone, body)));
+                        // T's execve, left unfinished under T, resumes under L (strace 6 prints no
+                        // "<pid changed to L ...>" then): it is L's pending call now.
+                        final Pending pe = pending.get(gone);
+                        if (pe != null && (pe.head().startsWith("execve(") || pe.head().startsWith("execveat("))
+                                && !pending.containsKey(pid)) {
+                            pending.put(pid, pending.remove(gone));
+                        }
                     }
                 }
                 continue;
