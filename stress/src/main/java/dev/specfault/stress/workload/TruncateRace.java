@@ -234,8 +234,9 @@ final class TruncateRace {
                 found = e;
             }
         }
-        // A writer more than ENDS truncations further on may have reused the slots read.
-        return st.seq - to >= 2L * ENDS ? -1 : found;
+        // Slot j is reused by truncation j + ENDS, which writes it before its seq becomes even: if
+        // that one may have run by now, the oldest slot read may hold its end instead.
+        return (st.seq + 1) / 2 >= first + ENDS ? -1 : found;
     }
 
     /**
