@@ -67,7 +67,7 @@ final class TruncateRace {
         /** Each thread's last store through a shared mapping to each page (its own word): the file's value, or 0. */
         final long[][] last; // [t]
         /**
-         * The seq read after that store: a truncation past the page that completed after this read
+         * The seq read right after that store (before its read-back): a truncation past the page that completed after this read
          * dropped the value. (One that completed before it may have run before the store, and a
          * growth after it, so that the store went to the grown file.)
          */
@@ -118,6 +118,7 @@ final class TruncateRace {
             }
             final long t0 = System.nanoTime();
             final int r = space.store(cpu, va, v);
+            final long stored = st.seq; // at once: a truncation completing after it dropped v
             ctx.latency(cpu).recordValue(Math.max(0, System.nanoTime() - t0));
             final int l = r == AccessResult.OK ? space.load(cpu, va) : r;
             final long got = cpu.value();
@@ -133,7 +134,7 @@ final class TruncateRace {
                 pages++;
                 if (shared && thread < st.last.length) {
                     st.last[thread][page] = v;
-                    st.lastSeq[thread][page] = s2;
+                    st.lastSeq[thread][page] = stored;
                 }
             }
             if (s1 == s2 && (s1 & 1) == 0) {
