@@ -67,9 +67,9 @@ final class TruncateRace {
         /** Each thread's last store through a shared mapping to each page (its own word): the file's value, or 0. */
         final long[][] last; // [t]
         /**
-         * The seq read right after that store (before its read-back): a truncation past the page that completed after this read
-         * dropped the value. (One that completed before it may have run before the store, and a
-         * growth after it, so that the store went to the grown file.)
+         * The seq read right after that store (before its read-back): a truncation past the page
+         * that completed after this read dropped the value. (One that completed before it may have
+         * run before the store, and a growth after it, so that the store went to the grown file.)
          */
         final long[][] lastSeq; // [t]
 
