@@ -124,7 +124,8 @@ final class TruncateRace {
             final long got = cpu.value();
             final long s2 = st.seq;
             if (r != AccessResult.OK && r != AccessResult.SIGBUS || l != AccessResult.OK && l != AccessResult.SIGBUS) {
-                ctx.violation("P2: an access to a " + how + " mapping of the file returned " + AccessResult.name(r == AccessResult.OK ? l : r)
+                ctx.violation("P2: an access to a " + how + " mapping of the file returned "
+                        + AccessResult.name(r == AccessResult.OK ? l : r)
                         + " at file offset " + Touch.hex(off + word));
                 break;
             }
@@ -139,7 +140,8 @@ final class TruncateRace {
             }
             if (s1 == s2 && (s1 & 1) == 0) {
                 if (off < e && (r != AccessResult.OK || l != AccessResult.OK || got != v)) {
-                    ctx.violation((r == AccessResult.OK && l == AccessResult.OK ? "P4: read back " + Touch.hex(got) + ", stored " + Touch.hex(v)
+                    final boolean readBack = r == AccessResult.OK && l == AccessResult.OK;
+                    ctx.violation((readBack ? "P4: read back " + Touch.hex(got) + ", stored " + Touch.hex(v)
                             : "P2: SIGBUS") + " at file offset " + Touch.hex(off + word) + " of a " + how
                             + " mapping, inside the file (its end " + Touch.hex(e) + ", no truncation running)");
                     break;
@@ -260,7 +262,8 @@ final class TruncateRace {
         final int l = space.load(cpu, va);
         if (l != AccessResult.SIGBUS) {
             if (st.seq == s1) {
-                ctx.violation("P4: a page at file offset " + Touch.hex(off) + " of a " + how + " mapping, faulted in while the file"
+                ctx.violation("P4: a page at file offset " + Touch.hex(off) + " of a " + how
+                        + " mapping, faulted in while the file"
                         + " was truncated, is still mapped after the truncation completed (a load returned "
                         + AccessResult.name(l) + ", the end is " + Touch.hex(e) + ")");
                 return false;
