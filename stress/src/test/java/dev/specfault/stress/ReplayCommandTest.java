@@ -636,6 +636,28 @@ class ReplayCommandTest {
     }
 
     /**
+     * kill's lines that no kernel prints are unsupported (unreadable); the caller is alive whatever
+     * else the trace shows (a trace without its execve: kill of the caller itself is judged); an
+     * errno the replay does not know is no success.
+     */
+    @Test
+    void signalLinesNoKernelPrintsAreUnsupported(@TempDir Path dir) throws IOException {
+        final Path t = Files.writeString(dir.resolve("kills.strace"), String.join("\n",
+                "100 kill(abc, 0) = 0", "100 kill(100) = 0", "100 tgkill(1, 2) = 0",
+                "100 tkill(100, 99999999999999999999) = -1 EINVAL (Invalid argument)", "100 kill(100, SIGUSR1) = 0",
+                "100 kill(100, 0) = -1 EWHAT (What)", ""));
+        final Result r = SpecfaultCliTest.run("replay", t.toString(), "--design", "speculative");
+        assertEquals(1, r.code(), r.out() + r.err());
+        for (String u : new String[] {"kill (unreadable arguments) x1 (line 1)", "kill (unreadable: 1 arguments) x1 (line 2)",
+            "tgkill (unreadable: 2 arguments) x1 (line 3)", "tkill (unreadable arguments) x1 (line 4)"}) {
+            assertTrue(r.out().contains("unsupported: " + u), u + " in " + r.out());
+        }
+        assertTrue(r.out().contains("MISMATCH line 6: kill(100, 0) = -1 EWHAT (kernel), speculative's replay: pid 100 is"
+                + " alive or a zombie: it takes the signal"), r.out());
+        assertTrue(r.out().contains("speculative: replayed=2 mismatches=1 unsupported=4 outside=0"), r.out());
+    }
+
+    /**
      * Signals whose answers the trace cannot foretell, from real programs (a review's, 2026-11-30):
      * a real-time tgkill past RLIMIT_SIGPENDING (EAGAIN), a child reaped at its exit under
      * SA_NOCLDWAIT (ESRCH), the tid of a thread that runs execve (ESRCH, in signals-exec.strace

@@ -816,7 +816,8 @@ public final class Replayer {
         } else if (target == -1 && !validSig && !(c.failed() && c.errName().equals("ESRCH"))) {
             expect = (long) -Errno.EINVAL; // (ESRCH if the caller and init are all there is: outside)
             why = badSig;
-        } else if (target > 0 && pidsCertain && tgidOfLiveOrZombie(target) > 0) {
+        } else if (target > 0 && (target == c.pid() || pidsCertain && tgidOfLiveOrZombie(target) > 0)) {
+            // (the caller itself is alive, whatever else the trace shows)
             expect = validSig ? 0L : -Errno.EINVAL;
             why = validSig ? "pid " + target + " is alive or a zombie: it takes the signal" : badSig;
         }
@@ -831,7 +832,8 @@ public final class Replayer {
             }
             return;
         }
-        final long got = c.failed() ? -Errnos.number(c.errName()) : c.result();
+        final int errno = c.failed() ? Errnos.number(c.errName()) : 0;
+        final long got = !c.failed() ? c.result() : errno == 0 ? Long.MIN_VALUE : -errno; // MIN: an errno unknown here
         if (expect == 0 && (got == -Errno.EPERM || got == -Errnos.EAGAIN && !c.name().equals("kill") && realTime(sig))) {
             // The target's credentials are not modelled; nor is RLIMIT_SIGPENDING, which a queued
             // real-time signal of tkill/tgkill (SI_TKILL) counts against, per user (kill's SI_USER
