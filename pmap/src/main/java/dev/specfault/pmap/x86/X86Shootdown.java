@@ -245,8 +245,10 @@ public final class X86Shootdown implements TlbCoherence {
         if (st(cpu).gen[tag - 1] + 1 == g) {
             final long[] r = machine.lastFlushRange(mm, g);
             if (r != null) {
-                final long va = vpn << PhysicalMemory.PAGE_SHIFT;
-                return va < r[0] || va >= r[1];
+                // The pages catchUp drops: the range rounded out to pages (a fault's flush starts
+                // at the faulting address, not at its page).
+                return vpn < r[0] >>> PhysicalMemory.PAGE_SHIFT
+                        || vpn >= (r[1] + PhysicalMemory.PAGE_SIZE - 1) >>> PhysicalMemory.PAGE_SHIFT;
             }
         }
         return false;
