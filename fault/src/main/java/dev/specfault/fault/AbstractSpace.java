@@ -251,7 +251,8 @@ public abstract class AbstractSpace implements AddressSpace, FileObject.Mapper {
      *
      * @return true if frames were freed (retry the access), false if the OOM stands
      */
-    private boolean reclaim() {
+    @Override
+    public final boolean reclaim() {
         final dev.specfault.srcu.SrcuDomain d = pmap().domain();
         final long before = machine.frames().inUse();
         if (d.stats().backlog() != 0) {

@@ -92,6 +92,18 @@ public interface AddressSpace {
     long reclaimLazyFree(long start, long end);
 
     /**
+     * Direct reclaim, for an allocation outside a fault that found no free frame (a pread's
+     * page-cache miss, {@link FileObject#readWord(long, java.util.function.BooleanSupplier)}): what
+     * a fault does before it reports OOM. Waits until every callback queued in this space's SRCU
+     * domain has run (table pages and records that hold frames back until a grace period), then, if
+     * that freed nothing, discards this space's clean lazy-free pages. Call with no lock held,
+     * outside any read section.
+     *
+     * @return true if frames were freed (the allocation may be tried again)
+     */
+    boolean reclaim();
+
+    /**
      * fork: a new space of the same design on the same machine; private pages copy-on-write,
      * shared pages shared. Returns null for ENOMEM.
      */

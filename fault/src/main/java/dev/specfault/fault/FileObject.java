@@ -455,7 +455,25 @@ public final class FileObject {
 
     /** pread of one 8-byte word at byte offset {@code off} (0 for a page never written). */
     public long readWord(long off) {
-        final long f = getPage(off >>> PhysicalMemory.PAGE_SHIFT, null);
+        return readWord(off, () -> false);
+    }
+
+    /**
+     * pread of one 8-byte word at byte offset {@code off} (0 for a page never written). A miss
+     * that finds no free frame calls {@code reclaim} ({@link AddressSpace#reclaim}: frames a
+     * speculative space's records hold until a grace period are not free yet) and tries again
+     * while it frees some, as the kernel's allocator reclaims before it fails.
+     *
+     * @throws IllegalArgumentException at or past the end of the file (or after its last close)
+     * @throws IllegalStateException out of frames, after reclaim freed none
+     */
+    public long readWord(long off, java.util.function.BooleanSupplier reclaim) {
+        long f;
+        while ((f = getPage(off >>> PhysicalMemory.PAGE_SHIFT, null)) == FrameAllocator.OOM) {
+            if (!reclaim.getAsBoolean()) {
+                throw new IllegalStateException("pread of " + name + " at " + off + ": out of frames (ENOMEM)");
+            }
+        }
         if (f < 0) {
             throw new IllegalArgumentException("offset " + off + " beyond " + name);
         }

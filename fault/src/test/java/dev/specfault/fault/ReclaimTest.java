@@ -58,4 +58,58 @@ class ReclaimTest {
             cpu.unbind();
         }
     }
+
+    /**
+     * A pread's page-cache miss ({@link FileObject#readWord(long, java.util.function.BooleanSupplier)})
+     * reclaims as a fault does: file_race's pread ran out of frames while the old files' pages
+     * waited for a grace period, and the cell reported an invariant broken on a clean run.
+     */
+    @ParameterizedTest
+    @MethodSource("dev.specfault.fault.AddressSpaceContractTest#spaces")
+    void aPreadMissReclaimsFramesWaitingForAGracePeriod(Design d, Arch arch) {
+        final Machine m = Machine.builder(arch).frameLimit(256).cpus(1).build();
+        final Cpu cpu = m.cpu(0);
+        cpu.bind();
+        try {
+            final AddressSpace s = Spaces.create(new SpaceOptions(d, m).name("t")
+                    .config(SpaceConfig.defaults(arch).withInitialStack(false)).driver(GracePeriodDriver.manual()));
+            for (int i = 0; i < 8; i++) {
+                final long a = 0x100000000L + i * (1L << 30);
+                assertEquals(a, s.mmap(a, Mman.PAGE_SIZE, RW, ANON | Mman.MAP_FIXED));
+                assertEquals(AccessResult.OK, s.store(cpu, a, 1));
+                assertEquals(0, s.munmap(a, Mman.PAGE_SIZE));
+            }
+            assertTrue(s.pmap().domain().stats().backlog() > 0, "table pages wait for a grace period");
+            final long free = m.frames().limit() - m.frames().inUse();
+            final FileObject f = new FileObject("f", 2L << 20, m.frames(), FileObject.Kind.FILE);
+            long read = 0;
+            // Without reclaim the misses stop at the free frames.
+            while (true) {
+                try {
+                    assertEquals(0, f.readWord(read * Mman.PAGE_SIZE));
+                } catch (IllegalStateException e) {
+                    break;
+                }
+                read++;
+            }
+            assertTrue(read <= free, read + " pages read, " + free + " frames were free");
+            // With it, the frames SRCU held are reclaimed and used; memory does run out in the end.
+            long more = 0;
+            while (true) {
+                try {
+                    assertEquals(0, f.readWord((read + more) * Mman.PAGE_SIZE, s::reclaim));
+                } catch (IllegalStateException e) {
+                    break;
+                }
+                more++;
+            }
+            assertTrue(more >= 1, "nothing was reclaimed");
+            assertEquals(0, s.pmap().domain().stats().backlog());
+            f.close();
+            s.exit();
+            s.quiesce();
+        } finally {
+            cpu.unbind();
+        }
+    }
 }

@@ -90,7 +90,7 @@ final class FileRace {
         for (long off = 0; off < bytes; off += Mman.PAGE_SIZE) {
             if (preadAhead && off + Mman.PAGE_SIZE < bytes) {
                 // This thread's word of a page of this round's file is 0 until it stores to it.
-                final long ahead = f.readWord(off + Mman.PAGE_SIZE + word);
+                final long ahead = f.readWord(off + Mman.PAGE_SIZE + word, space::reclaim);
                 if (ahead != 0) {
                     ctx.violation("P4: pread of page " + (off / Mman.PAGE_SIZE + 1) + " of a new shared file read "
                             + Long.toHexString(ahead) + " before thread " + thread + " stored to it");
@@ -106,7 +106,7 @@ final class FileRace {
             }
         }
         for (long i = 0; i < pages; i++) {
-            final long v = f.readWord(i * Mman.PAGE_SIZE + word);
+            final long v = f.readWord(i * Mman.PAGE_SIZE + word, space::reclaim);
             final long want = Touch.tag(thread, round, a + i * Mman.PAGE_SIZE);
             if (v != want) {
                 ctx.violation("P4: pread of page " + i + " of the shared file read " + Long.toHexString(v)
