@@ -328,7 +328,8 @@ public final class Pmap {
      */
     public long replace(long table, int idx, long va, long pte, Cpu self) {
         final long old = clear(table, idx, va);
-        flushRange(va, va + PhysicalMemory.PAGE_SIZE, false, self);
+        final long page = va & -PhysicalMemory.PAGE_SIZE; // a fault's address, within the page
+        flushRange(page, page + PhysicalMemory.PAGE_SIZE, false, self);
         if (fmt.mapsFrame(pte)) {
             frames.mapInc(fmt.frame(pte));
         }
@@ -376,7 +377,8 @@ public final class Pmap {
             return LAZY_SKIPPED;
         }
         final long old = clear(table, idx, va);
-        flushRange(va, va + PhysicalMemory.PAGE_SIZE, false, self);
+        final long page = va & -PhysicalMemory.PAGE_SIZE;
+        flushRange(page, page + PhysicalMemory.PAGE_SIZE, false, self);
         // The clear (get-and-set: a full fence) comes before the reads of the flags and the count: a
         // fault that pins the frame after it re-reads the entry, finds it changed and lets go (the
         // gup-fast pairing of Linux's smp_mb here).
@@ -535,9 +537,13 @@ public final class Pmap {
 
     /**
      * Flushes [start, end) from every CPU's TLB: when this returns, no CPU can use a translation of
-     * the range cached before the call. {@code self}: the calling thread's CPU, or null.
+     * the range cached before the call. {@code self}: the calling thread's CPU, or null. The range
+     * is whole pages (Linux's flush_tlb_range callers pass page-aligned bounds; a fault's address
+     * is rounded down to its page first, {@code vmf->address}).
      */
     public void flushRange(long start, long end, boolean freedTables, Cpu self) {
+        assert ((start | end) & (PhysicalMemory.PAGE_SIZE - 1)) == 0 && start < end
+                : "flush of [" + Long.toHexString(start) + ", " + Long.toHexString(end) + ")";
         flushes.increment();
         pagesFlushed.add((end - start) >>> PhysicalMemory.PAGE_SHIFT);
         machine.coherence().flushRange(this, start, end, freedTables, self);

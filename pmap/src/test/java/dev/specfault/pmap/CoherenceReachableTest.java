@@ -19,7 +19,9 @@ class CoherenceReachableTest {
      * BASE + 0x18: Pmap.replace, the locked design's fault). x86's catch-up of a CPU one generation
      * behind rounds that range out to pages and drops BASE's entry; reachable() compared BASE's
      * address with the unrounded range and said the entry survives (found by the long profile's
-     * FileMappingStressTest, 2026-11-30: a flaky P1 in every design).
+     * FileMappingStressTest, 2026-11-30: a flaky P1 in every design). The faults now flush from
+     * their page ({@link Pmap#flushRange} asserts whole pages); the coherence layer still takes any
+     * range, as INVLPG takes any address in the page, and the checker must follow it.
      */
     @Test
     void anUnalignedFlushOneGenerationBehindIsRoundedOutToPages() {
@@ -32,7 +34,7 @@ class CoherenceReachableTest {
             assertEquals(AccessResult.OK, cpus.store(0, BASE, 1)); // cpu0 caches BASE's translation
             final int tag = cpus.run(0, () -> m.cpu(0).tag());
             cpus.run(1, () -> {
-                k.pmap.flushRange(BASE + 0x18, BASE + 0x18 + PAGE, false, m.cpu(1));
+                m.coherence().flushRange(k.pmap, BASE + 0x18, BASE + 0x18 + PAGE, false, m.cpu(1));
                 return null;
             });
             final boolean checker = m.coherence().reachable(m.cpu(0), tag, BASE >>> 12);

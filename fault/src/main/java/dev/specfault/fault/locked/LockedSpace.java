@@ -823,7 +823,8 @@ public final class LockedSpace extends AbstractSpace implements FaultHandler {
                 final long now = pmap.rewrite(table, idx, va,
                         (x, cur) -> fmt.leaf(frame, prot, flags | (fmt.dirty(cur) ? Prot.DIRTY : 0)));
                 if (fmt.writable(old) && !fmt.writable(now)) {
-                    pmap.flushRange(va, va + PhysicalMemory.PAGE_SIZE, false, f.cpu);
+                    final long page = va & -PhysicalMemory.PAGE_SIZE;
+                    pmap.flushRange(page, page + PhysicalMemory.PAGE_SIZE, false, f.cpu);
                 }
             } else {
                 frames.get(frame);
