@@ -246,27 +246,38 @@ public abstract class AbstractSpace implements AddressSpace, FileObject.Mapper {
      * frames back (table pages and records waiting for a grace period), waits until every queued
      * callback has run — as the kernel's allocator reclaims before it reports OOM — and, if that
      * freed nothing, discards this space's clean lazy-free pages ({@link #reclaimLazyFree}); says
-     * whether that freed any frame, in which case the access is retried rather than killed. Called
-     * with no lock held and outside any read section (the top of {@code handleFault}).
+     * whether that freed any frame, or a fault's worth of frames is free now (another thread's
+     * reclaim may have run the callbacks between this caller's failed allocation and this call), in
+     * which case the access is retried rather than killed. Called with no lock held and outside any
+     * read section (the top of {@code handleFault}).
      *
-     * @return true if frames were freed (retry the access), false if the OOM stands
+     * @return true if the allocation may succeed now (retry the access), false if the OOM stands
      */
     @Override
     public final boolean reclaim() {
         final dev.specfault.srcu.SrcuDomain d = pmap().domain();
-        final long before = machine.frames().inUse();
+        final dev.specfault.pmap.phys.FrameAllocator frames = machine.frames();
+        final long before = frames.inUse();
         if (d.stats().backlog() != 0) {
             d.barrier();
         }
-        if (machine.frames().inUse() >= before) {
+        if (frames.inUse() >= before && frames.inUse() > frames.limit() - FAULT_FRAMES) {
             reclaimLazyFree(); // then this space's lazy-free pages that are still clean
         }
-        if (machine.frames().inUse() >= before) {
+        if (frames.inUse() >= before && frames.inUse() > frames.limit() - FAULT_FRAMES) {
             return false;
         }
         stats.retry(SpaceStats.Retry.RECLAIM);
         return true;
     }
+
+    /**
+     * Frames one fault allocates at most: a table for each level below the root (five-level x86)
+     * and a page. With this many free, a retry can succeed although this call freed nothing; with
+     * fewer, a fault that gave back a partial allocation (its table, when the page failed) would be
+     * told to retry for ever.
+     */
+    private static final int FAULT_FRAMES = 8;
 
     /** Takes the writer lock (mmap lock / vm_map lock) for writing. */
     protected abstract void writeLock();

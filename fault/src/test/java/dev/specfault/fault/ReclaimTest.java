@@ -1,6 +1,7 @@
 package dev.specfault.fault;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.specfault.pmap.AccessResult;
@@ -52,6 +53,43 @@ class ReclaimTest {
             assertTrue(touched > free, touched + " pages touched, " + free + " frames were free");
             assertTrue(s.stats().retries(SpaceStats.Retry.RECLAIM) >= 1);
             assertEquals(0, s.pmap().domain().stats().backlog());
+            s.exit();
+            s.quiesce();
+        } finally {
+            cpu.unbind();
+        }
+    }
+
+    /**
+     * Two threads out of frames at once: the first one's barrier runs the callbacks; the second
+     * then finds no backlog and frees nothing itself, but the frames are free, so its access is
+     * retried rather than killed (it was told the OOM stands: a spurious OOM, found in review).
+     */
+    @ParameterizedTest
+    @MethodSource("dev.specfault.fault.AddressSpaceContractTest#spaces")
+    void framesAnotherReclaimFreedMeanRetry(Design d, Arch arch) {
+        final Machine m = Machine.builder(arch).frameLimit(256).cpus(1).build();
+        final Cpu cpu = m.cpu(0);
+        cpu.bind();
+        try {
+            final AddressSpace s = Spaces.create(new SpaceOptions(d, m).name("t")
+                    .config(SpaceConfig.defaults(arch).withInitialStack(false)).driver(GracePeriodDriver.manual()));
+            for (int i = 0; i < 8; i++) {
+                final long a = 0x100000000L + i * (1L << 30);
+                assertEquals(a, s.mmap(a, Mman.PAGE_SIZE, RW, ANON | Mman.MAP_FIXED));
+                assertEquals(AccessResult.OK, s.store(cpu, a, 1));
+                assertEquals(0, s.munmap(a, Mman.PAGE_SIZE));
+            }
+            assertTrue(s.pmap().domain().stats().backlog() > 0, "table pages wait for a grace period");
+            s.pmap().domain().barrier(); // the other thread's reclaim
+            assertTrue(m.frames().limit() - m.frames().inUse() >= 8, "frames are free");
+            assertTrue(s.reclaim(), "a fault's worth of frames is free: retry");
+            final long r = s.mmap(0, 4L << 20, RW, ANON);
+            long touched = 0;
+            while (s.store(cpu, r + touched * Mman.PAGE_SIZE, 7) == AccessResult.OK) {
+                touched++;
+            }
+            assertFalse(s.reclaim(), "nothing to reclaim and memory full: the OOM stands");
             s.exit();
             s.quiesce();
         } finally {
