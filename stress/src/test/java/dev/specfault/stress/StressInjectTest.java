@@ -59,13 +59,20 @@ class StressInjectTest {
         caughtAndCleanWithout(name, null, b.duration().toMillis() + "ms");
     }
 
-    /** The fastest and most reliable, in the default run: caught within a second or two. */
+    /**
+     * The fastest and most reliable, in the default run: caught within a second or two on an idle
+     * host, 1.6 s at most on a loaded one (a review, 2026-11-30); a run stops at its first violation,
+     * so the 10 s only costs a run that misses. table-free-no-grace-period is not here: a loaded host
+     * missed it in 5 s in 4 of 18 runs (its race needs a paused fault and the munmap truly in
+     * parallel); SpeculativeSeededBugTest proves it by a deterministic scenario, and the long profile
+     * with its defaults.
+     */
     @ParameterizedTest
     @ValueSource(strings = {"mprotect-skip-flush", "zap-before-mark-dead", "tag-reuse-no-flush",
-        "table-free-no-grace-period", "last-level-tlbi-for-freed-tables", "private-write-to-page-cache",
+        "last-level-tlbi-for-freed-tables", "private-write-to-page-cache",
         "page-cache-unchecked-insert", "truncate-without-write-seq", "truncate-shared-only", "relock-without-timestamp"})
     void fastSeededBugsAreCaught(String name) {
-        caughtAndCleanWithout(name, "5s", "1s");
+        caughtAndCleanWithout(name, "10s", "1s");
     }
 
     // Found by mutation testing (2026-11-29, docs/mutation-testing.md, third round): each of the
