@@ -440,7 +440,8 @@ public abstract class AbstractSpace implements AddressSpace, FileObject.Mapper {
 
     /**
      * Faults the page at {@code va} in (for writing: a writable entry) unless it is there already,
-     * with no lock held, at most 8 attempts.
+     * with no lock held, at most 8 attempts. Out of frames, it reclaims ({@link #reclaim}) and tries
+     * again, as a fault from a CPU does ({@link #handleFault}): GUP's faults are handle_mm_fault's.
      *
      * @return RETRY when it is there (or the attempts ran out), else the signal the fault ended in
      */
@@ -449,6 +450,10 @@ public abstract class AbstractSpace implements AddressSpace, FileObject.Mapper {
         int r = dev.specfault.pmap.FaultHandler.RETRY;
         for (int i = 0; i < 8 && !isPopulated(va, write); i++) {
             r = faultWithoutCpu(va, access);
+            if (r == AccessResult.OOM && reclaim()) {
+                r = dev.specfault.pmap.FaultHandler.RETRY;
+                continue;
+            }
             if (r != dev.specfault.pmap.FaultHandler.RETRY) {
                 break;
             }

@@ -98,6 +98,41 @@ class ReclaimTest {
     }
 
     /**
+     * A populate's faults (MADV_POPULATE_WRITE here; MAP_POPULATE and mlock take the same path)
+     * reclaim as a CPU's do: without it, the frames waiting for a grace period made the populate
+     * ENOMEM while a touch of the same pages would have succeeded.
+     */
+    @ParameterizedTest
+    @MethodSource("dev.specfault.fault.AddressSpaceContractTest#spaces")
+    void aPopulateReclaimsFramesWaitingForAGracePeriod(Design d, Arch arch) {
+        final Machine m = Machine.builder(arch).frameLimit(256).cpus(1).build();
+        final Cpu cpu = m.cpu(0);
+        cpu.bind();
+        try {
+            final AddressSpace s = Spaces.create(new SpaceOptions(d, m).name("t")
+                    .config(SpaceConfig.defaults(arch).withInitialStack(false)).driver(GracePeriodDriver.manual()));
+            for (int i = 0; i < 8; i++) {
+                final long a = 0x100000000L + i * (1L << 30);
+                assertEquals(a, s.mmap(a, Mman.PAGE_SIZE, RW, ANON | Mman.MAP_FIXED));
+                assertEquals(AccessResult.OK, s.store(cpu, a, 1));
+                assertEquals(0, s.munmap(a, Mman.PAGE_SIZE));
+            }
+            final long held = s.pmap().domain().stats().backlog();
+            assertTrue(held >= 8, "at least a leaf table per munmap waits for a grace period: " + held);
+            // As many pages as frames are free: with the region's own tables (at most four), more
+            // than are free, fewer than are free once the backlog is reclaimed.
+            final long free = m.frames().limit() - m.frames().inUse();
+            final long r = s.mmap(0, free * Mman.PAGE_SIZE, RW, ANON);
+            assertEquals(0, s.madvise(r, free * Mman.PAGE_SIZE, Mman.MADV_POPULATE_WRITE));
+            assertTrue(s.stats().retries(SpaceStats.Retry.RECLAIM) >= 1);
+            s.exit();
+            s.quiesce();
+        } finally {
+            cpu.unbind();
+        }
+    }
+
+    /**
      * A pread's page-cache miss ({@link FileObject#readWord(long, java.util.function.BooleanSupplier)})
      * reclaims as a fault does: file_race's pread ran out of frames while the old files' pages
      * waited for a grace period, and the cell reported an invariant broken on a clean run.
