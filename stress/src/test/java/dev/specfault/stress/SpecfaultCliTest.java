@@ -572,12 +572,13 @@ class SpecfaultCliTest {
     @Test
     void stressWritesATimelinePerSecond(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
         final java.nio.file.Path f = dir.resolve("t.csv");
-        final Result r = run("stress", "--workload", "mmap_churn", "--design", "speculative,locked", "--duration", "2200ms",
+        final Result r = run("stress", "--workload", "mmap_churn", "--design", "speculative,locked", "--duration", "2500ms",
                 "--region", "1", "--timeline", f.toString());
         assertEquals(0, r.code(), r.out() + r.err());
         final java.util.List<String> lines = java.nio.file.Files.readAllLines(f);
         assertTrue(lines.get(0).startsWith("design,arch,workload,second,srcu_backlog_mean"), lines.get(0));
-        // two full seconds per cell, for each design
+        // two full seconds per cell, for each design (the second's row needs the sampler to wake
+        // between 2 s and the deadline: 500 ms, not the 200 ms a stalled main thread could miss)
         assertEquals(2, lines.stream().filter(l -> l.startsWith("speculative,x86,mmap_churn,")).count(), lines.toString());
         assertEquals(2, lines.stream().filter(l -> l.startsWith("locked,x86,mmap_churn,")).count(), lines.toString());
         assertTrue(lines.stream().skip(1).allMatch(l -> Long.parseLong(l.substring(l.lastIndexOf(',') + 1)) > 0),
