@@ -24,23 +24,8 @@ class ReclaimTest {
     @ParameterizedTest
     @MethodSource("dev.specfault.fault.AddressSpaceContractTest#spaces")
     void framesWaitingForAGracePeriodAreReclaimedBeforeOom(Design d, Arch arch) {
-        final Machine m = Machine.builder(arch).frameLimit(256).cpus(1).build();
-        final Cpu cpu = m.cpu(0);
-        cpu.bind();
-        try {
-            // No one drives grace periods: what munmap frees through SRCU stays held until a
-            // barrier (a lagging grace-period thread, made deterministic).
-            final AddressSpace s = Spaces.create(new SpaceOptions(d, m).name("t")
-                    .config(SpaceConfig.defaults(arch).withInitialStack(false)).driver(GracePeriodDriver.manual()));
-            // Tables of their own far from everything else: munmap frees them through SRCU.
-            for (int i = 0; i < 8; i++) {
-                final long a = 0x100000000L + i * (1L << 30);
-                assertEquals(a, s.mmap(a, Mman.PAGE_SIZE, RW, ANON | Mman.MAP_FIXED));
-                assertEquals(AccessResult.OK, s.store(cpu, a, 1));
-                assertEquals(0, s.munmap(a, Mman.PAGE_SIZE));
-            }
-            assertTrue(s.pmap().domain().stats().backlog() > 0, "table pages wait for a grace period");
-            final long free = m.frames().limit() - m.frames().inUse();
+        withFramesWaitingForAGracePeriod(d, arch, (s, cpu) -> {
+            final long free = free(s);
             final long r = s.mmap(0, 4L << 20, RW, ANON);
             long touched = 0;
             int last;
@@ -53,11 +38,7 @@ class ReclaimTest {
             assertTrue(touched > free, touched + " pages touched, " + free + " frames were free");
             assertTrue(s.stats().retries(SpaceStats.Retry.RECLAIM) >= 1);
             assertEquals(0, s.pmap().domain().stats().backlog());
-            s.exit();
-            s.quiesce();
-        } finally {
-            cpu.unbind();
-        }
+        });
     }
 
     /**
@@ -68,21 +49,9 @@ class ReclaimTest {
     @ParameterizedTest
     @MethodSource("dev.specfault.fault.AddressSpaceContractTest#spaces")
     void framesAnotherReclaimFreedMeanRetry(Design d, Arch arch) {
-        final Machine m = Machine.builder(arch).frameLimit(256).cpus(1).build();
-        final Cpu cpu = m.cpu(0);
-        cpu.bind();
-        try {
-            final AddressSpace s = Spaces.create(new SpaceOptions(d, m).name("t")
-                    .config(SpaceConfig.defaults(arch).withInitialStack(false)).driver(GracePeriodDriver.manual()));
-            for (int i = 0; i < 8; i++) {
-                final long a = 0x100000000L + i * (1L << 30);
-                assertEquals(a, s.mmap(a, Mman.PAGE_SIZE, RW, ANON | Mman.MAP_FIXED));
-                assertEquals(AccessResult.OK, s.store(cpu, a, 1));
-                assertEquals(0, s.munmap(a, Mman.PAGE_SIZE));
-            }
-            assertTrue(s.pmap().domain().stats().backlog() > 0, "table pages wait for a grace period");
+        withFramesWaitingForAGracePeriod(d, arch, (s, cpu) -> {
             s.pmap().domain().barrier(); // the other thread's reclaim
-            assertTrue(m.frames().limit() - m.frames().inUse() >= 8, "frames are free");
+            assertTrue(free(s) >= 8, "frames are free");
             assertTrue(s.reclaim(), "a fault's worth of frames is free: retry");
             final long r = s.mmap(0, 4L << 20, RW, ANON);
             long touched = 0;
@@ -90,11 +59,7 @@ class ReclaimTest {
                 touched++;
             }
             assertFalse(s.reclaim(), "nothing to reclaim and memory full: the OOM stands");
-            s.exit();
-            s.quiesce();
-        } finally {
-            cpu.unbind();
-        }
+        });
     }
 
     /**
@@ -105,31 +70,14 @@ class ReclaimTest {
     @ParameterizedTest
     @MethodSource("dev.specfault.fault.AddressSpaceContractTest#spaces")
     void aPopulateReclaimsFramesWaitingForAGracePeriod(Design d, Arch arch) {
-        final Machine m = Machine.builder(arch).frameLimit(256).cpus(1).build();
-        final Cpu cpu = m.cpu(0);
-        cpu.bind();
-        try {
-            final AddressSpace s = Spaces.create(new SpaceOptions(d, m).name("t")
-                    .config(SpaceConfig.defaults(arch).withInitialStack(false)).driver(GracePeriodDriver.manual()));
-            for (int i = 0; i < 8; i++) {
-                final long a = 0x100000000L + i * (1L << 30);
-                assertEquals(a, s.mmap(a, Mman.PAGE_SIZE, RW, ANON | Mman.MAP_FIXED));
-                assertEquals(AccessResult.OK, s.store(cpu, a, 1));
-                assertEquals(0, s.munmap(a, Mman.PAGE_SIZE));
-            }
-            final long held = s.pmap().domain().stats().backlog();
-            assertTrue(held >= 8, "at least a leaf table per munmap waits for a grace period: " + held);
+        withFramesWaitingForAGracePeriod(d, arch, (s, cpu) -> {
             // As many pages as frames are free: with the region's own tables (at most four), more
-            // than are free, fewer than are free once the backlog is reclaimed.
-            final long free = m.frames().limit() - m.frames().inUse();
-            final long r = s.mmap(0, free * Mman.PAGE_SIZE, RW, ANON);
-            assertEquals(0, s.madvise(r, free * Mman.PAGE_SIZE, Mman.MADV_POPULATE_WRITE));
+            // than are free, fewer than are free once the backlog (eight tables at least) is reclaimed.
+            final long pages = free(s);
+            final long r = s.mmap(0, pages * Mman.PAGE_SIZE, RW, ANON);
+            assertEquals(0, s.madvise(r, pages * Mman.PAGE_SIZE, Mman.MADV_POPULATE_WRITE));
             assertTrue(s.stats().retries(SpaceStats.Retry.RECLAIM) >= 1);
-            s.exit();
-            s.quiesce();
-        } finally {
-            cpu.unbind();
-        }
+        });
     }
 
     /**
@@ -140,21 +88,9 @@ class ReclaimTest {
     @ParameterizedTest
     @MethodSource("dev.specfault.fault.AddressSpaceContractTest#spaces")
     void aPreadMissReclaimsFramesWaitingForAGracePeriod(Design d, Arch arch) {
-        final Machine m = Machine.builder(arch).frameLimit(256).cpus(1).build();
-        final Cpu cpu = m.cpu(0);
-        cpu.bind();
-        try {
-            final AddressSpace s = Spaces.create(new SpaceOptions(d, m).name("t")
-                    .config(SpaceConfig.defaults(arch).withInitialStack(false)).driver(GracePeriodDriver.manual()));
-            for (int i = 0; i < 8; i++) {
-                final long a = 0x100000000L + i * (1L << 30);
-                assertEquals(a, s.mmap(a, Mman.PAGE_SIZE, RW, ANON | Mman.MAP_FIXED));
-                assertEquals(AccessResult.OK, s.store(cpu, a, 1));
-                assertEquals(0, s.munmap(a, Mman.PAGE_SIZE));
-            }
-            assertTrue(s.pmap().domain().stats().backlog() > 0, "table pages wait for a grace period");
-            final long free = m.frames().limit() - m.frames().inUse();
-            final FileObject f = new FileObject("f", 2L << 20, m.frames(), FileObject.Kind.FILE);
+        withFramesWaitingForAGracePeriod(d, arch, (s, cpu) -> {
+            final long free = free(s);
+            final FileObject f = new FileObject("f", 2L << 20, s.machine().frames(), FileObject.Kind.FILE);
             long read = 0;
             // Without reclaim the misses stop at the free frames.
             while (true) {
@@ -179,10 +115,42 @@ class ReclaimTest {
             assertTrue(more >= 1, "nothing was reclaimed");
             assertEquals(0, s.pmap().domain().stats().backlog());
             f.close();
+        });
+    }
+
+    /**
+     * Runs {@code body} on a space of {@code d} on a 256-frame machine whose CPU 0 is bound, with
+     * frames held back: no one drives grace periods, so what munmap frees through SRCU stays held
+     * until a barrier (a lagging grace-period thread, made deterministic). Eight one-page areas with
+     * tables of their own, far from everything else, are touched and unmapped first. The space
+     * exits afterwards.
+     */
+    private static void withFramesWaitingForAGracePeriod(Design d, Arch arch,
+            java.util.function.BiConsumer<AddressSpace, Cpu> body) {
+        final Machine m = Machine.builder(arch).frameLimit(256).cpus(1).build();
+        final Cpu cpu = m.cpu(0);
+        cpu.bind();
+        try {
+            final AddressSpace s = Spaces.create(new SpaceOptions(d, m).name("t")
+                    .config(SpaceConfig.defaults(arch).withInitialStack(false)).driver(GracePeriodDriver.manual()));
+            for (int i = 0; i < 8; i++) {
+                final long a = 0x100000000L + i * (1L << 30);
+                assertEquals(a, s.mmap(a, Mman.PAGE_SIZE, RW, ANON | Mman.MAP_FIXED));
+                assertEquals(AccessResult.OK, s.store(cpu, a, 1));
+                assertEquals(0, s.munmap(a, Mman.PAGE_SIZE));
+            }
+            assertTrue(s.pmap().domain().stats().backlog() >= 8,
+                    "at least a leaf table per munmap waits for a grace period");
+            body.accept(s, cpu);
             s.exit();
             s.quiesce();
         } finally {
             cpu.unbind();
         }
+    }
+
+    /** Frames free now. */
+    private static long free(AddressSpace s) {
+        return s.machine().frames().limit() - s.machine().frames().inUse();
     }
 }
