@@ -279,6 +279,25 @@ public abstract class AbstractSpace implements AddressSpace, FileObject.Mapper {
      */
     private static final int FAULT_FRAMES = 8;
 
+    /**
+     * fork, as the design does it ({@link #forkOnce}); out of frames, it reclaims ({@link #reclaim})
+     * and forks again, at most three times in all: dup_mmap's and pgd_alloc's allocations reclaim
+     * before they fail, as a fault's do. The half-made child of a failed try has exited, so its
+     * frames are reclaimed too.
+     */
+    @Override
+    public final AddressSpace fork() {
+        for (int i = 0;; i++) {
+            final AddressSpace child = forkOnce();
+            if (child != null || i == 2 || isExited() || !reclaim()) {
+                return child;
+            }
+        }
+    }
+
+    /** The design's fork: the child, or null for ENOMEM (or when this space has exited). */
+    protected abstract AddressSpace forkOnce();
+
     /** Takes the writer lock (mmap lock / vm_map lock) for writing. */
     protected abstract void writeLock();
 

@@ -81,6 +81,33 @@ class ReclaimTest {
     }
 
     /**
+     * fork reclaims too (pgd_alloc's and dup_mmap's allocations do): with every frame in use but
+     * some waiting for a grace period, the fork succeeds rather than fail with ENOMEM.
+     */
+    @ParameterizedTest
+    @MethodSource("dev.specfault.fault.AddressSpaceContractTest#spaces")
+    void aForkReclaimsFramesWaitingForAGracePeriod(Design d, Arch arch) {
+        withFramesWaitingForAGracePeriod(d, arch, (s, cpu) -> {
+            // One leaf table's worth, aligned to it: only the first touch allocates tables.
+            final long r = 0x200000000L;
+            assertEquals(r, s.mmap(r, 512 * Mman.PAGE_SIZE, RW, ANON | Mman.MAP_FIXED));
+            assertEquals(AccessResult.OK, s.store(cpu, r, 1));
+            final long rest = free(s);
+            assertTrue(rest < 511, rest + " frames free");
+            for (long i = 1; i <= rest; i++) {
+                assertEquals(AccessResult.OK, s.store(cpu, r + i * Mman.PAGE_SIZE, 1));
+            }
+            assertEquals(0, free(s), "every frame in use");
+            assertTrue(s.pmap().domain().stats().backlog() > 0, "none reclaimed yet");
+            final AddressSpace child = s.fork();
+            assertTrue(child != null, "fork failed with frames waiting for a grace period");
+            assertTrue(s.stats().retries(SpaceStats.Retry.RECLAIM) >= 1);
+            child.exit();
+            child.quiesce();
+        });
+    }
+
+    /**
      * A pread's page-cache miss ({@link FileObject#readWord(long, java.util.function.BooleanSupplier)})
      * reclaims as a fault does: file_race's pread ran out of frames while the old files' pages
      * waited for a grace period, and the cell reported an invariant broken on a clean run.

@@ -1429,7 +1429,7 @@ public final class LockedSpace extends AbstractSpace implements FaultHandler {
      * ({@code pmap_protect}) and flushed. The child starts with no PTEs and faults its pages in.
      */
     @Override
-    public AddressSpace fork() {
+    protected AddressSpace forkOnce() {
         writeLock();
         try {
             if (exited) {

@@ -1130,7 +1130,7 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
     // fork and exit
 
     @Override
-    public AddressSpace fork() {
+    protected AddressSpace forkOnce() {
         writeLock();
         try {
             if (exited) {
