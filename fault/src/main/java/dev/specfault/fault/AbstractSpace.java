@@ -261,10 +261,10 @@ public abstract class AbstractSpace implements AddressSpace, FileObject.Mapper {
         if (d.stats().backlog() != 0) {
             d.barrier();
         }
-        if (frames.inUse() >= before && frames.inUse() > frames.limit() - FAULT_FRAMES) {
+        if (stillShort(frames, before)) {
             reclaimLazyFree(); // then this space's lazy-free pages that are still clean
         }
-        if (frames.inUse() >= before && frames.inUse() > frames.limit() - FAULT_FRAMES) {
+        if (stillShort(frames, before)) {
             return false;
         }
         stats.retry(SpaceStats.Retry.RECLAIM);
@@ -278,6 +278,12 @@ public abstract class AbstractSpace implements AddressSpace, FileObject.Mapper {
      * told to retry for ever.
      */
     private static final int FAULT_FRAMES = 8;
+
+    /** Nothing freed since {@code before}, and fewer than a fault's worth of frames free. */
+    private static boolean stillShort(dev.specfault.pmap.phys.FrameAllocator frames, long before) {
+        final long n = frames.inUse();
+        return n >= before && n > frames.limit() - FAULT_FRAMES;
+    }
 
     /**
      * fork, as the design does it ({@link #forkOnce}); out of frames, it reclaims ({@link #reclaim})
