@@ -242,9 +242,11 @@ public abstract class AbstractSpace implements AddressSpace, FileObject.Mapper {
     protected abstract int handle(Cpu cpu, long va, int access, long walk);
 
     /**
-     * Direct reclaim, for a fault that found no free frame: if this space's SRCU domain holds
-     * frames back (table pages and records waiting for a grace period), waits until every queued
-     * callback has run — as the kernel's allocator reclaims before it reports OOM — and, if that
+     * Direct reclaim, for a fault that found no free frame: if the SRCU domain of any space on the
+     * machine holds frames back (table pages and records waiting for a grace period: this space's,
+     * or a fork's exited child's), waits until every callback queued there has run ({@link
+     * Machine#drainDeferredFrees}) — as the kernel's allocator reclaims before it reports OOM, from
+     * every mm — and, if that
      * freed nothing, discards this space's clean lazy-free pages ({@link #reclaimLazyFree}); says
      * whether that freed any frame, or a fault's worth of frames is free now (another thread's
      * reclaim may have run the callbacks between this caller's failed allocation and this call), in
@@ -255,12 +257,9 @@ public abstract class AbstractSpace implements AddressSpace, FileObject.Mapper {
      */
     @Override
     public final boolean reclaim() {
-        final dev.specfault.srcu.SrcuDomain d = pmap().domain();
         final dev.specfault.pmap.phys.FrameAllocator frames = machine.frames();
         final long before = frames.inUse();
-        if (d.stats().backlog() != 0) {
-            d.barrier();
-        }
+        machine.drainDeferredFrees();
         if (stillShort(frames, before)) {
             reclaimLazyFree(); // then this space's lazy-free pages that are still clean
         }

@@ -14,7 +14,9 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
@@ -53,6 +55,12 @@ public final class Machine {
     private final Pmap initPmap;                              // [I]
     private final Cpu[] cpus;                                 // [I]
     private final Builder config;                             // [I]
+    /**
+     * The SRCU domains of the user spaces ({@link #newPmap}), each mapped to whether its space has
+     * exited (queues no more callbacks): what direct reclaim waits for. An exited space's domain is
+     * forgotten once its callbacks have run. [a]
+     */
+    private final ConcurrentHashMap<SrcuDomain, Boolean> deferring = new ConcurrentHashMap<>();
 
     private Machine(Builder b) {
         this.config = b;
@@ -333,7 +341,52 @@ public final class Machine {
             return null;
         }
         tablePageForNewTable(r).init(arch.levels(), 0, 0);
+        forgetDrained();
+        deferring.putIfAbsent(domain, Boolean.FALSE);
         return new Pmap(this, domain, r, name, false);
+    }
+
+    /**
+     * The space of {@code domain}'s pmap has exited: once its queued callbacks have run, direct
+     * reclaim need not wait for it any more. => after the space's last retirement.
+     */
+    public void spaceExited(SrcuDomain domain) {
+        deferring.replace(domain, Boolean.TRUE);
+    }
+
+    /**
+     * Direct reclaim's wait for deferred frees, machine-wide (Linux's reclaim is not per mm): runs
+     * to completion every callback queued so far in the domain of every user space, exited ones
+     * included (a fork's exited children hold their table pages, and what their designs retire,
+     * until a grace period), except the domains the caller may not wait for ({@link
+     * SrcuDomain#canWait}: it reads in them, or is one of their callbacks).
+     *
+     * @return whether any callback was waited for
+     */
+    public boolean drainDeferredFrees() {
+        boolean waited = false;
+        for (SrcuDomain d : deferring.keySet()) {
+            if (d.stats().backlog() != 0 && d.canWait()) {
+                d.barrier();
+                waited = true;
+            }
+        }
+        forgetDrained();
+        return waited;
+    }
+
+    /** Forgets the exited spaces' domains that have nothing queued (they queue nothing more). */
+    private void forgetDrained() {
+        for (Map.Entry<SrcuDomain, Boolean> e : deferring.entrySet()) {
+            if (e.getValue() && e.getKey().stats().backlog() == 0) {
+                deferring.remove(e.getKey(), Boolean.TRUE);
+            }
+        }
+    }
+
+    /** How many user spaces' SRCU domains direct reclaim would wait for now (tests). */
+    public int deferringDomains() {
+        return deferring.size();
     }
 
     public FrameStats frameStats() {

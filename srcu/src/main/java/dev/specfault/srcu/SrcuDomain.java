@@ -732,6 +732,14 @@ public final class SrcuDomain implements AutoCloseable {
         }
     }
 
+    /**
+     * Whether the calling thread may wait for this domain ({@link #barrier}, {@link #synchronize}):
+     * it is neither inside a read section of it nor one of its callbacks.
+     */
+    public boolean canWait() {
+        return !inReadSection() && !drivenByCurrentThread();
+    }
+
     private void checkCanWait(String what) {
         if (inReadSection()) {
             throw new IllegalStateException(what + " inside a read section of SRCU domain " + name

@@ -1533,6 +1533,7 @@ public final class LockedSpace extends AbstractSpace implements FaultHandler {
             final LayoutPlan plan = LayoutPlanner.unmap(map, 0, config.taskSize());
             map.apply(plan);
             releaseFiles(plan.removed());
+            machine.spaceExited(domain);
         } finally {
             writeUnlock();
         }

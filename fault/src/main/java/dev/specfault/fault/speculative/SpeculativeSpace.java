@@ -1280,6 +1280,7 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
             putAll(freed);
             retire(b);
             tree.destroy();
+            machine.spaceExited(domain);
         } finally {
             writeUnlock();
         }
