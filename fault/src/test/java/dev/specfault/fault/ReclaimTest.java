@@ -26,13 +26,7 @@ class ReclaimTest {
     void framesWaitingForAGracePeriodAreReclaimedBeforeOom(Design d, Arch arch) {
         withFramesWaitingForAGracePeriod(d, arch, (s, cpu) -> {
             final long free = free(s);
-            final long r = s.mmap(0, 4L << 20, RW, ANON);
-            long touched = 0;
-            int last;
-            while ((last = s.store(cpu, r + touched * Mman.PAGE_SIZE, 7)) == AccessResult.OK) {
-                touched++;
-            }
-            assertEquals(AccessResult.OOM, last, "memory does run out in the end");
+            final long touched = touchUntilOom(s, cpu);
             // Each touch takes a frame: more pages were touched than frames were free, so the
             // frames SRCU held were reclaimed and used.
             assertTrue(touched > free, touched + " pages touched, " + free + " frames were free");
@@ -53,11 +47,7 @@ class ReclaimTest {
             s.pmap().domain().barrier(); // the other thread's reclaim
             assertTrue(free(s) >= 8, "frames are free");
             assertTrue(s.reclaim(), "a fault's worth of frames is free: retry");
-            final long r = s.mmap(0, 4L << 20, RW, ANON);
-            long touched = 0;
-            while (s.store(cpu, r + touched * Mman.PAGE_SIZE, 7) == AccessResult.OK) {
-                touched++;
-            }
+            touchUntilOom(s, cpu);
             assertFalse(s.reclaim(), "nothing to reclaim and memory full: the OOM stands");
         });
     }
@@ -172,18 +162,11 @@ class ReclaimTest {
             final long held = child.pmap().domain().stats().backlog();
             assertTrue(held >= 1, "the child's tables wait for a grace period");
             final long free = free(parent);
-            final long r = parent.mmap(0, 4L << 20, RW, ANON);
-            long touched = 0;
-            int last;
-            while ((last = parent.store(cpu, r + touched * Mman.PAGE_SIZE, 7)) == AccessResult.OK) {
-                touched++;
-            }
-            assertEquals(AccessResult.OOM, last, "memory does run out in the end");
+            final long touched = touchUntilOom(parent, cpu);
             assertTrue(touched > free, touched + " pages touched, " + free + " frames were free; the child held "
                     + held + " callbacks");
             assertEquals(0, child.pmap().domain().stats().backlog());
             assertEquals(domains - 1, parent.machine().deferringDomains(), "the drained child's domain is forgotten");
-            assertEquals(0, parent.munmap(r, 4L << 20));
         });
     }
 
@@ -216,6 +199,21 @@ class ReclaimTest {
         } finally {
             cpu.unbind();
         }
+    }
+
+    /**
+     * Stores to the pages of a new 4 MiB area in turn until one fails, which must be OOM (the
+     * machine has fewer frames); returns how many succeeded.
+     */
+    private static long touchUntilOom(AddressSpace s, Cpu cpu) {
+        final long r = s.mmap(0, 4L << 20, RW, ANON);
+        long touched = 0;
+        int last;
+        while ((last = s.store(cpu, r + touched * Mman.PAGE_SIZE, 7)) == AccessResult.OK) {
+            touched++;
+        }
+        assertEquals(AccessResult.OOM, last, "memory does run out in the end");
+        return touched;
     }
 
     /** Frames free now. */
