@@ -581,8 +581,18 @@ class SpecfaultCliTest {
         // between 2 s and the deadline: 500 ms, not the 200 ms a stalled main thread could miss)
         assertEquals(2, lines.stream().filter(l -> l.startsWith("speculative,x86,mmap_churn,")).count(), lines.toString());
         assertEquals(2, lines.stream().filter(l -> l.startsWith("locked,x86,mmap_churn,")).count(), lines.toString());
-        assertTrue(lines.stream().skip(1).allMatch(l -> Long.parseLong(l.substring(l.lastIndexOf(',') + 1)) > 0),
-                "pages touched every second: " + lines);
+        final java.util.List<String> header = java.util.List.of(lines.get(0).split(","));
+        assertEquals(java.util.List.of("pages", "writer_ops", "srcu_callbacks", "gc_ms", "jit_ms"),
+                header.subList(8, header.size()));
+        for (String l : lines.subList(1, lines.size())) {
+            final String[] v = l.split(",");
+            assertEquals(header.size(), v.length, l);
+            assertTrue(Long.parseLong(v[8]) > 0, "pages touched every second: " + lines);
+            // the writer steps every second, and each step's munmap frees a page table through SRCU
+            assertTrue(Long.parseLong(v[9]) > 0, "writer steps every second: " + lines);
+            assertTrue(Long.parseLong(v[10]) >= Long.parseLong(v[9]), "a callback per writer step at least: " + l);
+            assertTrue(Long.parseLong(v[11]) >= 0 && Long.parseLong(v[12]) >= -1, l);
+        }
     }
 
     @Test

@@ -14,11 +14,11 @@ import dev.specfault.stress.compare.Targets;
 import dev.specfault.stress.run.Cell;
 import dev.specfault.stress.run.CellResult;
 import dev.specfault.stress.run.CellSpec;
+import dev.specfault.stress.run.JvmTime;
 import dev.specfault.stress.run.SeededBug;
 import dev.specfault.stress.workload.Workload;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -185,7 +185,7 @@ public final class CompareCommand implements Callable<Integer> {
         // up: a second burst came with the first two-thread cells).
         final Duration wu = warmup.compareTo(duration) < 0 ? warmup : duration;
         final List<String> warmupViolations = new ArrayList<>();
-        final long jitBefore = jitMillis();
+        final long jitBefore = JvmTime.jitMillis();
         for (Group g : groups) {
             for (Design d : designs) {
                 final CellSpec cs = new CellSpec(d, g.arch(), g.workload(), g.threads(), g.writers(), wu, regionMiB, seed,
@@ -195,7 +195,7 @@ public final class CompareCommand implements Callable<Integer> {
                 r.violations().forEach(v -> warmupViolations.add(v + " [warm-up " + cs.label() + "]"));
             }
         }
-        final long jitWarm = jitMillis();
+        final long jitWarm = JvmTime.jitMillis();
         pw.printf(Locale.ROOT, "warm-up: %d cells of %s (every group's cell of every design); JIT compiler-thread time %s%n",
                 groups.size() * designs.size(), DurationFormat.of(wu), jitWarm < 0 ? "not measured" : (jitWarm - jitBefore) + " ms");
         pw.flush();
@@ -256,7 +256,7 @@ public final class CompareCommand implements Callable<Integer> {
         pw.flush();
 
         machine.put("load average at the end", loadAverage());
-        final long jitEnd = jitMillis();
+        final long jitEnd = JvmTime.jitMillis();
         if (jitEnd >= 0) {
             // The JIT's compiler threads share the cores with the cells: a measured cell that runs
             // beside a compilation burst is slower than its neighbours.
@@ -346,12 +346,6 @@ public final class CompareCommand implements Callable<Integer> {
                 + System.getProperty("os.arch"));
         m.put("load average at the start", loadAverage());
         return m;
-    }
-
-    /** Total JIT compilation time so far (ms; the JVM's estimate), or -1 if the JVM does not tell. */
-    private static long jitMillis() {
-        final CompilationMXBean c = ManagementFactory.getCompilationMXBean();
-        return c != null && c.isCompilationTimeMonitoringSupported() ? c.getTotalCompilationTime() : -1;
     }
 
     private static String loadAverage() {

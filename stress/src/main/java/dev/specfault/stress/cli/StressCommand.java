@@ -83,7 +83,8 @@ public final class StressCommand implements Callable<Integer> {
     Path hgrm;
 
     @Option(names = "--timeline", paramLabel = "FILE",
-            description = "write one CSV line per cell and second: SRCU backlog and frames in use (mean, max), pages")
+            description = "write one CSV line per cell and second: SRCU backlog and frames in use (mean, max), pages, "
+                    + "writer steps, SRCU callbacks queued, the JVM's GC and JIT ms")
     Path timeline;
 
     @Option(names = "--jfr", paramLabel = "FILE",
@@ -280,12 +281,13 @@ public final class StressCommand implements Callable<Integer> {
         final StringBuilder b = new StringBuilder();
         if (first) {
             b.append("design,arch,workload,second,srcu_backlog_mean,srcu_backlog_max,frames_in_use_mean,"
-                    + "frames_in_use_max,pages\n");
+                    + "frames_in_use_max,pages,writer_ops,srcu_callbacks,gc_ms,jit_ms\n");
         }
         for (CellResult.Second s : c.timeline()) {
-            b.append(String.format(java.util.Locale.ROOT, "%s,%s,%s,%d,%.1f,%d,%.1f,%d,%d%n",
+            b.append(String.format(java.util.Locale.ROOT, "%s,%s,%s,%d,%.1f,%d,%.1f,%d,%d,%d,%d,%d,%d%n",
                     c.spec().design().cliName(), c.spec().arch().cliName(), c.spec().workload().cliName(),
-                    s.second(), s.backlogMean(), s.backlogMax(), s.framesMean(), s.framesMax(), s.pages()));
+                    s.second(), s.backlogMean(), s.backlogMax(), s.framesMean(), s.framesMax(), s.pages(),
+                    s.writerOps(), s.callbacks(), s.gcMillis(), s.jitMillis()));
         }
         if (first) {
             Outputs.write(file, b);

@@ -202,6 +202,10 @@ public final class Cell {
         long framesSum = 0;
         long framesSecMax = 0;
         long pagesAtSecStart = 0;
+        long writerOpsAtSecStart = 0;
+        long callbacksAtSecStart = domain.stats().callbacksQueued();
+        long gcAtSecStart = JvmTime.gcMillis();
+        long jitAtSecStart = JvmTime.jitMillis();
         for (long now = t0; now < deadline && anyAlive(ts); now = System.nanoTime()) {
             final long frames = m.frames().inUse();
             final SrcuStats srcu = domain.stats();
@@ -217,9 +221,18 @@ public final class Cell {
             }
             if (now >= secEnd) {
                 final long p = pages.get();
+                final long wo = writerOps.get();
+                final long cb = srcu.callbacksQueued();
+                final long gc = JvmTime.gcMillis();
+                final long jit = JvmTime.jitMillis();
                 timeline.add(new CellResult.Second(timeline.size() + 1, (double) backlogSum / n, backlogSecMax,
-                        (double) framesSum / n, framesSecMax, p - pagesAtSecStart));
+                        (double) framesSum / n, framesSecMax, p - pagesAtSecStart, wo - writerOpsAtSecStart,
+                        cb - callbacksAtSecStart, gc - gcAtSecStart, jit < 0 ? -1 : jit - jitAtSecStart));
                 pagesAtSecStart = p;
+                writerOpsAtSecStart = wo;
+                callbacksAtSecStart = cb;
+                gcAtSecStart = gc;
+                jitAtSecStart = jit;
                 n = 0;
                 backlogSum = 0;
                 backlogSecMax = 0;

@@ -12,7 +12,7 @@ import org.HdrHistogram.Histogram;
  *                   space's counters by cause)
  * @param violations broken invariants, one line each
  * @param latency    the touch latencies (ns)
- * @param timeline   one sample per second of the run: the SRCU backlog and frames in use
+ * @param timeline   one sample per second of the run ({@link Second})
  */
 public record CellResult(CellSpec spec, Map<String, Object> row, List<String> violations, Histogram latency,
                          List<Second> timeline) {
@@ -26,9 +26,15 @@ public record CellResult(CellSpec spec, Map<String, Object> row, List<String> vi
      * @param framesMean  frames in use on the machine, mean
      * @param framesMax   the same, largest sample
      * @param pages       pages touched in this second
+     * @param writerOps   the writer threads' steps in this second (mmap_churn: mmap, touch, munmap)
+     * @param callbacks   SRCU callbacks the space queued in this second (what the backlog follows)
+     * @param gcMillis    the JVM's collectors' time in this second (ms, every collector summed; the
+     *                    whole JVM's, not the cell's alone)
+     * @param jitMillis   the JIT compilers' time in this second (ms; -1 where the JVM does not
+     *                    measure it)
      */
     public record Second(int second, double backlogMean, long backlogMax, double framesMean, long framesMax,
-                         long pages) {
+                         long pages, long writerOps, long callbacks, long gcMillis, long jitMillis) {
     }
 
     public double pagesPerSec() {
