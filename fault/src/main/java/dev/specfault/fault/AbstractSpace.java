@@ -1100,12 +1100,26 @@ public abstract class AbstractSpace implements AddressSpace, FileObject.Mapper {
         if (isExited()) {
             return 0;
         }
-        writeLock();
+        unmapLock();
         try {
             return unmapLocked(addr, addr + rlen);
         } finally {
-            writeUnlock();
+            unmapUnlock();
         }
+    }
+
+    /**
+     * munmap's {@link #writeLock}. A design whose munmap frees the zapped pages after downgrading
+     * the lock (Linux's: {@code vms_complete_munmap_vmas} calls {@code mmap_write_downgrade}
+     * before the pages go) notes here that this hold is munmap's.
+     */
+    protected void unmapLock() {
+        writeLock();
+    }
+
+    /** munmap's {@link #writeUnlock}: see {@link #unmapLock}. */
+    protected void unmapUnlock() {
+        writeUnlock();
     }
 
     /** => writer lock. */

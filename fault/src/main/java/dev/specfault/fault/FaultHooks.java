@@ -20,6 +20,11 @@ public interface FaultHooks {
         WRITER_AFTER_ZAP,
         /** Writer: the new tree is published; frames not yet freed. */
         WRITER_AFTER_PUBLISH,
+        /**
+         * Speculative munmap: the mmap lock is downgraded to read ({@code mmap_write_downgrade});
+         * the zapped pages are not freed yet ({@code va} is 0).
+         */
+        WRITER_DOWNGRADED,
         /** Speculative fault: a COW source frame was read from the PTE; not yet pinned. */
         FAULT_BEFORE_PIN,
         /** Speculative fault: it gave up and is about to take the mmap lock (slow path). */

@@ -121,6 +121,11 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
     /** The frames a commit's zap collected, reused from one commit to the next. [m] */
     private final LongArrayList zapped = new LongArrayList();
     /**
+     * This hold of the mmap lock is munmap's: its commit leaves the zapped frames in {@link #zapped}
+     * for {@link #unmapUnlock} to free under the lock downgraded to read, as Linux's munmap does. [m]
+     */
+    private boolean unmapping;
+    /**
      * Each CPU's fault scratch, reused by the thread bound to it (Linux's {@code struct vm_fault}
      * lives on the faulting task's stack). A new one per fault was the fault path's only Java
      * allocation: a few dozen MB/s of garbage whose young collections and fresh heap pages (the
@@ -224,6 +229,39 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
     @Override
     protected void writeUnlock() {
         mmapLock.writeLock().unlock();
+    }
+
+    @Override
+    protected void unmapLock() {
+        writeLock();
+        unmapping = true;
+    }
+
+    /**
+     * munmap's unlock, as Linux's {@code vms_complete_munmap_vmas}: with the areas gone from the
+     * tree (dead, the new tree published, the PTEs zapped and flushed: the emulator zaps before the
+     * publication, where Linux zaps after the downgrade, so that a munmap is one linearization point),
+     * the lock is downgraded to read ({@code mmap_write_downgrade}) and the zapped pages are freed
+     * under it. A fault that falls back (a missing table) takes the lock for reading meanwhile,
+     * instead of waiting for thousands of frames to be poisoned and freed; writers still wait.
+     */
+    @Override
+    protected void unmapUnlock() {
+        unmapping = false;
+        if (zapped.isEmpty()) {
+            writeUnlock();
+            return;
+        }
+        final ReentrantReadWriteLock.ReadLock rl = mmapLock.readLock();
+        rl.lock(); // held for writing: granted at once
+        mmapLock.writeLock().unlock();
+        try {
+            hooks.at(FaultHooks.Point.WRITER_DOWNGRADED, this, 0);
+            putAll(zapped); // writers are kept out by the read hold: the list is still ours
+            zapped.clear();
+        } finally {
+            rl.unlock();
+        }
     }
 
     @Override
@@ -805,15 +843,13 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
             if (gap != null) {
                 assert Arrays.equals(gap, tableGap(start, end))
                         : Arrays.toString(gap) + " before the publication, " + Arrays.toString(tableGap(start, end)) + " after";
-                putAll(freed);
-                freed.clear();
+                freeZapped();
                 pmap.retireTables(unlinked);
                 retire(b);
                 return;
             }
         }
-        putAll(freed);
-        freed.clear();
+        freeZapped();
         if (change == Change.ZAP) {
             freeTables(start, end);
         }
@@ -845,6 +881,17 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
             }
         }
         return true;
+    }
+
+    /**
+     * => mmap lock for writing, after publish. Frees the frames the commit zapped ({@link #zapped}),
+     * now, or, in munmap, after the downgrade ({@link #unmapUnlock}).
+     */
+    private void freeZapped() {
+        if (!unmapping) {
+            putAll(zapped);
+            zapped.clear();
+        }
     }
 
     /** => mmap lock for writing, after publish. Drops the removed records' file references after a grace period, and the records. */

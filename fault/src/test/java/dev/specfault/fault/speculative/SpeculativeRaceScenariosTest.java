@@ -213,4 +213,48 @@ class SpeculativeRaceScenariosTest extends ScenarioBase {
         assertEquals(inUse + 1, machine.frames().inUse(), "one new page; nothing leaked");
         assertEquals(List.of(), space.checkQuiet());
     }
+
+    /**
+     * munmap frees the pages it zapped under the mmap lock downgraded to read, as Linux's munmap
+     * does ({@code vms_complete_munmap_vmas}: {@code mmap_write_downgrade}, then the frees): a
+     * fault that falls back for a missing page table completes meanwhile, while a writer (an mmap)
+     * waits for the munmap to end. Before, the frees ran under the lock held for writing, and the
+     * fault waited for all of them.
+     */
+    @ParameterizedTest
+    @EnumSource(value = Arch.class, names = {"X86_64", "ARM64"})
+    void munmapFreesItsPagesUnderTheLockDowngradedToRead(Arch arch) {
+        build(arch, Set.of(), Set.of());
+        space.mmap(P, PAGE_SIZE, RW, ANON);
+        store(0, P, 1);
+        final long frame = space.pmap().format().frame(space.pmap().pte(space.pmap().leafTable(P), Arch.index(P, 1)));
+        final long q = P + (8L << 20); // a 2 MiB range of its own: no leaf table yet, so the fault falls back
+        space.mmap(q, PAGE_SIZE, RW, ANON);
+        final long r = P + (16L << 20);
+        final java.util.concurrent.atomic.AtomicBoolean heldAtDowngrade = new java.util.concurrent.atomic.AtomicBoolean();
+        final java.util.concurrent.atomic.AtomicReference<Future<Integer>> fault = new java.util.concurrent.atomic.AtomicReference<>();
+        final java.util.concurrent.atomic.AtomicBoolean faultDone = new java.util.concurrent.atomic.AtomicBoolean();
+        final java.util.concurrent.atomic.AtomicReference<Future<Long>> writer = new java.util.concurrent.atomic.AtomicReference<>();
+        final java.util.concurrent.atomic.AtomicBoolean writerWaited = new java.util.concurrent.atomic.AtomicBoolean();
+        hook.arm(FaultHooks.Point.WRITER_DOWNGRADED, () -> {
+            heldAtDowngrade.set(!machine.frames().isFree(frame));
+            final long fallbacks = space.stats().fallbacks(SpaceStats.Fallback.MISSING_TABLE);
+            fault.set(raceStore(0, q, 2));
+            faultDone.set(fault.get().isDone() && space.stats().fallbacks(SpaceStats.Fallback.MISSING_TABLE) > fallbacks);
+            final Future<Long> w = threads[0].submit(() -> space.mmap(r, PAGE_SIZE, RW, ANON));
+            waitUntil(() -> w.isDone() || space.mmapLockWaiters() > 0);
+            writerWaited.set(!w.isDone());
+            writer.set(w);
+        });
+        assertEquals(0L, on(1, () -> space.munmap(P, PAGE_SIZE)));
+        assertTrue(heldAtDowngrade.get(), "the page is freed after the downgrade");
+        assertTrue(faultDone.get(), "the fault that fell back ran while munmap freed its pages");
+        assertEquals(AccessResult.OK, get(fault.get()));
+        assertTrue(writerWaited.get(), "a writer waits while munmap holds the lock for reading");
+        assertEquals(r, get(writer.get()));
+        assertTrue(machine.frames().isFree(frame), "free when munmap returns");
+        assertEquals(2, load(1, q));
+        assertEquals(SEGV, load(1, P));
+        assertEquals(List.of(), space.checkQuiet());
+    }
 }
