@@ -1109,9 +1109,9 @@ public abstract class AbstractSpace implements AddressSpace, FileObject.Mapper {
     }
 
     /**
-     * munmap's {@link #writeLock}. A design whose munmap frees the zapped pages after downgrading
-     * the lock (Linux's: {@code vms_complete_munmap_vmas} calls {@code mmap_write_downgrade}
-     * before the pages go) notes here that this hold is munmap's.
+     * munmap's (and brk's) {@link #writeLock}. A design whose munmap frees the zapped pages after
+     * downgrading the lock (Linux's: {@code vms_complete_munmap_vmas} calls
+     * {@code mmap_write_downgrade} before the pages go) notes here that this hold is munmap's.
      */
     protected void unmapLock() {
         writeLock();
@@ -1261,9 +1261,13 @@ public abstract class AbstractSpace implements AddressSpace, FileObject.Mapper {
         return r;
     }
 
-    /** brk; {@code populate} gets the range to fault in after the lock (a locked heap's growth). */
+    /**
+     * brk; {@code populate} gets the range to fault in after the lock (a locked heap's growth).
+     * Under munmap's lock ({@link #unmapLock}): Linux's brk shrinks through
+     * {@code do_vmi_align_munmap(..., unlock=true)}, which downgrades before the pages go.
+     */
     private long brkLocked(long addr, long[] populate) {
-        writeLock();
+        unmapLock();
         try {
             final long orig = brk;
             if (addr < startBrk) {
@@ -1320,7 +1324,7 @@ public abstract class AbstractSpace implements AddressSpace, FileObject.Mapper {
             brk = addr;
             return addr;
         } finally {
-            writeUnlock();
+            unmapUnlock();
         }
     }
 

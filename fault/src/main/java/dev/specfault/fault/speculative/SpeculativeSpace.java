@@ -121,7 +121,7 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
     /** The frames a commit's zap collected, reused from one commit to the next. [m] */
     private final LongArrayList zapped = new LongArrayList();
     /**
-     * This hold of the mmap lock is munmap's: its commit leaves the zapped frames in {@link #zapped}
+     * This hold of the mmap lock is munmap's (or brk's): its commit leaves the zapped frames in {@link #zapped}
      * for {@link #unmapUnlock} to free under the lock downgraded to read, as Linux's munmap does. [m]
      */
     private boolean unmapping;

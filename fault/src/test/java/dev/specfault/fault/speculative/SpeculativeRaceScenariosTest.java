@@ -257,4 +257,22 @@ class SpeculativeRaceScenariosTest extends ScenarioBase {
         assertEquals(SEGV, load(1, P));
         assertEquals(List.of(), space.checkQuiet());
     }
+
+    /** A brk that shrinks the heap frees its pages after the downgrade too, as munmap does (Linux: the same path). */
+    @ParameterizedTest
+    @EnumSource(value = Arch.class, names = {"X86_64", "ARM64"})
+    void brkShrinkFreesItsPagesUnderTheLockDowngradedToRead(Arch arch) {
+        build(arch, Set.of(), Set.of());
+        final long b = space.brk(0);
+        assertEquals(b + PAGE_SIZE, space.brk(b + PAGE_SIZE));
+        assertEquals(AccessResult.OK, store(0, b, 1));
+        final long frame = space.pmap().format().frame(space.pmap().pte(space.pmap().leafTable(b), Arch.index(b, 1)));
+        final java.util.concurrent.atomic.AtomicBoolean heldAtDowngrade = new java.util.concurrent.atomic.AtomicBoolean();
+        hook.arm(FaultHooks.Point.WRITER_DOWNGRADED, () -> heldAtDowngrade.set(!machine.frames().isFree(frame)));
+        assertEquals(b, (long) on(1, () -> space.brk(b)));
+        assertTrue(heldAtDowngrade.get(), "the page is freed after the downgrade");
+        assertTrue(machine.frames().isFree(frame), "free when brk returns");
+        assertEquals(SEGV, load(1, b));
+        assertEquals(List.of(), space.checkQuiet());
+    }
 }
