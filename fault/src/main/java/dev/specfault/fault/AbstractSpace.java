@@ -259,7 +259,7 @@ public abstract class AbstractSpace implements AddressSpace, FileObject.Mapper {
     public final boolean reclaim() {
         final dev.specfault.pmap.phys.FrameAllocator frames = machine.frames();
         final long before = frames.inUse();
-        machine.drainDeferredFrees();
+        machine.drainDeferredFrees(pmap().domain());
         if (stillShort(frames, before)) {
             reclaimLazyFree(); // then this space's lazy-free pages that are still clean
         }

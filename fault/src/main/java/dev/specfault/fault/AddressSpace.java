@@ -94,12 +94,14 @@ public interface AddressSpace {
     /**
      * Direct reclaim, for an allocation outside a fault that found no free frame (a pread's
      * page-cache miss, {@link FileObject#readWord(long, java.util.function.BooleanSupplier)}): what
-     * a fault does before it reports OOM. Waits until every callback queued in this space's SRCU
-     * domain has run (table pages and records that hold frames back until a grace period), then, if
-     * that freed nothing, discards this space's clean lazy-free pages. Call with no lock held,
-     * outside any read section.
+     * a fault does before it reports OOM. Waits until every callback queued in the SRCU domain of
+     * every space on the machine has run (table pages and records that hold frames back until a
+     * grace period; {@link dev.specfault.pmap.Machine#drainDeferredFrees}), then, if that freed
+     * nothing, discards this space's clean lazy-free pages. Call with no lock held, outside any read
+     * section.
      *
-     * @return true if frames were freed (the allocation may be tried again)
+     * @return true if frames were freed, or a fault's worth of frames is free (the allocation may be
+     *         tried again)
      */
     boolean reclaim();
 

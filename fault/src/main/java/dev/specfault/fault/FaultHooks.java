@@ -21,8 +21,8 @@ public interface FaultHooks {
         /** Writer: the new tree is published; frames not yet freed. */
         WRITER_AFTER_PUBLISH,
         /**
-         * Speculative munmap: the mmap lock is downgraded to read ({@code mmap_write_downgrade});
-         * the zapped pages are not freed yet ({@code va} is 0).
+         * Speculative munmap or shrinking brk: the mmap lock is downgraded to read
+         * ({@code mmap_write_downgrade}); the zapped pages are not freed yet ({@code va} is 0).
          */
         WRITER_DOWNGRADED,
         /** Speculative fault: a COW source frame was read from the PTE; not yet pinned. */

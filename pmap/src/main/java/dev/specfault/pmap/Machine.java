@@ -356,18 +356,24 @@ public final class Machine {
 
     /**
      * Direct reclaim's wait for deferred frees, machine-wide (Linux's reclaim is not per mm): runs
-     * to completion every callback queued so far in the domain of every user space, exited ones
-     * included (a fork's exited children hold their table pages, and what their designs retire,
-     * until a grace period), except the domains the caller may not wait for ({@link
-     * SrcuDomain#canWait}: it reads in them, or is one of their callbacks).
+     * to completion every callback queued so far in {@code own} (the reclaiming space's domain: its
+     * {@link SrcuDomain#barrier}, which reports a callback's failure) and in the domain of every
+     * other user space, exited ones included (a fork's exited children hold their table pages, and
+     * what their designs retire, until a grace period). Another space's domain is waited for without
+     * reporting its callbacks' failures ({@link SrcuDomain#awaitCallbacks}: its own next barrier
+     * does), and skipped where the caller may not wait for it ({@link SrcuDomain#canWait}).
      *
      * @return whether any callback was waited for
      */
-    public boolean drainDeferredFrees() {
+    public boolean drainDeferredFrees(SrcuDomain own) {
         boolean waited = false;
+        if (own.stats().backlog() != 0) {
+            own.barrier();
+            waited = true;
+        }
         for (SrcuDomain d : deferring.keySet()) {
-            if (d.stats().backlog() != 0 && d.canWait()) {
-                d.barrier();
+            if (d != own && d.stats().backlog() != 0 && d.canWait()) {
+                d.awaitCallbacks();
                 waited = true;
             }
         }

@@ -466,6 +466,20 @@ public final class SrcuDomain implements AutoCloseable {
      *                               reported it (the first failure is the cause; later ones are counted)
      */
     public void barrier() {
+        awaitCallbacks();
+        reportCallbackFailure();
+    }
+
+    /**
+     * Waits as {@link #barrier} does, but leaves a callback's failure for this domain's next
+     * {@code barrier()} to report: for a caller that waits on behalf of someone else (direct
+     * reclaim, which runs every space's callbacks), so that the failure is reported where it
+     * belongs.
+     *
+     * @throws IllegalStateException if the caller is inside a read section of this domain or is one
+     *                               of its callbacks
+     */
+    public void awaitCallbacks() {
         checkCanWait("barrier()");
         // Slot by slot (Linux's srcu_barrier puts a callback behind every CPU's list): slots'
         // callbacks do not run in one global order, so a global count could be made up by later
@@ -486,7 +500,6 @@ public final class SrcuDomain implements AutoCloseable {
             }
             step = driver.pause(step);
         }
-        reportCallbackFailure();
     }
 
     private static boolean allRan(ReaderCounters[] s, long[] target) {

@@ -198,6 +198,26 @@ class SrcuDomainTest {
         d.barrier(); // reported once
     }
 
+    /**
+     * awaitCallbacks (a reclaim on behalf of another space) runs the callbacks as a barrier does but
+     * leaves a failure for the domain's own next barrier: it once went to the reclaiming thread,
+     * and the owner's barrier then passed silently.
+     */
+    @Test
+    void awaitCallbacksLeavesAFailureForTheNextBarrier() {
+        final SrcuDomain d = domain(GracePeriodDriver.manual());
+        final AtomicBoolean after = new AtomicBoolean();
+        d.call(() -> {
+            throw new IllegalArgumentException("boom");
+        });
+        d.call(() -> after.set(true));
+        d.awaitCallbacks();
+        assertTrue(after.get(), "every callback ran");
+        assertEquals(0, d.stats().backlog());
+        final IllegalStateException e = assertThrows(IllegalStateException.class, d::barrier);
+        assertInstanceOf(IllegalArgumentException.class, e.getCause());
+    }
+
     @Test
     void callbackThatWaitsForItsOwnDomainIsAnError() {
         final SrcuDomain d = domain(GracePeriodDriver.manual());

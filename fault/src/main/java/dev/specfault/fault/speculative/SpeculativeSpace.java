@@ -118,13 +118,18 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
      */
     private final ReentrantReadWriteLock mmapLock = new ReentrantReadWriteLock(true); // [I]
     private volatile boolean exited; // [m] written, read anywhere
-    /** The frames a commit's zap collected, reused from one commit to the next. [m] */
+    /**
+     * The frames a commit's zap collected, reused from one commit to the next. [m], and after
+     * munmap's downgrade the read hold of the thread that downgraded (writers are still kept out).
+     */
     private final LongArrayList zapped = new LongArrayList();
     /**
      * This hold of the mmap lock is munmap's (or brk's): its commit leaves the zapped frames in {@link #zapped}
      * for {@link #unmapUnlock} to free under the lock downgraded to read, as Linux's munmap does. [m]
      */
     private boolean unmapping;
+    /** munmap's commit got as far as its frees (zapped, flushed, published): {@link #unmapUnlock} frees. [m] */
+    private boolean freeAfterDowngrade;
     /**
      * Each CPU's fault scratch, reused by the thread bound to it (Linux's {@code struct vm_fault}
      * lives on the faulting task's stack). A new one per fault was the fault path's only Java
@@ -234,6 +239,7 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
     @Override
     protected void unmapLock() {
         writeLock();
+        zapped.clear(); // what a commit that threw left (dropped, as a commit's own clear drops it)
         unmapping = true;
     }
 
@@ -248,7 +254,9 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
     @Override
     protected void unmapUnlock() {
         unmapping = false;
-        if (zapped.isEmpty()) {
+        final boolean free = freeAfterDowngrade && !zapped.isEmpty(); // not if the commit threw before its frees
+        freeAfterDowngrade = false;
+        if (!free) {
             writeUnlock();
             return;
         }
@@ -888,7 +896,9 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
      * now, or, in munmap, after the downgrade ({@link #unmapUnlock}).
      */
     private void freeZapped() {
-        if (!unmapping) {
+        if (unmapping) {
+            freeAfterDowngrade = true;
+        } else {
             putAll(zapped);
             zapped.clear();
         }
