@@ -185,17 +185,23 @@ class SrcuDomainTest {
 
     @Test
     void callbackFailureIsReportedOnceAndCounted() {
-        final SrcuDomain d = domain(GracePeriodDriver.manual());
         final AtomicBoolean after = new AtomicBoolean();
-        d.call(() -> {
-            throw new IllegalArgumentException("boom");
-        });
-        d.call(() -> after.set(true));
+        final SrcuDomain d = withAFailingCallback(after);
         final IllegalStateException e = assertThrows(IllegalStateException.class, d::barrier);
         assertInstanceOf(IllegalArgumentException.class, e.getCause());
         assertTrue(after.get(), "a failing callback does not stop the batch");
         assertEquals(1, d.stats().callbackFailures());
         d.barrier(); // reported once
+    }
+
+    /** A domain with two callbacks queued: one that throws, then one that sets {@code after}. */
+    private static SrcuDomain withAFailingCallback(AtomicBoolean after) {
+        final SrcuDomain d = domain(GracePeriodDriver.manual());
+        d.call(() -> {
+            throw new IllegalArgumentException("boom");
+        });
+        d.call(() -> after.set(true));
+        return d;
     }
 
     /**
@@ -205,12 +211,8 @@ class SrcuDomainTest {
      */
     @Test
     void awaitCallbacksLeavesAFailureForTheNextBarrier() {
-        final SrcuDomain d = domain(GracePeriodDriver.manual());
         final AtomicBoolean after = new AtomicBoolean();
-        d.call(() -> {
-            throw new IllegalArgumentException("boom");
-        });
-        d.call(() -> after.set(true));
+        final SrcuDomain d = withAFailingCallback(after);
         d.awaitCallbacks();
         assertTrue(after.get(), "every callback ran");
         assertEquals(0, d.stats().backlog());
