@@ -161,9 +161,10 @@ public abstract class AbstractSpace implements AddressSpace, FileObject.Mapper {
 
     /**
      * Identity equality, with a hash of its own rather than the identity hash (as {@link FileObject}'s):
-     * a file's set of mappers is filled at a harness's set-up and read by its threads, and Lincheck's
-     * model checker rewrites identity hash codes in between (a truncation's passes never ended: a
-     * space it had zapped was not found in its set of those done).
+     * a space put in a hash set at a harness's set-up and looked up by its threads must be found,
+     * and Lincheck's model checker rewrites identity hash codes in between (a truncation's passes
+     * never ended when a file's mappers were such a set: a space it had zapped was not found in its
+     * set of those done).
      */
     @Override
     public final boolean equals(Object o) {

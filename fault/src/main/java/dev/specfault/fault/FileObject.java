@@ -8,7 +8,7 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArraySet;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReferenceArray;
@@ -86,8 +86,13 @@ public final class FileObject {
     private volatile long pageCount; // [a]
     /** The largest size {@link #truncate} may set: the cache's top level is made for it. */
     private final long capacity; // [I] bytes
-    /** The spaces to zap on a truncation (each added once, by the writer that maps the file there). */
-    private final Set<Mapper> mappers = ConcurrentHashMap.newKeySet(); // [a]
+    /**
+     * The spaces to zap on a truncation (each added once, by the writer that maps the file there),
+     * in the order they came: a few, and iterated in an order that depends on nothing else (a hash
+     * set's walk of its bins depended on the spaces' hashes, and Lincheck's model checker took the
+     * walk over a sparse table for a spin loop in one run of a scenario and not in its replay). [a]
+     */
+    private final Set<Mapper> mappers = new CopyOnWriteArraySet<>();
     /** {@code i_rwsem}: one truncation at a time. */
     private final Object truncateLock = new Object(); // [I]
     private final AtomicReferenceArray<AtomicLongArray> leaves; // [a] 512 slots of frame + 1 each, made on first use
