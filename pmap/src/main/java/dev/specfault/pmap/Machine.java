@@ -14,9 +14,8 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
-import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
@@ -56,11 +55,22 @@ public final class Machine {
     private final Cpu[] cpus;                                 // [I]
     private final Builder config;                             // [I]
     /**
-     * The SRCU domains of the user spaces ({@link #newPmap}), each mapped to whether its space has
-     * exited (queues no more callbacks): what direct reclaim waits for. An exited space's domain is
-     * forgotten once its callbacks have run. [a]
+     * The SRCU domains of the user spaces ({@link #newPmap}), in the order they came: what direct
+     * reclaim waits for. An exited space's domain is forgotten once its callbacks have run. A list,
+     * not a hash map: Lincheck's model checker rewrites identity hash codes, and a walk of a hash
+     * table's bins is not the same from one run of a scenario to its replay. [a]
      */
-    private final ConcurrentHashMap<SrcuDomain, Boolean> deferring = new ConcurrentHashMap<>();
+    private final CopyOnWriteArrayList<Deferring> deferring = new CopyOnWriteArrayList<>();
+
+    /** A user space's SRCU domain, and whether the space has exited (queues no more callbacks). */
+    private static final class Deferring {
+        final SrcuDomain domain; // [I]
+        volatile boolean exited; // [a]
+
+        Deferring(SrcuDomain domain) {
+            this.domain = domain;
+        }
+    }
 
     private Machine(Builder b) {
         this.config = b;
@@ -342,7 +352,7 @@ public final class Machine {
         }
         tablePageForNewTable(r).init(arch.levels(), 0, 0);
         forgetDrained();
-        deferring.putIfAbsent(domain, Boolean.FALSE);
+        deferring.add(new Deferring(domain));
         return new Pmap(this, domain, r, name, false);
     }
 
@@ -351,7 +361,11 @@ public final class Machine {
      * reclaim need not wait for it any more. => after the space's last retirement.
      */
     public void spaceExited(SrcuDomain domain) {
-        deferring.replace(domain, Boolean.TRUE);
+        for (Deferring e : deferring) {
+            if (e.domain == domain) {
+                e.exited = true;
+            }
+        }
     }
 
     /**
@@ -371,7 +385,8 @@ public final class Machine {
             own.barrier();
             waited = true;
         }
-        for (SrcuDomain d : deferring.keySet()) {
+        for (Deferring e : deferring) {
+            final SrcuDomain d = e.domain;
             if (d != own && d.stats().backlog() != 0 && d.canWait()) {
                 d.awaitCallbacks();
                 waited = true;
@@ -383,11 +398,7 @@ public final class Machine {
 
     /** Forgets the exited spaces' domains that have nothing queued (they queue nothing more). */
     private void forgetDrained() {
-        for (Map.Entry<SrcuDomain, Boolean> e : deferring.entrySet()) {
-            if (e.getValue() && e.getKey().stats().backlog() == 0) {
-                deferring.remove(e.getKey(), Boolean.TRUE);
-            }
-        }
+        deferring.removeIf(e -> e.exited && e.domain.stats().backlog() == 0);
     }
 
     /** How many user spaces' SRCU domains direct reclaim would wait for now (tests). */
