@@ -1116,6 +1116,15 @@ public abstract class AbstractSpace implements AddressSpace, FileObject.Mapper {
      */
     protected void unmapLock() {
         writeLock();
+        beginUnmap();
+    }
+
+    /**
+     * => writer lock: from here this hold is an unmap's, released by {@link #unmapUnlock} (munmap
+     * and brk take it with {@link #unmapLock}; mremap marks it so once it knows it only shrinks in
+     * place: Linux's {@code shrink_vma(vrm, true)}, {@code do_vmi_munmap(..., unlock=true)}).
+     */
+    protected void beginUnmap() {
     }
 
     /** munmap's {@link #writeUnlock}: see {@link #unmapLock}. */
@@ -1393,6 +1402,7 @@ public abstract class AbstractSpace implements AddressSpace, FileObject.Mapper {
             return -Errno.EFAULT;
         }
         writeLock();
+        boolean unmapHold = false; // an in-place shrink: released by unmapUnlock, the tail freed after the downgrade
         try {
             final AreaIndex idx = index();
             if (newAddrGiven && idx.count() + 2 >= config.maxMapCount() - 3) {
@@ -1430,6 +1440,10 @@ public abstract class AbstractSpace implements AddressSpace, FileObject.Mapper {
             }
             if (Long.compareUnsigned(olen, nlen) >= 0) {
                 if (olen != nlen) {
+                    // shrink_vma(vrm, true): the tail's do_vmi_munmap unlocks, and so downgrades before
+                    // the tail's pages go, as munmap's
+                    beginUnmap();
+                    unmapHold = true;
                     final long r = shrinkTail(idx, addr, olen, nlen);
                     if (r < 0) {
                         return r;
@@ -1462,7 +1476,11 @@ public abstract class AbstractSpace implements AddressSpace, FileObject.Mapper {
             }
             return move(idx, vma, addr, olen, to, nlen, false);
         } finally {
-            writeUnlock();
+            if (unmapHold) {
+                unmapUnlock();
+            } else {
+                writeUnlock();
+            }
         }
     }
 

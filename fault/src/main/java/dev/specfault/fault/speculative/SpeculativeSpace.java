@@ -124,7 +124,7 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
      */
     private final LongArrayList zapped = new LongArrayList();
     /**
-     * This hold of the mmap lock is munmap's (or brk's): its commit leaves the zapped frames in {@link #zapped}
+     * This hold of the mmap lock is munmap's (or brk's, or an in-place mremap shrink's): its commit leaves the zapped frames in {@link #zapped}
      * for {@link #unmapUnlock} to free under the lock downgraded to read, as Linux's munmap does. [m]
      */
     private boolean unmapping;
@@ -237,8 +237,7 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
     }
 
     @Override
-    protected void unmapLock() {
-        writeLock();
+    protected void beginUnmap() {
         zapped.clear(); // what a commit that threw left (dropped, as a commit's own clear drops it)
         unmapping = true;
     }

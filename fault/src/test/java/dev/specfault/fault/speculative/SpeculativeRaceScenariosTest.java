@@ -275,4 +275,41 @@ class SpeculativeRaceScenariosTest extends ScenarioBase {
         assertEquals(SEGV, load(1, b));
         assertEquals(List.of(), space.checkQuiet());
     }
+
+    /**
+     * An mremap that shrinks in place frees the tail's pages after the downgrade too (Linux's
+     * {@code shrink_vma(vrm, true)}: the tail's {@code do_vmi_munmap} unlocks). A move that unmaps
+     * its target ({@code mremap_to}'s {@code do_munmap}) keeps the lock for writing to the end.
+     */
+    @ParameterizedTest
+    @EnumSource(value = Arch.class, names = {"X86_64", "ARM64"})
+    void mremapShrinkFreesItsPagesUnderTheLockDowngradedToRead(Arch arch) {
+        build(arch, Set.of(), Set.of());
+        space.mmap(P, 2 * PAGE_SIZE, RW, ANON);
+        assertEquals(AccessResult.OK, store(0, P + PAGE_SIZE, 1));
+        final long frame = space.pmap().format().frame(space.pmap().pte(space.pmap().leafTable(P), Arch.index(P + PAGE_SIZE, 1)));
+        final java.util.concurrent.atomic.AtomicInteger downgrades = new java.util.concurrent.atomic.AtomicInteger();
+        final java.util.concurrent.atomic.AtomicBoolean heldAtDowngrade = new java.util.concurrent.atomic.AtomicBoolean();
+        hook.arm(FaultHooks.Point.WRITER_DOWNGRADED, () -> {
+            downgrades.incrementAndGet();
+            heldAtDowngrade.set(!machine.frames().isFree(frame));
+        });
+        assertEquals(P, (long) on(1, () -> space.mremap(P, 2 * PAGE_SIZE, PAGE_SIZE, 0, 0)));
+        assertEquals(1, downgrades.get());
+        assertTrue(heldAtDowngrade.get(), "the tail's page is freed after the downgrade");
+        assertTrue(machine.frames().isFree(frame), "free when mremap returns");
+        assertEquals(SEGV, load(1, P + PAGE_SIZE));
+
+        final long target = P + (8L << 20);
+        space.mmap(target, PAGE_SIZE, RW, ANON);
+        assertEquals(AccessResult.OK, store(0, target, 2));
+        assertEquals(AccessResult.OK, store(0, P, 3));
+        final long targetFrame = space.pmap().format().frame(space.pmap().pte(space.pmap().leafTable(target), Arch.index(target, 1)));
+        hook.arm(FaultHooks.Point.WRITER_DOWNGRADED, downgrades::incrementAndGet);
+        assertEquals(target, (long) on(1, () -> space.mremap(P, PAGE_SIZE, PAGE_SIZE, Mman.MREMAP_MAYMOVE | Mman.MREMAP_FIXED, target)));
+        assertEquals(1, downgrades.get(), "a move that unmaps its target does not downgrade");
+        assertTrue(machine.frames().isFree(targetFrame), "the target's page is freed");
+        assertEquals(3, load(1, target));
+        assertEquals(List.of(), space.checkQuiet());
+    }
 }
