@@ -120,7 +120,7 @@ class SpecfaultCliTest {
     void aWorkloadWithoutWritersRefusesWriters(String w) {
         final Result r = run("stress", "--workload", w, "--writers", "2", "--design", "speculative", "--duration", "100ms",
                 "--region", "1");
-        assertOneLineError(r, w + " takes no writer threads (--writers is for mmap_churn, merge_churn");
+        assertOneLineError(r, w + " takes no writer threads (--writers is for mmap_churn, churn_apart, merge_churn");
         assertEquals(w.equals("page_fault1"), r.err().contains("mmap_churn is page_fault1 with writers"), r.err());
         final Result none = run("stress", "--workload", w, "--writers", "0", "--design", "speculative", "--duration", "100ms",
                 "--region", "1");

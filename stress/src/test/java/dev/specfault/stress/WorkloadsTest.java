@@ -36,7 +36,7 @@ class WorkloadsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"page_fault2", "page_fault3", "mprotect_churn", "stack_growth", "fork_storm", "exit_race",
+    @ValueSource(strings = {"page_fault2", "page_fault3", "churn_apart", "mprotect_churn", "stack_growth", "fork_storm", "exit_race",
         "unmap_race", "madv_free", "file_race", "truncate_race", "ebizzy"})
     void everyWorkloadRunsCleanOnEveryDesignAndArchitecture(String workload) {
         final Workload w = Workload.byCliName(workload);
@@ -114,6 +114,31 @@ class WorkloadsTest {
         assertEquals(pages, c.latency().getTotalCount(), "one recorded touch per faulting thread's page");
         assertEquals(writerOps, ((Number) c.row().get("writer_touches")).longValue(), c.row().toString());
         assertTrue(((Number) c.row().get("writer_p99_ns")).longValue() > 0, c.row().toString());
+    }
+
+    /**
+     * churn_apart's writers work in spaces of their own: the cell's space sees the faulting
+     * thread's faults only (mmap_churn's sees one more per writer step: the writer's touch), and
+     * each writer's space is exited at the end (P6 counts its frames).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"speculative", "locked"})
+    void churnApartsWritersChangeNothingInTheCellsSpace(String design) throws InterruptedException {
+        for (Workload w : new Workload[] {Workload.MMAP_CHURN, Workload.CHURN_APART}) {
+            final CellResult c = Cell.run(new CellSpec(Design.byCliName(design), Arch.X86_64, w, 1, 1,
+                    Duration.ofMillis(400), 1, 1, null), null);
+            assertTrue(c.violations().isEmpty(), c.violations().toString());
+            final long pages = ((Number) c.row().get("pages")).longValue();
+            final long writerOps = ((Number) c.row().get("writer_ops")).longValue();
+            final long faults = ((Number) c.row().get("faults")).longValue();
+            assertTrue(pages > 0 && writerOps > 0, c.row().toString());
+            if (w == Workload.CHURN_APART) {
+                assertEquals(pages, faults, "the faulting thread's faults only: " + c.row());
+                assertEquals(1L, ((Number) c.row().get("exits")).longValue(), "the writer's space exited: " + c.row());
+            } else {
+                assertEquals(pages + writerOps, faults, "the writer's touches fault in the cell's space: " + c.row());
+            }
+        }
     }
 
     @Test

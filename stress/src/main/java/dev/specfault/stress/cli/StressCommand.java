@@ -34,7 +34,7 @@ import picocli.CommandLine.Option;
         description = {"Runs a workload on designs x architectures with the invariant checks on.",
                 "Exit code 1 with VIOLATION lines if an invariant breaks; --inject list prints every seeded bug."})
 public final class StressCommand implements Callable<Integer> {
-    @Option(names = "--workload", description = "one of: page_fault1, page_fault2, page_fault3, mmap_churn, merge_churn, mprotect_churn, "
+    @Option(names = "--workload", description = "one of: page_fault1, page_fault2, page_fault3, mmap_churn, churn_apart, merge_churn, mprotect_churn, "
             + "stack_growth, fork_storm, exit_race, unmap_race, madv_free, file_race, truncate_race, ebizzy ('./specfault workloads' says what each does; default page_fault1; "
             + "with --inject, the bug's)")
     String workload;
@@ -48,7 +48,7 @@ public final class StressCommand implements Callable<Integer> {
     @Option(names = "--threads", description = "faulting threads (default 2; with --inject, the bug's)")
     Integer threads;
 
-    @Option(names = "--writers", description = "writer threads of mmap_churn, merge_churn, mprotect_churn, fork_storm, exit_race, unmap_race, "
+    @Option(names = "--writers", description = "writer threads of mmap_churn, churn_apart, merge_churn, mprotect_churn, fork_storm, exit_race, unmap_race, "
             + "madv_free and truncate_race; the other workloads take none (default 1 where there are writers; with --inject, the bug's)")
     Integer writers;
 

@@ -7,6 +7,7 @@ import dev.specfault.fault.Mman;
 import dev.specfault.fault.SpaceConfig;
 import dev.specfault.pmap.AccessResult;
 import dev.specfault.pmap.Cpu;
+import java.util.List;
 import java.util.SplittableRandom;
 
 /**
@@ -29,6 +30,13 @@ public enum Workload {
     PAGE_FAULT3("page_fault3", "a shared file mapping: map, touch every page, unmap"),
     /** page_fault1 while writer threads mmap/munmap elsewhere in the space. */
     MMAP_CHURN("mmap_churn", "page_fault1 while writers loop: mmap 64 KiB elsewhere, touch one page, munmap"),
+    /**
+     * mmap_churn with each writer in a space of its own on the same machine: the writers' load on
+     * the CPUs, the memory and the frame allocator, without their mmap lock, SRCU callbacks or TLB
+     * shootdowns in the faulting threads' space. mmap_churn's loss against this is the design's.
+     */
+    CHURN_APART("churn_apart",
+            "mmap_churn with each writer in a space of its own on the same machine: the machine's load without the layout changes (a baseline for mmap_churn)"),
     /** mmap_churn with the writers' mappings placed top-down, next to the faulting threads' areas. */
     MERGE_CHURN("merge_churn",
             "mmap_churn placed top-down: each 64 KiB mapping merges with a faulting thread's area and munmap splits it again"),
@@ -106,7 +114,7 @@ public enum Workload {
 
     /** Whether the workload has writer threads by default. */
     public boolean hasWriters() {
-        return this == MMAP_CHURN || this == MERGE_CHURN || this == MPROTECT_CHURN || this == FORK_STORM || this == EXIT_RACE || this == UNMAP_RACE
+        return this == MMAP_CHURN || this == CHURN_APART || this == MERGE_CHURN || this == MPROTECT_CHURN || this == FORK_STORM || this == EXIT_RACE || this == UNMAP_RACE
                 || this == MADV_FREE || this == TRUNCATE_RACE;
     }
 
@@ -200,6 +208,9 @@ public enum Workload {
             case TRUNCATE_RACE:
                 ctx.state(new TruncateRace.State(ctx));
                 break;
+            case CHURN_APART:
+                ctx.state(new ApartSpaces(ctx));
+                break;
             default:
                 break;
         }
@@ -223,6 +234,9 @@ public enum Workload {
                 break;
             case STACK_GROWTH:
                 StackGrowth.finish(ctx);
+                break;
+            case CHURN_APART:
+                ((ApartSpaces) ctx.state()).finish(ctx);
                 break;
             default:
                 break;
@@ -339,6 +353,39 @@ public enum Workload {
         }
     }
 
+    /**
+     * churn_apart's spaces, one per writer (writer thread {@code t} is the cell's thread
+     * {@code threads + t}), made like the cell's (same design, machine, bugs) before
+     * any thread runs and exited after they all stopped.
+     * <pre>
+     * Who protects what:
+     *   [I] filled in the constructor, before the cell's threads start (Thread.start orders it)
+     * </pre>
+     */
+    static final class ApartSpaces {
+        final AddressSpace[] spaces; // [I]
+
+        ApartSpaces(WorkloadContext ctx) {
+            spaces = new AddressSpace[ctx.writers()];
+            for (int i = 0; i < spaces.length; i++) {
+                spaces[i] = ctx.spawn();
+            }
+        }
+
+        /** Checks each space quiet, then exits it and waits for its reclamation. */
+        void finish(WorkloadContext ctx) {
+            for (AddressSpace s : spaces) {
+                final List<String> v = s.checkQuiet();
+                if (!v.isEmpty()) {
+                    ctx.violation(v.get(0) + " (a churn_apart writer's space)");
+                }
+                s.exit();
+                s.quiesce();
+                ctx.exit();
+            }
+        }
+    }
+
     /** Pages a churning writer maps per step: 64 KiB, as the issue has it. */
     static final long CHURN_PAGES = 16;
 
@@ -358,7 +405,7 @@ public enum Workload {
     }
 
     private long churnStep(WorkloadContext ctx, Cpu cpu, int thread, SplittableRandom rnd) {
-        final AddressSpace space = ctx.space();
+        final AddressSpace space = this == CHURN_APART ? ((ApartSpaces) ctx.state()).spaces[thread - ctx.threads()] : ctx.space();
         final long len = CHURN_PAGES * Mman.PAGE_SIZE;
         final long a = space.mmap(this == MERGE_CHURN ? 0 : churnHint(space, thread), len, Mman.PROT_READ | Mman.PROT_WRITE,
                 Mman.MAP_PRIVATE | Mman.MAP_ANONYMOUS);
