@@ -1110,7 +1110,8 @@ public abstract class AbstractSpace implements AddressSpace, FileObject.Mapper {
     }
 
     /**
-     * munmap's (and brk's) {@link #writeLock}. A design whose munmap frees the zapped pages after
+     * munmap's (and brk's) {@link #writeLock}; an in-place mremap shrink marks its hold the same way
+     * ({@link #beginUnmap}). A design whose munmap frees the zapped pages after
      * downgrading the lock (Linux's: {@code vms_complete_munmap_vmas} calls
      * {@code mmap_write_downgrade} before the pages go) notes here that this hold is munmap's.
      */
@@ -1127,7 +1128,7 @@ public abstract class AbstractSpace implements AddressSpace, FileObject.Mapper {
     protected void beginUnmap() {
     }
 
-    /** munmap's {@link #writeUnlock}: see {@link #unmapLock}. */
+    /** The {@link #writeUnlock} of munmap, brk and an in-place mremap shrink: see {@link #unmapLock}. */
     protected void unmapUnlock() {
         writeUnlock();
     }
@@ -1442,8 +1443,8 @@ public abstract class AbstractSpace implements AddressSpace, FileObject.Mapper {
                 if (olen != nlen) {
                     // shrink_vma(vrm, true): the tail's do_vmi_munmap unlocks, and so downgrades before
                     // the tail's pages go, as munmap's
-                    beginUnmap();
                     unmapHold = true;
+                    beginUnmap();
                     final long r = shrinkTail(idx, addr, olen, nlen);
                     if (r < 0) {
                         return r;

@@ -21,7 +21,7 @@ public interface FaultHooks {
         /** Writer: the new tree is published; frames not yet freed. */
         WRITER_AFTER_PUBLISH,
         /**
-         * Speculative munmap or shrinking brk: the mmap lock is downgraded to read
+         * Speculative munmap, shrinking brk or in-place mremap shrink: the mmap lock is downgraded to read
          * ({@code mmap_write_downgrade}); the zapped pages are not freed yet ({@code va} is 0).
          */
         WRITER_DOWNGRADED,

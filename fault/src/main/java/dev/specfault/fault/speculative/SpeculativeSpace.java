@@ -128,7 +128,7 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
      * for {@link #unmapUnlock} to free under the lock downgraded to read, as Linux's munmap does. [m]
      */
     private boolean unmapping;
-    /** munmap's commit got as far as its frees (zapped, flushed, published): {@link #unmapUnlock} frees. [m] */
+    /** The unmap's commit got as far as its frees (zapped, flushed, published): {@link #unmapUnlock} frees. [m] */
     private boolean freeAfterDowngrade;
     /**
      * Each CPU's fault scratch, reused by the thread bound to it (Linux's {@code struct vm_fault}
@@ -238,6 +238,7 @@ public final class SpeculativeSpace extends AbstractSpace implements FaultHandle
 
     @Override
     protected void beginUnmap() {
+        assert mmapLock.isWriteLockedByCurrentThread() && !unmapping : "one unmap per hold of the write lock";
         zapped.clear(); // what a commit that threw left (dropped, as a commit's own clear drops it)
         unmapping = true;
     }
