@@ -473,20 +473,15 @@ public final class FileObject {
      * @throws IllegalStateException out of frames, after reclaim freed none
      */
     public long readWord(long off, java.util.function.BooleanSupplier reclaim) {
-        long f;
-        while ((f = getPage(off >>> PhysicalMemory.PAGE_SHIFT, null)) == FrameAllocator.OOM) {
-            if (!reclaim.getAsBoolean()) {
-                throw new IllegalStateException("pread of " + name + " at " + off + ": out of frames (ENOMEM)");
-            }
+        final long[] w = new long[1];
+        final long r = pread(off, w, reclaim);
+        if (r == 8) {
+            return w[0];
         }
-        if (f < 0) {
-            throw new IllegalArgumentException("offset " + off + " beyond " + name);
+        if (r == -Errno.ENOMEM) {
+            throw new IllegalStateException("pread of " + name + " at " + off + ": out of frames (ENOMEM)");
         }
-        try {
-            return frames.memory().getAcquire(f, (int) (off & (Mman.PAGE_SIZE - 1)) >>> 3);
-        } finally {
-            frames.put(f);
-        }
+        throw new IllegalArgumentException("offset " + off + " beyond " + name);
     }
 
     /** pwrite of one 8-byte word at byte offset {@code off}. */
@@ -503,32 +498,68 @@ public final class FileObject {
     }
 
     /**
-     * {@code pread} of the 8-byte word at {@code off} (8-aligned): empty at or past the end of the
-     * file (a read of 0 bytes). Takes no lock, as Linux's (a truncation racing it gives either answer).
+     * {@code pread} of the 8-byte word at {@code off} (8-aligned) into {@code word[0]}. Takes no
+     * lock, as Linux's (a truncation racing it gives either answer). A page-cache miss that finds no
+     * free frame calls {@code reclaim} ({@link AddressSpace#reclaim}) and tries again while that frees
+     * some, as the kernel's allocator reclaims before it fails.
+     *
+     * @return 8 (the word read), 0 at or past the end of the file (a read of 0 bytes, also when a
+     *         truncation took the page meanwhile), {@code -EINVAL} for a negative offset,
+     *         {@code -ENOMEM} with no frame left after reclaim
+     */
+    public long pread(long off, long[] word, java.util.function.BooleanSupplier reclaim) {
+        if (off < 0) {
+            return -Errno.EINVAL;
+        }
+        for (;;) {
+            if (off + 8 > size) {
+                return 0;
+            }
+            final long f = getPage(off >>> PhysicalMemory.PAGE_SHIFT, null);
+            if (f == FrameAllocator.OOM) {
+                if (!reclaim.getAsBoolean()) {
+                    return -Errno.ENOMEM;
+                }
+                continue;
+            }
+            if (f < 0) {
+                return 0; // truncated meanwhile
+            }
+            try {
+                word[0] = frames.memory().getAcquire(f, (int) (off & (Mman.PAGE_SIZE - 1)) >>> 3);
+            } finally {
+                frames.put(f);
+            }
+            return 8;
+        }
+    }
+
+    /**
+     * {@link #pread(long, long[], java.util.function.BooleanSupplier)} without reclaim (tests): the
+     * word, or empty at or past the end.
+     *
+     * @throws IllegalStateException with no frame left (ENOMEM)
      */
     public java.util.OptionalLong pread(long off) {
-        if (off < 0 || off + 8 > size) {
-            return java.util.OptionalLong.empty();
+        final long[] w = new long[1];
+        final long r = pread(off, w, () -> false);
+        if (r < 0 && r != -Errno.EINVAL) {
+            throw new IllegalStateException("pread of " + name + " at " + off + ": " + Errno.format(r));
         }
-        final long f = getPage(off >>> PhysicalMemory.PAGE_SHIFT, null);
-        if (f == SIGBUS || f == FrameAllocator.OOM) {
-            return java.util.OptionalLong.empty(); // truncated meanwhile (OOM: no page to read)
-        }
-        try {
-            return java.util.OptionalLong.of(frames.memory().getAcquire(f, (int) (off & (Mman.PAGE_SIZE - 1)) >>> 3));
-        } finally {
-            frames.put(f);
-        }
+        return r == 8 ? java.util.OptionalLong.of(w[0]) : java.util.OptionalLong.empty();
     }
 
     /**
      * {@code pwrite} of an 8-byte word at {@code off} (8-aligned), under the file's lock (the inode
      * lock, which a truncation holds too): a write past the end extends the file to {@code off + 8}.
+     * A page-cache miss with no free frame drops the lock, calls {@code reclaim} and tries again
+     * while that frees some (reclaim waits for SRCU callbacks, which may drop file references: not
+     * under the lock).
      *
      * @return 0, {@code -EFBIG} past the capacity, {@code -EINVAL} for a negative offset or a file
-     *         no one holds, {@code -ENOMEM} with no frame left
+     *         no one holds, {@code -ENOMEM} with no frame left after reclaim (the size unchanged)
      */
-    public long pwrite(long off, long v) {
+    public long pwrite(long off, long v, java.util.function.BooleanSupplier reclaim) {
         if (off < 0 || kind != Kind.FILE) {
             return -Errno.EINVAL;
         }
@@ -539,23 +570,42 @@ public final class FileObject {
             return -Errno.EINVAL;
         }
         try {
-            synchronized (truncateLock) {
-                return pwritePinned(off, v);
+            for (;;) {
+                final long r;
+                synchronized (truncateLock) {
+                    r = pwritePinned(off, v);
+                }
+                if (r != -Errno.ENOMEM || !reclaim.getAsBoolean()) {
+                    return r;
+                }
             }
         } finally {
             release();
         }
     }
 
+    /** {@link #pwrite(long, long, java.util.function.BooleanSupplier)} without reclaim. */
+    public long pwrite(long off, long v) {
+        return pwrite(off, v, () -> false);
+    }
+
     /** => {@link #truncateLock}, a reference held. */
     private long pwritePinned(long off, long v) {
+        final long oldSize = size;
         if (off + 8 > size) {
             size = off + 8;
             pageCount = Mman.pageAlign(off + 8) / Mman.PAGE_SIZE;
         }
         final long f = getPage(off >>> PhysicalMemory.PAGE_SHIFT, null);
         if (f < 0) {
-            return -Errno.ENOMEM; // no frame (within the size, under the lock: never SIGBUS)
+            // No frame (within the size, under the lock: never SIGBUS). A failed write leaves the
+            // size as it was: the extension is truncated away again, as the kernel's write_failed
+            // paths truncate the page cache back to i_size (a fault may have put a page past the
+            // old end meanwhile).
+            if (size != oldSize) {
+                truncatePinned(oldSize);
+            }
+            return -Errno.ENOMEM;
         }
         try {
             frames.memory().putRelease(f, (int) (off & (Mman.PAGE_SIZE - 1)) >>> 3, v);

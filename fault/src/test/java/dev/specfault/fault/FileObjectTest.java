@@ -216,4 +216,41 @@ class FileObjectTest {
         }
         assertEquals(null, bad);
     }
+
+    /**
+     * pread and pwrite out of frames: ENOMEM after reclaim freed nothing (before, pread said EOF and
+     * pwrite left the file extended), the call again while reclaim frees a frame; a failed pwrite
+     * past the end leaves the size as it was.
+     */
+    @Test
+    void preadAndPwriteReclaimThenFailWithEnomem() {
+        final Machine m = Machine.builder(Arch.X86_64).frameLimit(16).cpus(1).build();
+        final FileObject f = new FileObject("f", 2 * Mman.PAGE_SIZE, 4 * Mman.PAGE_SIZE, m.frames(), java.util.Set.of());
+        final java.util.ArrayDeque<Long> held = new java.util.ArrayDeque<>();
+        for (long fr; (fr = m.frames().alloc(null, dev.specfault.pmap.phys.FrameAllocator.DATA, true))
+                != dev.specfault.pmap.phys.FrameAllocator.OOM;) {
+            held.push(fr);
+        }
+        final long[] w = new long[1];
+        assertEquals(-Errno.EINVAL, f.pread(-8, w, () -> false));
+        assertEquals(-Errno.ENOMEM, f.pread(8, w, () -> false), "a miss with no frame");
+        assertThrows(IllegalStateException.class, () -> f.pread(8));
+        assertEquals(-Errno.ENOMEM, f.pwrite(2 * Mman.PAGE_SIZE, 5, () -> false));
+        assertEquals(2 * Mman.PAGE_SIZE, f.size(), "a failed write past the end does not extend the file");
+        assertEquals(2, f.pageCount());
+        final java.util.function.BooleanSupplier reclaim = () -> {
+            if (held.isEmpty()) {
+                return false;
+            }
+            m.frames().put(held.pop());
+            return true;
+        };
+        assertEquals(8, f.pread(8, w, reclaim), "reclaim freed a frame: the miss goes on");
+        assertEquals(0, w[0]);
+        assertEquals(0, f.pwrite(2 * Mman.PAGE_SIZE, 5, reclaim));
+        assertEquals(2 * Mman.PAGE_SIZE + 8, f.size());
+        assertEquals(8, f.pread(2 * Mman.PAGE_SIZE, w, () -> false));
+        assertEquals(5, w[0]);
+        assertEquals(0, f.pread(2 * Mman.PAGE_SIZE + 8, w, () -> false), "at the end: 0 bytes");
+    }
 }

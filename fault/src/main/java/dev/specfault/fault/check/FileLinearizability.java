@@ -114,13 +114,15 @@ public class FileLinearizability extends WindowHarness {
     /** pread of the first word of file page {@code pgoff}. */
     @Operation
     public long pread(@Param(name = "pgoff") int pgoff) {
-        return file.pread(pgoff * Mman.PAGE_SIZE).orElse(EOF);
+        final long[] w = new long[1];
+        final long r = file.pread(pgoff * Mman.PAGE_SIZE, w, space::reclaim);
+        return r == 8 ? w[0] : r == 0 ? EOF : sys(r);
     }
 
     /** pwrite of the first word of file page {@code pgoff}. */
     @Operation
     public long pwrite(@Param(name = "pgoff") int pgoff, @Param(name = "value") long v) {
-        return sys(file.pwrite(pgoff * Mman.PAGE_SIZE, v));
+        return sys(file.pwrite(pgoff * Mman.PAGE_SIZE, v, space::reclaim));
     }
 
     /** ftruncate of the file to {@code size} pages (0 to its {@link #FILE_PAGES}). */
