@@ -212,4 +212,17 @@ class CompareCommandTest {
         assertEquals(List.of("speculative 1", "locked 1", "speculative 2", "locked 2"),
                 rows.stream().map(m -> m.get("design") + " " + ((Number) m.get("round")).intValue()).toList());
     }
+
+    /** With mmap_churn and churn_apart in one run, the table is followed by each design's quotient of the two, in text and HTML. */
+    @Test
+    void mmapChurnWithChurnApartPrintsTheDesignsShare(@TempDir Path dir) throws Exception {
+        final Path out = dir.resolve("r");
+        final Result r = SpecfaultCliTest.run("compare", "--duration", "200ms", "--warmup", "100ms", "--rounds", "1",
+                "--region", "1", "--out", out.toString(), "--design", "speculative,locked", "--arch", "x86",
+                "--workload", "mmap_churn,churn_apart", "--threads", "1", "--no-charts");
+        assertEquals(0, r.code(), r.out() + r.err());
+        assertTrue(r.out().lines().anyMatch(l -> l.matches("  x86 mmap_churn 1t\\+1w / churn_apart: speculative \\d+\\.\\d\\d locked \\d+\\.\\d\\d")),
+                r.out());
+        assertTrue(Files.readString(out.resolve("report.html")).contains("x86 mmap_churn 1t+1w / churn_apart: speculative "));
+    }
 }

@@ -247,6 +247,12 @@ public final class CompareCommand implements Callable<Integer> {
         pw.println("compare: " + aggregation);
         pw.println();
         pw.print(Table.text(c));
+        final String share = Table.designShare(c);
+        if (!share.isEmpty()) {
+            pw.println();
+            pw.println("the writers' cost through the design (pages/s with the writers in the space over pages/s with them in spaces of their own):");
+            pw.print(share);
+        }
         pw.println();
         pw.println("targets (informational):");
         pw.print(Table.text(targets));

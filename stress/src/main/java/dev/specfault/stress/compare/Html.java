@@ -103,6 +103,11 @@ public final class Html {
             b.append("</ul>\n");
         }
         b.append("<h2>Results</h2>\n<p>").append(esc(ctx.aggregation())).append("</p>\n").append(Table.html(c));
+        final String share = Table.designShare(c);
+        if (!share.isEmpty()) {
+            b.append("<p>The writers' cost through the design (pages/s with the writers in the space over pages/s with"
+                    + " them in spaces of their own):</p>\n<pre>").append(esc(share)).append("</pre>\n");
+        }
         b.append("<h2>Targets</h2>\n<p>The issue's performance targets, evaluated on this run (informational).</p>\n")
                 .append("<table class=\"targets\">\n<thead><tr><th>status</th><th>target</th><th>measured</th></tr></thead>\n<tbody>\n");
         for (Target t : targets) {

@@ -64,6 +64,37 @@ public final class Table {
         return b.toString();
     }
 
+    /**
+     * Where the run has both mmap_churn and churn_apart with the same threads and writers on one
+     * architecture: each design's pages/s in mmap_churn over its pages/s in churn_apart, one line
+     * per such pair. churn_apart's writers load the machine as mmap_churn's do but change nothing in
+     * the faulting threads' space, so the quotient is what the writers cost through the design (its
+     * lock, retries and shootdowns) rather than through the machine. Empty if the run has no pair.
+     */
+    public static String designShare(Comparison c) {
+        final StringBuilder b = new StringBuilder();
+        for (Group g : c.groups()) {
+            if (g.workload() != dev.specfault.stress.workload.Workload.MMAP_CHURN) {
+                continue;
+            }
+            final java.util.Optional<Group> apart = c.find(g.arch(), dev.specfault.stress.workload.Workload.CHURN_APART,
+                    g.threads(), g.writers());
+            if (apart.isEmpty()) {
+                continue;
+            }
+            b.append("  ").append(g.label()).append(" / churn_apart:");
+            for (Design d : c.designs()) {
+                final OptionalDouble with = c.value(g, d, "pages_per_sec");
+                final OptionalDouble without = c.value(apart.get(), d, "pages_per_sec");
+                if (with.isPresent() && without.isPresent() && without.getAsDouble() > 0) {
+                    b.append(String.format(Locale.ROOT, " %s %.2f", d.cliName(), with.getAsDouble() / without.getAsDouble()));
+                }
+            }
+            b.append('\n');
+        }
+        return b.toString();
+    }
+
     /** The targets as text, one line each. */
     public static String text(List<Target> targets) {
         final StringBuilder b = new StringBuilder();

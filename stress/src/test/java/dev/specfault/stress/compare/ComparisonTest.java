@@ -63,6 +63,23 @@ class ComparisonTest {
         assertEquals(2.5, Comparison.median(new double[] {4, 1, 2, 3}));
     }
 
+    /** mmap_churn over churn_apart, per design, for each pair of groups with the same loads; nothing without a pair. */
+    @Test
+    void designShareDividesMmapChurnByChurnApart() {
+        final Group apart = new Group(Arch.X86_64, Workload.CHURN_APART, 1, 1);
+        final Group arm = new Group(Arch.ARM64, Workload.MMAP_CHURN, 1, 1);
+        final Comparison c = new Comparison(List.of(Design.SPECULATIVE, Design.LOCKED), List.of(PF1, CHURN, apart, arm));
+        c.add(CHURN, Design.SPECULATIVE, 1, cell(CHURN, Design.SPECULATIVE, 300, 1, 1, 0, null));
+        c.add(CHURN, Design.LOCKED, 1, cell(CHURN, Design.LOCKED, 100, 1, 1, 0, null));
+        c.add(apart, Design.SPECULATIVE, 1, cell(apart, Design.SPECULATIVE, 400, 1, 1, 0, null));
+        c.add(apart, Design.LOCKED, 1, cell(apart, Design.LOCKED, 250, 1, 1, 0, null));
+        c.add(arm, Design.SPECULATIVE, 1, cell(arm, Design.SPECULATIVE, 300, 1, 1, 0, null));
+        assertEquals("  x86 mmap_churn 1t+1w / churn_apart: speculative 0.75 locked 0.40\n", Table.designShare(c));
+        final Comparison none = new Comparison(List.of(Design.SPECULATIVE, Design.LOCKED), List.of(CHURN));
+        none.add(CHURN, Design.SPECULATIVE, 1, cell(CHURN, Design.SPECULATIVE, 300, 1, 1, 0, null));
+        assertEquals("", Table.designShare(none));
+    }
+
     @Test
     void targetsPassAndMissOnTheirThresholds() {
         final Comparison c = new Comparison(List.of(Design.SPECULATIVE, Design.LOCKED), List.of(PF1, CHURN));
