@@ -1,10 +1,12 @@
 package dev.specfault.stress.compare;
 
 import dev.specfault.fault.Design;
+import dev.specfault.stress.workload.Workload;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalDouble;
 
 /**
@@ -74,11 +76,10 @@ public final class Table {
     public static String designShare(Comparison c) {
         final StringBuilder b = new StringBuilder();
         for (Group g : c.groups()) {
-            if (g.workload() != dev.specfault.stress.workload.Workload.MMAP_CHURN) {
+            if (g.workload() != Workload.MMAP_CHURN) {
                 continue;
             }
-            final java.util.Optional<Group> apart = c.find(g.arch(), dev.specfault.stress.workload.Workload.CHURN_APART,
-                    g.threads(), g.writers());
+            final Optional<Group> apart = c.find(g.arch(), Workload.CHURN_APART, g.threads(), g.writers());
             if (apart.isEmpty()) {
                 continue;
             }
