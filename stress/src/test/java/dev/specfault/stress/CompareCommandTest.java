@@ -203,10 +203,7 @@ class CompareCommandTest {
     @Test
     void roundsInterleaveTheDesignsABAB(@TempDir Path dir) throws Exception {
         final Path out = dir.resolve("r");
-        final Result r = SpecfaultCliTest.run("compare", "--duration", "100ms", "--warmup", "100ms", "--rounds", "2",
-                "--region", "1", "--out", out.toString(), "--design", "speculative,locked", "--arch", "x86",
-                "--workload", "page_fault1", "--threads", "1", "--no-charts");
-        assertEquals(0, r.code(), r.out() + r.err());
+        final Result r = speculativeAgainstLockedOnX86(out, "page_fault1", "100ms", "2");
         @SuppressWarnings("unchecked")
         final List<Map<String, Object>> rows = (List<Map<String, Object>>) Json.parse(Files.readString(out.resolve("rounds.json")));
         assertEquals(List.of("speculative 1", "locked 1", "speculative 2", "locked 2"),
@@ -217,12 +214,18 @@ class CompareCommandTest {
     @Test
     void mmapChurnWithChurnApartPrintsTheDesignsShare(@TempDir Path dir) throws Exception {
         final Path out = dir.resolve("r");
-        final Result r = SpecfaultCliTest.run("compare", "--duration", "200ms", "--warmup", "100ms", "--rounds", "1",
-                "--region", "1", "--out", out.toString(), "--design", "speculative,locked", "--arch", "x86",
-                "--workload", "mmap_churn,churn_apart", "--threads", "1", "--no-charts");
-        assertEquals(0, r.code(), r.out() + r.err());
+        final Result r = speculativeAgainstLockedOnX86(out, "mmap_churn,churn_apart", "200ms", "1");
         assertTrue(r.out().lines().anyMatch(l -> l.matches("  x86 mmap_churn 1t\\+1w / churn_apart: speculative \\d+\\.\\d\\d locked \\d+\\.\\d\\d")),
                 r.out());
         assertTrue(Files.readString(out.resolve("report.html")).contains("x86 mmap_churn 1t+1w / churn_apart: speculative "));
+    }
+
+    /** compare of speculative against locked on x86, one faulting thread, 1 MiB regions, no charts; exit code 0 checked. */
+    private static Result speculativeAgainstLockedOnX86(Path out, String workloads, String duration, String rounds) {
+        final Result r = SpecfaultCliTest.run("compare", "--duration", duration, "--warmup", "100ms", "--rounds", rounds,
+                "--region", "1", "--out", out.toString(), "--design", "speculative,locked", "--arch", "x86",
+                "--workload", workloads, "--threads", "1", "--no-charts");
+        assertEquals(0, r.code(), r.out() + r.err());
+        return r;
     }
 }
