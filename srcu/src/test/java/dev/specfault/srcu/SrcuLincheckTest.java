@@ -75,9 +75,12 @@ class SrcuLincheckTest {
         // own bookkeeping per instrumented call: 10 iterations took 110–152 s, and 5 took 60–75 s on
         // the hosts of earlier sessions but 83 s on the slower one of 2026-11-29's evening, when the
         // whole default run came within 15 s of its 10-minute limit (3 took 50 s there). The seeded
-        // bugs' proofs (below) keep their full budget; the long profile runs 100 × 5000. One iteration
-        // since 2026-11-30 (the default run came within 31 s of its limit when the file harness joined).
-        LincheckBudget.modelChecking(1).sequentialSpecification(ReclaimObject.Spec.class).check(Correct.class);
+        // bugs' proofs (below) keep their full budget. One iteration since 2026-11-30 (the default run
+        // came within 31 s of its limit when the file harness joined). The long profile runs 2 × 5000
+        // with 4 actors a thread (~40 ms an invocation: ~7 min); its generic 100 × 5000 would take
+        // over 5 hours, past the fork timeout (measured 2026-12-01: 1 × 500 in 23 s).
+        LincheckBudget.modelChecking(1, LONG_MC_ITERATIONS).sequentialSpecification(ReclaimObject.Spec.class)
+                .check(Correct.class);
     }
 
     /**
@@ -88,8 +91,9 @@ class SrcuLincheckTest {
     @Test
     void modelCheckingOfDeferredCallbacksFindsNoViolation() {
         // One iteration × 1000 invocations, ~17 s (an invocation costs twice the inline driver's:
-        // its callbacks run at the next poll()); the long profile runs 100 × 5000.
-        LincheckBudget.modelChecking(1).sequentialSpecification(ReclaimObject.Spec.class).check(CorrectDeferring.class);
+        // its callbacks run at the next poll()); the long profile runs 2 × 5000 (1 × 500: 19 s).
+        LincheckBudget.modelChecking(1, LONG_MC_ITERATIONS).sequentialSpecification(ReclaimObject.Spec.class)
+                .check(CorrectDeferring.class);
     }
 
     /** Long profile (64 s): {@code SrcuDomainTest} catches this bug in a deterministic scenario in the default run. */
@@ -99,10 +103,20 @@ class SrcuLincheckTest {
         assertCaught(DeferredEarly.class, USE_AFTER_FREE);
     }
 
+    /**
+     * Stress mode. The long profile runs 10 × 20,000 with 4 actors a thread (1 × 20,000 took 35 s
+     * on 2026-12-01: ~6 min); its generic 100 iterations would take about an hour.
+     */
     @Test
     void stressFindsNoViolation() {
-        LincheckBudget.stress().sequentialSpecification(ReclaimObject.Spec.class).check(Correct.class);
+        LincheckBudget.stress(10).sequentialSpecification(ReclaimObject.Spec.class).check(Correct.class);
     }
+
+    /**
+     * The long profile's model-checking iterations for the correct domain (of 5,000 invocations):
+     * shared with {@code MultiWriterLincheckTest}, whose invocations cost the same.
+     */
+    static final int LONG_MC_ITERATIONS = 2;
 
     /** A reader saw a reclaimed box: Lincheck reports results no sequential execution gives. */
     static final String USE_AFTER_FREE = "Invalid execution results";

@@ -69,12 +69,13 @@ class VmaTreeLincheckTest {
     /**
      * Model checking of the correct tree. The default run takes 1 iteration: 3 took 86–103 s and 2
      * took 74 s on the slow host of 2026-11-29's evening (the whole default run 9 min 45 s, then 8 min
-     * 57 s, its limit 10), not the ~10 s measured when this check was written; the long profile runs
-     * its full budget.
+     * 57 s, its limit 10), not the ~10 s measured when this check was written. The long profile runs
+     * 6 × 5,000 with 4 actors a thread (~16 ms an invocation: 20 × 500 took 161 s on 2026-12-01, so
+     * about 8 min; 20 × 5,000 would take 27).
      */
     @Test
     void modelCheckingFindsNoViolation() {
-        withGuarantees(LincheckBudget.modelChecking(1)).iterations(LONG ? 20 : 1)
+        withGuarantees(LincheckBudget.modelChecking(1, 6))
                 .sequentialSpecification(TreeSpace.Spec.class).check(Correct.class);
     }
 
@@ -87,12 +88,15 @@ class VmaTreeLincheckTest {
         stress().sequentialSpecification(TreeSpace.Spec.class).check(Correct.class);
     }
 
-    /** The long profile. Its budgets are capped at 20 iterations: 100 would take most of an hour here. */
-    static final boolean LONG = Boolean.getBoolean("specfault.lincheck.long");
+    /**
+     * The long profile. Its stress budget is capped at 20 iterations of 20,000 (20 × 2,000 took 62 s
+     * on 2026-12-01, so about 10 min): 100 would take most of an hour here.
+     */
+    static final boolean LONG = LincheckBudget.LONG;
 
     static org.jetbrains.lincheck.datastructures.StressOptions stress() {
-        final org.jetbrains.lincheck.datastructures.StressOptions o = LincheckBudget.stress().iterations(LONG ? 20 : 6);
-        return LONG ? o : o.invocationsPerIteration(1000);
+        final org.jetbrains.lincheck.datastructures.StressOptions o = LincheckBudget.stress(20);
+        return LONG ? o : o.iterations(6).invocationsPerIteration(1000);
     }
 
     /** A reader reaches a poisoned node or record (-1 / -2 results, or the log in validation). */

@@ -13,6 +13,9 @@ public final class LincheckBudget {
     private LincheckBudget() {
     }
 
+    /** The long profile ({@code -Plong}). */
+    public static final boolean LONG = Boolean.getBoolean("specfault.lincheck.long");
+
     private static int prop(String name, int dflt) {
         return Integer.getInteger("specfault.lincheck." + name, dflt);
     }
@@ -35,9 +38,19 @@ public final class LincheckBudget {
      * sets {@code specfault.lincheck.mc.iterations} and then overrides every default.
      */
     public static ModelCheckingOptions modelChecking(int defaultIterations) {
-        final boolean longRun = Boolean.getBoolean("specfault.lincheck.long");
+        return modelChecking(defaultIterations, prop("mc.iterations", 100));
+    }
+
+    /**
+     * Model checking with check-specific iterations in both profiles, for checks whose invocations
+     * cost tens of milliseconds: there the long profile's 100 iterations of 5,000 invocations would
+     * take hours (a real domain with its pool, 4 actors a thread: ~40 ms an invocation, 200 s an
+     * iteration), past the long profile's fork timeout. The long profile's invocations per
+     * iteration and actors still apply.
+     */
+    public static ModelCheckingOptions modelChecking(int defaultIterations, int longIterations) {
         return new ModelCheckingOptions()
-                .iterations(longRun ? prop("mc.iterations", 100) : defaultIterations)
+                .iterations(LONG ? longIterations : defaultIterations)
                 .invocationsPerIteration(prop("mc.invocations", 1000))
                 .threads(2)
                 .actorsPerThread(prop("actors", 3))
@@ -55,8 +68,17 @@ public final class LincheckBudget {
 
     /** Stress mode: real threads, 2 of them. */
     public static StressOptions stress() {
+        return stress(prop("stress.iterations", 20));
+    }
+
+    /**
+     * Stress mode with a check-specific number of iterations in the long profile, for checks whose
+     * invocations cost more than a millisecond (the long profile's 100 iterations of 20,000 would
+     * take about an hour there); the default run keeps its budget.
+     */
+    public static StressOptions stress(int longIterations) {
         return new StressOptions()
-                .iterations(prop("stress.iterations", 20))
+                .iterations(LONG ? longIterations : prop("stress.iterations", 20))
                 .invocationsPerIteration(prop("stress.invocations", 5000))
                 .threads(2)
                 .actorsPerThread(prop("actors", 3));
