@@ -429,13 +429,16 @@ public final class Cpu {
 
     private int access(long address, int access, long v) {
         assertOwner();
-        if ((address & 7) != 0) {
-            return AccessResult.SIGBUS; // words are 8-byte aligned (BUS_ADRALN)
-        }
         // arm64's TBI: a tagged pointer translates as the untagged one, from the TLB on
         final long va = walker.untag(address);
         // x86's canonical check (#GP) comes before the TLB: no lookup, no walk, no walk-cache drop
         final boolean reaches = walker.reachesTlb(va);
+        if ((va & 7) != 0 && reaches) {
+            // Words are 8-byte aligned here (BUS_ADRALN), an emulator's limit: real loads may be
+            // misaligned. An address that cannot translate at all (x86's #GP, arm64 outside TTBR0)
+            // still goes on to its SIGSEGV, as it would on the hardware whatever its alignment.
+            return AccessResult.SIGBUS;
+        }
         final long vpn = va >>> PhysicalMemory.PAGE_SHIFT;
         final int word = (int) (va & (PhysicalMemory.PAGE_SIZE - 1)) >>> 3;
         for (;;) {
