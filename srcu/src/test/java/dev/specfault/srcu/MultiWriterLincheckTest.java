@@ -14,8 +14,8 @@ import org.junit.jupiter.api.Test;
  * Writers on both threads (the existing harness has one writer group), so that
  * call()s of two slots race grace-period ends, polls and barriers. A use after free is a reader
  * result -1; a barrier that leaves a retired box unreclaimed fails validation. Long profile
- * only: 2 × 5,000 invocations each with 4 actors a thread (1 × 500 took 22–24 s on 2026-12-01, so
- * about 15 min for both).
+ * only: 10 × 5,000 invocations each with 4 actors a thread (2 × 5,000 took 70–77 s on 2026-12-01,
+ * so about 12 min for both).
  */
 @Tag("long")
 class MultiWriterLincheckTest {

@@ -76,9 +76,9 @@ class SrcuLincheckTest {
         // the hosts of earlier sessions but 83 s on the slower one of 2026-11-29's evening, when the
         // whole default run came within 15 s of its 10-minute limit (3 took 50 s there). The seeded
         // bugs' proofs (below) keep their full budget. One iteration since 2026-11-30 (the default run
-        // came within 31 s of its limit when the file harness joined). The long profile runs 2 × 5000
-        // with 4 actors a thread (~40 ms an invocation: ~7 min); its generic 100 × 5000 would take
-        // over 5 hours, past the fork timeout (measured 2026-12-01: 1 × 500 in 23 s).
+        // came within 31 s of its limit when the file harness joined). The long profile runs 10 × 5000
+        // with 4 actors a thread (2 × 5000 took 83 s on 2026-12-01: ~7 min); its generic 100 × 5000
+        // would take over an hour for each of this module's four such checks, past the fork timeout.
         LincheckBudget.modelChecking(1, LONG_MC_ITERATIONS).sequentialSpecification(ReclaimObject.Spec.class)
                 .check(Correct.class);
     }
@@ -91,7 +91,7 @@ class SrcuLincheckTest {
     @Test
     void modelCheckingOfDeferredCallbacksFindsNoViolation() {
         // One iteration × 1000 invocations, ~17 s (an invocation costs twice the inline driver's:
-        // its callbacks run at the next poll()); the long profile runs 2 × 5000 (1 × 500: 19 s).
+        // its callbacks run at the next poll()); the long profile runs 10 × 5000 (2 × 5000: 85 s).
         LincheckBudget.modelChecking(1, LONG_MC_ITERATIONS).sequentialSpecification(ReclaimObject.Spec.class)
                 .check(CorrectDeferring.class);
     }
@@ -104,8 +104,8 @@ class SrcuLincheckTest {
     }
 
     /**
-     * Stress mode. The long profile runs 10 × 20,000 with 4 actors a thread (1 × 20,000 took 35 s
-     * on 2026-12-01: ~6 min); its generic 100 iterations would take about an hour.
+     * Stress mode. The long profile runs 10 × 20,000 with 4 actors a thread (6–10 min on
+     * 2026-12-01); its generic 100 iterations would take about an hour.
      */
     @Test
     void stressFindsNoViolation() {
@@ -116,7 +116,7 @@ class SrcuLincheckTest {
      * The long profile's model-checking iterations for the correct domain (of 5,000 invocations):
      * shared with {@code MultiWriterLincheckTest}, whose invocations cost the same.
      */
-    static final int LONG_MC_ITERATIONS = 2;
+    static final int LONG_MC_ITERATIONS = 10;
 
     /** A reader saw a reclaimed box: Lincheck reports results no sequential execution gives. */
     static final String USE_AFTER_FREE = "Invalid execution results";

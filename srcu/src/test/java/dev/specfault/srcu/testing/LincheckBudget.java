@@ -43,10 +43,10 @@ public final class LincheckBudget {
 
     /**
      * Model checking with check-specific iterations in both profiles, for checks whose invocations
-     * cost tens of milliseconds: there the long profile's 100 iterations of 5,000 invocations would
-     * take hours (a real domain with its pool, 4 actors a thread: ~40 ms an invocation, 200 s an
-     * iteration), past the long profile's fork timeout. The long profile's invocations per
-     * iteration and actors still apply.
+     * cost milliseconds: there the long profile's 100 iterations of 5,000 invocations would take
+     * about an hour a check (a real domain with its pool, 4 actors a thread: ~8 ms an invocation,
+     * 40 s an iteration), and a module's checks together outlast its fork timeout. The long
+     * profile's invocations per iteration and actors still apply.
      */
     public static ModelCheckingOptions modelChecking(int defaultIterations, int longIterations) {
         return new ModelCheckingOptions()
