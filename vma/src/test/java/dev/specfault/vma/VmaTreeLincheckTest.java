@@ -70,8 +70,8 @@ class VmaTreeLincheckTest {
      * Model checking of the correct tree. The default run takes 1 iteration: 3 took 86–103 s and 2
      * took 74 s on the slow host of 2026-11-29's evening (the whole default run 9 min 45 s, then 8 min
      * 57 s, its limit 10), not the ~10 s measured when this check was written. The long profile runs
-     * 6 × 5,000 with 4 actors a thread (~16 ms an invocation: 20 × 500 took 161 s on 2026-12-01, so
-     * about 8 min; 20 × 5,000 would take 27).
+     * 6 × 5,000 with 4 actors a thread (~16 ms an invocation: 465 s on 2026-12-01, beside another
+     * long run; 20 × 5,000 would take half an hour).
      */
     @Test
     void modelCheckingFindsNoViolation() {
@@ -89,8 +89,8 @@ class VmaTreeLincheckTest {
     }
 
     /**
-     * The long profile. Its stress budget is capped at 20 iterations of 20,000 (20 × 2,000 took 62 s
-     * on 2026-12-01, so about 10 min): 100 would take most of an hour here.
+     * The long profile. Its stress budget is capped at 20 iterations of 20,000 (199 s on 2026-12-01,
+     * beside another long run): 100 would take most of an hour here.
      */
     static final boolean LONG = LincheckBudget.LONG;
 
