@@ -83,6 +83,14 @@ import java.util.Set;
  *   changed); the pages faulted in after, a PROT_NONE area or a page past a file's end making it
  *   ENOMEM; mlockall(MCL_FUTURE) locks later mappings and heap growth; MCL_CURRENT every area now.
  *   The caller is taken to hold CAP_IPC_LOCK (no RLIMIT_MEMLOCK).</li>
+ *   <li>mseal (6.18; docs/linux/mseal.c): EINVAL for flags, an unaligned start, a length that wraps;
+ *   ENOMEM for a hole (nothing sealed); area by area as vma_modify_flags, ENOMEM at a refused cut.
+ *   A sealed area: munmap, MAP_FIXED over it and brk's shrink are EPERM (before any change but the
+ *   cut at the start of an unsealed first area); mprotect is EPERM at it, the rights before it
+ *   changed, even to the same rights; mremap of it is EPERM before any other check of the area,
+ *   onto it (FIXED) EPERM, a multi-area move stops at it; DONTNEED, DONTNEED_LOCKED, FREE,
+ *   DONTFORK and WIPEONFORK are EPERM at it if it is private anonymous memory without PROT_WRITE.
+ *   fork copies the seal; mlock and the other advice are allowed.</li>
  *   <li>merging: as {@code vma_merge} (see {@link dev.specfault.vma.LayoutPlanner}), with VM_ACCOUNT
  *   among the flags (set by mmap on private writable memory without MAP_NORESERVE, by brk, on the
  *   stack; added and removed by mprotect, {@link dev.specfault.vma.LayoutPlanner#mprotectFlags}) and
@@ -901,11 +909,9 @@ public abstract class AbstractSpace implements AddressSpace, FileObject.Mapper {
             }
             final Area a = new Area(start, start + rlen, prot, vmFlags, backing, pgoff, null);
             final LayoutPlan plan = LayoutPlanner.map(idx, a);
-            // The first check let the count reach max_map_count + 1 (do_mmap: "> max"); a FIXED
-            // mapping inside one area must split it, which vms_gather_munmap_vmas refuses at the
-            // limit; a special mapping refuses any split (special_mapping_split).
-            final long refused = splitsOneArea(idx, start, start + rlen) && idx.count() >= config.maxMapCount()
-                    ? -Errno.ENOMEM : cutsSpecial(idx, start, start + rlen) ? -Errno.EINVAL : 0;
+            // The first check let the count reach max_map_count + 1 (do_mmap: "> max"); what a
+            // FIXED mapping replaces is refused as munmap's would be (unmapRefused).
+            final long refused = unmapRefused(idx, start, start + rlen);
             if (refused != 0) {
                 if (anonymous && shared) {
                     ((FileObject) backing).release();
@@ -948,8 +954,7 @@ public abstract class AbstractSpace implements AddressSpace, FileObject.Mapper {
      */
     private void keepFirstSplit(AreaIndex idx, Area a, long addr) {
         if (a.start() < addr && idx.count() < config.maxMapCount()) {
-            commit(new LayoutPlan(List.of(a), List.of(a.withRange(a.start(), addr), a.withRange(addr, a.end())), false),
-                    Change.FLAGS, addr, addr, 0);
+            cut(a, addr);
         }
     }
 
@@ -1140,16 +1145,99 @@ public abstract class AbstractSpace implements AddressSpace, FileObject.Mapper {
         if (plan.removed().isEmpty()) {
             return 0;
         }
-        // vms_gather_munmap_vmas: only a hole punched inside one area is refused at the limit ("let
-        // map_count go just above its limit temporarily"); mmap may have left it one above.
-        if (splitsOneArea(idx, start, end) && idx.count() >= config.maxMapCount()) {
-            return -Errno.ENOMEM;
-        }
-        if (cutsSpecial(idx, start, end)) {
-            return -Errno.EINVAL; // special_mapping_split
+        final long refused = unmapRefused(idx, start, end);
+        if (refused != 0) {
+            return refused;
         }
         commit(plan, Change.ZAP, start, end, 0);
         return 0;
+    }
+
+    /**
+     * => writer lock; something is mapped in [start, end). Linux's vms_gather_munmap_vmas, for
+     * munmap, brk's shrink, an mremap's unmaps and what MAP_FIXED replaces, in its order: a hole
+     * punched inside one area is refused at the map-count limit (ENOMEM: "let map_count go just
+     * above its limit temporarily"; mmap may have left it one above); a sealed first area is EPERM;
+     * the first area is cut at start (a special mapping refuses: EINVAL, special_mapping_split);
+     * a sealed area after it is EPERM, the cut made before it kept (checked on 6.18: a refused
+     * munmap, MAP_FIXED or mremap shrink leaves the extra line in /proc/PID/maps); the last area
+     * is cut at end (a special mapping refuses: EINVAL).
+     *
+     * @return 0, or the errno with nothing changed but that kept cut
+     */
+    private long unmapRefused(AreaIndex idx, long start, long end) {
+        if (splitsOneArea(idx, start, end) && idx.count() >= config.maxMapCount()) {
+            return -Errno.ENOMEM;
+        }
+        final long sealedRefusal = sealRefusesUnmap(idx, start, end);
+        if (sealedRefusal != 0) {
+            return sealedRefusal;
+        }
+        return cutsSpecial(idx, start, end) ? -Errno.EINVAL : 0;
+    }
+
+    /**
+     * => writer lock. vms_gather_munmap_vmas' seal checks for an unmap of [start, end): EPERM for a
+     * sealed first area before anything changes; for a sealed area after it, EPERM once the first
+     * area was cut at start (the cut stays; a special mapping refuses the cut first: EINVAL).
+     *
+     * @return 0 (no area there is sealed), -EPERM or -EINVAL
+     */
+    private long sealRefusesUnmap(AreaIndex idx, long start, long end) {
+        final Area first = idx.find(start);
+        if (first == null || first.start() >= end) {
+            return 0;
+        }
+        if (sealed(first)) {
+            return -Errno.EPERM;
+        }
+        Area a = idx.next(first);
+        while (a != null && a.start() < end && !sealed(a)) {
+            a = idx.next(a);
+        }
+        if (a == null || a.start() >= end) {
+            return 0;
+        }
+        if (first.start() < start) {
+            if (FileObject.kindOf(first) != FileObject.Kind.FILE) {
+                return -Errno.EINVAL;
+            }
+            cut(first, start);
+        }
+        return -Errno.EPERM;
+    }
+
+    /** => writer lock. Cuts {@code a} in two at {@code at}, inside it, changing nothing else (no merge). */
+    private void cut(Area a, long at) {
+        commit(new LayoutPlan(List.of(a), List.of(a.withRange(a.start(), at), a.withRange(at, a.end())), false),
+                Change.FLAGS, at, at, 0);
+    }
+
+    /** => writer lock. Whether a sealed area overlaps [start, end). */
+    private static boolean overlapsSealed(AreaIndex idx, long start, long end) {
+        for (Area a = idx.find(start); a != null && a.start() < end; a = idx.next(a)) {
+            if (sealed(a)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether {@code a} is sealed (mseal). */
+    protected static boolean sealed(Area a) {
+        return (a.flags() & VmaFlags.SEALED) != 0;
+    }
+
+    /**
+     * Linux 6.18's can_madvise_modify: whether a sealed area refuses a discarding advice (DONTNEED,
+     * DONTNEED_LOCKED, FREE, DONTFORK, WIPEONFORK; REMOVE and GUARD_INSTALL are not modelled): only
+     * private anonymous memory ({@code vma_is_anonymous}: shared anonymous memory is shmem, and every
+     * file mapping is let through) without PROT_WRITE, whose data the caller could not otherwise
+     * change.
+     */
+    private static boolean sealedAgainstDiscard(Area a) {
+        return sealed(a) && a.backing() == null && (a.flags() & VmaFlags.SHARED) == 0
+                && (a.prot() & Mman.PROT_WRITE) == 0;
     }
 
     // ------------------------------------------------------------------------------------------
@@ -1199,8 +1287,9 @@ public abstract class AbstractSpace implements AddressSpace, FileObject.Mapper {
                 return -Errno.ENOMEM;
             }
             // Linux goes area by area up to a hole: one without VM_MAYWRITE/VM_MAYEXEC ([vvar])
-            // refuses W or X (EACCES), a special mapping refuses a split (EINVAL); the areas before
-            // it keep their change.
+            // refuses W or X (EACCES), then mprotect_fixup: a sealed one refuses any change, the same
+            // rights too (EPERM), a special mapping refuses a split (EINVAL); the areas before it
+            // keep their change.
             long end = rangeEnd;
             long refused = 0;
             for (Area s = first, prev = null; s != null && s.start() < end
@@ -1208,6 +1297,8 @@ public abstract class AbstractSpace implements AddressSpace, FileObject.Mapper {
                 final FileObject.Kind k = FileObject.kindOf(s);
                 if (k == FileObject.Kind.PFN && (prot & (Mman.PROT_WRITE | Mman.PROT_EXEC)) != 0) {
                     refused = -Errno.EACCES;
+                } else if (sealed(s)) {
+                    refused = -Errno.EPERM;
                 } else if (k != FileObject.Kind.FILE && (s.start() < addr || end < s.end())) {
                     refused = -Errno.EINVAL;
                 }
@@ -1415,6 +1506,10 @@ public abstract class AbstractSpace implements AddressSpace, FileObject.Mapper {
             if (vma == null) {
                 return -Errno.EFAULT; // before anything at the FIXED target is unmapped
             }
+            if (sealed(vma)) {
+                // check_prep_vma: before its other checks, and before the no-op of equal lengths
+                return -Errno.EPERM;
+            }
             if (olen == 0 && (vma.flags() & VmaFlags.SHARED) == 0) {
                 // check_prep_vma: old_len 0 "duplicates" a mapping; for a private one that would be
                 // a fresh mapping unrelated to the original, so it is refused. A shared one is
@@ -1561,6 +1656,11 @@ public abstract class AbstractSpace implements AddressSpace, FileObject.Mapper {
                 final long r = unmapLocked(newAddr, newAddr + nlen);
                 return r < 0 ? r : -Errno.EINVAL;
             }
+            if (overlapsSealed(idx, tail, addr + olen)) {
+                // the target goes (or is refused: sealed too), then the tail's unmap is refused
+                final long r = unmapLocked(newAddr, newAddr + nlen);
+                return r < 0 ? r : unmapLocked(tail, addr + olen);
+            }
         }
         return move(idx, vma, addr, olen, newAddr, nlen, keepOld);
     }
@@ -1579,16 +1679,30 @@ public abstract class AbstractSpace implements AddressSpace, FileObject.Mapper {
         if (cutsSpecial(idx, addr, addr + len)) {
             return -Errno.EINVAL; // a special mapping moves whole (special_mapping_split)
         }
+        // Area by area (check_prep_vma, then mremap_to's unmap of its own target): a sealed area
+        // (EPERM), a special mapping under DONTUNMAP (EINVAL), a sealed area across from it in the
+        // target (EPERM) stop the move; the areas before move (checked on 6.18 for a sealed one).
+        // The area at addr was checked by the caller. Not modelled: the cut a refused target unmap
+        // leaves in the target's first area.
         long span = len;
-        if (keepOld) {
-            // DONTUNMAP refuses a special mapping area by area: the areas before the first one move,
-            // then EINVAL (the one at addr was refused by the caller before anything moved).
-            for (Area a : idx.overlapping(addr, addr + len)) {
-                if (FileObject.kindOf(a) != FileObject.Kind.FILE) {
-                    span = a.start() - addr;
-                    break;
-                }
+        long refusal = 0;
+        for (Area a : idx.overlapping(addr, addr + len)) {
+            final long s = Math.max(a.start(), addr);
+            final long e = Math.min(a.end(), addr + len);
+            if (sealed(a)) {
+                refusal = -Errno.EPERM;
+            } else if (keepOld && FileObject.kindOf(a) != FileObject.Kind.FILE) {
+                refusal = -Errno.EINVAL;
+            } else if (overlapsSealed(idx, to + (s - addr), to + (e - addr))) {
+                refusal = -Errno.EPERM;
             }
+            if (refusal != 0) {
+                span = s - addr;
+                break;
+            }
+        }
+        if (span == 0) {
+            return refusal;
         }
         for (Area a : idx.overlapping(addr, addr + span)) {
             final long s = Math.max(a.start(), addr);
@@ -1601,7 +1715,7 @@ public abstract class AbstractSpace implements AddressSpace, FileObject.Mapper {
             return -Errno.ENOMEM;
         }
         final long r = commitMove(plan, addr, span, to, span, span, moved, keepOld);
-        return r < 0 ? r : span < len ? -Errno.EINVAL : to;
+        return r < 0 ? r : span < len ? refusal : to;
     }
 
     /**
@@ -1665,6 +1779,10 @@ public abstract class AbstractSpace implements AddressSpace, FileObject.Mapper {
             // A shrink whose tail lies past the mapping moves it whole (check_prep_vma lets a shrink
             // through before its DONTEXPAND check; the tail's cut was checked by the caller).
             return Long.compareUnsigned(nlen, olen) > 0 ? -Errno.EFAULT : -Errno.EINVAL;
+        }
+        final long targetRefusal = sealRefusesUnmap(idx, to, to + nlen);
+        if (targetRefusal != 0) {
+            return targetRefusal; // mremap_to's unmap of a FIXED target (a placed one is free)
         }
         if (idx.count() >= config.maxMapCount() - 3) {
             // move_vma: "we'd prefer to avoid failure later on in do_munmap, which may split one vma
@@ -1740,6 +1858,9 @@ public abstract class AbstractSpace implements AddressSpace, FileObject.Mapper {
             for (Area a : hit) {
                 if (a.start() > covered) {
                     hole = true;
+                }
+                if (sealedAgainstDiscard(a)) {
+                    return -Errno.EPERM; // madvise_vma_behavior's first check (6.18)
                 }
                 if ((a.flags() & VmaFlags.LOCKED) != 0 && advice != Mman.MADV_DONTNEED_LOCKED
                         || FileObject.kindOf(a) == FileObject.Kind.PFN) {
@@ -1888,6 +2009,9 @@ public abstract class AbstractSpace implements AddressSpace, FileObject.Mapper {
         // VM_SPECIAL: [vdso] is VM_DONTEXPAND, [vvar] VM_IO|VM_PFNMAP; a file's vm_file is set.
         final boolean special = kind != FileObject.Kind.FILE;
         final boolean fileOrShared = !special && a.backing() != null || (f & VmaFlags.SHARED) != 0;
+        if ((advice == Mman.MADV_DONTFORK || advice == Mman.MADV_WIPEONFORK) && sealedAgainstDiscard(a)) {
+            return -Errno.EPERM; // can_madvise_modify, before the advice's own checks
+        }
         final int nf;
         switch (advice) {
             case Mman.MADV_NORMAL:
@@ -1946,23 +2070,77 @@ public abstract class AbstractSpace implements AddressSpace, FileObject.Mapper {
             default:
                 throw new IllegalArgumentException("advice " + advice);
         }
-        if (nf == f) {
+        return setFlags(idx, a, start, end, nf, -Errno.EAGAIN);
+    }
+
+    /**
+     * => writer lock; [start, end) lies inside {@code a}. vma_modify_flags: nothing if the flags do
+     * not change; else merge or split. A split is refused at the map-count limit with
+     * {@code limitErrno} (madvise turns split_vma's ENOMEM into EAGAIN; mseal does not), the first
+     * cut kept; a special mapping refuses any split (EINVAL).
+     */
+    private long setFlags(AreaIndex idx, Area a, long start, long end, int nf, long limitErrno) {
+        if (nf == a.flags()) {
             return 0;
         }
         final LayoutPlan plan = LayoutPlanner.setFlags(idx, a, start, end, nf);
         if (plan.countDelta() > 0) {
             // vma_modify: no merge, so split_vma at start, then at end ("map_count >= max" first,
             // then the special mapping's may_split).
-            if (special) {
-                return idx.count() >= config.maxMapCount() ? -Errno.EAGAIN : -Errno.EINVAL;
+            if (FileObject.kindOf(a) != FileObject.Kind.FILE) {
+                return idx.count() >= config.maxMapCount() ? limitErrno : -Errno.EINVAL;
             }
             if (splitRefused(idx, a, start, end)) {
                 keepFirstSplit(idx, a, start);
-                return -Errno.EAGAIN;
+                return limitErrno;
             }
         }
         commit(plan, Change.FLAGS, start, end, 0);
         return 0;
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // mseal
+
+    @Override
+    public long mseal(long tagged, long len, long flags) {
+        if (flags != 0) {
+            return -Errno.EINVAL;
+        }
+        final long addr = untagged(tagged); // do_mseal untags first, then checks the alignment
+        if ((addr & ~PAGE_MASK) != 0) {
+            return -Errno.EINVAL;
+        }
+        final long rlen = Mman.pageAlign(len);
+        if (len != 0 && rlen == 0) {
+            return -Errno.EINVAL; // "len was rounded up from small -ve to zero"
+        }
+        final long end = addr + rlen;
+        if (Long.compareUnsigned(end, addr) < 0) {
+            return -Errno.EINVAL;
+        }
+        if (rlen == 0) {
+            return 0;
+        }
+        if (isExited()) {
+            return -Errno.ENOMEM;
+        }
+        writeLock();
+        try {
+            final AreaIndex idx = index();
+            // range_contains_unmapped: a hole anywhere (past TASK_SIZE too) and nothing is sealed
+            long at = addr;
+            for (Area a = idx.find(addr); a != null && a.start() <= at && at < end; a = idx.next(a)) {
+                at = a.end();
+            }
+            if (Long.compareUnsigned(at, end) < 0) {
+                return -Errno.ENOMEM;
+            }
+            // mseal_apply: area by area, as vma_modify_flags (merging with sealed neighbours)
+            return walkAreas(addr, end, (i, a, s, e) -> sealed(a) ? 0 : setFlags(i, a, s, e, a.flags() | VmaFlags.SEALED, -Errno.ENOMEM));
+        } finally {
+            writeUnlock();
+        }
     }
 
     // ------------------------------------------------------------------------------------------

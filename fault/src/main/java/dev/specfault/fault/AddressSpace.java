@@ -77,6 +77,16 @@ public interface AddressSpace {
     long munlockall();
 
     /**
+     * mseal (Linux 6.10; the semantics of 6.18, checked on this machine: docs/linux/mseal.c): seals
+     * the areas of [addr, addr + len) ({@link dev.specfault.vma.VmaFlags#SEALED}). EINVAL for flags
+     * other than 0, an unaligned address or a length that wraps; 0 for len 0; ENOMEM if the range
+     * has a hole (nothing sealed) or a cut is refused at the map-count limit (the areas before it
+     * sealed). A sealed area refuses munmap, MAP_FIXED over it, mremap, mprotect and brk's shrink
+     * with EPERM, and the discarding madvise advice on read-only private anonymous memory.
+     */
+    long mseal(long addr, long len, long flags);
+
+    /**
      * Reclaim of this space's lazy-free pages (those MADV_FREE marked), as memory pressure would
      * do it in Linux (shrink_folio_list, try_to_unmap_one): each page still clean since MADV_FREE
      * is unmapped and freed (the next touch reads zeroes); a page written since is kept and is an

@@ -67,12 +67,18 @@ public final class VmaFlags {
     public static final int MERGEABLE = 1 << 15;
     /** VM_ACCOUNT (see the class comment). */
     public static final int ACCOUNT = 1 << 16;
+    /**
+     * VM_SEALED (mseal, Linux 6.10, 64-bit only): the area may not be unmapped, replaced, moved,
+     * resized or have its rights changed, and read-only private anonymous memory may not be discarded.
+     * A vm_flags bit like the others: areas differing in it do not merge, sealing part of one splits it.
+     */
+    public static final int SEALED = 1 << 17;
     /** Every known bit. */
-    public static final int ALL = (1 << 17) - 1;
+    public static final int ALL = (1 << 18) - 1;
 
     private static final String[] NAMES = {"shared", "anon", "growsdown", "noreserve", "lockonfault", "needs-copy", "locked",
         "droppable", "dontcopy", "wipeonfork", "dontdump", "rand-read", "seq-read", "hugepage", "nohugepage",
-        "mergeable", "account"};
+        "mergeable", "account", "sealed"};
 
     private VmaFlags() {
     }
