@@ -61,21 +61,22 @@ class ReplayCommandTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"true", "ls", "threads", "forker", "mman", "edge", "remap", "special", "layout", "advice", "hints",
-        "mlock", "dontunmap", "shrinkspecial", "oldlen", "growsdown", "wait", "mt", "ign", "pidfd", "misc", "cp", "kill"})
+        "mlock", "dontunmap", "shrinkspecial", "oldlen", "growsdown", "wait", "mt", "ign", "pidfd", "misc", "cp", "kill",
+        "mseal"})
     void realTracesReplayCleanOnEveryDesign(String p) throws IOException {
         final Result r = SpecfaultCliTest.run("replay", res(p + ".strace"), "--initial-maps", res(p + ".initial.maps"),
                 "--maps", res(p + ".final.maps"));
         assertEquals(0, r.code(), r.out() + r.err());
         assertFalse(r.out().contains("MISMATCH"), r.out());
-        // edge: mmap's EACCES; layout: PROT_GROWSDOWN, mseal; dontunmap: two EINVALs from a DONTUNMAP
-        // hint, which strace does not print
-        final long unsupported = p.equals("dontunmap") || p.equals("layout") ? 2 : p.equals("edge") ? 1 : 0;
-        // forker: /bin/true exec'd by the child (its loader's relro); layout: the calls on what those
-        // two changed (the grows-down area's munmap, the sealed page's two); mt, cp: the exec'd
-        // programs' relro; pidfd: a wait by pidfd; misc: a wait for a process group, and an exec;
-        // kill: signals to pids outside the trace (999999, a group, a reaped child's pid)
-        final long outside = p.equals("forker") ? 2 : p.equals("layout") || p.equals("misc") ? 3
-                : p.equals("mt") || p.equals("cp") || p.equals("kill") ? 4 : p.equals("pidfd") ? 1 : 0;
+        // edge: mmap's EACCES; layout: PROT_GROWSDOWN; dontunmap: two EINVALs from a DONTUNMAP hint,
+        // which strace does not print
+        final long unsupported = p.equals("dontunmap") ? 2 : p.equals("edge") || p.equals("layout") ? 1 : 0;
+        // forker: /bin/true exec'd by the child (its loader's relro); layout: the grows-down area's
+        // munmap, after PROT_GROWSDOWN changed it; mt, cp: the exec'd programs' relro; pidfd: a wait
+        // by pidfd; misc: a wait for a process group, and an exec; kill: signals to pids outside the
+        // trace (999999, a group, a reaped child's pid)
+        final long outside = p.equals("forker") ? 2 : p.equals("misc") ? 3
+                : p.equals("mt") || p.equals("cp") || p.equals("kill") ? 4 : p.equals("pidfd") || p.equals("layout") ? 1 : 0;
         for (long[] s : summaries(r)) {
             assertEquals(0, s[1], r.out());
             assertEquals(unsupported, s[2], r.out());
@@ -354,14 +355,14 @@ class ReplayCommandTest {
         final Path t = dir.resolve("t.strace");
         Files.writeString(t, "1 execve(\"/x\", [\"x\"], 0x7fffffffe7c0 /* 0 vars */) = 0\n"
                 + "1 mmap(NULL, 8192, PROT_READ|PROT_WRITE, MAP_SHARED|MAP_ANONYMOUS, -1, 0) = 0x7ffff7fbb000\n"
-                + "1 syscall_0x1ce(0x7ffff7fbb000, 0x2000, 0, 0xffffffff, 0, 0) = 0\n"
-                + "1 mremap(0x7ffff7fbb000, 0, 8192, MREMAP_MAYMOVE) = -1 EPERM (Operation not permitted)\n");
+                + "1 pkey_mprotect(0x7ffff7fbb000, 8192, PROT_READ|PROT_WRITE, 1) = 0\n"
+                + "1 mremap(0x7ffff7fbb000, 0, 8192, MREMAP_MAYMOVE) = 0x7ffff7fb9000\n");
         final Result r = SpecfaultCliTest.run("replay", t.toString(), "--initial-maps", res("errnos/initial.maps"));
         assertEquals(0, r.code(), r.out() + r.err());
         for (long[] s : summaries(r)) {
             assertEquals(2, s[0], r.out());
             assertEquals(0, s[1], r.out());
-            assertEquals(1, s[2], r.out()); // mseal
+            assertEquals(1, s[2], r.out()); // pkey_mprotect with a key
             assertEquals(1, s[3], r.out());
         }
     }

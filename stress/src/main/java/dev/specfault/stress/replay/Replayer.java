@@ -316,7 +316,7 @@ public final class Replayer {
             Map.entry("munmap", new int[] {2}), Map.entry("mprotect", new int[] {3}),
             Map.entry("pkey_mprotect", new int[] {4}), Map.entry("madvise", new int[] {3}), Map.entry("brk", new int[] {1}),
             Map.entry("mremap", new int[] {4, 5}), Map.entry("mlock", new int[] {2}), Map.entry("mlock2", new int[] {3}),
-            Map.entry("munlock", new int[] {2}), Map.entry("mlockall", new int[] {1}), Map.entry("munlockall", new int[] {0}),
+            Map.entry("munlock", new int[] {2}), Map.entry("mseal", new int[] {3}), Map.entry("syscall_0x1ce", new int[] {6}), Map.entry("mlockall", new int[] {1}), Map.entry("munlockall", new int[] {0}),
             Map.entry("wait4", new int[] {4}), Map.entry("waitid", new int[] {5}), Map.entry("kill", new int[] {2}),
             Map.entry("tkill", new int[] {2}), Map.entry("tgkill", new int[] {3}));
     /** Linux's PID_MAX_LIMIT: no pid is larger. */
@@ -1218,14 +1218,27 @@ public final class Replayer {
     }
 
     /**
-     * {@code mseal}: not modelled. A sealed range refuses munmap, mprotect, mremap and discarding
-     * madvise with EPERM from then on, so it becomes unknown memory: the calls on it are outside.
+     * {@code mseal} (strace 6.1 prints it as {@code syscall_0x1ce} with six arguments, the first
+     * three the call's), replayed since 2026-12-01: the later munmap, mprotect, mremap, brk and
+     * madvise calls on the sealed areas are compared with their EPERM. Over memory partly unknown
+     * here it is outside (the kernel's ENOMEM may be a hole there, and what it sealed there is not
+     * known), unless the kernel said EINVAL (the arguments' own checks); the range stays unknown.
      */
     private void mseal(TraceEvent.Call c) {
-        report.unsupported("mseal", c.line());
-        if (!c.unknown() && !c.failed()) {
-            unknownRange(task(c.pid()).mm, arg(c, 0), arg(c, 1));
+        final Mm m = task(c.pid()).mm;
+        final long addr = arg(c, 0);
+        final long len = arg(c, 1);
+        final long flags = arg(c, 2);
+        final long start = addr & ~(Mman.PAGE_SIZE - 1);
+        final long end = Mman.pageAlign(addr + len);
+        if (Long.compareUnsigned(start, end) < 0 && m.unknown.intersects(start, end) && !"EINVAL".equals(c.errName())) {
+            report.outside(c);
+            if (!c.unknown() && !c.failed()) {
+                unknownRange(m, start, end - start);
+            }
+            return;
         }
+        compare(c, m.space.mseal(addr, len, flags));
     }
 
     /** [addr, addr + len) rounded out to pages becomes unknown memory, if it is a range at all. */
