@@ -41,8 +41,8 @@ import org.opentest4j.AssertionFailedError;
  *
  * <p>The stream mixes anonymous and file mappings (private and shared, a file with a partial last
  * page for SIGBUS), FIXED / FIXED_NOREPLACE / hinted placement, GROWSDOWN and POPULATE, munmap,
- * mprotect, mremap (in place, MAYMOVE, FIXED), madvise(DONTNEED), brk, stack growth, fork and exit
- * of children, in a window small enough that operations keep hitting each other's areas.
+ * mprotect, mremap (in place, MAYMOVE, FIXED), madvise(DONTNEED), brk, mseal, stack growth, fork and
+ * exit of children, in a window small enough that operations keep hitting each other's areas.
  */
 class LockedDifferentialTest {
     static final long WINDOW = 0x20000000L;
@@ -211,6 +211,8 @@ class LockedDifferentialTest {
             }
         }
         assertTrue(touched.size() > 20, "the stream stored something: " + touched.size());
+        assertTrue(mix.getOrDefault("mseal ok", 0) > 0 && mix.keySet().stream().anyMatch(k -> k.endsWith(" EPERM")),
+                () -> "the stream sealed something and was refused for it: " + mix);
         assertTrue(mix.getOrDefault("mprotect ok", 0) > 5 && mix.getOrDefault("mremap ok", 0) > 5
                 && mix.getOrDefault("store OK", 0) > 50 && mix.getOrDefault("load SIGSEGV", 0) > 5, mix::toString);
     }
@@ -227,6 +229,7 @@ class LockedDifferentialTest {
         static final int STORE = 7;
         static final int FORK = 8;
         static final int EXIT = 9;
+        static final int MSEAL = 10;
 
         int kind;
         long a;
@@ -331,9 +334,13 @@ class LockedDifferentialTest {
                 o.kind = STORE;
                 o.a = where(r, s);
                 o.v = r.nextLong();
-            } else if (k < 97) {
+            } else if (k < 96) {
                 o.kind = LOAD;
                 o.a = where(r, s);
+            } else if (k < 97) {
+                o.kind = MSEAL;
+                o.a = target(r, s);
+                o.len = (1 + r.nextInt(3)) * P;
             } else if (k < 99) {
                 o.kind = FORK;
             } else {
@@ -357,13 +364,15 @@ class LockedDifferentialTest {
                     return s.madvise(a, len, Mman.MADV_DONTNEED);
                 case BRK:
                     return s.brk(a);
+                case MSEAL:
+                    return s.mseal(a, len, 0);
                 default:
                     throw new IllegalStateException("not a system call: " + kind);
             }
         }
 
         static final String[] NAMES = {"mmap", "munmap", "mprotect", "mremap", "madvise", "brk", "load", "store", "fork",
-            "exit"};
+            "exit", "mseal"};
 
         @Override
         public String toString() {
