@@ -349,6 +349,38 @@ class ReplayCommandTest {
         }
     }
 
+    /**
+     * A file mmap's EPERM is compared where a FIXED mapping would replace a sealed area (mseal's
+     * EPERM); elsewhere it may come from the file's mount or seals, which the trace does not show.
+     */
+    @Test
+    void aFileMappingsEpermIsComparedOverASealedArea(@TempDir Path dir) throws IOException {
+        final String head = "1 execve(\"/x\", [\"x\"], 0x7fffffffe7c0 /* 0 vars */) = 0\n"
+                + "1 mmap(NULL, 8192, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = 0x7ffff7fbb000\n"
+                + "1 syscall_0x1ce(0x7ffff7fbc000, 0x1000, 0, 0xffffffff, 0, 0) = 0\n";
+        final String over = "1 mmap(0x7ffff7fbb000, 8192, PROT_READ, MAP_PRIVATE|MAP_FIXED, 3</memfd:f>(deleted), 0) = ";
+        final String eperm = "-1 EPERM (Operation not permitted)\n";
+        final Path sealed = dir.resolve("sealed.strace");
+        Files.writeString(sealed, head + over + eperm);
+        Result r = SpecfaultCliTest.run("replay", sealed.toString(), "--initial-maps", res("errnos/initial.maps"));
+        assertEquals(0, r.code(), r.out() + r.err());
+        for (long[] s : summaries(r)) {
+            assertEquals(List.of(4L, 0L, 0L, 0L), List.of(s[0], s[1], s[2], s[3]), r.out());
+        }
+        // The kernel mapping it anyway is a mismatch: the comparison is made.
+        Files.writeString(sealed, head + over + "0x7ffff7fbb000\n");
+        r = SpecfaultCliTest.run("replay", sealed.toString(), "--initial-maps", res("errnos/initial.maps"));
+        assertEquals(1, r.code(), r.out() + r.err());
+        // Over the unsealed page only, a file's EPERM is the file's: unsupported, as before.
+        final Path plain = dir.resolve("plain.strace");
+        Files.writeString(plain, head + over.replace("8192, PROT_READ", "4096, PROT_READ") + eperm);
+        r = SpecfaultCliTest.run("replay", plain.toString(), "--initial-maps", res("errnos/initial.maps"));
+        assertEquals(0, r.code(), r.out() + r.err());
+        for (long[] s : summaries(r)) {
+            assertEquals(List.of(3L, 0L, 1L, 0L), List.of(s[0], s[1], s[2], s[3]), r.out());
+        }
+    }
+
     /** A duplicate (old_len 0) still depends on the area at its address: over unknown memory, outside. */
     @Test
     void aDuplicateOfUnknownMemoryIsOutside(@TempDir Path dir) throws IOException {

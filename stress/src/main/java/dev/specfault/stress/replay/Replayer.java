@@ -1041,6 +1041,16 @@ public final class Replayer {
         return false;
     }
 
+    /** Whether a sealed area (mseal) lies in [start, end) here. */
+    private static boolean replacesSealed(AddressSpace s, long start, long end) {
+        for (Area a : s.areas()) {
+            if (a.start() < end && start < a.end() && (a.flags() & VmaFlags.SEALED) != 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Whether a file (not a special mapping, not anonymous memory) is mapped in [start, end) here. */
     private static boolean mapsAFile(AddressSpace s, long start, long end) {
         for (Area a : s.areas()) {
@@ -1091,9 +1101,10 @@ public final class Replayer {
         }
         // A file's EPERM or EACCES comes from its mount (noexec), its seals or the mode it was opened
         // with, which the trace does not show; EPERM is compared only for anonymous memory
-        // (mmap_min_addr).
+        // (mmap_min_addr) or where a FIXED mapping would replace a sealed area (mseal's EPERM).
         if (c.failed() && (!MMAP_ERRNOS.contains(c.errName())
-                || f != null && (c.errName().equals("EPERM") || c.errName().equals("EACCES")))) {
+                || f != null && (c.errName().equals("EACCES") || c.errName().equals("EPERM")
+                        && !((flags & Mman.MAP_FIXED) != 0 && replacesSealed(s, addr, addr + Mman.pageAlign(len)))))) {
             report.unsupported("mmap (" + c.errName() + ": file state not modelled)", c.line());
             return;
         }
