@@ -186,6 +186,34 @@ int main(){
   if (pid == 0) { R(munmap(h, PG)); layout("the child's h", h, 2); _exit(0); }
   waitpid(pid, 0, 0);
 
+  printf("== [vdso] (moved whole into the window first, each case in a child of its own)\n");
+  char* vdso = 0;
+  { FILE* mf = fopen("/proc/self/maps", "r"); char l[512];
+    while (fgets(l, sizeof l, mf)) if (strstr(l, "[vdso]")) vdso = (char*)strtoul(l, 0, 16); fclose(mf); }
+  char* v = w + 210*PG; /* 2 pages */
+#define VDSO_CHILD(body) do { if (!fork()) { if (syscall(SYS_mremap, vdso, 2*PG, 2*PG, MREMAP_MAYMOVE|MREMAP_FIXED, v) == -1) _exit(1); \
+    body; _exit(0); } wait(0); } while (0)
+  VDSO_CHILD({ char* t = at(220, 1, RW); ms(t, PG, 0);
+               MR(v+PG, PG, PG, MREMAP_MAYMOVE|MREMAP_FIXED, t); layout("v", v, 2); layout("t", t, 1); });
+  VDSO_CHILD({ char* t = at(220, 1, RW);
+               MR(v+PG, PG, PG, MREMAP_MAYMOVE|MREMAP_FIXED, t); layout("t", t, 1); });
+  VDSO_CHILD({ char* t = at(220, 1, RW);
+               MR(v, PG, PG, MREMAP_MAYMOVE|MREMAP_FIXED, t); layout("t", t, 1); });
+  VDSO_CHILD({ char* x = at(207, 2, RW); at(209, 1, PROT_READ); ms(x+2*PG, PG, 0); char* t = at(220, 1, RW);
+               MR(x, 4*PG, PG, MREMAP_MAYMOVE|MREMAP_FIXED, t); layout("x", x, 5); layout("t", t, 1); });
+  VDSO_CHILD({ char* x = mmap(w + 206*PG, 4*PG, PROT_NONE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0); char* t = at(220, 2, PROT_READ);
+               MR(x+2*PG, 3*PG, PG, MREMAP_MAYMOVE|MREMAP_FIXED, t); layout("x", x, 6); layout("t", t, 2);
+               MR(x+2*PG, 3*PG, PG, 0, 0); layout("x", x, 6); });
+  VDSO_CHILD({ char* x = at(207, 3, RW); R(munmap(x+PG, 3*PG)); layout("x", x, 5);
+               M(mmap(x+PG, 3*PG, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0)); layout("x", x, 5); });
+  VDSO_CHILD({ char* a5 = at(205, 1, RW); a5[0] = 4; char* b8 = at(208, 1, PROT_READ); ms(b8, PG, 0);
+               MR(a5, 6*PG, 6*PG, MREMAP_MAYMOVE|MREMAP_FIXED, w+230*PG); layout("a", a5, 7); layout("its target", w+230*PG, 7); });
+  VDSO_CHILD({ char* a5 = at(205, 1, RW); a5[0] = 4;
+               MR(a5, 6*PG, 6*PG, MREMAP_MAYMOVE|MREMAP_FIXED, w+230*PG); layout("a", a5, 7); layout("its target", w+230*PG, 7); });
+  VDSO_CHILD({ char* t = at(230, 1, RW); ms(t, PG, 0); at(212, 2, RW);
+               MR(v+PG, 3*PG, 3*PG, MREMAP_MAYMOVE|MREMAP_FIXED, t); layout("v", v, 4); });
+  VDSO_CHILD({ R(ms(v, PG, 0)); R(ms(v, 2*PG, 0)); R(madvise(v, PG, MADV_DONTNEED)); R(madvise(v, PG, MADV_DONTFORK)); });
+
   printf("== the map-count limit\n");
   int max = 65530;
   FILE* mc = fopen("/proc/sys/vm/max_map_count", "r"); if (fscanf(mc, "%d", &max) != 1) return 1; fclose(mc);

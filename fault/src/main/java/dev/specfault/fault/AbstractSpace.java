@@ -1159,31 +1159,22 @@ public abstract class AbstractSpace implements AddressSpace, FileObject.Mapper {
      * punched inside one area is refused at the map-count limit (ENOMEM: "let map_count go just
      * above its limit temporarily"; mmap may have left it one above); a sealed first area is EPERM;
      * the first area is cut at start (a special mapping refuses: EINVAL, special_mapping_split);
-     * a sealed area after it is EPERM, the cut made before it kept (checked on 6.18: a refused
-     * munmap, MAP_FIXED or mremap shrink leaves the extra line in /proc/PID/maps); the last area
-     * is cut at end (a special mapping refuses: EINVAL).
+     * then area by area, a sealed one is EPERM; the last area is cut at end (a special mapping
+     * refuses: EINVAL). A refusal after the first cut keeps that cut (checked on 6.18: a refused
+     * munmap, MAP_FIXED or mremap shrink leaves the extra line in /proc/PID/maps, for a sealed area
+     * or a [vdso] cut at the end alike).
      *
      * @return 0, or the errno with nothing changed but that kept cut
      */
     private long unmapRefused(AreaIndex idx, long start, long end) {
+        return unmapRefused(idx, start, end, true);
+    }
+
+    /** {@link #unmapRefused(AreaIndex, long, long)}; with {@code keepCut} false, a check that changes nothing. */
+    private long unmapRefused(AreaIndex idx, long start, long end, boolean keepCut) {
         if (splitsOneArea(idx, start, end) && idx.count() >= config.maxMapCount()) {
             return -Errno.ENOMEM;
         }
-        final long sealedRefusal = sealRefusesUnmap(idx, start, end);
-        if (sealedRefusal != 0) {
-            return sealedRefusal;
-        }
-        return cutsSpecial(idx, start, end) ? -Errno.EINVAL : 0;
-    }
-
-    /**
-     * => writer lock. vms_gather_munmap_vmas' seal checks for an unmap of [start, end): EPERM for a
-     * sealed first area before anything changes; for a sealed area after it, EPERM once the first
-     * area was cut at start (the cut stays; a special mapping refuses the cut first: EINVAL).
-     *
-     * @return 0 (no area there is sealed), -EPERM or -EINVAL
-     */
-    private long sealRefusesUnmap(AreaIndex idx, long start, long end) {
         final Area first = idx.find(start);
         if (first == null || first.start() >= end) {
             return 0;
@@ -1191,36 +1182,30 @@ public abstract class AbstractSpace implements AddressSpace, FileObject.Mapper {
         if (sealed(first)) {
             return -Errno.EPERM;
         }
-        Area a = idx.next(first);
-        while (a != null && a.start() < end && !sealed(a)) {
-            a = idx.next(a);
+        final boolean cutAtStart = first.start() < start;
+        if (cutAtStart && FileObject.kindOf(first) != FileObject.Kind.FILE) {
+            return -Errno.EINVAL;
         }
-        if (a == null || a.start() >= end) {
-            return 0;
-        }
-        if (first.start() < start) {
-            if (FileObject.kindOf(first) != FileObject.Kind.FILE) {
-                return -Errno.EINVAL;
+        long refusal = 0;
+        for (Area a = idx.next(first); a != null && a.start() < end; a = idx.next(a)) {
+            if (sealed(a)) {
+                refusal = -Errno.EPERM;
+                break;
             }
+        }
+        if (refusal == 0 && cutsSpecialAt(idx, end)) {
+            refusal = -Errno.EINVAL;
+        }
+        if (refusal != 0 && cutAtStart && keepCut) {
             cut(first, start);
         }
-        return -Errno.EPERM;
+        return refusal;
     }
 
     /** => writer lock. Cuts {@code a} in two at {@code at}, inside it, changing nothing else (no merge). */
     private void cut(Area a, long at) {
         commit(new LayoutPlan(List.of(a), List.of(a.withRange(a.start(), at), a.withRange(at, a.end())), false),
                 Change.FLAGS, at, at, 0);
-    }
-
-    /** => writer lock. Whether a sealed area overlaps [start, end). */
-    private static boolean overlapsSealed(AreaIndex idx, long start, long end) {
-        for (Area a = idx.find(start); a != null && a.start() < end; a = idx.next(a)) {
-            if (sealed(a)) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** Whether {@code a} is sealed (mseal). */
@@ -1652,12 +1637,13 @@ public abstract class AbstractSpace implements AddressSpace, FileObject.Mapper {
                 return -Errno.EFAULT; // check_prep_vma, before anything is unmapped
             }
             final long tail = addr + nlen;
-            if (!tailUnmappable(tail, olen - nlen) || cutsSpecial(idx, tail, addr + olen)) {
+            if (!tailUnmappable(tail, olen - nlen)) {
                 final long r = unmapLocked(newAddr, newAddr + nlen);
                 return r < 0 ? r : -Errno.EINVAL;
             }
-            if (overlapsSealed(idx, tail, addr + olen)) {
-                // the target goes (or is refused: sealed too), then the tail's unmap is refused
+            if (unmapRefused(idx, tail, addr + olen, false) != 0) {
+                // The target goes (or is refused), then the tail's unmap is refused (a sealed area, a
+                // special mapping cut), keeping its first cut.
                 final long r = unmapLocked(newAddr, newAddr + nlen);
                 return r < 0 ? r : unmapLocked(tail, addr + olen);
             }
@@ -1671,30 +1657,34 @@ public abstract class AbstractSpace implements AddressSpace, FileObject.Mapper {
      * ends, moves by the same offset, so the holes between them are kept; the target's pages across
      * from a hole are not unmapped (the kernel unmaps each area's own target as it moves it). A hole
      * at the start is EFAULT, checked by the caller (nothing at addr). Linux moves the areas one by
-     * one and an error half-way keeps the ones moved before it; here the move is one plan, published
-     * in one store, and the map-count limit is checked for all of it first.
+     * one and an error half-way keeps the ones moved before it; here the areas before the refusal
+     * move as one plan, published in one store (the map-count limit checked for all of it first),
+     * and the refusing area's target unmap, if it got that far, comes after it.
      */
     private long moveAreas(AreaIndex idx, long addr, long len, long to, boolean keepOld) {
         final List<Area> moved = new ArrayList<>();
-        if (cutsSpecial(idx, addr, addr + len)) {
-            return -Errno.EINVAL; // a special mapping moves whole (special_mapping_split)
-        }
-        // Area by area (check_prep_vma, then mremap_to's unmap of its own target): a sealed area
-        // (EPERM), a special mapping under DONTUNMAP (EINVAL), a sealed area across from it in the
-        // target (EPERM) stop the move; the areas before move (checked on 6.18 for a sealed one).
-        // The area at addr was checked by the caller. Not modelled: the cut a refused target unmap
-        // leaves in the target's first area.
+        // Area by area, as remap_move: check_prep_vma (a sealed area: EPERM; a special mapping
+        // under DONTUNMAP: EINVAL), mremap_to's unmap of the area's own target (munmap's refusals),
+        // then the move, whose cut of a special mapping is refused (EINVAL) with that target
+        // already unmapped. The areas before the refusal move (checked on 6.18). The area at addr
+        // was checked by the caller.
         long span = len;
         long refusal = 0;
+        long[] refusedTarget = null; // the target unmap of the refusing area, made for real after the move
         for (Area a : idx.overlapping(addr, addr + len)) {
             final long s = Math.max(a.start(), addr);
             final long e = Math.min(a.end(), addr + len);
+            final long ts = to + (s - addr);
+            final long te = to + (e - addr);
             if (sealed(a)) {
                 refusal = -Errno.EPERM;
             } else if (keepOld && FileObject.kindOf(a) != FileObject.Kind.FILE) {
                 refusal = -Errno.EINVAL;
-            } else if (overlapsSealed(idx, to + (s - addr), to + (e - addr))) {
-                refusal = -Errno.EPERM;
+            } else if ((refusal = unmapRefused(idx, ts, te, false)) != 0) {
+                refusedTarget = new long[] {ts, te};
+            } else if (FileObject.kindOf(a) != FileObject.Kind.FILE && (s > a.start() || e < a.end())) {
+                refusal = -Errno.EINVAL;
+                refusedTarget = new long[] {ts, te};
             }
             if (refusal != 0) {
                 span = s - addr;
@@ -1702,7 +1692,7 @@ public abstract class AbstractSpace implements AddressSpace, FileObject.Mapper {
             }
         }
         if (span == 0) {
-            return refusal;
+            return refusedTarget != null ? refusedOrUnmapped(refusedTarget, refusal) : refusal;
         }
         for (Area a : idx.overlapping(addr, addr + span)) {
             final long s = Math.max(a.start(), addr);
@@ -1715,7 +1705,23 @@ public abstract class AbstractSpace implements AddressSpace, FileObject.Mapper {
             return -Errno.ENOMEM;
         }
         final long r = commitMove(plan, addr, span, to, span, span, moved, keepOld);
-        return r < 0 ? r : span < len ? refusal : to;
+        if (r < 0) {
+            return r;
+        }
+        if (span == len) {
+            return to;
+        }
+        return refusedTarget != null ? refusedOrUnmapped(refusedTarget, refusal) : refusal;
+    }
+
+    /**
+     * => writer lock. A multi-area move's refusal at an area whose target is {@code target}: the
+     * target's unmap is made for real, which either is refused (its errno, with the cut munmap keeps)
+     * or unmaps it before the move's own refusal {@code refusal}.
+     */
+    private long refusedOrUnmapped(long[] target, long refusal) {
+        final long r = unmapLocked(target[0], target[1]);
+        return r < 0 ? r : refusal;
     }
 
     /**
@@ -1773,14 +1779,18 @@ public abstract class AbstractSpace implements AddressSpace, FileObject.Mapper {
         if (len > vma.end() - addr) {
             return -Errno.EFAULT;
         }
-        if (FileObject.kindOf(vma) != FileObject.Kind.FILE
-                && (Long.compareUnsigned(nlen, olen) > 0 || addr > vma.start() || addr + len < vma.end())) {
-            // A special mapping moves whole: growing is EFAULT (VM_DONTEXPAND), a part is a split.
-            // A shrink whose tail lies past the mapping moves it whole (check_prep_vma lets a shrink
-            // through before its DONTEXPAND check; the tail's cut was checked by the caller).
-            return Long.compareUnsigned(nlen, olen) > 0 ? -Errno.EFAULT : -Errno.EINVAL;
+        final boolean special = FileObject.kindOf(vma) != FileObject.Kind.FILE;
+        if (special && Long.compareUnsigned(nlen, olen) > 0) {
+            return -Errno.EFAULT; // check_prep_vma: a special mapping cannot grow (VM_DONTEXPAND)
         }
-        final long targetRefusal = sealRefusesUnmap(idx, to, to + nlen);
+        if (special && (addr > vma.start() || addr + len < vma.end())) {
+            // A special mapping moves whole: a part is a split, which prep_move_vma refuses after
+            // mremap_to unmapped the target (checked on 6.18). A shrink whose tail lies past the
+            // mapping moves it whole (the tail's cut was checked by the caller).
+            final long r = unmapLocked(to, to + nlen);
+            return r < 0 ? r : -Errno.EINVAL;
+        }
+        final long targetRefusal = unmapRefused(idx, to, to + nlen);
         if (targetRefusal != 0) {
             return targetRefusal; // mremap_to's unmap of a FIXED target (a placed one is free)
         }

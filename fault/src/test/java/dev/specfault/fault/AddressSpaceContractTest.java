@@ -1336,7 +1336,11 @@ class AddressSpaceContractTest extends OneCpuSpaceTest {
         assertEquals(t, s.mmap(t, 2 * p, PROT_READ, ANON | MAP_FIXED));
         assertEquals(-Errno.EINVAL, s.mremap(a + 2 * p, 3 * p, p, fixed, t));
         assertEquals(List.of("18001000-18002000 r-"), areasIn(s, t, t + 2 * p), "the target's first page was unmapped");
-        assertEquals(List.of("10000000-10004000 r-", "10004000-10006000 r-"), areasIn(s, a, vdso + 2 * p), s::procMaps);
+        // The tail's unmap cut the area at its start before the [vdso] cut was refused, and the cut
+        // stays (vms_gather_munmap_vmas; checked on 6.18, docs/linux/mseal.c's [vdso] cases; until
+        // 2026-12-01 this test expected no cut).
+        assertEquals(List.of("10000000-10003000 r-", "10003000-10004000 r-", "10004000-10006000 r-"),
+                areasIn(s, a, vdso + 2 * p), s::procMaps);
         assertEquals(-Errno.EINVAL, s.mremap(a + 2 * p, 3 * p, p, 0, 0), "the plain shrink, as before");
         assertEquals(t, s.mremap(a + 2 * p, 2 * p, p, fixed, t), "a tail inside the area moves");
         assertEquals(0, s.munmap(vdso, 2 * p));

@@ -64,6 +64,15 @@ class MsealTest extends OneCpuSpaceTest {
         return space(d, arch, SpaceConfig.defaults(arch));
     }
 
+    /** A space of its own on the machine made last, with a 2-page [vdso] at page 210 of the window. */
+    private AddressSpace withVdso(Design d, Arch arch, FileObject vdso) {
+        final AddressSpace s = Spaces.create(new SpaceOptions(d, machine).name("v" + spaces.size())
+                .config(SpaceConfig.defaults(arch)).driver(GracePeriodDriver.inline()));
+        spaces.add(s);
+        assertEquals(W + 210 * P, s.mmap(W + 210 * P, 2 * P, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_FIXED, vdso, 0));
+        return s;
+    }
+
     @AfterEach
     void exitAll() {
         for (AddressSpace s : spaces) {
@@ -345,6 +354,78 @@ class MsealTest extends OneCpuSpaceTest {
         assertEquals(EPERM, child.munmap(h, P));
         assertEquals(" [0,2)rw-p sealed", layout(child, h, 2));
         assertEquals(4, load(child, h));
+    }
+
+    /**
+     * A special mapping ([vdso]) where a seal also refuses: the target's unmap comes before the
+     * refused cut of the special mapping (mremap_to, then prep_move_vma's may_split), a sealed area
+     * before a [vdso] cut at the end (vms_gather_munmap_vmas), and the first cut kept either way.
+     * Each case in a space of its own, as mseal.c's children.
+     */
+    @ParameterizedTest
+    @MethodSource("spaces")
+    void specialMappings(Design d, Arch arch) {
+        space(d, arch);
+        final FileObject vd = new FileObject("[vdso]", 2 * P, machine.frames(), FileObject.Kind.SPECIAL);
+        files.add(vd);
+        final long v = W + 210 * P;
+        final int fixed = Mman.MREMAP_MAYMOVE | Mman.MREMAP_FIXED;
+        AddressSpace s = withVdso(d, arch, vd);
+        long t = at(s, 220, 1, RW);
+        assertEquals(0, s.mseal(t, P, 0));
+        assertEquals(EPERM, s.mremap(v + P, P, P, fixed, t), "the sealed target is refused before the cut");
+        assertEquals(" [0,2)r-xp", layout(s, v, 2));
+        assertEquals(" [0,1)rw-p sealed", layout(s, t, 1));
+        s = withVdso(d, arch, vd);
+        t = at(s, 220, 1, RW);
+        assertEquals(EINVAL, s.mremap(v + P, P, P, fixed, t));
+        assertEquals("", layout(s, t, 1), "the target was unmapped before the cut was refused");
+        s = withVdso(d, arch, vd);
+        t = at(s, 220, 1, RW);
+        assertEquals(EINVAL, s.mremap(v, P, P, fixed, t));
+        assertEquals("", layout(s, t, 1));
+        s = withVdso(d, arch, vd);
+        long x = at(s, 207, 2, RW);
+        at(s, 209, 1, PROT_READ);
+        assertEquals(0, s.mseal(x + 2 * P, P, 0));
+        t = at(s, 220, 1, RW);
+        assertEquals(EPERM, s.mremap(x, 4 * P, P, fixed, t), "the sealed area before the [vdso] cut");
+        assertEquals(" [0,1)rw-p [1,2)rw-p [2,3)r--p sealed [3,5)r-xp", layout(s, x, 5));
+        assertEquals("", layout(s, t, 1));
+        s = withVdso(d, arch, vd);
+        x = at(s, 207, 3, RW);
+        assertEquals(EINVAL, s.munmap(x + P, 3 * P));
+        assertEquals(" [0,1)rw-p [1,3)rw-p [3,5)r-xp", layout(s, x, 5), "the first cut stays");
+        assertEquals(EINVAL, s.mmap(x + P, 3 * P, PROT_READ, ANON | MAP_FIXED));
+        assertEquals(" [0,1)rw-p [1,3)rw-p [3,5)r-xp", layout(s, x, 5));
+        s = withVdso(d, arch, vd);
+        long a = at(s, 205, 1, RW);
+        store(s, a, 4);
+        assertEquals(0, s.mseal(at(s, 208, 1, PROT_READ), P, 0));
+        assertEquals(EPERM, s.mremap(a, 6 * P, 6 * P, fixed, W + 230 * P));
+        assertEquals(" [3,4)r--p sealed [5,7)r-xp", layout(s, a, 7));
+        assertEquals(" [0,1)rw-p", layout(s, W + 230 * P, 7));
+        assertEquals(4, load(s, W + 230 * P));
+        s = withVdso(d, arch, vd);
+        a = at(s, 205, 1, RW);
+        store(s, a, 4);
+        assertEquals(EINVAL, s.mremap(a, 6 * P, 6 * P, fixed, W + 230 * P), "A moves, then the [vdso] cut is refused");
+        assertEquals(" [5,7)r-xp", layout(s, a, 7));
+        assertEquals(" [0,1)rw-p", layout(s, W + 230 * P, 7));
+        s = withVdso(d, arch, vd);
+        t = at(s, 230, 1, RW);
+        assertEquals(0, s.mseal(t, P, 0));
+        at(s, 212, 2, RW);
+        assertEquals(EPERM, s.mremap(v + P, 3 * P, 3 * P, fixed, t), "from inside [vdso] onto a sealed target");
+        assertEquals(" [0,2)r-xp [2,4)rw-p", layout(s, v, 4));
+        s = withVdso(d, arch, vd);
+        assertEquals(EINVAL, s.mseal(v, P, 0), "a cut of [vdso]");
+        assertEquals(0, s.mseal(v, 2 * P, 0));
+        assertEquals(0, s.madvise(v, P, Mman.MADV_DONTNEED), "not anonymous memory");
+        assertEquals(EINVAL, s.madvise(v, P, Mman.MADV_DONTFORK));
+        for (AddressSpace o : spaces) {
+            assertEquals(List.of(), o.checkQuiet());
+        }
     }
 
     @ParameterizedTest
