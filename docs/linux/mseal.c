@@ -201,6 +201,8 @@ int main(){
                MR(v, PG, PG, MREMAP_MAYMOVE|MREMAP_FIXED, t); layout("t", t, 1); });
   VDSO_CHILD({ char* x = at(207, 2, RW); at(209, 1, PROT_READ); ms(x+2*PG, PG, 0); char* t = at(220, 1, RW);
                MR(x, 4*PG, PG, MREMAP_MAYMOVE|MREMAP_FIXED, t); layout("x", x, 5); layout("t", t, 1); });
+  VDSO_CHILD({ at(212, 1, RW); char* t = at(220, 1, RW);
+               MR(v+PG, 2*PG, PG, MREMAP_MAYMOVE|MREMAP_FIXED, t); layout("v", v, 3); layout("t", t, 1); });
   VDSO_CHILD({ char* x = mmap(w + 206*PG, 4*PG, PROT_NONE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0); char* t = at(220, 2, PROT_READ);
                MR(x+2*PG, 3*PG, PG, MREMAP_MAYMOVE|MREMAP_FIXED, t); layout("x", x, 6); layout("t", t, 2);
                MR(x+2*PG, 3*PG, PG, 0, 0); layout("x", x, 6); });

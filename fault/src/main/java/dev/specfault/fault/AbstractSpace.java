@@ -1785,9 +1785,13 @@ public abstract class AbstractSpace implements AddressSpace, FileObject.Mapper {
         }
         if (special && (addr > vma.start() || addr + len < vma.end())) {
             // A special mapping moves whole: a part is a split, which prep_move_vma refuses after
-            // mremap_to unmapped the target (checked on 6.18). A shrink whose tail lies past the
-            // mapping moves it whole (the tail's cut was checked by the caller).
-            final long r = unmapLocked(to, to + nlen);
+            // mremap_to unmapped the target and a shrink its tail (checked on 6.18; the tail's own
+            // refusals were checked by the caller). A shrink whose tail lies past the mapping moves
+            // it whole.
+            long r = unmapLocked(to, to + nlen);
+            if (r == 0 && Long.compareUnsigned(olen, nlen) > 0) {
+                r = unmapLocked(addr + nlen, addr + olen);
+            }
             return r < 0 ? r : -Errno.EINVAL;
         }
         final long targetRefusal = unmapRefused(idx, to, to + nlen);

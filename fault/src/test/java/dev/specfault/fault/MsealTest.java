@@ -385,6 +385,12 @@ class MsealTest extends OneCpuSpaceTest {
         assertEquals(EINVAL, s.mremap(v, P, P, fixed, t));
         assertEquals("", layout(s, t, 1));
         s = withVdso(d, arch, vd);
+        at(s, 212, 1, RW);
+        t = at(s, 220, 1, RW);
+        assertEquals(EINVAL, s.mremap(v + P, 2 * P, P, fixed, t), "a FIXED shrink of part of [vdso]");
+        assertEquals(" [0,2)r-xp", layout(s, v, 3), "its tail went before the cut was refused");
+        assertEquals("", layout(s, t, 1));
+        s = withVdso(d, arch, vd);
         long x = at(s, 207, 2, RW);
         at(s, 209, 1, PROT_READ);
         assertEquals(0, s.mseal(x + 2 * P, P, 0));
