@@ -810,12 +810,15 @@ public abstract class AbstractSpace implements AddressSpace, FileObject.Mapper {
         }
         final boolean fixed = (flags & MAP_FIXED) != 0;
         if (fixed) {
-            if ((addr & ~PAGE_MASK) != 0) {
-                return -Errno.EINVAL;
-            }
+            // __get_unmapped_area's order: a range past TASK_SIZE (ENOMEM), then an unaligned
+            // address (EINVAL), then security_mmap_addr (EPERM); found by replaying random calls
+            // recorded on 6.18 (until 2026-12-01 the alignment came first).
             if (Long.compareUnsigned(rlen, config.taskSize()) > 0
                     || Long.compareUnsigned(addr, config.taskSize() - rlen) > 0) {
                 return -Errno.ENOMEM;
+            }
+            if ((addr & ~PAGE_MASK) != 0) {
+                return -Errno.EINVAL;
             }
             if (addr < config.mmapMinAddr()) {
                 return -Errno.EPERM;

@@ -228,6 +228,10 @@ class AddressSpaceContractTest extends OneCpuSpaceTest {
         assertEquals(-Errno.EINVAL, s.mmap(0, PAGE_SIZE, RW, MAP_SHARED | MAP_PRIVATE | MAP_ANONYMOUS));
         assertEquals(-Errno.EINVAL, s.mmap(0, PAGE_SIZE, RW, MAP_ANONYMOUS | 0x4));
         assertEquals(-Errno.EINVAL, s.mmap(0x100001, 2 * PAGE_SIZE, RW, ANON | MAP_FIXED));
+        // A range past TASK_SIZE is ENOMEM before an unaligned FIXED address is EINVAL
+        // (__get_unmapped_area; random-edge.strace in the replay traces)
+        assertEquals(-Errno.ENOMEM, s.mmap(0x100064, s.config().taskSize() - 1, RW, ANON | MAP_FIXED));
+        assertEquals(-Errno.ENOMEM, s.mmap(0x100064, 2 * (s.config().taskSize() - 1), RW, ANON | MAP_FIXED_NOREPLACE));
         assertEquals(-Errno.ENOMEM, s.mmap(0, -PAGE_SIZE, RW, ANON));
         assertEquals(-Errno.ENOMEM, s.mmap(s.config().taskSize() - PAGE_SIZE, 2 * PAGE_SIZE, RW, ANON | MAP_FIXED));
         assertEquals(-Errno.EPERM, s.mmap(0x1000, PAGE_SIZE, RW, ANON | MAP_FIXED));

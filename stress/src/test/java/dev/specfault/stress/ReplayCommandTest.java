@@ -62,7 +62,7 @@ class ReplayCommandTest {
     @ParameterizedTest
     @ValueSource(strings = {"true", "ls", "threads", "forker", "mman", "edge", "remap", "special", "layout", "advice", "hints",
         "mlock", "dontunmap", "shrinkspecial", "oldlen", "growsdown", "wait", "mt", "ign", "pidfd", "misc", "cp", "kill",
-        "mseal", "random"})
+        "mseal", "random", "random-edge"})
     void realTracesReplayCleanOnEveryDesign(String p) throws IOException {
         final Result r = SpecfaultCliTest.run("replay", res(p + ".strace"), "--initial-maps", res(p + ".initial.maps"),
                 "--maps", res(p + ".final.maps"));
