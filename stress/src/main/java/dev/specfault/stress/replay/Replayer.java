@@ -1132,7 +1132,10 @@ public final class Replayer {
                     : "");
             return;
         }
-        final boolean layoutDependent = c.errName().equals("EEXIST") && m.unknown.intersects(addr, addr + rlen)
+        // EEXIST, or a FIXED mapping's EPERM (a seal), over memory partly unknown here: the reason
+        // may lie in the unknown part (the kernel changed nothing).
+        final boolean layoutDependent = (c.errName().equals("EEXIST") || fixed && c.errName().equals("EPERM"))
+                        && m.unknown.intersects(addr, addr + rlen)
                 || !fixed && c.errName().equals("ENOMEM") && !m.unknown.isEmpty() && rlen != 0
                         && Long.compareUnsigned(rlen, s.config().taskSize()) <= 0;
         if (layoutDependent) {
