@@ -409,6 +409,36 @@ class ReplayCommandTest {
         }
     }
 
+    /**
+     * A file the replay sizes by its mappings (a memfd; strace shows no ftruncate): a populate or an
+     * mlock over it is outside, since the file's real end decides it; over a file read here, of
+     * known size, the same calls are compared (found by replaying random calls, 2026-12-01).
+     */
+    @Test
+    void aPopulateOverAFileOfUnknownSizeIsOutside(@TempDir Path dir) throws IOException {
+        final Path known = dir.resolve("one-page");
+        Files.write(known, new byte[4096]);
+        final String calls = "1 mmap(NULL, 8192, PROT_READ, MAP_SHARED, 3<FILE>, 0) = 0x7ffff7fbb000\n"
+                + "1 madvise(0x7ffff7fbb000, 8192, MADV_POPULATE_READ) = -1 EFAULT (Bad address)\n"
+                + "1 mlock2(0x7ffff7fbb000, 8192, 0) = -1 ENOMEM (Cannot allocate memory)\n"
+                + "1 mlock2(0x7ffff7fbb000, 8192, MLOCK_ONFAULT) = 0\n";
+        final String head = "1 execve(\"/x\", [\"x\"], 0x7fffffffe7c0 /* 0 vars */) = 0\n";
+        final Path memfd = dir.resolve("memfd.strace");
+        Files.writeString(memfd, head + calls.replace("<FILE>", "</memfd:m>(deleted)"));
+        Result r = SpecfaultCliTest.run("replay", memfd.toString(), "--initial-maps", res("errnos/initial.maps"));
+        assertEquals(0, r.code(), r.out() + r.err());
+        for (long[] s : summaries(r)) {
+            assertEquals(List.of(3L, 0L, 0L, 2L), List.of(s[0], s[1], s[2], s[3]), r.out());
+        }
+        final Path file = dir.resolve("file.strace");
+        Files.writeString(file, head + calls.replace("<FILE>", "<" + known + ">"));
+        r = SpecfaultCliTest.run("replay", file.toString(), "--initial-maps", res("errnos/initial.maps"));
+        assertEquals(0, r.code(), r.out() + r.err());
+        for (long[] s : summaries(r)) {
+            assertEquals(List.of(5L, 0L, 0L, 0L), List.of(s[0], s[1], s[2], s[3]), r.out());
+        }
+    }
+
     /** A duplicate (old_len 0) still depends on the area at its address: over unknown memory, outside. */
     @Test
     void aDuplicateOfUnknownMemoryIsOutside(@TempDir Path dir) throws IOException {

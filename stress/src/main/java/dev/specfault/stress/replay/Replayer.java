@@ -141,6 +141,8 @@ public final class Replayer {
     private final ReplayReport report; // [c]
     private final Map<String, Long> extents = new HashMap<>(); // [c] furthest mapping of each path
     private final Map<String, FileObject> files = new LinkedHashMap<>(); // [c]
+    /** The files sized by their mappings (unlinked, or not readable here): their real end is not known. */
+    private final Set<FileObject> sizedByMappings = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>()); // [c]
     private final List<FileObject> specials = new ArrayList<>(); // [c] made for --initial-maps, closed at the end
     private final Map<Integer, Task> tasks = new HashMap<>(); // [c] pid -> task
     private final ProcessTree tree = new ProcessTree(); // [c] parents and children, for wait4 and waitid
@@ -456,10 +458,12 @@ public final class Replayer {
     private FileObject file(String path) {
         return files.computeIfAbsent(path, p -> {
             long size = extents.getOrDefault(p, 0L);
+            boolean known = false;
             try {
                 final Path real = Path.of(p);
                 if (p.startsWith("/") && Files.isRegularFile(real) && Files.isReadable(real)) {
                     size = Files.size(real);
+                    known = true;
                 }
             } catch (java.io.IOException | RuntimeException x) {
                 // not readable here: sized to cover every mapping of it
@@ -469,8 +473,28 @@ public final class Replayer {
                         + " (an access past it gives SIGBUS; the layout is replayed all the same)");
                 size = FileObject.MAX_SIZE;
             }
-            return new FileObject(p, size, machine.frames());
+            final FileObject f = new FileObject(p, size, machine.frames());
+            if (!known) {
+                sizedByMappings.add(f);
+            }
+            return f;
         });
+    }
+
+    /**
+     * Whether [start, end) maps a file of unknown size here ({@link #sizedByMappings}): what a
+     * populate or an mlock there finds past the real end (EFAULT, ENOMEM) is not known.
+     */
+    private boolean mapsAFileOfUnknownSize(AddressSpace s, long start, long end) {
+        if (sizedByMappings.isEmpty()) {
+            return false;
+        }
+        for (Area a : s.areas()) {
+            if (a.start() < end && start < a.end() && a.backing() instanceof FileObject f && sizedByMappings.contains(f)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void release(Mm m) {
@@ -1277,6 +1301,11 @@ public final class Replayer {
             return;
         }
         final long end = addr + Mman.pageAlign(len);
+        if ((advice == Mman.MADV_POPULATE_READ || advice == Mman.MADV_POPULATE_WRITE) && !"EINVAL".equals(c.errName())
+                && Long.compareUnsigned(addr, end) < 0 && mapsAFileOfUnknownSize(m.space, addr, end)) {
+            report.outside(c); // where the file ends decides it; a populate changes no layout
+            return;
+        }
         if (!m.unknown.intersects(addr, end)) {
             compare(c, m.space.madvise(addr, len, advice));
             return;
@@ -1346,6 +1375,13 @@ public final class Replayer {
             return;
         }
         final long got = c.name().equals("munlock") ? s.munlock(addr, len) : s.mlock(addr, len, flags);
+        if (!c.name().equals("munlock") && flags == 0 && !"EINVAL".equals(c.errName()) && Long.compareUnsigned(start, end) < 0
+                && mapsAFileOfUnknownSize(s, start, end)) {
+            // The areas are locked here as there; whether the populate met the file's real end
+            // (ENOMEM) is not known.
+            report.outside(c);
+            return;
+        }
         if ("ENOMEM".equals(c.errName()) && got == 0) {
             // The kernel's ENOMEM may be RLIMIT_MEMLOCK's (a hole gives it too, and a hole here
             // would have given it): what the kernel locked is not known.
