@@ -62,9 +62,9 @@ class ReplayCommandTest {
     @ParameterizedTest
     @ValueSource(strings = {"true", "ls", "threads", "forker", "mman", "edge", "remap", "special", "layout", "advice", "hints",
         "mlock", "dontunmap", "shrinkspecial", "oldlen", "growsdown", "wait", "mt", "ign", "pidfd", "misc", "cp", "kill",
-        "mseal", "random", "random-edge", "random-files"})
+        "mseal", "random", "random-edge", "random-files", "random-flags"})
     void realTracesReplayCleanOnEveryDesign(String p) throws IOException {
-        if (p.equals("random-files")) {
+        if (p.startsWith("random-f")) {
             // the files it mapped, at their sizes: the replay sizes a named file from this machine's
             final Path dir = Files.createDirectories(Path.of("/tmp/rsf"));
             try (java.io.RandomAccessFile eight = new java.io.RandomAccessFile(dir.resolve("eight").toFile(), "rw");

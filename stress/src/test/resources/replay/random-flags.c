@@ -1,0 +1,93 @@
+/* random-files.c with more mmap flags and the whole-space lock calls (2026-12-01): MAP_DROPPABLE,
+ * MAP_POPULATE, MAP_LOCKED, MAP_NORESERVE, MAP_STACK, MAP_GROWSDOWN, hinted (not FIXED) mappings,
+ * mlockall (MCL_CURRENT; MCL_FUTURE with and without MCL_ONFAULT), munlockall, and mremap's
+ * duplicate of a shared mapping (old_len 0). The files are random-files.c's. gcc -O1 -o /tmp/random6;
+ * random-flags.strace is seed 1. */
+#define _GNU_SOURCE
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <fcntl.h>
+#ifndef SYS_mseal
+#define SYS_mseal 462
+#endif
+#define P 4096L
+#define PAGES 64
+static unsigned long long state;
+static unsigned next(unsigned n) {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (unsigned)(state >> 33) % n;
+}
+static char *w; static int fds[2]; static char *heap;
+static const int prots[] = {PROT_NONE, PROT_READ, PROT_READ | PROT_WRITE, PROT_READ | PROT_WRITE, PROT_READ | PROT_EXEC};
+static const int advice[] = {MADV_DONTNEED, MADV_FREE, MADV_DONTFORK, MADV_WIPEONFORK, MADV_RANDOM, MADV_NORMAL,
+    MADV_WILLNEED, MADV_POPULATE_READ, MADV_POPULATE_WRITE, MADV_DOFORK, MADV_COLD, MADV_PAGEOUT, MADV_SEQUENTIAL,
+    MADV_DONTNEED_LOCKED, MADV_HUGEPAGE, MADV_NOHUGEPAGE, MADV_DONTDUMP, MADV_DODUMP, MADV_KEEPONFORK, MADV_MERGEABLE, MADV_UNMERGEABLE};
+static void op(void) {
+    char *a = w + next(PAGES) * P;
+    long len = (1 + next(6)) * P;
+    int k = next(50);
+    if (k < 6) {
+        static const int types[] = {MAP_SHARED, MAP_PRIVATE, MAP_PRIVATE, 0x08 /* MAP_DROPPABLE */};
+        static const int extra[] = {0, 0, 0, MAP_POPULATE, MAP_LOCKED, MAP_NORESERVE, MAP_STACK, MAP_GROWSDOWN, 0};
+        int flags = types[next(4)] | MAP_ANONYMOUS | extra[next(9)] | (next(5) == 0 ? MAP_FIXED_NOREPLACE : next(8) == 0 ? 0 : MAP_FIXED);
+        mmap(a, len, prots[next(5)], flags, -1, 0);
+    } else if (k < 10) {
+        int flags = (next(2) ? MAP_SHARED : MAP_PRIVATE) | MAP_FIXED;
+        mmap(a, len, prots[next(5)], flags, fds[next(2)], next(7) * P);
+    } else if (k < 14) {
+        munmap(a, len);
+    } else if (k < 19) {
+        mprotect(a, len, prots[next(5)]);
+    } else if (k < 25) {
+        long nlen = (1 + next(6)) * P;
+        char *to = w + next(PAGES) * P;
+        switch (next(5)) {
+            case 0: syscall(SYS_mremap, a, len, nlen, 0, 0); break;
+            case 1: syscall(SYS_mremap, a, len, nlen, MREMAP_MAYMOVE, 0); break;
+            case 2: syscall(SYS_mremap, a, len, nlen, MREMAP_MAYMOVE | MREMAP_FIXED, to); break;
+            case 3: syscall(SYS_mremap, a, len, len, MREMAP_MAYMOVE | MREMAP_DONTUNMAP, to); break;
+            default: syscall(SYS_mremap, a, len, len, MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP, to); break;
+        }
+    } else if (k < 35) {
+        madvise(a, len, advice[next(21)]);
+    } else if (k < 37) {
+        syscall(SYS_mlock2, a, len, next(2));
+    } else if (k < 39) {
+        switch (next(6)) {
+            case 0: mlockall(MCL_CURRENT); break;
+            case 1: mlockall(MCL_FUTURE | (next(2) ? MCL_ONFAULT : 0)); break;
+            case 2: munlockall(); break;
+            case 3: syscall(SYS_mremap, a, 0, len, MREMAP_MAYMOVE, 0); break;
+            default: munlock(a, len); break;
+        }
+    } else if (k < 43) {
+        syscall(SYS_brk, heap + next(12) * P - (next(3) == 0 ? 100 : 0));
+    } else if (k < 44) {
+        syscall(SYS_mseal, a, len, 0);
+    } else if (k < 45) {
+        if (next(4) == 0) {
+            pid_t c = fork();
+            if (c == 0) {
+                for (int i = 0; i < 20; i++) op();
+                _exit(0);
+            }
+            waitpid(c, 0, 0);
+        }
+    } else {
+        /* a store or a load through the kernel, not the CPU: POPULATE */
+        madvise(a, P, next(2) ? MADV_POPULATE_WRITE : MADV_POPULATE_READ);
+    }
+}
+int main(int argc, char **argv) {
+    state = argc > 1 ? strtoull(argv[1], 0, 10) : 1;
+    w = mmap(0, (PAGES + 16) * P, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    munmap(w, (PAGES + 16) * P);
+    fds[0] = open("/tmp/rsf/eight", O_RDWR | O_CREAT | O_TRUNC, 0600); ftruncate(fds[0], 8 * P);
+    fds[1] = open("/tmp/rsf/short", O_RDWR | O_CREAT | O_TRUNC, 0600); ftruncate(fds[1], 5 * P + 100);
+    heap = (char *)(((unsigned long)sbrk(0) + P - 1) & ~(P - 1));
+    for (int i = 0; i < 600; i++) op();
+    return 0;
+}
