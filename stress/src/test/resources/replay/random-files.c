@@ -3,8 +3,13 @@
  * mremap with DONTUNMAP and a hint, 21 kinds of madvise, mlock2 with and without MLOCK_ONFAULT,
  * MADV_POPULATE_READ/WRITE as the loads and stores, and forks whose child makes 20 calls of its own
  * before it exits. The files are /tmp/rsf/eight and /tmp/rsf/short (the replay sizes a named file
- * from this machine's file: ReplayCommandTest makes them first). gcc -O1; random-files.strace is
- * seed 2. */
+ * from this machine's file: ReplayCommandTest makes them first). gcc -O1 -o /tmp/random3;
+ * random-files.strace is seed 2 (`/tmp/random3 2`).
+ * With a second argument ("flags"; random-flags.strace is `/tmp/random3 1 flags`), more mmap flags
+ * and the whole-space lock calls: MAP_DROPPABLE, MAP_POPULATE, MAP_LOCKED, MAP_NORESERVE, MAP_STACK,
+ * MAP_GROWSDOWN, hinted (not FIXED) mappings, mlockall (MCL_CURRENT; MCL_FUTURE with and without
+ * MCL_ONFAULT), munlockall, and mremap's duplicate of a shared mapping (old_len 0); the other draws
+ * are those of the plain mix. */
 #define _GNU_SOURCE
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -22,7 +27,7 @@ static unsigned next(unsigned n) {
     state = state * 6364136223846793005ULL + 1442695040888963407ULL;
     return (unsigned)(state >> 33) % n;
 }
-static char *w; static int fds[2]; static char *heap;
+static char *w; static int fds[2]; static char *heap; static int more;
 static const int prots[] = {PROT_NONE, PROT_READ, PROT_READ | PROT_WRITE, PROT_READ | PROT_WRITE, PROT_READ | PROT_EXEC};
 static const int advice[] = {MADV_DONTNEED, MADV_FREE, MADV_DONTFORK, MADV_WIPEONFORK, MADV_RANDOM, MADV_NORMAL,
     MADV_WILLNEED, MADV_POPULATE_READ, MADV_POPULATE_WRITE, MADV_DOFORK, MADV_COLD, MADV_PAGEOUT, MADV_SEQUENTIAL,
@@ -32,7 +37,14 @@ static void op(void) {
     long len = (1 + next(6)) * P;
     int k = next(50);
     if (k < 6) {
-        int flags = (next(4) == 0 ? MAP_SHARED : MAP_PRIVATE) | MAP_ANONYMOUS | (next(5) == 0 ? MAP_FIXED_NOREPLACE : MAP_FIXED);
+        int flags;
+        if (!more) {
+            flags = (next(4) == 0 ? MAP_SHARED : MAP_PRIVATE) | MAP_ANONYMOUS | (next(5) == 0 ? MAP_FIXED_NOREPLACE : MAP_FIXED);
+        } else {
+            static const int types[] = {MAP_SHARED, MAP_PRIVATE, MAP_PRIVATE, 0x08 /* MAP_DROPPABLE */};
+            static const int extra[] = {0, 0, 0, MAP_POPULATE, MAP_LOCKED, MAP_NORESERVE, MAP_STACK, MAP_GROWSDOWN, 0};
+            flags = types[next(4)] | MAP_ANONYMOUS | extra[next(9)] | (next(5) == 0 ? MAP_FIXED_NOREPLACE : next(8) == 0 ? 0 : MAP_FIXED);
+        }
         mmap(a, len, prots[next(5)], flags, -1, 0);
     } else if (k < 10) {
         int flags = (next(2) ? MAP_SHARED : MAP_PRIVATE) | MAP_FIXED;
@@ -56,7 +68,13 @@ static void op(void) {
     } else if (k < 37) {
         syscall(SYS_mlock2, a, len, next(2));
     } else if (k < 39) {
-        munlock(a, len);
+        switch (more ? next(6) : 5) {
+            case 0: mlockall(MCL_CURRENT); break;
+            case 1: mlockall(MCL_FUTURE | (next(2) ? MCL_ONFAULT : 0)); break;
+            case 2: munlockall(); break;
+            case 3: syscall(SYS_mremap, a, 0, len, MREMAP_MAYMOVE, 0); break;
+            default: munlock(a, len); break;
+        }
     } else if (k < 43) {
         syscall(SYS_brk, heap + next(12) * P - (next(3) == 0 ? 100 : 0));
     } else if (k < 44) {
@@ -77,6 +95,7 @@ static void op(void) {
 }
 int main(int argc, char **argv) {
     state = argc > 1 ? strtoull(argv[1], 0, 10) : 1;
+    more = argc > 2;
     w = mmap(0, (PAGES + 16) * P, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     munmap(w, (PAGES + 16) * P);
     fds[0] = open("/tmp/rsf/eight", O_RDWR | O_CREAT | O_TRUNC, 0600); ftruncate(fds[0], 8 * P);

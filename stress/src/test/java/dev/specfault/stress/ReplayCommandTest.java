@@ -359,54 +359,52 @@ class ReplayCommandTest {
     }
 
     /**
+     * Replays {@code text} (written to {@code trace}) with errnos/initial.maps and checks the exit code
+     * and every design's summary: replayed, mismatches, unsupported, outside.
+     */
+    private static void assertReplays(Path trace, String text, int code, long... summary) throws IOException {
+        Files.writeString(trace, text);
+        final Result r = SpecfaultCliTest.run("replay", trace.toString(), "--initial-maps", res("errnos/initial.maps"));
+        assertEquals(code, r.code(), r.out() + r.err());
+        for (long[] s : summaries(r)) {
+            assertEquals(java.util.Arrays.toString(summary), java.util.Arrays.toString(java.util.Arrays.copyOf(s, 4)), r.out());
+        }
+    }
+
+    private static final String EXECVE = "1 execve(\"/x\", [\"x\"], 0x7fffffffe7c0 /* 0 vars */) = 0\n";
+
+    /**
      * A file mmap's EPERM is compared where a FIXED mapping would replace a sealed area (mseal's
      * EPERM); elsewhere it may come from the file's mount or seals, which the trace does not show.
      */
     @Test
     void aFileMappingsEpermIsComparedOverASealedArea(@TempDir Path dir) throws IOException {
-        final String head = "1 execve(\"/x\", [\"x\"], 0x7fffffffe7c0 /* 0 vars */) = 0\n"
+        final String head = EXECVE
                 + "1 mmap(NULL, 8192, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = 0x7ffff7fbb000\n"
                 + "1 syscall_0x1ce(0x7ffff7fbc000, 0x1000, 0, 0xffffffff, 0, 0) = 0\n";
         final String over = "1 mmap(0x7ffff7fbb000, 8192, PROT_READ, MAP_PRIVATE|MAP_FIXED, 3</memfd:f>(deleted), 0) = ";
         final String eperm = "-1 EPERM (Operation not permitted)\n";
-        final Path sealed = dir.resolve("sealed.strace");
-        Files.writeString(sealed, head + over + eperm);
-        Result r = SpecfaultCliTest.run("replay", sealed.toString(), "--initial-maps", res("errnos/initial.maps"));
-        assertEquals(0, r.code(), r.out() + r.err());
-        for (long[] s : summaries(r)) {
-            assertEquals(List.of(4L, 0L, 0L, 0L), List.of(s[0], s[1], s[2], s[3]), r.out());
-        }
+        final Path t = dir.resolve("t.strace");
+        assertReplays(t, head + over + eperm, 0, 4, 0, 0, 0);
         // The kernel mapping it anyway is a mismatch: the comparison is made.
-        Files.writeString(sealed, head + over + "0x7ffff7fbb000\n");
-        r = SpecfaultCliTest.run("replay", sealed.toString(), "--initial-maps", res("errnos/initial.maps"));
-        assertEquals(1, r.code(), r.out() + r.err());
+        assertReplays(t, head + over + "0x7ffff7fbb000\n", 1, 4, 1, 0, 0);
         // Over the unsealed page only, a file's EPERM is the file's: unsupported, as before.
-        final Path plain = dir.resolve("plain.strace");
-        Files.writeString(plain, head + over.replace("8192, PROT_READ", "4096, PROT_READ") + eperm);
-        r = SpecfaultCliTest.run("replay", plain.toString(), "--initial-maps", res("errnos/initial.maps"));
-        assertEquals(0, r.code(), r.out() + r.err());
-        for (long[] s : summaries(r)) {
-            assertEquals(List.of(3L, 0L, 1L, 0L), List.of(s[0], s[1], s[2], s[3]), r.out());
-        }
+        assertReplays(t, head + over.replace("8192, PROT_READ", "4096, PROT_READ") + eperm, 0, 3, 0, 1, 0);
     }
 
     /**
      * A FIXED mmap's EPERM over memory partly unknown here (an mseal the replay could not follow
-     * may lie there) is outside, not a mismatch (found by replaying random calls, 2026-12-01).
+     * may lie there) is outside, not a mismatch (found by replaying random calls, 2026-12-01). The
+     * second one is over known, unsealed memory: a mismatch.
      */
     @Test
     void aFixedMmapsEpermOverUnknownMemoryIsOutside(@TempDir Path dir) throws IOException {
-        final Path t = dir.resolve("t.strace");
-        Files.writeString(t, "1 execve(\"/x\", [\"x\"], 0x7fffffffe7c0 /* 0 vars */) = 0\n"
+        assertReplays(dir.resolve("t.strace"), EXECVE
                 + "1 mmap(NULL, 8192, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = 0x7ffff7fbb000\n"
                 + "1 pkey_mprotect(0x7ffff7fbb000, 4096, PROT_READ|PROT_WRITE, 1) = 0\n"
                 + "1 mmap(0x7ffff7fbb000, 8192, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0) = -1 EPERM (Operation not permitted)\n"
-                + "1 mmap(0x7ffff7fbc000, 4096, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0) = -1 EPERM (Operation not permitted)\n");
-        final Result r = SpecfaultCliTest.run("replay", t.toString(), "--initial-maps", res("errnos/initial.maps"));
-        assertEquals(1, r.code(), r.out() + r.err()); // the second is over known, unsealed memory: a mismatch
-        for (long[] s : summaries(r)) {
-            assertEquals(List.of(3L, 1L, 1L, 1L), List.of(s[0], s[1], s[2], s[3]), r.out());
-        }
+                + "1 mmap(0x7ffff7fbc000, 4096, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0) = -1 EPERM (Operation not permitted)\n",
+                1, 3, 1, 1, 1);
     }
 
     /**
@@ -418,25 +416,13 @@ class ReplayCommandTest {
     void aPopulateOverAFileOfUnknownSizeIsOutside(@TempDir Path dir) throws IOException {
         final Path known = dir.resolve("one-page");
         Files.write(known, new byte[4096]);
-        final String calls = "1 mmap(NULL, 8192, PROT_READ, MAP_SHARED, 3<FILE>, 0) = 0x7ffff7fbb000\n"
+        final String calls = EXECVE + "1 mmap(NULL, 8192, PROT_READ, MAP_SHARED, 3<FILE>, 0) = 0x7ffff7fbb000\n"
                 + "1 madvise(0x7ffff7fbb000, 8192, MADV_POPULATE_READ) = -1 EFAULT (Bad address)\n"
                 + "1 mlock2(0x7ffff7fbb000, 8192, 0) = -1 ENOMEM (Cannot allocate memory)\n"
                 + "1 mlock2(0x7ffff7fbb000, 8192, MLOCK_ONFAULT) = 0\n";
-        final String head = "1 execve(\"/x\", [\"x\"], 0x7fffffffe7c0 /* 0 vars */) = 0\n";
-        final Path memfd = dir.resolve("memfd.strace");
-        Files.writeString(memfd, head + calls.replace("<FILE>", "</memfd:m>(deleted)"));
-        Result r = SpecfaultCliTest.run("replay", memfd.toString(), "--initial-maps", res("errnos/initial.maps"));
-        assertEquals(0, r.code(), r.out() + r.err());
-        for (long[] s : summaries(r)) {
-            assertEquals(List.of(3L, 0L, 0L, 2L), List.of(s[0], s[1], s[2], s[3]), r.out());
-        }
-        final Path file = dir.resolve("file.strace");
-        Files.writeString(file, head + calls.replace("<FILE>", "<" + known + ">"));
-        r = SpecfaultCliTest.run("replay", file.toString(), "--initial-maps", res("errnos/initial.maps"));
-        assertEquals(0, r.code(), r.out() + r.err());
-        for (long[] s : summaries(r)) {
-            assertEquals(List.of(5L, 0L, 0L, 0L), List.of(s[0], s[1], s[2], s[3]), r.out());
-        }
+        final Path t = dir.resolve("t.strace");
+        assertReplays(t, calls.replace("<FILE>", "</memfd:m>(deleted)"), 0, 3, 0, 0, 2);
+        assertReplays(t, calls.replace("<FILE>", "<" + known + ">"), 0, 5, 0, 0, 0);
     }
 
     /** A duplicate (old_len 0) still depends on the area at its address: over unknown memory, outside. */
