@@ -24,8 +24,8 @@ import org.jetbrains.lincheck.datastructures.Param;
 import org.jetbrains.lincheck.datastructures.StressOptions;
 
 /**
- * Runs a P8 harness ({@link SpaceLinearizability}, {@link LazyFreeLinearizability} or
- * {@link FileLinearizability}, each against its sequential model) for one configuration, in model checking or
+ * Runs a P8 harness ({@link SpaceLinearizability}, {@link LazyFreeLinearizability},
+ * {@link SealLinearizability} or {@link FileLinearizability}, each against its sequential model) for one configuration, in model checking or
  * stress mode, with a budget. Shared by the tests and {@code ./specfault check}. One check at a
  * time per JVM (the configuration is handed to Lincheck's instances through a static field).
  *
@@ -113,7 +113,7 @@ public final class LinearizabilityCheck {
 
     /**
      * Model checking of {@code c} with the operations of {@code harness} ({@link SpaceLinearizability},
-     * {@link LazyFreeLinearizability} or {@link FileLinearizability}).
+     * {@link LazyFreeLinearizability}, {@link SealLinearizability} or {@link FileLinearizability}).
      */
     public static void modelCheck(CheckConfig c, Budget b, Class<? extends WindowHarness> harness) {
         synchronized (LinearizabilityCheck.class) {

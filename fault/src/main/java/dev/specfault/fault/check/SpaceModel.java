@@ -16,6 +16,8 @@ public class SpaceModel {
     private final long[] value = new long[SpaceLinearizability.PAGES];
     /** MADV_FREE marked the page and nothing stored to it since: reclaim may discard it. */
     private final boolean[] lazy = new boolean[SpaceLinearizability.PAGES];
+    /** mseal sealed the page ({@link SealLinearizability}; never set by the other harnesses). */
+    private final boolean[] sealed = new boolean[SpaceLinearizability.PAGES];
 
     public SpaceModel() {
         for (int i = 0; i < mapped.length; i++) {
@@ -28,7 +30,25 @@ public class SpaceModel {
         return Math.min(SpaceLinearizability.PAGES, page + pages);
     }
 
+    /** Whether a page of [page, page + pages) is sealed: munmap and MAP_FIXED there are EPERM, nothing changed. */
+    private boolean anySealed(int page, int pages) {
+        for (int i = page; i < end(page, pages); i++) {
+            if (sealed[i]) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether a discarding advice is refused on the page: sealed, and (private anonymous memory) not writable. */
+    private boolean sealedAgainstDiscard(int i) {
+        return sealed[i] && (prot[i] & SpaceLinearizability.WRITE) == 0;
+    }
+
     public long mmap(int page, int pages, int protCode) {
+        if (anySealed(page, pages)) {
+            return -Errno.EPERM;
+        }
         for (int i = page; i < end(page, pages); i++) {
             mapped[i] = true;
             prot[i] = SpaceLinearizability.prot(protCode);
@@ -39,6 +59,9 @@ public class SpaceModel {
     }
 
     public long munmap(int page, int pages) {
+        if (anySealed(page, pages)) {
+            return -Errno.EPERM;
+        }
         for (int i = page; i < end(page, pages); i++) {
             mapped[i] = false;
             value[i] = 0;
@@ -47,21 +70,33 @@ public class SpaceModel {
         return 0;
     }
 
-    /** Linux: applies from the start up to the first hole, then ENOMEM; a start in a hole changes nothing. */
+    /**
+     * Linux: applies from the start up to the first hole (ENOMEM) or sealed page (EPERM); a start
+     * there changes nothing.
+     */
     public long mprotect(int page, int pages, int protCode) {
         for (int i = page; i < end(page, pages); i++) {
             if (!mapped[i]) {
                 return -Errno.ENOMEM;
+            }
+            if (sealed[i]) {
+                return -Errno.EPERM;
             }
             prot[i] = SpaceLinearizability.prot(protCode);
         }
         return 0;
     }
 
-    /** MADV_DONTNEED on private anonymous memory: the pages read zero again; ENOMEM after a hole. */
+    /**
+     * MADV_DONTNEED on private anonymous memory: the pages read zero again; ENOMEM after a hole; a
+     * sealed page without PROT_WRITE stops it (EPERM), the pages before it discarded.
+     */
     public long madvise(int page, int pages) {
         boolean hole = false;
         for (int i = page; i < end(page, pages); i++) {
+            if (mapped[i] && sealedAgainstDiscard(i)) {
+                return -Errno.EPERM;
+            }
             if (mapped[i]) {
                 value[i] = 0;
                 lazy[i] = false;
@@ -79,6 +114,9 @@ public class SpaceModel {
     public long madviseFree(int page, int pages) {
         boolean hole = false;
         for (int i = page; i < end(page, pages); i++) {
+            if (mapped[i] && sealedAgainstDiscard(i)) {
+                return -Errno.EPERM;
+            }
             if (mapped[i]) {
                 lazy[i] = true;
             } else {
@@ -123,6 +161,9 @@ public class SpaceModel {
         if (!mapped[page]) {
             return -Errno.EFAULT;
         }
+        if (sealed[page] || sealed[to]) {
+            return -Errno.EPERM; // the source (check_prep_vma), then the target's unmap
+        }
         mapped[to] = true;
         prot[to] = prot[page];
         value[to] = value[page];
@@ -130,6 +171,19 @@ public class SpaceModel {
         mapped[page] = keepSource;
         value[page] = 0;
         lazy[page] = false;
+        return 0;
+    }
+
+    /** mseal: ENOMEM if a page of the range is unmapped (nothing sealed); else the pages are sealed. */
+    public long mseal(int page, int pages) {
+        for (int i = page; i < end(page, pages); i++) {
+            if (!mapped[i]) {
+                return -Errno.ENOMEM;
+            }
+        }
+        for (int i = page; i < end(page, pages); i++) {
+            sealed[i] = true;
+        }
         return 0;
     }
 

@@ -1,7 +1,7 @@
 /**
  * The linearizability harnesses (P8): {@link dev.specfault.fault.check.SpaceLinearizability} (and
- * its variant with lazy freeing) runs an address space's operations on private anonymous memory
- * under Lincheck, model checking or stress mode, against {@link dev.specfault.fault.check.SpaceModel},
+ * its variants with lazy freeing and with seals) runs an address space's operations on private
+ * anonymous memory under Lincheck, model checking or stress mode, against {@link dev.specfault.fault.check.SpaceModel},
  * and {@link dev.specfault.fault.check.FileLinearizability} those on shared and private mappings of a
  * file, with pread and pwrite, against {@link dev.specfault.fault.check.FileSpaceModel}: independent
  * page-level models of Linux's semantics (the file model's answers are the kernel's on 1,000

@@ -11,7 +11,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** The class loading before a check runs every harness's operations and leaves nothing behind. */
 class LoadClassesTest {
     @ParameterizedTest
-    @ValueSource(classes = {SpaceLinearizability.class, LazyFreeLinearizability.class, FileLinearizability.class})
+    @ValueSource(classes = {SpaceLinearizability.class, LazyFreeLinearizability.class, SealLinearizability.class,
+        FileLinearizability.class})
     void everyHarnessRunsAndLeavesNoCpuBoundAndNoSpaceLive(Class<? extends WindowHarness> harness) {
         final WindowHarness h;
         synchronized (LinearizabilityCheck.class) {

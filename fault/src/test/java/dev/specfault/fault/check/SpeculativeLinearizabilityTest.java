@@ -54,6 +54,39 @@ class SpeculativeLinearizabilityTest {
                 LinearizabilityCheck.Budget.defaults(1, 60), LazyFreeLinearizability.class);
     }
 
+    /**
+     * With mseal among the operations (SealLinearizability), on x86; arm64 and a larger budget in
+     * the long profile, where the harness also proves that it can fail.
+     */
+    @org.junit.jupiter.api.Test
+    void modelCheckingWithSeals() {
+        LinearizabilityCheck.modelCheck(CheckConfig.of(Design.SPECULATIVE, Arch.X86_64),
+                LinearizabilityCheck.Budget.defaults(3, 20), SealLinearizability.class);
+    }
+
+    @org.junit.jupiter.api.Tag("long")
+    @ParameterizedTest
+    @EnumSource(value = Arch.class, names = {"X86_64", "ARM64"})
+    void modelCheckingWithSealsLong(Arch arch) {
+        LinearizabilityCheck.modelCheck(CheckConfig.of(Design.SPECULATIVE, arch),
+                LinearizabilityCheck.Budget.defaults(2, 150), SealLinearizability.class);
+    }
+
+    /**
+     * The seal harness can fail: it finds seeded bugs of the fault path (each in 43-46 s on
+     * 2026-12-01, two JVMs side by side; publish-before-zap was not found in 60 × 200, 325 s: the
+     * seals thin out the writers it needs).
+     */
+    @org.junit.jupiter.api.Tag("long")
+    @ParameterizedTest
+    @EnumSource(value = FaultBug.class, names = {"MPROTECT_SKIP_FLUSH", "SKIP_PTE_RECHECK"})
+    void modelCheckingWithSealsCatchesLong(FaultBug bug) {
+        final LincheckAssertionError e = assertThrows(LincheckAssertionError.class,
+                () -> LinearizabilityCheck.modelCheck(CheckConfig.of(Design.SPECULATIVE, Arch.X86_64).with(bug),
+                        new LinearizabilityCheck.Budget(60, 200, 3, false), SealLinearizability.class));
+        assertTrue(e.getMessage() != null && !e.getMessage().isEmpty());
+    }
+
     /** The same on arm64, whose lazy-free entries (DBM, AP) differ from x86's. */
     @org.junit.jupiter.api.Tag("long")
     @org.junit.jupiter.api.Test

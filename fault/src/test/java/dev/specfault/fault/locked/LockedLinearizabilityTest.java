@@ -56,6 +56,20 @@ class LockedLinearizabilityTest {
                 dev.specfault.fault.check.LazyFreeLinearizability.class);
     }
 
+    /** With mseal among the operations: the locked design on x86 (every pair in the long profile). */
+    @org.junit.jupiter.api.Test
+    void modelCheckingWithSeals() {
+        LinearizabilityCheck.modelCheck(CheckConfig.of(Design.LOCKED, Arch.X86_64), new LinearizabilityCheck.Budget(1, 30, 3, true),
+                dev.specfault.fault.check.SealLinearizability.class);
+    }
+
+    @Tag("long")
+    @ParameterizedTest
+    @MethodSource("matrix")
+    void modelCheckingWithSealsLong(Design d, Arch arch) {
+        LinearizabilityCheck.modelCheck(CheckConfig.of(d, arch), SMALL, dev.specfault.fault.check.SealLinearizability.class);
+    }
+
     @Tag("long")
     @ParameterizedTest
     @MethodSource("matrix")
