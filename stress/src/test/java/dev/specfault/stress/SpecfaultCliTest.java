@@ -528,7 +528,11 @@ class SpecfaultCliTest {
         final Result clean = run("check", "--harness", "file", "--mode", "stress", "--iterations", "1", "--invocations", "10");
         assertEquals(0, clean.code(), clean.out() + clean.err());
         assertTrue(clean.out().contains("(file harness, stress,"), clean.out());
-        assertOneLineError(run("check", "--harness", "shm"), "unknown harness 'shm' (anon, lazy-free, file)");
+        final Result seal = run("check", "--harness", "seal", "--design", "locked", "--arch", "x86", "--mode", "stress",
+                "--iterations", "1", "--invocations", "10");
+        assertEquals(0, seal.code(), seal.out() + seal.err());
+        assertTrue(seal.out().contains("(seal harness, stress,"), seal.out());
+        assertOneLineError(run("check", "--harness", "shm"), "unknown harness 'shm' (anon, lazy-free, seal, file)");
     }
 
     /**

@@ -23,7 +23,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code ./specfault check}: a P8 linearizability harness (the tests' own: anon, lazy-free or file) on each design ×
+ * {@code ./specfault check}: a P8 linearizability harness (the tests' own: anon, lazy-free, seal or file) on each design ×
  * architecture asked for, by model checking or in stress mode, optionally with a seeded bug. A
  * violation is a {@code VIOLATION} line, then Lincheck's report, and exit code 1 (the other
  * combinations still run).
@@ -57,7 +57,7 @@ public final class CheckCommand implements Callable<Integer> {
     int actors;
 
     @Option(names = "--harness", paramLabel = "H", description = "anon (private anonymous memory: mmap, munmap, mprotect,"
-            + " madvise, mremap, load, store), lazy-free (anon with MADV_FREE and reclaim) or file (shared and private"
+            + " madvise, mremap, load, store), lazy-free (anon with MADV_FREE and reclaim), seal (anon with mseal) or file (shared and private"
             + " mappings of a file at any offset, mremap, pread, pwrite, ftruncate); default anon, with --inject the bug's")
     String harness;
 
@@ -120,8 +120,9 @@ public final class CheckCommand implements Callable<Integer> {
         switch (h) {
             case "anon": harnessClass = SpaceLinearizability.class; break;
             case "lazy-free": harnessClass = LazyFreeLinearizability.class; break;
+            case "seal": harnessClass = dev.specfault.fault.check.SealLinearizability.class; break;
             case "file": harnessClass = FileLinearizability.class; break;
-            default: throw new CommandLine.ParameterException(cl, "unknown harness '" + h + "' (anon, lazy-free, file)");
+            default: throw new CommandLine.ParameterException(cl, "unknown harness '" + h + "' (anon, lazy-free, seal, file)");
         }
         final LinearizabilityCheck.Budget b = new LinearizabilityCheck.Budget(iterations, invocations, threads, actors, true);
         boolean violated = false;
