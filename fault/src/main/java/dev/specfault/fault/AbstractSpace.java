@@ -51,7 +51,9 @@ import java.util.Set;
  *   <li>munmap: EINVAL for an unaligned start, len 0 or a range past TASK_SIZE; holes are fine;
  *   ENOMEM when a split would pass the map-count limit.</li>
  *   <li>mprotect: EINVAL for an unaligned start or an unknown bit; len 0 succeeds; ENOMEM when the
- *   range overflows, starts in a hole, or hits one (after applying to the part before it).</li>
+ *   range overflows, starts in a hole, or hits one (after applying to the part before it).
+ *   PROT_GROWSDOWN starts the change at the first area in the range, which must grow down
+ *   (EINVAL); PROT_GROWSUP on a mapped start, or both, is EINVAL (docs/linux/prot-grows.c).</li>
  *   <li>brk: below the start of the break or failing: the current break; shrinking unmaps;
  *   growing needs a page and the guard gap of free space above.</li>
  *   <li>mremap: EINVAL for unknown flags, FIXED or DONTUNMAP without MAYMOVE, DONTUNMAP with
@@ -1247,6 +1249,13 @@ public abstract class AbstractSpace implements AddressSpace, FileObject.Mapper {
      * ({@code (oldflags & (VM_WRITE|VM_SHARED|VM_LOCKED)) == VM_LOCKED}, so that its COW is broken now).
      */
     private long mprotectLocked(long addr, long len, int prot, List<long[]> populate) {
+        // do_mprotect_pkey(): PROT_GROWSDOWN and PROT_GROWSUP are taken off prot first, and both at
+        // once is EINVAL before any other check (checked on 6.18: docs/linux/prot-grows.c).
+        final int grows = prot & (Mman.PROT_GROWSDOWN | Mman.PROT_GROWSUP);
+        prot &= ~grows;
+        if (grows == (Mman.PROT_GROWSDOWN | Mman.PROT_GROWSUP)) {
+            return -Errno.EINVAL;
+        }
         if ((addr & ~PAGE_MASK) != 0) {
             return -Errno.EINVAL;
         }
@@ -1258,8 +1267,7 @@ public abstract class AbstractSpace implements AddressSpace, FileObject.Mapper {
         if (rlen == 0 || Long.compareUnsigned(rangeEnd, addr) <= 0) {
             return -Errno.ENOMEM;
         }
-        // arch_validate_prot(): R, W, X and PROT_SEM (0x8, accepted and ignored). PROT_GROWSDOWN and
-        // PROT_GROWSUP are not modelled: EINVAL.
+        // arch_validate_prot(): R, W, X and PROT_SEM (0x8, accepted and ignored).
         if ((prot & ~(Mman.PROT_READ | Mman.PROT_WRITE | Mman.PROT_EXEC | Mman.PROT_SEM)) != 0) {
             return -Errno.EINVAL;
         }
@@ -1271,8 +1279,20 @@ public abstract class AbstractSpace implements AddressSpace, FileObject.Mapper {
         try {
             final AreaIndex idx = index();
             final Area first = idx.find(addr);
-            if (first == null || first.start() > addr) {
+            if (first == null || first.start() >= rangeEnd) {
+                return -Errno.ENOMEM; // vma_find(start, end): no area in the range
+            }
+            if (grows == Mman.PROT_GROWSDOWN) {
+                // The change starts at the first area's start, below addr or above it (addr in
+                // the hole under it); that area must grow down.
+                addr = first.start();
+                if ((first.flags() & VmaFlags.GROWSDOWN) == 0) {
+                    return -Errno.EINVAL;
+                }
+            } else if (first.start() > addr) {
                 return -Errno.ENOMEM;
+            } else if (grows == Mman.PROT_GROWSUP) {
+                return -Errno.EINVAL; // it would end at the area's end, but no area grows up here (no VM_GROWSUP)
             }
             // Linux goes area by area up to a hole: one without VM_MAYWRITE/VM_MAYEXEC ([vvar])
             // refuses W or X (EACCES), then mprotect_fixup: a sealed one refuses any change, the same

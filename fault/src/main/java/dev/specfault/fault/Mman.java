@@ -11,8 +11,16 @@ public final class Mman {
     public static final int PROT_EXEC = 4;
     /** Accepted by mprotect and ignored (Linux PROT_SEM). */
     public static final int PROT_SEM = 8;
-    /** mprotect only, for a GROWSDOWN area; not supported here (EINVAL). */
+    /**
+     * mprotect only: the change starts at the start of the first area in the range, which must
+     * be a GROWSDOWN one (EINVAL otherwise). mmap ignores it.
+     */
     public static final int PROT_GROWSDOWN = 0x01000000;
+    /**
+     * mprotect only: the change would end at the area's end, but no area grows up on x86-64 or
+     * arm64 (no VM_GROWSUP), so a mapped start is EINVAL. With PROT_GROWSDOWN it is EINVAL.
+     */
+    public static final int PROT_GROWSUP = 0x02000000;
 
     public static final int MAP_SHARED = 0x01;
     public static final int MAP_PRIVATE = 0x02;

@@ -62,7 +62,7 @@ class ReplayCommandTest {
     @ParameterizedTest
     @ValueSource(strings = {"true", "ls", "threads", "forker", "mman", "edge", "remap", "special", "layout", "advice", "hints",
         "mlock", "dontunmap", "shrinkspecial", "oldlen", "growsdown", "wait", "mt", "ign", "pidfd", "misc", "cp", "kill",
-        "mseal", "random", "random-edge", "random-files", "random-flags"})
+        "mseal", "prot-grows", "random", "random-edge", "random-files", "random-flags"})
     void realTracesReplayCleanOnEveryDesign(String p) throws IOException {
         if (p.startsWith("random-f")) {
             // the files it mapped, at their sizes: the replay sizes a named file from this machine's
@@ -77,15 +77,13 @@ class ReplayCommandTest {
                 "--maps", res(p + ".final.maps"));
         assertEquals(0, r.code(), r.out() + r.err());
         assertFalse(r.out().contains("MISMATCH"), r.out());
-        // edge: mmap's EACCES; layout: PROT_GROWSDOWN; dontunmap: two EINVALs from a DONTUNMAP hint,
-        // which strace does not print
-        final long unsupported = p.equals("dontunmap") ? 2 : p.equals("edge") || p.equals("layout") ? 1 : 0;
-        // forker: /bin/true exec'd by the child (its loader's relro); layout: the grows-down area's
-        // munmap, after PROT_GROWSDOWN changed it; mt, cp: the exec'd programs' relro; pidfd: a wait
+        // edge: mmap's EACCES; dontunmap: two EINVALs from a DONTUNMAP hint, which strace does not print
+        final long unsupported = p.equals("dontunmap") ? 2 : p.equals("edge") ? 1 : 0;
+        // forker: /bin/true exec'd by the child (its loader's relro); mt, cp: the exec'd programs' relro; pidfd: a wait
         // by pidfd; misc: a wait for a process group, and an exec; kill: signals to pids outside the
         // trace (999999, a group, a reaped child's pid)
         final long outside = p.equals("forker") ? 2 : p.equals("misc") ? 3
-                : p.equals("mt") || p.equals("cp") || p.equals("kill") ? 4 : p.equals("pidfd") || p.equals("layout") ? 1 : 0;
+                : p.equals("mt") || p.equals("cp") || p.equals("kill") ? 4 : p.equals("pidfd") ? 1 : 0;
         for (long[] s : summaries(r)) {
             assertEquals(0, s[1], r.out());
             assertEquals(unsupported, s[2], r.out());
@@ -600,14 +598,14 @@ class ReplayCommandTest {
         assertEquals(0, r.code(), r.out() + r.err());
         for (String u : new String[] {"arch_prctl x1 (line 2)", "set_tid_address x1 (line 3)",
             "mmap (MAP_HUGETLB) x1 (line 4)", "madvise (MADV_COLLAPSE) x1 (line 6)", "mincore x1 (line 7)",
-            "mprotect (PROT_GROWSDOWN/PROT_GROWSUP) x1 (line 8)", "mmap (EACCES: file state not modelled) x1 (line 9)",
+            "mmap (EACCES: file state not modelled) x1 (line 9)",
             "mmap of a file without its path (strace -y prints it) x1 (line 10)", "unreadable line (no call) x1 (line 11)",
             "pidfd_send_signal x1 (line 12)", "clone (interrupted: ERESTARTNOINTR) x1 (line 13)"}) {
             assertTrue(r.out().contains("unsupported: " + u), u + " in " + r.out());
         }
         for (long[] s : summaries(r)) {
-            assertEquals(11, s[2], r.out());
-            assertEquals(3, s[0], r.out()); // execve, mmap, exit_group
+            assertEquals(10, s[2], r.out());
+            assertEquals(4, s[0], r.out()); // execve, mmap, mprotect with PROT_GROWSDOWN (on [stack]), exit_group
         }
     }
 

@@ -9,8 +9,8 @@ package dev.specfault.vma;
  *      │ EXEC │WRITE │ READ │      NONE = 0
  *      └──────┴──────┴──────┘
  * </pre>
- * Any other bit is invalid (mprotect/mmap return EINVAL). {@code PROT_GROWSDOWN}/{@code GROWSUP}
- * are not modelled.
+ * An area's rights have no other bit. The system calls' other bits (PROT_SEM, PROT_GROWSDOWN,
+ * PROT_GROWSUP, unknown ones) are the fault module's {@code Mman}'s business.
  */
 public final class Prot {
     public static final int NONE = 0;

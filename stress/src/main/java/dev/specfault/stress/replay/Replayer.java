@@ -1202,17 +1202,20 @@ public final class Replayer {
         final long addr = arg(c, 0);
         final long len = arg(c, 1);
         final int prot = Values.flags(c.args().get(2), Values.PROT);
-        if ((prot & (Mman.PROT_GROWSDOWN | Values.PROT_GROWSUP)) != 0) {
-            report.unsupported("mprotect (PROT_GROWSDOWN/PROT_GROWSUP)", c.line());
-            if (!c.unknown() && !"EINVAL".equals(c.errName())) {
-                // PROT_GROWSDOWN applies from the grows-down area's start, below addr.
-                final Area at = areaAt(s.areas(), addr);
-                final long from = at != null && (prot & Mman.PROT_GROWSDOWN) != 0 ? Math.min(at.start(), addr) : addr;
-                unknownRange(m, from, addr + len - from);
+        final long end = addr + Mman.pageAlign(len);
+        if ((prot & (Mman.PROT_GROWSDOWN | Mman.PROT_GROWSUP)) != 0) {
+            // PROT_GROWSDOWN applies from the start of the first area in the range, below addr or
+            // above it: that area is where the kernel's and the replay's layouts must agree.
+            final Area at = areaAt(s.areas(), addr);
+            final long from = at != null ? Math.min(at.start(), addr) : addr;
+            if (!c.unknown() && ("EINVAL".equals(c.errName()) || !m.unknown.intersects(from, end))) {
+                compare(c, s.mprotect(addr, len, prot));
+            } else {
+                report.outside(c);
+                unknownRange(m, from, end - from);
             }
             return;
         }
-        final long end = addr + Mman.pageAlign(len);
         if ("EACCES".equals(c.errName()) && mapsAFile(s, addr, end)) {
             // Rights the file allows (VM_MAYWRITE from the open mode, VM_MAYEXEC from the mount):
             // not in the trace. The kernel may have changed the areas before the one it refused.

@@ -9,11 +9,10 @@ final class Values {
     static final int MAP_SYNC = 0x80000;
     static final int MAP_UNINITIALIZED = 0x4000000;
     static final int MAP_HUGE_SHIFT = 26;
-    static final int PROT_GROWSUP = 0x02000000;
 
     static final Map<String, Integer> PROT = Map.of("PROT_NONE", Mman.PROT_NONE, "PROT_READ", Mman.PROT_READ,
             "PROT_WRITE", Mman.PROT_WRITE, "PROT_EXEC", Mman.PROT_EXEC, "PROT_SEM", Mman.PROT_SEM,
-            "PROT_GROWSDOWN", Mman.PROT_GROWSDOWN, "PROT_GROWSUP", PROT_GROWSUP);
+            "PROT_GROWSDOWN", Mman.PROT_GROWSDOWN, "PROT_GROWSUP", Mman.PROT_GROWSUP);
 
     static final Map<String, Integer> MAP = Map.ofEntries(Map.entry("MAP_SHARED", Mman.MAP_SHARED),
             Map.entry("MAP_PRIVATE", Mman.MAP_PRIVATE), Map.entry("MAP_SHARED_VALIDATE", Mman.MAP_SHARED_VALIDATE),
