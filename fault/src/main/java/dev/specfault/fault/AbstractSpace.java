@@ -2137,6 +2137,132 @@ public abstract class AbstractSpace implements AddressSpace, FileObject.Mapper {
     }
 
     // ------------------------------------------------------------------------------------------
+    // msync and mincore
+
+    @Override
+    public long msync(long tagged, long len, int flags) {
+        // SYSCALL_DEFINE3(msync): untagged first, then flags, alignment, ASYNC with SYNC.
+        final long addr = untagged(tagged);
+        if ((flags & ~(Mman.MS_ASYNC | Mman.MS_INVALIDATE | Mman.MS_SYNC)) != 0 || (addr & ~PAGE_MASK) != 0
+                || (flags & Mman.MS_ASYNC) != 0 && (flags & Mman.MS_SYNC) != 0) {
+            return -Errno.EINVAL;
+        }
+        final long end = addr + ((len + PAGE_SIZE - 1) & PAGE_MASK); // len + ~PAGE_MASK wraps as in C
+        if (Long.compareUnsigned(end, addr) < 0) {
+            return -Errno.ENOMEM;
+        }
+        if (end == addr) {
+            return 0;
+        }
+        if (isExited()) {
+            return -Errno.ENOMEM;
+        }
+        writeLock(); // Linux takes mmap_lock for reading; the writer lock is this API's walk of the index
+        try {
+            final AreaIndex idx = index();
+            long start = addr;
+            long unmapped = 0;
+            for (Area a = idx.find(start); ; a = idx.next(a)) {
+                if (a == null) {
+                    return -Errno.ENOMEM;
+                }
+                if (Long.compareUnsigned(start, a.start()) < 0) {
+                    if (flags == Mman.MS_ASYNC) {
+                        return -Errno.ENOMEM; // the result is ENOMEM anyway and there is nothing to do
+                    }
+                    start = a.start();
+                    if (Long.compareUnsigned(start, end) >= 0) {
+                        return -Errno.ENOMEM;
+                    }
+                    unmapped = -Errno.ENOMEM;
+                }
+                if ((flags & Mman.MS_INVALIDATE) != 0 && (a.flags() & VmaFlags.LOCKED) != 0) {
+                    return -Errno.EBUSY;
+                }
+                // MS_SYNC of a shared file mapping: vfs_fsync_range, nothing to write back here.
+                start = a.end();
+                if (Long.compareUnsigned(start, end) >= 0) {
+                    return unmapped;
+                }
+            }
+        } finally {
+            writeUnlock();
+        }
+    }
+
+    @Override
+    public long mincore(long tagged, long len, byte[] vec) {
+        final long addr = untagged(tagged);
+        if ((addr & ~PAGE_MASK) != 0) {
+            return -Errno.EINVAL;
+        }
+        // access_ok(start, len): the range must not wrap and must end within user space
+        final long top = addr + len;
+        if (Long.compareUnsigned(top, addr) < 0 || Long.compareUnsigned(top, config.taskSize()) > 0) {
+            return -Errno.ENOMEM;
+        }
+        long pages = (len >>> 12) + ((len & ~PAGE_MASK) != 0 ? 1 : 0);
+        if (pages == 0) {
+            return 0;
+        }
+        if (isExited()) {
+            return -Errno.ENOMEM;
+        }
+        writeLock();
+        try {
+            final AreaIndex idx = index();
+            final dev.specfault.pmap.Pmap p = pmap();
+            long va = addr;
+            int n = 0;
+            while (pages > 0) {
+                // do_mincore: the area at va (vma_lookup), up to its end; then copy_to_user
+                final Area a = idx.find(va);
+                if (a == null || a.start() > va) {
+                    return -Errno.ENOMEM;
+                }
+                final long end = Math.min(a.end(), va + pages * PAGE_SIZE);
+                for (; va < end; va += PAGE_SIZE, n++, pages--) {
+                    if (vec != null && n < vec.length) {
+                        vec[n] = (byte) (resident(p, a, va) ? 1 : 0);
+                    }
+                }
+                if (vec == null || vec.length < n) {
+                    return -Errno.EFAULT; // copy_to_user of this area's results
+                }
+            }
+            return 0;
+        } finally {
+            writeUnlock();
+        }
+    }
+
+    /** => the writer lock. mincore's answer for the page at {@code va} of {@code a}. */
+    private boolean resident(dev.specfault.pmap.Pmap p, Area a, long va) {
+        final FileObject.Kind kind = FileObject.kindOf(a);
+        if (kind != FileObject.Kind.FILE) {
+            return true; // no vm_file ([vdso], [vvar]): can_do_mincore is false, every page reported in
+        }
+        final long t = p.leafTable(va);
+        if (t >= 0 && p.format().mapsFrame(p.pte(t, dev.specfault.pmap.Arch.index(va, 1)))) {
+            return true;
+        }
+        if (residentUnmapped(a, va)) {
+            return true;
+        }
+        // pte_none: a file's page, or shared anonymous memory's (shmem), when its cache has it
+        return a.backing() instanceof FileObject f && f.cachedFrame(a.pgoffAt(va)) >= 0;
+    }
+
+    /**
+     * => the writer lock. Whether the design holds the private page at {@code va} of {@code a}
+     * (anonymous, or a private copy of a file's page) in memory with no PTE mapping it, for
+     * mincore. Never in Linux's design, where such a page always has its PTE.
+     */
+    protected boolean residentUnmapped(Area a, long va) {
+        return false;
+    }
+
+    // ------------------------------------------------------------------------------------------
     // mseal
 
     @Override

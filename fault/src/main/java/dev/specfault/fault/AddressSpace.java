@@ -87,6 +87,27 @@ public interface AddressSpace {
     long mseal(long addr, long len, long flags);
 
     /**
+     * msync (6.18; docs/linux/msync.c). Nothing to write back here (a file's pages are its page
+     * cache), so what is modelled is the result: EINVAL for an unknown flag, an unaligned address,
+     * or MS_ASYNC with MS_SYNC; ENOMEM for a length that wraps; 0 for len 0; ENOMEM when the range
+     * has a hole (MS_ASYNC alone stops at the first, other flags go on past it); EBUSY for
+     * MS_INVALIDATE on a locked area, which comes before the holes' ENOMEM.
+     */
+    long msync(long addr, long len, int flags);
+
+    /**
+     * mincore (6.18; docs/linux/msync.c): whether each page of [addr, addr + len) is in memory, one
+     * byte per page into {@code vec} (1 or 0). A page is in memory when a PTE maps it (PROT_NONE
+     * included), when its file's or shared anonymous memory's page is cached, when the design holds
+     * it in anonymous memory no PTE maps (the locked design's anons), and always in a special
+     * mapping. EINVAL for an unaligned address; ENOMEM for a range past user space or with a
+     * hole (checked area by area: the areas before it are reported first); EFAULT when the
+     * results do not fit: {@code vec} is null or too short for the pages reported so far (Linux's
+     * copy_to_user into an unwritable buffer). 0 for len 0.
+     */
+    long mincore(long addr, long len, byte[] vec);
+
+    /**
      * Reclaim of this space's lazy-free pages (those MADV_FREE marked), as memory pressure would
      * do it in Linux (shrink_folio_list, try_to_unmap_one): each page still clean since MADV_FREE
      * is unmapped and freed (the next touch reads zeroes); a page written since is kept and is an

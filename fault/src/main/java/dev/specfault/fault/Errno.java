@@ -10,6 +10,7 @@ public final class Errno {
     public static final int ENOMEM = 12;
     public static final int EACCES = 13;
     public static final int EFAULT = 14;
+    public static final int EBUSY = 16;
     public static final int EEXIST = 17;
     public static final int EINVAL = 22;
     public static final int EFBIG = 27;
@@ -32,6 +33,7 @@ public final class Errno {
             case ENOMEM: return "ENOMEM";
             case EACCES: return "EACCES";
             case EFAULT: return "EFAULT";
+            case EBUSY: return "EBUSY";
             case EEXIST: return "EEXIST";
             case EINVAL: return "EINVAL";
             case EFBIG: return "EFBIG";

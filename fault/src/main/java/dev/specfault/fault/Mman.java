@@ -96,6 +96,13 @@ public final class Mman {
         return advice >= MADV_NORMAL && advice <= MADV_SEQUENTIAL || advice >= MADV_DONTFORK && advice <= MADV_KEEPONFORK;
     }
 
+    /** msync: schedule the write-back (a no-op since Linux 2.6.19). */
+    public static final int MS_ASYNC = 1;
+    /** msync: drop other mappings' cached copies (a no-op in Linux; EBUSY on locked memory). */
+    public static final int MS_INVALIDATE = 2;
+    /** msync: write a shared file mapping's pages back and wait. */
+    public static final int MS_SYNC = 4;
+
     /** mlock2: lock the pages as they are faulted in, not at once. */
     public static final int MLOCK_ONFAULT = 1;
     public static final int MCL_CURRENT = 1;

@@ -1039,6 +1039,29 @@ public final class LockedSpace extends AbstractSpace implements FaultHandler {
     }
 
     /**
+     * => the map lock. mincore: an anon in the amap slot of {@code va} whose page is in memory,
+     * mapped or not (a fork's child starts with no PTEs over the amap it shares; a paged-out anon
+     * is not in memory).
+     */
+    @Override
+    protected boolean residentUnmapped(Area a, long va) {
+        if ((a.flags() & VmaFlags.SHARED) != 0) {
+            return false;
+        }
+        final Aref r = arefs.lookup(va);
+        if (r == null) {
+            return false;
+        }
+        final long st = r.amap().lock.enter(RwLock.READ, stats);
+        try {
+            final Anon anon = r.amap().get(r.slot(va));
+            return anon != null && anon.frame >= 0;
+        } finally {
+            r.amap().lock.exit(st);
+        }
+    }
+
+    /**
      * Test hook (there is no pager): pages the anon at {@code va} out, as the page daemon would,
      * if no other space maps its page. Its contents go to the anon's swap slot; this space's
      * entry for it is removed and flushed. A later fault finds it not resident (ENOLCK under the
