@@ -292,6 +292,8 @@ public final class Replayer {
                 case "mprotect": mprotect(c); break;
                 case "pkey_mprotect": pkeyMprotect(c); break;
                 case "mseal": case "syscall_0x1ce": mseal(c); break;
+                case "msync": msync(c); break;
+                case "mincore": mincore(c); break;
                 case "madvise": madvise(c); break;
                 case "brk": brk(c); break;
                 case "mremap": mremap(c); break;
@@ -318,7 +320,8 @@ public final class Replayer {
             Map.entry("munmap", new int[] {2}), Map.entry("mprotect", new int[] {3}),
             Map.entry("pkey_mprotect", new int[] {4}), Map.entry("madvise", new int[] {3}), Map.entry("brk", new int[] {1}),
             Map.entry("mremap", new int[] {4, 5}), Map.entry("mlock", new int[] {2}), Map.entry("mlock2", new int[] {3}),
-            Map.entry("munlock", new int[] {2}), Map.entry("mseal", new int[] {3}), Map.entry("syscall_0x1ce", new int[] {6}), Map.entry("mlockall", new int[] {1}), Map.entry("munlockall", new int[] {0}),
+            Map.entry("munlock", new int[] {2}), Map.entry("mseal", new int[] {3}),
+            Map.entry("msync", new int[] {3}), Map.entry("mincore", new int[] {3}), Map.entry("syscall_0x1ce", new int[] {6}), Map.entry("mlockall", new int[] {1}), Map.entry("munlockall", new int[] {0}),
             Map.entry("wait4", new int[] {4}), Map.entry("waitid", new int[] {5}), Map.entry("kill", new int[] {2}),
             Map.entry("tkill", new int[] {2}), Map.entry("tgkill", new int[] {3}));
     /** Linux's PID_MAX_LIMIT: no pid is larger. */
@@ -1280,6 +1283,96 @@ public final class Replayer {
             return;
         }
         compare(c, m.space.mseal(addr, len, flags));
+    }
+
+    /**
+     * {@code msync}: it changes no memory here (a file's pages are its page cache); its result is
+     * compared, unless the range has memory the replay does not know (a hole there, or a locked
+     * area, would change it).
+     */
+    private void msync(TraceEvent.Call c) {
+        final Mm m = task(c.pid()).mm;
+        final long addr = arg(c, 0);
+        final long len = arg(c, 1);
+        final int flags = Values.flags(c.args().get(2), Values.MS);
+        final long end = addr + Mman.pageAlign(len);
+        if (c.unknown() || !"EINVAL".equals(c.errName()) && Long.compareUnsigned(addr, end) < 0
+                && m.unknown.intersects(addr & ~(Mman.PAGE_SIZE - 1), end)) {
+            report.outside(c);
+            return;
+        }
+        compare(c, m.space.msync(addr, len, flags));
+    }
+
+    /**
+     * {@code mincore}: its result is compared, not its vector (the replay sees no stores, so which
+     * anonymous pages are in memory is not known). The vector's memory decides an EFAULT: strace
+     * prints the vector when the call succeeded, else its address, which must be writable memory
+     * the replay knows ({@code NULL} and a hole are not writable); an address outside user space is
+     * refused before the range is looked at, which the emulator's mincore does not model.
+     */
+    private void mincore(TraceEvent.Call c) {
+        final Mm m = task(c.pid()).mm;
+        final long addr = arg(c, 0);
+        final long len = arg(c, 1);
+        final String v = c.args().get(2).strip();
+        final long pages = (len >>> 12) + ((len & (Mman.PAGE_SIZE - 1)) != 0 ? 1 : 0);
+        if (c.unknown() || !"EINVAL".equals(c.errName()) && pages > 0 && Long.compareUnsigned(addr + len, addr) > 0
+                && m.unknown.intersects(addr & ~(Mman.PAGE_SIZE - 1), Mman.pageAlign(addr + len))) {
+            report.outside(c);
+            return;
+        }
+        if (pages > MINCORE_PAGES) {
+            // Too large a vector to make: without one, the argument checks and a first area's
+            // hole still answer; a first area that is all there would go on to an EFAULT.
+            final long r = m.space.mincore(addr, len, null);
+            if (r == -Errno.EFAULT) {
+                report.unsupported("mincore (over 2^24 pages)", c.line());
+            } else {
+                compare(c, r);
+            }
+            return;
+        }
+        byte[] vec = null;
+        if (v.startsWith("[")) {
+            vec = new byte[(int) pages];
+        } else {
+            final long at = Values.number(v);
+            final long top = m.space.config().taskSize();
+            if (Long.compareUnsigned(at, top) >= 0 || Long.compareUnsigned(at + pages, top) > 0) {
+                report.unsupported("mincore (a vector outside user space)", c.line());
+                return;
+            }
+            if (pages > 0 && m.unknown.intersects(at & ~(Mman.PAGE_SIZE - 1), Mman.pageAlign(at + pages))) {
+                report.outside(c);
+                return;
+            }
+            if (writable(m.space, at, at + pages)) {
+                vec = new byte[(int) pages];
+            }
+        }
+        compare(c, m.space.mincore(addr, len, vec));
+    }
+
+    /** The largest mincore replayed: 64 GiB of memory, a 16 MiB vector. */
+    private static final long MINCORE_PAGES = 1L << 24;
+
+    /** Whether [start, end) is in areas with PROT_WRITE, end to end. */
+    private static boolean writable(AddressSpace s, long start, long end) {
+        long at = start;
+        for (Area a : s.areas()) {
+            if (a.end() <= at) {
+                continue;
+            }
+            if (a.start() > at || (a.prot() & Mman.PROT_WRITE) == 0) {
+                return false;
+            }
+            at = a.end();
+            if (at >= end) {
+                return true;
+            }
+        }
+        return at >= end;
     }
 
     /** [addr, addr + len) rounded out to pages becomes unknown memory, if it is a range at all. */

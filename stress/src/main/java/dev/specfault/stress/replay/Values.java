@@ -33,6 +33,8 @@ final class Values {
             "MCL_ONFAULT", Mman.MCL_ONFAULT);
 
     static final Map<String, Integer> MLOCK = Map.of("MLOCK_ONFAULT", Mman.MLOCK_ONFAULT);
+    static final Map<String, Integer> MS = Map.of("MS_ASYNC", Mman.MS_ASYNC, "MS_INVALIDATE", Mman.MS_INVALIDATE,
+            "MS_SYNC", Mman.MS_SYNC);
 
     /** Every advice Linux knows; {@link Mman#madviseModelled} says which are modelled. */
     static final Map<String, Integer> MADV = Map.ofEntries(Map.entry("MADV_NORMAL", 0), Map.entry("MADV_RANDOM", 1),
