@@ -9,7 +9,11 @@
  * and the whole-space lock calls: MAP_DROPPABLE, MAP_POPULATE, MAP_LOCKED, MAP_NORESERVE, MAP_STACK,
  * MAP_GROWSDOWN, hinted (not FIXED) mappings, mlockall (MCL_CURRENT; MCL_FUTURE with and without
  * MCL_ONFAULT), munlockall, and mremap's duplicate of a shared mapping (old_len 0); the other draws
- * are those of the plain mix. */
+ * are those of the plain mix.
+ * With a third argument ("gd"; random-gd.strace is `/tmp/random3 3 flags gd`, 2026-12-01), half the
+ * anonymous mappings grow down, mprotect adds PROT_GROWSDOWN (one in four) or PROT_GROWSUP, and half
+ * the mseal draws become msync (every flag mix) or mincore (into a buffer, NULL, or the window).
+ * Without it the draws are those above, so the traces recorded before stay what the program makes. */
 #define _GNU_SOURCE
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -27,7 +31,7 @@ static unsigned next(unsigned n) {
     state = state * 6364136223846793005ULL + 1442695040888963407ULL;
     return (unsigned)(state >> 33) % n;
 }
-static char *w; static int fds[2]; static char *heap; static int more;
+static char *w; static int fds[2]; static char *heap; static int more; static int gd;
 static const int prots[] = {PROT_NONE, PROT_READ, PROT_READ | PROT_WRITE, PROT_READ | PROT_WRITE, PROT_READ | PROT_EXEC};
 static const int advice[] = {MADV_DONTNEED, MADV_FREE, MADV_DONTFORK, MADV_WIPEONFORK, MADV_RANDOM, MADV_NORMAL,
     MADV_WILLNEED, MADV_POPULATE_READ, MADV_POPULATE_WRITE, MADV_DOFORK, MADV_COLD, MADV_PAGEOUT, MADV_SEQUENTIAL,
@@ -43,7 +47,8 @@ static void op(void) {
         } else {
             static const int types[] = {MAP_SHARED, MAP_PRIVATE, MAP_PRIVATE, 0x08 /* MAP_DROPPABLE */};
             static const int extra[] = {0, 0, 0, MAP_POPULATE, MAP_LOCKED, MAP_NORESERVE, MAP_STACK, MAP_GROWSDOWN, 0};
-            flags = types[next(4)] | MAP_ANONYMOUS | extra[next(9)] | (next(5) == 0 ? MAP_FIXED_NOREPLACE : next(8) == 0 ? 0 : MAP_FIXED);
+            flags = types[next(4)] | MAP_ANONYMOUS | extra[next(9)] | (gd && next(2) ? MAP_GROWSDOWN : 0)
+                    | (next(5) == 0 ? MAP_FIXED_NOREPLACE : next(8) == 0 ? 0 : MAP_FIXED);
         }
         mmap(a, len, prots[next(5)], flags, -1, 0);
     } else if (k < 10) {
@@ -52,7 +57,12 @@ static void op(void) {
     } else if (k < 14) {
         munmap(a, len);
     } else if (k < 19) {
-        mprotect(a, len, prots[next(5)]);
+        if (!gd) {
+            mprotect(a, len, prots[next(5)]);
+        } else {
+            int g = next(4);
+            mprotect(a, len, prots[next(5)] | (g == 0 ? PROT_GROWSDOWN : g == 1 && next(8) == 0 ? PROT_GROWSUP : 0));
+        }
     } else if (k < 25) {
         long nlen = (1 + next(6)) * P;
         char *to = w + next(PAGES) * P;
@@ -78,7 +88,14 @@ static void op(void) {
     } else if (k < 43) {
         syscall(SYS_brk, heap + next(12) * P - (next(3) == 0 ? 100 : 0));
     } else if (k < 44) {
-        syscall(SYS_mseal, a, len, 0);
+        if (gd && next(2)) {
+            static unsigned char vec[64];
+            static const int ms[] = {MS_ASYNC, MS_SYNC, MS_INVALIDATE, MS_ASYNC | MS_INVALIDATE, MS_SYNC | MS_INVALIDATE, 0};
+            if (next(2)) msync(a, len, ms[next(6)]);
+            else mincore(a, len, next(4) == 0 ? (unsigned char *)(w + next(PAGES) * P) : next(8) == 0 ? 0 : vec);
+        } else {
+            syscall(SYS_mseal, a, len, 0);
+        }
     } else if (k < 45) {
         if (next(4) == 0) {
             pid_t c = fork();
@@ -96,6 +113,7 @@ static void op(void) {
 int main(int argc, char **argv) {
     state = argc > 1 ? strtoull(argv[1], 0, 10) : 1;
     more = argc > 2;
+    gd = argc > 3;
     w = mmap(0, (PAGES + 16) * P, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     munmap(w, (PAGES + 16) * P);
     fds[0] = open("/tmp/rsf/eight", O_RDWR | O_CREAT | O_TRUNC, 0600); ftruncate(fds[0], 8 * P);
