@@ -151,11 +151,7 @@ public final class PoisoningPool<T extends Pooled> {
      * holder retiring an object that was reclaimed and handed out again is a double free.
      */
     public void retire(T o, long incarnation) {
-        if (o.incarnation() != incarnation) {
-            throw new IllegalStateException("retire of " + o.describe() + " at incarnation " + incarnation
-                    + ", it is at " + o.incarnation() + " (pool " + name + ")");
-        }
-        retire(o);
+        retire(o, incarnation, true);
     }
 
     /**
@@ -165,12 +161,25 @@ public final class PoisoningPool<T extends Pooled> {
      * @throws IllegalStateException if the object is not live (double retire), or the domain is closed
      */
     public void retire(T o) {
+        retire(o, 0, false);
+    }
+
+    private void retire(T o, long incarnation, boolean checkIncarnation) {
         if (domain.isClosed()) {
             throw new IllegalStateException("retire into pool " + name + " of a closed SRCU domain");
         }
         if (!o.casState(Pooled.LIVE, Pooled.RETIRED)) {
             throw new IllegalStateException("retire of a " + Pooled.stateName(o.stateAcquire()) + " "
                     + o.describe() + " (pool " + name + ")");
+        }
+        // The incarnation is read after the CAS: an allocation bumps it before it sets LIVE, and no
+        // later bump can come before this retire's callback, so this is the incarnation retired
+        // (read before the CAS, a reuse in between went unseen: found in review, 2026-11-30).
+        final long now = o.incarnation();
+        if (checkIncarnation && now != incarnation) {
+            o.setStateVolatile(Pooled.LIVE); // not ours: the holder of this incarnation still owns it
+            throw new IllegalStateException("retire of " + o.describe() + " at incarnation " + incarnation
+                    + ", it is at " + now + " (pool " + name + ")");
         }
         live.decrementAndGet();
         retired.incrementAndGet();

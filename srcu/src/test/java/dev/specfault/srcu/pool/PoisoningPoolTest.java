@@ -94,6 +94,23 @@ class PoisoningPoolTest {
         assertEquals(1, p.stats().reused());
     }
 
+    /** A holder of an old incarnation cannot retire the object's next life; its holder still can. */
+    @Test
+    void staleRetireIsRejectedAndLeavesTheObjectLive() {
+        final SrcuDomain d = SrcuDomain.builder("t").driver(GracePeriodDriver.inline()).build();
+        final PoisoningPool<Rec> p = pool(d, 0);
+        final Rec first = p.allocate();
+        final long inc0 = first.incarnation();
+        p.retire(first, inc0);
+        final Rec again = p.allocate();
+        assertSame(first, again);
+        assertThrows(IllegalStateException.class, () -> p.retire(again, inc0));
+        assertTrue(again.isLive(), "the stale retire left it live");
+        assertEquals(1, p.stats().live());
+        p.retire(again, inc0 + 1);
+        assertFalse(again.isLive());
+    }
+
     @Test
     void doubleRetireIsRejected() {
         final SrcuDomain d = SrcuDomain.builder("t").driver(GracePeriodDriver.manual()).build();
