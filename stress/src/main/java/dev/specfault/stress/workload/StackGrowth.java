@@ -32,9 +32,11 @@ import java.util.concurrent.atomic.AtomicReference;
  * An "epoch" space (a fresh space like the cell's, with its execve stack) is shared by the
  * faulting threads: each stores to its own depths below the initial stack (thread t to depths
  * t, t+n, t+2n, ... for {@link #EPOCH_PAGES} pages each), so they grow the one main stack
- * concurrently. When all have arrived (a phaser), the last one checks the epoch space quiet
- * (P0/P1 and the locked design's vm_ssize accounting: a lost update of the stack size shows there
- * if it was the last growth), exits it and makes the next one. Epochs are short, and
+ * concurrently. When all have grown it (a phaser), each reads back every page it stored, after
+ * the others' growths (a growth that lost another thread's page shows there); when all have read,
+ * the last one checks the epoch space quiet (P0/P1 and the locked design's vm_ssize accounting: a
+ * lost update of the stack size shows there if it was the last growth), exits it and makes the
+ * next one. The phaser's even phases end the growths, its odd ones the read-backs. Epochs are short, and
  * {@link #EPOCHS_PER_ROUND} of them run per round, because the race that matters is the last
  * growth of each.
  */
@@ -63,10 +65,13 @@ final class StackGrowth {
                 @Override
                 protected boolean onAdvance(int phase, int parties) {
                     final AddressSpace s = epoch.get();
+                    if (phase % 2 == 0 && parties > 0) {
+                        return false; // the growths are done: the read-backs come next, in the same space
+                    }
                     if (s != null) {
                         final List<String> v = s.checkQuiet();
                         if (!v.isEmpty()) {
-                            ctx.violation(v.get(0) + " (the shared stack after " + phase + " epochs)");
+                            ctx.violation(v.get(0) + " (the shared stack after " + (phase / 2 + 1) + " epochs)");
                         }
                         s.exit();
                         s.quiesce();
@@ -179,6 +184,18 @@ final class StackGrowth {
                     ctx.sigsegv();
                 } else {
                     ctx.violation("the main stack grew past RLIMIT_STACK: " + AccessResult.name(r));
+                }
+            }
+        }
+        st.phaser.arriveAndAwaitAdvance();
+        if (s != null) {
+            // Every thread's growths are done: each of this thread's pages must still read back.
+            final long low = s.config().stackTop() - SpaceConfig.INITIAL_STACK;
+            final int n = ctx.threads();
+            for (long i = thread, k = 0; k < pages; i += n, k++) {
+                final long va = low - (i + 1) * Mman.PAGE_SIZE;
+                if (!Touch.expect(ctx, s, cpu, va, Touch.tag(thread, round, va), "after the other threads' growths")) {
+                    break;
                 }
             }
         }
