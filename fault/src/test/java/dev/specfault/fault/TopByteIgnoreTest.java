@@ -107,7 +107,7 @@ class TopByteIgnoreTest {
 
     /**
      * The address-space calls untag on arm64 (munmap, mprotect, madvise after its range checks,
-     * mremap's old address, mlock, munlock), mmap and mremap's new address do not: there a tagged
+     * mremap's old address, mlock, munlock, msync, mincore), mmap and mremap's new address do not: there a tagged
      * address is out of range (ENOMEM from mmap's MAP_FIXED, EINVAL from mremap's target). The calls
      * and the x86 answers are {@code docs/linux/tagged-syscalls.c}'s, on this machine's kernel (6.18);
      * arm64's follow its untagged_addr ({@code addr & sign_extend64(addr, 55)}).
@@ -141,6 +141,12 @@ class TopByteIgnoreTest {
         assertEquals(tbi, locked(s, BASE + 2 * PAGE_SIZE), "locked by a tagged mlock");
         assertEquals(tbi ? 0 : -Errno.ENOMEM, s.munlock((BASE + 2 * PAGE_SIZE) | TAG, PAGE_SIZE));
         assertFalse(locked(s, BASE + 2 * PAGE_SIZE));
+        // msync and mincore untag first (x86, checked on 6.18: ENOMEM, no area / above user space)
+        assertEquals(tbi ? 0 : -Errno.ENOMEM, s.msync(BASE | TAG, PAGE_SIZE, Mman.MS_SYNC));
+        final byte[] vec = new byte[2];
+        assertEquals(tbi ? 0 : -Errno.ENOMEM, s.mincore(BASE | TAG, 2 * PAGE_SIZE, vec));
+        assertEquals(tbi ? 1 : 0, vec[0], "BASE is in memory");
+        assertEquals(-Errno.ENOMEM, s.msync(b55, PAGE_SIZE, Mman.MS_SYNC));
         // bit 55 set: not a tag, the address stays as it is (above user space: no area)
         assertEquals(-Errno.ENOMEM, s.madvise(b55, b55, Mman.MADV_DONTNEED));
         assertEquals(-Errno.ENOMEM, s.mlock(b55, b55, 0));
