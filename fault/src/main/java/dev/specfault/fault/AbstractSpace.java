@@ -2213,21 +2213,21 @@ public abstract class AbstractSpace implements AddressSpace, FileObject.Mapper {
             final AreaIndex idx = index();
             final dev.specfault.pmap.Pmap p = pmap();
             long va = addr;
-            int n = 0;
+            long n = 0;
             while (pages > 0) {
-                // do_mincore: the area at va (vma_lookup), up to its end; then copy_to_user
+                // do_mincore: the area at va (vma_lookup), up to its end (at most 4096 pages at a
+                // time, which changes no result); then copy_to_user of those bytes
                 final Area a = idx.find(va);
                 if (a == null || a.start() > va) {
                     return -Errno.ENOMEM;
                 }
                 final long end = Math.min(a.end(), va + pages * PAGE_SIZE);
-                for (; va < end; va += PAGE_SIZE, n++, pages--) {
-                    if (vec != null && n < vec.length) {
-                        vec[n] = (byte) (resident(p, a, va) ? 1 : 0);
-                    }
+                final long count = (end - va) >>> 12;
+                if (vec == null || n + count > vec.length) {
+                    return -Errno.EFAULT; // the copy reaches a byte the caller cannot be written to
                 }
-                if (vec == null || vec.length < n) {
-                    return -Errno.EFAULT; // copy_to_user of this area's results
+                for (; va < end; va += PAGE_SIZE, n++, pages--) {
+                    vec[(int) n] = (byte) (resident(p, a, va) ? 1 : 0);
                 }
             }
             return 0;
@@ -2246,20 +2246,22 @@ public abstract class AbstractSpace implements AddressSpace, FileObject.Mapper {
         if (t >= 0 && p.format().mapsFrame(p.pte(t, dev.specfault.pmap.Arch.index(va, 1)))) {
             return true;
         }
-        if (residentUnmapped(a, va)) {
-            return true;
+        final int own = privatePage(a, va);
+        if (own >= 0) {
+            return own == 1; // a private page of the design's: in memory, or paged out (a swap entry's)
         }
         // pte_none: a file's page, or shared anonymous memory's (shmem), when its cache has it
         return a.backing() instanceof FileObject f && f.cachedFrame(a.pgoffAt(va)) >= 0;
     }
 
     /**
-     * => the writer lock. Whether the design holds the private page at {@code va} of {@code a}
-     * (anonymous, or a private copy of a file's page) in memory with no PTE mapping it, for
-     * mincore. Never in Linux's design, where such a page always has its PTE.
+     * => the writer lock. The private page at {@code va} of {@code a} (anonymous, or a private copy
+     * of a file's page) that the design holds with no PTE mapping it, for mincore: 1 in memory, 0
+     * paged out (Linux's swap entry: mincore looks at the swap cache, never the file), -1 none.
+     * Never in Linux's design, where such a page always has its PTE (and no swap is modelled).
      */
-    protected boolean residentUnmapped(Area a, long va) {
-        return false;
+    protected int privatePage(Area a, long va) {
+        return -1;
     }
 
     // ------------------------------------------------------------------------------------------

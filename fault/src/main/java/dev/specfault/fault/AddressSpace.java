@@ -101,9 +101,11 @@ public interface AddressSpace {
      * included), when its file's or shared anonymous memory's page is cached, when the design holds
      * it in anonymous memory no PTE maps (the locked design's anons), and always in a special
      * mapping. EINVAL for an unaligned address; ENOMEM for a range past user space or with a
-     * hole (checked area by area: the areas before it are reported first); EFAULT when the
-     * results do not fit: {@code vec} is null or too short for the pages reported so far (Linux's
-     * copy_to_user into an unwritable buffer). 0 for len 0.
+     * hole (checked area by area: the areas before it are reported first); EFAULT when an area's
+     * results do not fit: {@code vec} is null or shorter than the pages up to that area's end
+     * (Linux's copy_to_user into a buffer whose writable part ends there). 0 for len 0. The caller
+     * is taken to own the files (root, as the replayed traces): Linux reports every page of a file
+     * the caller could neither own nor open for writing as in memory, which is not modelled.
      */
     long mincore(long addr, long len, byte[] vec);
 

@@ -109,6 +109,7 @@ class ProtGrowsTest extends OneCpuSpaceTest {
         assertEquals(0, s.mprotect(a + P, 0, PROT_READ | GD));
         assertEquals(EINVAL, s.mprotect(a + P, 0, PROT_READ | GD | GU), "both: before len 0");
         assertEquals(ENOMEM, s.mprotect(a + P, -P * 2, PROT_READ | GD));
+        // 0x10 is PROT_BTI on arm64, valid where the CPU has BTI; the emulated arm64 CPU has none
         assertEquals(EINVAL, s.mprotect(a + P, P, 0x10 | GD));
         assertEquals(0, s.mprotect(a + P, P, PROT_SEM | PROT_READ | GD));
         assertEquals(" [0,2)r--p gd [2,4)rw-p gd", layout(a, 4));

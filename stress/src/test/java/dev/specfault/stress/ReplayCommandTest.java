@@ -79,7 +79,7 @@ class ReplayCommandTest {
         assertFalse(r.out().contains("MISMATCH"), r.out());
         // edge: mmap's EACCES; dontunmap: two EINVALs from a DONTUNMAP hint, which strace does not print;
         // msync: mincore with a vector in the kernel's half; random-gd: two DONTUNMAP hints' EINVAL
-        final long unsupported = p.equals("dontunmap") || p.equals("random-gd") ? 2 : p.equals("msync") ? 3
+        final long unsupported = p.equals("dontunmap") || p.equals("random-gd") ? 2 : p.equals("msync") ? 2
                 : p.equals("edge") ? 1 : 0;
         // forker: /bin/true exec'd by the child (its loader's relro); mt, cp: the exec'd programs' relro; pidfd: a wait
         // by pidfd; misc: a wait for a process group, and an exec; kill: signals to pids outside the

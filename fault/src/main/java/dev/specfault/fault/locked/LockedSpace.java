@@ -1039,23 +1039,23 @@ public final class LockedSpace extends AbstractSpace implements FaultHandler {
     }
 
     /**
-     * => the map lock. mincore: an anon in the amap slot of {@code va} whose page is in memory,
-     * mapped or not (a fork's child starts with no PTEs over the amap it shares; a paged-out anon
-     * is not in memory).
+     * => the map lock. mincore: the anon in the amap slot of {@code va}, mapped or not (a fork's
+     * child starts with no PTEs over the amap it shares): 1 if its page is in memory, 0 if it was
+     * paged out; -1 if the slot is empty.
      */
     @Override
-    protected boolean residentUnmapped(Area a, long va) {
+    protected int privatePage(Area a, long va) {
         if ((a.flags() & VmaFlags.SHARED) != 0) {
-            return false;
+            return -1;
         }
         final Aref r = arefs.lookup(va);
         if (r == null) {
-            return false;
+            return -1;
         }
         final long st = r.amap().lock.enter(RwLock.READ, stats);
         try {
             final Anon anon = r.amap().get(r.slot(va));
-            return anon != null && anon.frame >= 0;
+            return anon == null ? -1 : anon.frame >= 0 ? 1 : 0;
         } finally {
             r.amap().lock.exit(st);
         }

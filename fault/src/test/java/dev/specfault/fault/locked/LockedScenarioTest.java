@@ -246,6 +246,37 @@ class LockedScenarioTest {
     // ------------------------------------------------------------------------------------------
     // ENOLCK: an anon whose page is not resident
 
+    /**
+     * mincore counts the anons an amap holds: in memory, mapped or not; paged out, not in memory,
+     * and a private copy of a file's page paged out is not the file's cached page either (Linux:
+     * a swap entry, for which mincore looks at the swap cache only).
+     */
+    @ParameterizedTest
+    @EnumSource(Arch.class)
+    void mincoreOfPagedOutAnons(Arch arch) {
+        final LockedSpace s = space(Design.LOCKED, arch, FaultHooks.NONE);
+        fourPagesWithAnons(s, RW);
+        final byte[] v = new byte[4];
+        assertEquals(0, s.mincore(A, 4 * PAGE_SIZE, v));
+        assertEquals("[1, 1, 0, 0]", java.util.Arrays.toString(v), "mapped again by no fault: still in memory");
+        assertTrue(cpus.run(0, () -> s.pageOut(A + PAGE_SIZE)));
+        assertEquals(0, s.mincore(A, 4 * PAGE_SIZE, v));
+        assertEquals("[1, 0, 0, 0]", java.util.Arrays.toString(v));
+        final FileObject f = new FileObject("f", 4 * PAGE_SIZE, machine.frames());
+        final long b = A + 16 * PAGE_SIZE;
+        assertEquals(b, s.mmap(b, 4 * PAGE_SIZE, RW, MAP_PRIVATE | MAP_FIXED, f, 0));
+        assertEquals(AccessResult.OK, cpus.storeNow(0, s, b + PAGE_SIZE, 7));
+        assertEquals(0, s.mincore(b, 4 * PAGE_SIZE, v));
+        assertEquals("[0, 1, 0, 0]", java.util.Arrays.toString(v));
+        assertTrue(cpus.run(0, () -> s.pageOut(b + PAGE_SIZE)));
+        assertTrue(f.cachedFrame(1) >= 0, "the file's own page stays cached");
+        assertEquals(0, s.mincore(b, 4 * PAGE_SIZE, v));
+        assertEquals("[0, 0, 0, 0]", java.util.Arrays.toString(v), "the copy is paged out");
+        s.exit();
+        s.quiesce();
+        f.close();
+    }
+
     @ParameterizedTest
     @EnumSource(Arch.class)
     void aNonResidentAnonIsEnolckThenPagedInExclusively(Arch arch) {

@@ -1211,7 +1211,13 @@ public final class Replayer {
             // above it: that area is where the kernel's and the replay's layouts must agree.
             final Area at = areaAt(s.areas(), addr);
             final long from = at != null ? Math.min(at.start(), addr) : addr;
-            if (!c.unknown() && ("EINVAL".equals(c.errName()) || !m.unknown.intersects(from, end))) {
+            // EINVAL from the arguments alone (both bits, an unaligned start, an unknown bit) needs
+            // no layout; the layout's EINVAL (no grows-down area, a mapped GROWSUP start) does.
+            final int grows = prot & (Mman.PROT_GROWSDOWN | Mman.PROT_GROWSUP);
+            final boolean argumentsEinval = grows == (Mman.PROT_GROWSDOWN | Mman.PROT_GROWSUP)
+                    || (addr & (Mman.PAGE_SIZE - 1)) != 0
+                    || (prot & ~(grows | Mman.PROT_READ | Mman.PROT_WRITE | Mman.PROT_EXEC | Mman.PROT_SEM)) != 0;
+            if (!c.unknown() && (argumentsEinval || !m.unknown.intersects(from, end))) {
                 compare(c, s.mprotect(addr, len, prot));
             } else {
                 report.outside(c);
@@ -1322,6 +1328,23 @@ public final class Replayer {
             report.outside(c);
             return;
         }
+        // Linux's order: the start's alignment (EINVAL), access_ok of the range (ENOMEM), then of
+        // the vector (EFAULT): the first two need no vector.
+        final long top = m.space.config().taskSize();
+        if ((addr & (Mman.PAGE_SIZE - 1)) != 0 || Long.compareUnsigned(addr + len, addr) < 0
+                || Long.compareUnsigned(addr + len, top) > 0) {
+            compare(c, m.space.mincore(addr, len, null));
+            return;
+        }
+        final boolean printed = v.startsWith("[");
+        final long at = printed ? 0 : Values.number(v);
+        if (!printed) {
+            if (Long.compareUnsigned(at, top) >= 0 || Long.compareUnsigned(at + pages, top) > 0) {
+                // access_ok(vec) fails before the range is looked at: not in the emulator's API
+                report.unsupported("mincore (a vector outside user space)", c.line());
+                return;
+            }
+        }
         if (pages > MINCORE_PAGES) {
             // Too large a vector to make: without one, the argument checks and a first area's
             // hole still answer; a first area that is all there would go on to an EFAULT.
@@ -1333,47 +1356,53 @@ public final class Replayer {
             }
             return;
         }
-        byte[] vec = null;
-        if (v.startsWith("[")) {
-            vec = new byte[(int) pages];
-        } else {
-            final long at = Values.number(v);
-            final long top = m.space.config().taskSize();
-            if (Long.compareUnsigned(at, top) >= 0 || Long.compareUnsigned(at + pages, top) > 0) {
-                report.unsupported("mincore (a vector outside user space)", c.line());
-                return;
-            }
+        int room = (int) pages;
+        if (!printed) {
             if (pages > 0 && m.unknown.intersects(at & ~(Mman.PAGE_SIZE - 1), Mman.pageAlign(at + pages))) {
                 report.outside(c);
                 return;
             }
-            if (writable(m.space, at, at + pages)) {
-                vec = new byte[(int) pages];
+            // Linux copies the results area by area: the writable part of the vector decides where
+            // an EFAULT comes, and a hole before that point is ENOMEM.
+            room = (int) Math.min(pages, writablePrefix(m.space, at, at + pages));
+            if (room < pages && growsInto(m.space, at + room)) {
+                report.outside(c); // the kernel's copy would grow the stack there
+                return;
             }
         }
-        compare(c, m.space.mincore(addr, len, vec));
+        compare(c, m.space.mincore(addr, len, new byte[room]));
     }
 
-    /** The largest mincore replayed: 64 GiB of memory, a 16 MiB vector. */
-    private static final long MINCORE_PAGES = 1L << 24;
-
-    /** Whether [start, end) is in areas with PROT_WRITE, end to end. */
-    private static boolean writable(AddressSpace s, long start, long end) {
+    /** How many bytes from {@code start} on are in areas with PROT_WRITE, end to end (up to {@code end}). */
+    private static long writablePrefix(AddressSpace s, long start, long end) {
         long at = start;
         for (Area a : s.areas()) {
             if (a.end() <= at) {
                 continue;
             }
             if (a.start() > at || (a.prot() & Mman.PROT_WRITE) == 0) {
-                return false;
+                break;
             }
             at = a.end();
             if (at >= end) {
-                return true;
+                break;
             }
         }
-        return at >= end;
+        return Math.min(at, end) - start;
     }
+
+    /** Whether {@code va} is in a hole that a grows-down area right above it would grow into. */
+    private static boolean growsInto(AddressSpace s, long va) {
+        for (Area a : s.areas()) {
+            if (a.end() > va) {
+                return a.start() > va && (a.flags() & dev.specfault.vma.VmaFlags.GROWSDOWN) != 0;
+            }
+        }
+        return false;
+    }
+
+    /** The largest mincore replayed: 64 GiB of memory, a 16 MiB vector. */
+    private static final long MINCORE_PAGES = 1L << 24;
 
     /** [addr, addr + len) rounded out to pages becomes unknown memory, if it is a range at all. */
     private static void unknownRange(Mm m, long addr, long len) {
