@@ -40,6 +40,23 @@ public final class ReplayReport {
         notes.add(n);
     }
 
+    /**
+     * The call {@code c} was counted from the state {@code (replayedBefore, mismatchesBefore,
+     * outsideBefore)} on, and its verdict cannot be trusted: its mismatches are dropped and it counts
+     * as outside instead, with {@code why} noted.
+     */
+    void demote(TraceEvent.Call c, int replayedBefore, int mismatchesBefore, int outsideBefore, String why) {
+        final List<String> dropped = new ArrayList<>(mismatches.subList(mismatchesBefore, mismatches.size()));
+        mismatches.subList(mismatchesBefore, mismatches.size()).clear();
+        replayed = replayedBefore;
+        if (outside == outsideBefore) {
+            outside(c);
+        }
+        for (String d : dropped) {
+            notes.add(why + ": not counted: " + d);
+        }
+    }
+
     public String design() {
         return design;
     }

@@ -95,6 +95,12 @@ public final class Replayer {
     private static final Pattern CLONE_PARENT = Pattern.compile("\\bCLONE_PARENT\\b");
     /** A clone's exit signal (clone's flags, clone3's exit_signal), or a wait status of an exit or a kill. */
     private static final Pattern SIGCHLD = Pattern.compile("\\bSIGCHLD\\b");
+    /** clone3's stack ({@code stack=0x..., stack_size=0x...}) and clone's ({@code child_stack=0x...}). */
+    private static final Pattern STACK3 = Pattern.compile("\\bstack=(0x[0-9a-f]+), stack_size=(0x[0-9a-f]+)");
+    private static final Pattern STACK = Pattern.compile("\\bchild_stack=(0x[0-9a-f]+)");
+    /** The tid pointers a clone writes through: clone3's {@code child_tid=}/{@code parent_tid=}, clone's {@code child_tidptr=}. */
+    private static final Pattern CHILD_TID = Pattern.compile("\\bchild_tid(?:ptr)?=(0x[0-9a-f]+)");
+    private static final Pattern PARENT_TID = Pattern.compile("\\bparent_tid=(0x[0-9a-f]+)");
     private static final Pattern CLONE_NEWPID = Pattern.compile("\\bCLONE_NEWPID\\b");
     private static final Pattern SI_PID = Pattern.compile("\\bsi_pid=(\\d+)");
     private static final Pattern SI_CODE = Pattern.compile("\\bsi_code=(\\w+)");
@@ -278,6 +284,144 @@ public final class Replayer {
             report.unsupported(c.name() + " (unreadable: " + bad + ")", c.line());
             return;
         }
+        final Task self = tasks.get(c.pid());
+        final Mm mm = self == null ? null : self.mm;
+        final List<long[]> mine = mm == null || !LAYOUT_CALLS.contains(c.name()) ? List.of() : footprint(c, mm);
+        final StringBuilder beside = new StringBuilder();
+        final List<long[]> ambiguous = mine.isEmpty() ? List.of() : ambiguous(c, mm, mine, beside);
+        final int replayedBefore = report.replayedCount();
+        final int mismatchesBefore = report.mismatches().size();
+        final int outsideBefore = report.outsideCount();
+        try {
+            stepCall(c);
+        } finally {
+            if (!ambiguous.isEmpty()) {
+                // Another thread's call on the same pages ran at the same time: the kernel applied
+                // the two in an order the trace does not show. The pages both touch are unknown
+                // from now on; a mismatch of this call may be the other order's, and it is outside.
+                if (report.mismatches().size() > mismatchesBefore) {
+                    report.demote(c, replayedBefore, mismatchesBefore, outsideBefore, "line " + c.line()
+                            + " ran beside line " + beside + " of another thread on the same pages, in an order the"
+                            + " trace does not show");
+                }
+            }
+        }
+    }
+
+    /** The calls whose order against another thread's matters: they change or read the layout. */
+    private static final Set<String> LAYOUT_CALLS = Set.of("mmap", "munmap", "mprotect", "pkey_mprotect", "mremap",
+            "madvise", "brk", "mlock", "mlock2", "munlock", "mlockall", "munlockall", "mseal", "syscall_0x1ce", "msync",
+            "mincore");
+
+    /**
+     * The pages {@code c} touches, as page-rounded ranges within user space: its range (an mremap's
+     * old and new ranges; a brk's from the old break to the new), all of user space for mlockall and
+     * munlockall, none when its arguments cannot be read.
+     */
+    private static List<long[]> footprint(TraceEvent.Call c, Mm m) {
+        final long top = m.space.config().taskSize();
+        final List<long[]> out = new ArrayList<>(2);
+        try {
+            switch (c.name()) {
+                case "mlockall": case "munlockall":
+                    out.add(new long[] {0, top});
+                    break;
+                case "brk": {
+                    final long nb = arg(c, 0);
+                    final long cur = m.space.currentBrk();
+                    if (nb != 0) {
+                        clampAdd(out, Math.min(nb, cur), Math.max(nb, cur), top);
+                    }
+                    break;
+                }
+                case "mremap": {
+                    final long old = arg(c, 0);
+                    final long newLen = arg(c, 2);
+                    clampAdd(out, old, old + Math.max(arg(c, 1), newLen), top);
+                    if (!c.failed() && !c.unknown() && c.result() != old) {
+                        clampAdd(out, c.result(), c.result() + newLen, top);
+                    }
+                    if (c.args().size() > 4) {
+                        clampAdd(out, arg(c, 4), arg(c, 4) + newLen, top);
+                    }
+                    break;
+                }
+                case "mmap": {
+                    final long len = arg(c, 1);
+                    if (!c.failed() && !c.unknown()) {
+                        clampAdd(out, c.result(), c.result() + len, top);
+                    } else if ((Values.flags(c.args().get(3), Values.MAP)
+                            & (Mman.MAP_FIXED | Mman.MAP_FIXED_NOREPLACE)) != 0) {
+                        clampAdd(out, arg(c, 0), arg(c, 0) + len, top);
+                    }
+                    break;
+                }
+                default:
+                    clampAdd(out, arg(c, 0), arg(c, 0) + arg(c, 1), top);
+                    break;
+            }
+        } catch (Values.Unreadable x) {
+            return List.of();
+        }
+        return out;
+    }
+
+    /** Adds [start, end) rounded out to pages and cut at {@code top}, if anything is left. */
+    private static void clampAdd(List<long[]> out, long start, long end, long top) {
+        if (Long.compareUnsigned(end, start) < 0 || Long.compareUnsigned(end, top) > 0) {
+            end = top;
+        }
+        final long s = start & ~(Mman.PAGE_SIZE - 1);
+        final long e = Mman.pageAlign(end);
+        if (Long.compareUnsigned(s, e) < 0 && Long.compareUnsigned(s, top) < 0) {
+            out.add(new long[] {s, Math.min(e, top)});
+        }
+    }
+
+    /**
+     * Where {@code c} (touching {@code mine}) and the calls of other threads of the same mm that ran
+     * while it did (one started before it ended and ended after it started) touch the same pages;
+     * the lines of those calls go to {@code beside}.
+     */
+    private List<long[]> ambiguous(TraceEvent.Call c, Mm m, List<long[]> mine, StringBuilder beside) {
+        final int start = c.line();
+        final int end = ends.get(at);
+        final List<TraceEvent.Call> others = new ArrayList<>();
+        for (int j = at - 1; j >= 0 && ends.get(j) > start; j--) { // ended after c started (ends ascend)
+            if (events.get(j) instanceof TraceEvent.Call y) {
+                others.add(y);
+            }
+        }
+        for (int j = at + 1; j < events.size() && minStartFrom[j] < end; j++) { // started before c ended
+            if (!done[j] && events.get(j) instanceof TraceEvent.Call y && y.line() < end) {
+                others.add(y);
+            }
+        }
+        final List<long[]> out = new ArrayList<>();
+        for (TraceEvent.Call y : others) {
+            final Task t = tasks.get(y.pid());
+            if (y.pid() == c.pid() || t == null || t.mm != m || !LAYOUT_CALLS.contains(y.name())) {
+                continue;
+            }
+            boolean hit = false;
+            for (long[] b : footprint(y, m)) {
+                for (long[] a : mine) {
+                    final long lo = Math.max(a[0], b[0]);
+                    final long hi = Math.min(a[1], b[1]);
+                    if (lo < hi) {
+                        out.add(new long[] {lo, hi});
+                        hit = true;
+                    }
+                }
+            }
+            if (hit) {
+                beside.append(beside.length() == 0 ? "" : ", ").append(y.line());
+            }
+        }
+        return out;
+    }
+
+    private void stepCall(TraceEvent.Call c) {
         try {
             switch (c.name()) {
                 case "execve": case "execveat": exec(c); break;
@@ -590,10 +734,51 @@ public final class Replayer {
         if (old != null) {
             release(old.mm);
         }
+        written(c, parent.mm, mm);
         if (!thread) {
             final int p = CLONE_PARENT.matcher(c.text()).find() ? tree.parentOf(parent.tgid) : parent.tgid;
             tree.born(p, c.pid(), child, c.name().equals("fork") || c.name().equals("vfork")
                     || SIGCHLD.matcher(c.text()).find());
+        }
+    }
+
+    /**
+     * The memory a successful clone shows was written, which no trace line says: the new thread's
+     * stack (its caller put the thread's first data at the top, and the thread's first frame goes
+     * there), and the tid the kernel stores for CLONE_PARENT_SETTID (in the parent) and
+     * CLONE_CHILD_SETTID (in the child). A store there makes the page's area touched, as in the
+     * kernel (an anon_vma: whether a later move keeps the area's offset, and so whether it merges).
+     */
+    private void written(TraceEvent.Call c, Mm parent, Mm child) {
+        final String t = c.text();
+        Matcher m = STACK3.matcher(t);
+        if (m.find()) {
+            final long top = Values.number(m.group(1)) + Values.number(m.group(2));
+            store(child, top - 8);
+        } else if ((m = STACK.matcher(t)).find() && Values.number(m.group(1)) != 0) {
+            store(child, Values.number(m.group(1)) - 8);
+        }
+        if (t.contains("CLONE_PARENT_SETTID") && (m = PARENT_TID.matcher(t)).find()) {
+            store(parent, Values.number(m.group(1)));
+        }
+        if (t.contains("CLONE_CHILD_SETTID") && (m = CHILD_TID.matcher(t)).find()) {
+            store(child, Values.number(m.group(1)));
+        }
+    }
+
+    /** A store of 0 at {@code va} (8-aligned) where the replay knows the memory; its result is not looked at. */
+    private void store(Mm m, long va) {
+        final long at = va & ~7L;
+        if (Long.compareUnsigned(at, m.space.config().taskSize()) >= 0
+                || m.unknown.intersects(at & ~(Mman.PAGE_SIZE - 1), (at & ~(Mman.PAGE_SIZE - 1)) + Mman.PAGE_SIZE)) {
+            return;
+        }
+        final Cpu cpu = machine.cpu(0);
+        cpu.bind();
+        try {
+            m.space.store(cpu, at, 0);
+        } finally {
+            cpu.unbind();
         }
     }
 
