@@ -13,7 +13,10 @@
  * With a third argument ("gd"; random-gd.strace is `/tmp/random3 3 flags gd`, 2026-12-01), half the
  * anonymous mappings grow down, mprotect adds PROT_GROWSDOWN (one in four) or PROT_GROWSUP, and half
  * the mseal draws become msync (every flag mix) or mincore (into a buffer, NULL, or the window).
- * Without it the draws are those above, so the traces recorded before stay what the program makes. */
+ * Without it the draws are those above, so the traces recorded before stay what the program makes.
+ * With a fourth argument ("threads"; random-threads.strace is `/tmp/random3 5 flags gd threads`), two
+ * threads make 400 calls each at once (seeds seed * 1000 and seed * 1000 + 1), without forks.
+ * gcc -O1 -pthread since then (the single-thread draws are unchanged). */
 #define _GNU_SOURCE
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -21,17 +24,18 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <fcntl.h>
+#include <pthread.h>
 #ifndef SYS_mseal
 #define SYS_mseal 462
 #endif
 #define P 4096L
 #define PAGES 64
-static unsigned long long state;
+static __thread unsigned long long state;
 static unsigned next(unsigned n) {
     state = state * 6364136223846793005ULL + 1442695040888963407ULL;
     return (unsigned)(state >> 33) % n;
 }
-static char *w; static int fds[2]; static char *heap; static int more; static int gd;
+static char *w; static int fds[2]; static char *heap; static int more; static int gd; static int threads;
 static const int prots[] = {PROT_NONE, PROT_READ, PROT_READ | PROT_WRITE, PROT_READ | PROT_WRITE, PROT_READ | PROT_EXEC};
 static const int advice[] = {MADV_DONTNEED, MADV_FREE, MADV_DONTFORK, MADV_WIPEONFORK, MADV_RANDOM, MADV_NORMAL,
     MADV_WILLNEED, MADV_POPULATE_READ, MADV_POPULATE_WRITE, MADV_DOFORK, MADV_COLD, MADV_PAGEOUT, MADV_SEQUENTIAL,
@@ -97,7 +101,7 @@ static void op(void) {
             syscall(SYS_mseal, a, len, 0);
         }
     } else if (k < 45) {
-        if (next(4) == 0) {
+        if (next(4) == 0 && !threads) {
             pid_t c = fork();
             if (c == 0) {
                 for (int i = 0; i < 20; i++) op();
@@ -110,15 +114,28 @@ static void op(void) {
         madvise(a, P, next(2) ? MADV_POPULATE_WRITE : MADV_POPULATE_READ);
     }
 }
+static unsigned long long seed;
+static void *thread(void *k) {
+    state = seed * 1000 + (unsigned long)k;
+    for (int i = 0; i < 400; i++) op();
+    return 0;
+}
 int main(int argc, char **argv) {
-    state = argc > 1 ? strtoull(argv[1], 0, 10) : 1;
+    seed = state = argc > 1 ? strtoull(argv[1], 0, 10) : 1;
     more = argc > 2;
     gd = argc > 3;
+    threads = argc > 4;
     w = mmap(0, (PAGES + 16) * P, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     munmap(w, (PAGES + 16) * P);
     fds[0] = open("/tmp/rsf/eight", O_RDWR | O_CREAT | O_TRUNC, 0600); ftruncate(fds[0], 8 * P);
     fds[1] = open("/tmp/rsf/short", O_RDWR | O_CREAT | O_TRUNC, 0600); ftruncate(fds[1], 5 * P + 100);
     heap = (char *)(((unsigned long)sbrk(0) + P - 1) & ~(P - 1));
+    if (threads) {
+        pthread_t t[2];
+        for (long k = 0; k < 2; k++) pthread_create(&t[k], 0, thread, (void *)k);
+        for (int k = 0; k < 2; k++) pthread_join(t[k], 0);
+        return 0;
+    }
     for (int i = 0; i < 600; i++) op();
     return 0;
 }
