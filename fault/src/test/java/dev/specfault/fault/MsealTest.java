@@ -17,8 +17,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import dev.specfault.pmap.Arch;
 import dev.specfault.pmap.Machine;
 import dev.specfault.srcu.GracePeriodDriver;
-import dev.specfault.vma.Area;
-import dev.specfault.vma.VmaFlags;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -94,27 +92,7 @@ class MsealTest extends OneCpuSpaceTest {
 
     /** mseal.c's layout(): the areas overlapping [base, base + n pages). */
     private static String layout(AddressSpace s, long base, int n) {
-        final StringBuilder b = new StringBuilder();
-        for (Area a : s.areas()) {
-            if (a.start() >= base + n * P || a.end() <= base) {
-                continue;
-            }
-            b.append(" [").append((a.start() - base) / P).append(',').append((a.end() - base) / P).append(')')
-                    .append((a.prot() & PROT_READ) != 0 ? 'r' : '-')
-                    .append((a.prot() & PROT_WRITE) != 0 ? 'w' : '-')
-                    .append((a.prot() & PROT_EXEC) != 0 ? 'x' : '-')
-                    .append((a.flags() & VmaFlags.SHARED) != 0 ? 's' : 'p');
-            if ((a.flags() & VmaFlags.SEALED) != 0) {
-                b.append(" sealed");
-            }
-            if ((a.flags() & VmaFlags.DONTCOPY) != 0) {
-                b.append(" dontfork");
-            }
-            if ((a.flags() & VmaFlags.RAND_READ) != 0) {
-                b.append(" random");
-            }
-        }
-        return b.toString();
+        return WindowLayout.of(s, base, n);
     }
 
     private static final long EINVAL = -Errno.EINVAL;

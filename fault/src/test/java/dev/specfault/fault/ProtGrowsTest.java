@@ -18,8 +18,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import dev.specfault.pmap.Arch;
 import dev.specfault.pmap.Machine;
 import dev.specfault.srcu.GracePeriodDriver;
-import dev.specfault.vma.Area;
-import dev.specfault.vma.VmaFlags;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -78,24 +76,7 @@ class ProtGrowsTest extends OneCpuSpaceTest {
 
     /** prot-grows.c's layout(). */
     private String layout(long base, int n) {
-        final StringBuilder b = new StringBuilder();
-        for (Area a : s.areas()) {
-            if (a.start() >= base + n * P || a.end() <= base) {
-                continue;
-            }
-            b.append(" [").append((a.start() - base) / P).append(',').append((a.end() - base) / P).append(')')
-                    .append((a.prot() & PROT_READ) != 0 ? 'r' : '-')
-                    .append((a.prot() & PROT_WRITE) != 0 ? 'w' : '-')
-                    .append((a.prot() & PROT_EXEC) != 0 ? 'x' : '-')
-                    .append((a.flags() & VmaFlags.SHARED) != 0 ? 's' : 'p');
-            if ((a.flags() & VmaFlags.GROWSDOWN) != 0) {
-                b.append(" gd");
-            }
-            if ((a.flags() & VmaFlags.SEALED) != 0) {
-                b.append(" sealed");
-            }
-        }
-        return b.toString();
+        return WindowLayout.of(s, base, n);
     }
 
     @ParameterizedTest
