@@ -42,7 +42,7 @@ import org.opentest4j.AssertionFailedError;
  * <p>The stream mixes anonymous and file mappings (private and shared, a file with a partial last
  * page for SIGBUS), FIXED / FIXED_NOREPLACE / hinted placement, GROWSDOWN and POPULATE, munmap,
  * mprotect (PROT_GROWSDOWN too), mremap (in place, MAYMOVE, FIXED), madvise(DONTNEED), brk, mseal,
- * stack growth, fork and exit of children, in a window small enough that operations keep hitting
+ * mincore (its vector compared too), stack growth, fork and exit of children, in a window small enough that operations keep hitting
  * each other's areas.
  */
 class LockedDifferentialTest {
@@ -187,8 +187,8 @@ class LockedDifferentialTest {
             }
             final long ra = op.apply(spec.spaces.get(si), spec.files);
             final long rb = op.apply(locked.spaces.get(si), locked.files);
-            mix.merge(Op.NAMES[op.kind] + (ra < 0 && op.kind != Op.BRK ? " " + Errno.format(ra) : " ok"), 1,
-                    Integer::sum);
+            mix.merge(Op.NAMES[op.kind] + (ra < 0 && op.kind != Op.BRK ? " " + Errno.format(ra)
+                    : op.kind == Op.MINCORE && ra > 0 ? " resident" : " ok"), 1, Integer::sum);
             if (op.kind == Op.MPROTECT && (op.prot & Mman.PROT_GROWSDOWN) != 0) {
                 mix.merge("mprotect PROT_GROWSDOWN " + (ra < 0 ? Errno.format(ra) : "ok"), 1, Integer::sum);
             }
@@ -219,6 +219,7 @@ class LockedDifferentialTest {
         assertTrue(touched.size() > 20, "the stream stored something: " + touched.size());
         assertTrue(mix.getOrDefault("mseal ok", 0) > 0 && mix.keySet().stream().anyMatch(k -> k.endsWith(" EPERM")),
                 () -> "the stream sealed something and was refused for it: " + mix);
+        assertTrue(mix.getOrDefault("mincore resident", 0) > 0, () -> "mincore found pages in memory: " + mix);
         assertTrue(mix.getOrDefault("mprotect ok", 0) > 5 && mix.getOrDefault("mremap ok", 0) > 5
                 && mix.getOrDefault("store OK", 0) > 50 && mix.getOrDefault("load SIGSEGV", 0) > 5, mix::toString);
     }
@@ -236,6 +237,7 @@ class LockedDifferentialTest {
         static final int FORK = 8;
         static final int EXIT = 9;
         static final int MSEAL = 10;
+        static final int MINCORE = 11;
 
         int kind;
         long a;
@@ -352,6 +354,12 @@ class LockedDifferentialTest {
             } else {
                 o.kind = EXIT;
             }
+            if (o.kind == LOAD && later.nextInt(6) == 0) {
+                // a load's draws made, the op becomes a mincore there (the stream's other draws stay)
+                o.kind = MINCORE;
+                o.a &= ~(P - 1);
+                o.len = (1 + later.nextInt(6)) * P;
+            }
             return o;
         }
 
@@ -372,13 +380,23 @@ class LockedDifferentialTest {
                     return s.brk(a);
                 case MSEAL:
                     return s.mseal(a, len, 0);
+                case MINCORE: {
+                    // the result, or the vector as bits (page i in bit i) when it succeeded
+                    final byte[] vec = new byte[(int) (len / P)];
+                    final long r = s.mincore(a, len, vec);
+                    long bits = 0;
+                    for (int i = 0; i < vec.length; i++) {
+                        bits |= (long) vec[i] << i;
+                    }
+                    return r < 0 ? r : bits;
+                }
                 default:
                     throw new IllegalStateException("not a system call: " + kind);
             }
         }
 
         static final String[] NAMES = {"mmap", "munmap", "mprotect", "mremap", "madvise", "brk", "load", "store", "fork",
-            "exit", "mseal"};
+            "exit", "mseal", "mincore"};
 
         @Override
         public String toString() {
