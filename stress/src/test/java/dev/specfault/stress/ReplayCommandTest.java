@@ -423,6 +423,45 @@ class ReplayCommandTest {
         assertReplays(dir.resolve("c.strace"), start + "1 munmap(0x7ffff7fbc000, 4096 <unfinished ...>\n"
                 + "2 mprotect(0x7ffff7fbe000, 4096, PROT_READ) = -1 ENOMEM (Cannot allocate memory)\n"
                 + "1 <... munmap resumed>) = 0\n", 1, 5, 1, 0, 0);
+        // at the same time as a call that changed nothing (EINVAL)
+        assertReplays(dir.resolve("d.strace"), start + "1 munmap(0x7ffff7fbc001, 4096 <unfinished ...>\n"
+                + "2 mprotect(0x7ffff7fbc000, 4096, PROT_READ) = -1 ENOMEM (Cannot allocate memory)\n"
+                + "1 <... munmap resumed>) = -1 EINVAL (Invalid argument)\n", 1, 5, 1, 0, 0);
+    }
+
+    /**
+     * Found by review (2026-12-01): a malformed line of another thread is not a crash; a call
+     * replayed ahead of its turn inside a demoted one still counts; a call replayed ahead still ran
+     * beside the calls that came after it.
+     */
+    @Test
+    void overlapBookkeeping(@TempDir Path dir) throws IOException {
+        final String clone = "1 clone3({flags=CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD|CLONE_SYSVSEM,"
+                + " exit_signal=0, stack=0x7ffff7000000, stack_size=0x2000}, 88) = 2\n";
+        // an mmap of 3 arguments beside a munmap: "unreadable: 3 arguments", not an exception
+        assertReplays(dir.resolve("a.strace"), EXECVE
+                + "1 mmap(NULL, 8192, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = 0x7ffff7000000\n" + clone
+                + "2 mmap(NULL, 4096, PROT_READ <unfinished ...>\n1 munmap(0x7ffff7000000, 4096) = 0\n"
+                + "2 <... mmap resumed>) = -1 ENOMEM (Cannot allocate memory)\n", 0, 4, 0, 1, 0);
+        // the munmap is replayed ahead for the mmap's address, which then mismatches: 5 calls counted
+        final String two = EXECVE
+                + "1 mmap(0x7ffff7000000, 8192, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0) = 0x7ffff7000000\n"
+                + "1 mmap(0x7ffff7002000, 4096, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0) = 0x7ffff7002000\n"
+                + clone + "2 munmap(0x7ffff7000000, 8192 <unfinished ...>\n"
+                + "1 mmap(NULL, 12288, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = 0x7ffff7000000\n"
+                + "2 <... munmap resumed>) = 0\n";
+        assertReplays(dir.resolve("b.strace"), two, 0, 5, 0, 0, 1);
+        // the munmap (replayed ahead for line 6) also ran beside line 5's mprotect, which the kernel
+        // applied first
+        assertReplays(dir.resolve("c.strace"), EXECVE
+                + "1 mmap(0x7ffff7000000, 8192, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0) = 0x7ffff7000000\n"
+                + clone + clone.replace("= 2", "= 3") + "2 munmap(0x7ffff7000000, 8192 <unfinished ...>\n"
+                + "3 mprotect(0x7ffff7001000, 4096, PROT_READ <unfinished ...>\n"
+                + "1 mmap(NULL, 4096, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = 0x7ffff7000000\n"
+                + "3 <... mprotect resumed>) = 0\n2 <... munmap resumed>) = 0\n", 0, 6, 0, 0, 1);
+        final Result r = SpecfaultCliTest.run("replay", dir.resolve("c.strace").toString(), "--initial-maps",
+                res("errnos/initial.maps"), "-v", "--design", "speculative");
+        assertTrue(r.out().contains("note: line 6 ran beside line 5 of another thread"), r.out());
     }
 
     /**

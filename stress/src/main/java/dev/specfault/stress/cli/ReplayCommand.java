@@ -64,6 +64,10 @@ public final class ReplayCommand implements Callable<Integer> {
             + " what does not fit is counted as unsupported (default 4096, 8192 with --touch)")
     Long frames;
 
+    @Option(names = "--max-map-count", paramLabel = "N", description = "the traced machine's vm.max_map_count"
+            + " (default 65530, Linux's)")
+    Integer maxMapCount;
+
     @Option(names = {"-v", "--verbose"}, description = "also list the calls outside the trace")
     boolean verbose;
 
@@ -83,6 +87,10 @@ public final class ReplayCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(cl, "--cpus must be 1..64");
         }
         final long nFrames = frames == null ? Replayer.defaultFrames(touch) : frames;
+        final int mapCount = maxMapCount == null ? dev.specfault.fault.SpaceConfig.defaults(a).maxMapCount() : maxMapCount;
+        if (mapCount < 1) {
+            throw new CommandLine.ParameterException(cl, "--max-map-count must be at least 1: " + mapCount);
+        }
         if (nFrames < MIN_FRAMES || nFrames > MAX_FRAMES) {
             throw new CommandLine.ParameterException(cl, "--frames must be " + MIN_FRAMES + ".." + MAX_FRAMES
                     + " (4 KiB each, up to 64 GiB): " + nFrames);
@@ -110,7 +118,7 @@ public final class ReplayCommand implements Callable<Integer> {
         final List<MapsFile.Entry> fin = maps == null ? null : maps(cl, maps, "--maps", taskSize);
         boolean mismatched = false;
         for (Design d : designs) {
-            final ReplayReport r = new Replayer(new Replayer.Options(d, a, init, fin, touch, cpus, nFrames), t).run();
+            final ReplayReport r = new Replayer(new Replayer.Options(d, a, init, fin, touch, cpus, nFrames, mapCount), t).run();
             int touchLines = 0;
             for (String m : r.mismatches()) {
                 if (m.startsWith("MISMATCH --touch") && ++touchLines > LIST_LIMIT) {

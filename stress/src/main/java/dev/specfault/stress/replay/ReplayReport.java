@@ -14,6 +14,15 @@ public final class ReplayReport {
     private final Map<String, List<Integer>> unsupported = new LinkedHashMap<>();
     private final List<String> outsideCalls = new ArrayList<>();
     private final List<String> notes = new ArrayList<>();
+    /** What each call being replayed added (a call replayed ahead inside another has its own). */
+    private final java.util.ArrayDeque<Scope> scopes = new java.util.ArrayDeque<>();
+
+    /** One call's share of the counts. */
+    private static final class Scope {
+        int replayed;
+        final List<String> mismatches = new ArrayList<>();
+        boolean outside;
+    }
 
     ReplayReport(String design) {
         this.design = design;
@@ -21,10 +30,16 @@ public final class ReplayReport {
 
     void replayed() {
         replayed++;
+        if (!scopes.isEmpty()) {
+            scopes.peek().replayed++;
+        }
     }
 
     void mismatch(String m) {
         mismatches.add(m);
+        if (!scopes.isEmpty()) {
+            scopes.peek().mismatches.add(m);
+        }
     }
 
     void unsupported(String what, int line) {
@@ -34,6 +49,24 @@ public final class ReplayReport {
     void outside(TraceEvent.Call c) {
         outside++;
         outsideCalls.add("line " + c.line() + ": " + c.text() + " = " + c.resultText());
+        if (!scopes.isEmpty()) {
+            scopes.peek().outside = true;
+        }
+    }
+
+    /** A call's replay begins: what it adds, apart from the calls replayed ahead inside it, is its own. */
+    void begin() {
+        scopes.push(new Scope());
+    }
+
+    /** The call's replay ended. */
+    void end() {
+        scopes.pop();
+    }
+
+    /** Whether the call being replayed (not the ones replayed ahead inside it) has mismatched. */
+    boolean mismatched() {
+        return !scopes.isEmpty() && !scopes.peek().mismatches.isEmpty();
     }
 
     void note(String n) {
@@ -41,19 +74,20 @@ public final class ReplayReport {
     }
 
     /**
-     * The call {@code c} was counted from the state {@code (replayedBefore, mismatchesBefore,
-     * outsideBefore)} on, and its verdict cannot be trusted: its mismatches are dropped and it counts
-     * as outside instead, with {@code why} noted.
+     * The verdict of the call {@code c} being replayed cannot be trusted: its own mismatches are
+     * dropped (noted with {@code why}) and it counts as outside instead of replayed.
      */
-    void demote(TraceEvent.Call c, int replayedBefore, int mismatchesBefore, int outsideBefore, String why) {
-        final List<String> dropped = new ArrayList<>(mismatches.subList(mismatchesBefore, mismatches.size()));
-        mismatches.subList(mismatchesBefore, mismatches.size()).clear();
-        replayed = replayedBefore;
-        if (outside == outsideBefore) {
-            outside(c);
+    void demote(TraceEvent.Call c, String why) {
+        final Scope s = scopes.peek();
+        for (String m : s.mismatches) {
+            mismatches.removeIf(x -> x == m);
+            notes.add(why + ": not counted: " + m);
         }
-        for (String d : dropped) {
-            notes.add(why + ": not counted: " + d);
+        s.mismatches.clear();
+        replayed -= s.replayed;
+        s.replayed = 0;
+        if (!s.outside) {
+            outside(c);
         }
     }
 

@@ -68,13 +68,17 @@ import java.util.regex.Pattern;
  * </pre>
  */
 public final class Replayer {
-    /** How to replay: the design and architecture, the snapshots, and {@code --touch}. */
+    /**
+     * How to replay: the design and architecture, the snapshots, {@code --touch}, the machine's
+     * frames, and the traced machine's {@code vm.max_map_count}.
+     */
     public record Options(Design design, Arch arch, List<MapsFile.Entry> initialMaps, List<MapsFile.Entry> finalMaps,
-                          boolean touch, int cpus, long frames) {
-        /** With the default machine: {@link #defaultFrames} frames. */
+                          boolean touch, int cpus, long frames, int maxMapCount) {
+        /** With the default machine: {@link #defaultFrames} frames, Linux's default map count. */
         public Options(Design design, Arch arch, List<MapsFile.Entry> initialMaps, List<MapsFile.Entry> finalMaps,
                        boolean touch, int cpus) {
-            this(design, arch, initialMaps, finalMaps, touch, cpus, defaultFrames(touch));
+            this(design, arch, initialMaps, finalMaps, touch, cpus, defaultFrames(touch),
+                    SpaceConfig.defaults(arch).maxMapCount());
         }
     }
 
@@ -288,23 +292,19 @@ public final class Replayer {
         final Mm mm = self == null ? null : self.mm;
         final List<long[]> mine = mm == null || !LAYOUT_CALLS.contains(c.name()) ? List.of() : footprint(c, mm);
         final StringBuilder beside = new StringBuilder();
-        final List<long[]> ambiguous = mine.isEmpty() ? List.of() : ambiguous(c, mm, mine, beside);
-        final int replayedBefore = report.replayedCount();
-        final int mismatchesBefore = report.mismatches().size();
-        final int outsideBefore = report.outsideCount();
+        final boolean ambiguous = !mine.isEmpty() && ambiguous(c, mm, mine, beside);
+        report.begin();
         try {
             stepCall(c);
-        } finally {
-            if (!ambiguous.isEmpty()) {
+            if (ambiguous && report.mismatched()) {
                 // Another thread's call on the same pages ran at the same time: the kernel applied
-                // the two in an order the trace does not show. The pages both touch are unknown
-                // from now on; a mismatch of this call may be the other order's, and it is outside.
-                if (report.mismatches().size() > mismatchesBefore) {
-                    report.demote(c, replayedBefore, mismatchesBefore, outsideBefore, "line " + c.line()
-                            + " ran beside line " + beside + " of another thread on the same pages, in an order the"
-                            + " trace does not show");
-                }
+                // the two in an order the trace does not show, and a mismatch of this call may be
+                // the other order's.
+                report.demote(c, "line " + c.line() + " ran beside line " + beside + " of another thread on the"
+                        + " same pages, in an order the trace does not show");
             }
+        } finally {
+            report.end();
         }
     }
 
@@ -312,6 +312,10 @@ public final class Replayer {
     private static final Set<String> LAYOUT_CALLS = Set.of("mmap", "munmap", "mprotect", "pkey_mprotect", "mremap",
             "madvise", "brk", "mlock", "mlock2", "munlock", "mlockall", "munlockall", "mseal", "syscall_0x1ce", "msync",
             "mincore");
+    /** Of those, the ones that change nothing: they cannot have changed another call's result. */
+    private static final Set<String> READ_ONLY_CALLS = Set.of("msync", "mincore");
+    /** Failures that come before anything is changed (arguments, a target in use). */
+    private static final Set<String> NO_CHANGE_ERRNOS = Set.of("EINVAL", "EFAULT", "EEXIST", "EBADF");
 
     /**
      * The pages {@code c} touches, as page-rounded ranges within user space: its range (an mremap's
@@ -327,10 +331,10 @@ public final class Replayer {
                     out.add(new long[] {0, top});
                     break;
                 case "brk": {
+                    // from the heap's start: the break before this call is not known once it ran
                     final long nb = arg(c, 0);
-                    final long cur = m.space.currentBrk();
                     if (nb != 0) {
-                        clampAdd(out, Math.min(nb, cur), Math.max(nb, cur), top);
+                        clampAdd(out, m.space.startBrk(), Math.max(nb, m.space.currentBrk()), top);
                     }
                     break;
                 }
@@ -360,8 +364,8 @@ public final class Replayer {
                     clampAdd(out, arg(c, 0), arg(c, 0) + arg(c, 1), top);
                     break;
             }
-        } catch (Values.Unreadable x) {
-            return List.of();
+        } catch (Values.Unreadable | IndexOutOfBoundsException x) {
+            return List.of(); // a line malformed() refuses when its turn comes
         }
         return out;
     }
@@ -379,46 +383,49 @@ public final class Replayer {
     }
 
     /**
-     * Where {@code c} (touching {@code mine}) and the calls of other threads of the same mm that ran
-     * while it did (one started before it ended and ended after it started) touch the same pages;
-     * the lines of those calls go to {@code beside}.
+     * Whether a call of another thread of the same mm that may have changed the layout ran while
+     * {@code c} did (one started before the other ended) on some of the pages {@code c} touches
+     * ({@code mine}); the lines of those calls go to {@code beside}.
      */
-    private List<long[]> ambiguous(TraceEvent.Call c, Mm m, List<long[]> mine, StringBuilder beside) {
+    private boolean ambiguous(TraceEvent.Call c, Mm m, List<long[]> mine, StringBuilder beside) {
         final int start = c.line();
         final int end = ends.get(at);
         final List<TraceEvent.Call> others = new ArrayList<>();
-        for (int j = at - 1; j >= 0 && ends.get(j) > start; j--) { // ended after c started (ends ascend)
+        // ended after c started: the events are in the order they ended, but for clones (in the
+        // order they started), which are not memory calls, so the scan may stop at the first that
+        // ended before
+        for (int j = at - 1; j >= 0 && ends.get(j) > start; j--) {
             if (events.get(j) instanceof TraceEvent.Call y) {
                 others.add(y);
             }
         }
         for (int j = at + 1; j < events.size() && minStartFrom[j] < end; j++) { // started before c ended
-            if (!done[j] && events.get(j) instanceof TraceEvent.Call y && y.line() < end) {
-                others.add(y);
+            if (events.get(j) instanceof TraceEvent.Call y && y.line() < end) {
+                others.add(y); // replayed ahead already or not: it ran beside c all the same
             }
         }
-        final List<long[]> out = new ArrayList<>();
         for (TraceEvent.Call y : others) {
             final Task t = tasks.get(y.pid());
-            if (y.pid() == c.pid() || t == null || t.mm != m || !LAYOUT_CALLS.contains(y.name())) {
+            if (y.pid() == c.pid() || t == null || t.mm != m || !LAYOUT_CALLS.contains(y.name())
+                    || READ_ONLY_CALLS.contains(y.name()) || y.failed() && NO_CHANGE_ERRNOS.contains(y.errName())) {
                 continue;
             }
-            boolean hit = false;
-            for (long[] b : footprint(y, m)) {
-                for (long[] a : mine) {
-                    final long lo = Math.max(a[0], b[0]);
-                    final long hi = Math.min(a[1], b[1]);
-                    if (lo < hi) {
-                        out.add(new long[] {lo, hi});
-                        hit = true;
-                    }
-                }
-            }
-            if (hit) {
+            if (intersects(footprint(y, m), mine)) {
                 beside.append(beside.length() == 0 ? "" : ", ").append(y.line());
             }
         }
-        return out;
+        return beside.length() > 0;
+    }
+
+    private static boolean intersects(List<long[]> a, List<long[]> b) {
+        for (long[] x : a) {
+            for (long[] y : b) {
+                if (Math.max(x[0], y[0]) < Math.min(x[1], y[1])) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     private void stepCall(TraceEvent.Call c) {
@@ -522,7 +529,7 @@ public final class Replayer {
 
     /** A new mm as execve leaves it: from {@code --initial-maps}, or all unknown. */
     private Mm fresh(int pid, boolean initial) {
-        SpaceConfig cfg = SpaceConfig.defaults(o.arch()).withInitialStack(false);
+        SpaceConfig cfg = SpaceConfig.defaults(o.arch()).withInitialStack(false).withMaxMapCount(o.maxMapCount());
         Long brkStart = null;
         MapsFile.Entry heap = null;
         if (initial) {
