@@ -16,7 +16,10 @@
  * Without it the draws are those above, so the traces recorded before stay what the program makes.
  * With a fourth argument ("threads"; random-threads.strace is `/tmp/random3 5 flags gd threads`), two
  * threads make 400 calls each at once (seeds seed * 1000 and seed * 1000 + 1), without forks.
- * gcc -O1 -pthread since then (the single-thread draws are unchanged). */
+ * gcc -O1 -pthread since then (the single-thread draws are unchanged).
+ * With FILL=N in the environment it first maps single pages until the map count is
+ * vm.max_map_count less N (random-mapcount.strace: FILL=27 /tmp/random3 19 flags gd, recorded with
+ * vm.max_map_count at 1000; replay it with --max-map-count 1000). */
 #define _GNU_SOURCE
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -24,6 +27,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <pthread.h>
 #ifndef SYS_mseal
 #define SYS_mseal 462
@@ -130,6 +134,17 @@ int main(int argc, char **argv) {
     fds[0] = open("/tmp/rsf/eight", O_RDWR | O_CREAT | O_TRUNC, 0600); ftruncate(fds[0], 8 * P);
     fds[1] = open("/tmp/rsf/short", O_RDWR | O_CREAT | O_TRUNC, 0600); ftruncate(fds[1], 5 * P + 100);
     heap = (char *)(((unsigned long)sbrk(0) + P - 1) & ~(P - 1));
+    if (getenv("FILL")) {
+        /* fill the map count up to vm.max_map_count less FILL areas: single pages, rights alternating */
+        int max = 0, n = 0, c;
+        FILE *f = fopen("/proc/sys/vm/max_map_count", "r");
+        if (f) { if (fscanf(f, "%d", &max) != 1) max = 0; fclose(f); }
+        f = fopen("/proc/self/maps", "r");
+        while (f && (c = fgetc(f)) != EOF) n += c == '\n';
+        if (f) fclose(f);
+        for (int i = n + 2; i < max - atoi(getenv("FILL")); i++)
+            mmap(0, P, i % 2 ? PROT_READ : PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    }
     if (threads) {
         pthread_t t[2];
         for (long k = 0; k < 2; k++) pthread_create(&t[k], 0, thread, (void *)k);

@@ -1750,12 +1750,15 @@ public abstract class AbstractSpace implements AddressSpace, FileObject.Mapper {
     /**
      * Whether a fault with {@code access} in {@code a} needs the area's anonymous identity first
      * ({@code vmf_anon_prepare}) and it has none: a write in private memory (Linux's
-     * {@code do_anonymous_page}, {@code do_cow_fault} and {@code wp_page_copy} prepare it; a read of
+     * {@code do_anonymous_page}, {@code do_cow_fault} and {@code wp_page_copy} prepare it). A read of
      * private anonymous memory maps the shared zero page and prepares nothing, see
-     * {@link #zeroPageProt}).
+     * {@link #zeroPageProt} — unless the space's kernel allocates a page there
+     * ({@link SpaceConfig#zeroPage} false): then any fault in private anonymous memory prepares it,
+     * and a read of a private file mapping still does not (docs/linux/anon-read.c).
      */
-    protected static boolean needsAnon(Area a, int access) {
-        return a.anon() == null && (a.flags() & VmaFlags.SHARED) == 0 && access == dev.specfault.pmap.Prot.ACCESS_WRITE;
+    protected boolean needsAnon(Area a, int access) {
+        return a.anon() == null && (a.flags() & VmaFlags.SHARED) == 0
+                && (access == dev.specfault.pmap.Prot.ACCESS_WRITE || !config.zeroPage() && a.backing() == null);
     }
 
     /**

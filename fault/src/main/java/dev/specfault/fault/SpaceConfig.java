@@ -18,9 +18,15 @@ import dev.specfault.pmap.Arch;
  * @param brkStart       where the program break starts ({@code mm->start_brk})
  * @param initialStack   whether a new space starts with the 132 KiB GROWSDOWN stack below
  *                       {@code mmapWindow}, as after execve
+ * @param zeroPage       whether a read of private anonymous memory maps the shared zero page and
+ *                       leaves the area without an anon_vma, as mainline's {@code do_anonymous_page}
+ *                       (true, the default); false for a kernel that allocates a page there, so that
+ *                       the read gives the area its anon_vma as a write does (measured on this
+ *                       project's machines from 2026-12-01: 6.18.44-fc-v1045, docs/linux/anon-read.c;
+ *                       the build before, -fc-v782, used the zero page: account-anon-vma.out)
  */
 public record SpaceConfig(long taskSize, long mmapWindow, long mmapMinAddr, long rlimitStack, long stackGuardGap,
-                          int maxMapCount, long brkStart, boolean initialStack) {
+                          int maxMapCount, long brkStart, boolean initialStack, boolean zeroPage) {
 
     /** The initial stack's size after execve with a small environment (Linux: 132 KiB mapped). */
     public static final long INITIAL_STACK = 132 * 1024;
@@ -37,27 +43,32 @@ public record SpaceConfig(long taskSize, long mmapWindow, long mmapMinAddr, long
     /** Linux's defaults for {@code arch} without randomization. */
     public static SpaceConfig defaults(Arch arch) {
         return new SpaceConfig(arch.userTop(), arch.defaultTop(), 0x10000, 8L << 20, 256L * Mman.PAGE_SIZE, 65530,
-                0x555555559000L, true);
+                0x555555559000L, true, true);
     }
 
     public SpaceConfig withMaxMapCount(int n) {
         return new SpaceConfig(taskSize, mmapWindow, mmapMinAddr, rlimitStack, stackGuardGap, n, brkStart,
-                initialStack);
+                initialStack, zeroPage);
     }
 
     public SpaceConfig withRlimitStack(long bytes) {
         return new SpaceConfig(taskSize, mmapWindow, mmapMinAddr, bytes, stackGuardGap, maxMapCount, brkStart,
-                initialStack);
+                initialStack, zeroPage);
     }
 
     public SpaceConfig withInitialStack(boolean on) {
         return new SpaceConfig(taskSize, mmapWindow, mmapMinAddr, rlimitStack, stackGuardGap, maxMapCount, brkStart,
-                on);
+                on, zeroPage);
     }
 
     public SpaceConfig withBrkStart(long addr) {
         return new SpaceConfig(taskSize, mmapWindow, mmapMinAddr, rlimitStack, stackGuardGap, maxMapCount, addr,
-                initialStack);
+                initialStack, zeroPage);
+    }
+
+    public SpaceConfig withZeroPage(boolean on) {
+        return new SpaceConfig(taskSize, mmapWindow, mmapMinAddr, rlimitStack, stackGuardGap, maxMapCount, brkStart,
+                initialStack, on);
     }
 
     /** The end of the stack area (Linux STACK_TOP without randomization). */

@@ -378,6 +378,36 @@ class ReplayCommandTest {
     }
 
     /**
+     * random-files.c's mix recorded with vm.max_map_count at 1000 and the map count filled to 27
+     * below it ({@code FILL=27 /tmp/random3 19 flags gd}): 90 calls refused with ENOMEM or EAGAIN, many
+     * at the limit. It replays clean, with --maps, only with --max-map-count 1000 (with Linux's
+     * default the limit is never reached) and --no-zero-page: this machine's kernel gives an area
+     * an anon_vma for a read of private anonymous memory (AnonReadTest), and the pages mlockall
+     * read in kept areas apart.
+     */
+    @Test
+    void aTraceRecordedWithALowerMapCountLimit() throws IOException {
+        randomFiles();
+        final String[] args = {"replay", res("random-mapcount.strace"), "--initial-maps",
+            res("random-mapcount.initial.maps"), "--maps", res("random-mapcount.final.maps"), "--design", "all"};
+        Result r = SpecfaultCliTest.run(java.util.stream.Stream.concat(java.util.Arrays.stream(args),
+                java.util.stream.Stream.of("--max-map-count", "1000", "--no-zero-page")).toArray(String[]::new));
+        assertEquals(0, r.code(), r.out() + r.err());
+        for (long[] s : summaries(r)) {
+            assertEquals(0, s[1], r.out());
+            assertEquals(0, s[3], r.out());
+        }
+        r = SpecfaultCliTest.run(args);
+        assertEquals(1, r.code(), "the limit matters: " + r.out());
+        r = SpecfaultCliTest.run(java.util.stream.Stream.concat(java.util.Arrays.stream(args),
+                java.util.stream.Stream.of("--max-map-count", "1000")).toArray(String[]::new));
+        assertEquals(1, r.code(), "so does the zero page: " + r.out());
+        r = SpecfaultCliTest.run("replay", res("random-mapcount.strace"), "--max-map-count", "0");
+        assertEquals(2, r.code(), r.out() + r.err());
+        assertTrue(r.err().contains("--max-map-count must be at least 1"), r.err());
+    }
+
+    /**
      * random-files.c's mix made by two threads at once ({@code /tmp/random3 5 flags gd threads}): 809
      * calls replayed with no mismatch on every design; one munlock ran beside another thread's call
      * on the same pages and its result needs the other order: outside, with the note. (No --maps:

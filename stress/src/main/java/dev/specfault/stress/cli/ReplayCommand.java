@@ -68,6 +68,11 @@ public final class ReplayCommand implements Callable<Integer> {
             + " (default 65530, Linux's)")
     Integer maxMapCount;
 
+    @Option(names = "--no-zero-page", description = "the traced kernel allocates a page for a read of private"
+            + " anonymous memory, which then gives the area an anon_vma (mainline maps the zero page; this"
+            + " project's machines do so since 2026-12-01: docs/replay.md)")
+    boolean noZeroPage;
+
     @Option(names = {"-v", "--verbose"}, description = "also list the calls outside the trace")
     boolean verbose;
 
@@ -118,7 +123,7 @@ public final class ReplayCommand implements Callable<Integer> {
         final List<MapsFile.Entry> fin = maps == null ? null : maps(cl, maps, "--maps", taskSize);
         boolean mismatched = false;
         for (Design d : designs) {
-            final ReplayReport r = new Replayer(new Replayer.Options(d, a, init, fin, touch, cpus, nFrames, mapCount), t).run();
+            final ReplayReport r = new Replayer(new Replayer.Options(d, a, init, fin, touch, cpus, nFrames, mapCount, !noZeroPage), t).run();
             int touchLines = 0;
             for (String m : r.mismatches()) {
                 if (m.startsWith("MISMATCH --touch") && ++touchLines > LIST_LIMIT) {

@@ -70,15 +70,16 @@ import java.util.regex.Pattern;
 public final class Replayer {
     /**
      * How to replay: the design and architecture, the snapshots, {@code --touch}, the machine's
-     * frames, and the traced machine's {@code vm.max_map_count}.
+     * frames, the traced machine's {@code vm.max_map_count}, and whether its kernel maps the zero
+     * page for a read of private anonymous memory ({@link SpaceConfig#zeroPage}).
      */
     public record Options(Design design, Arch arch, List<MapsFile.Entry> initialMaps, List<MapsFile.Entry> finalMaps,
-                          boolean touch, int cpus, long frames, int maxMapCount) {
-        /** With the default machine: {@link #defaultFrames} frames, Linux's default map count. */
+                          boolean touch, int cpus, long frames, int maxMapCount, boolean zeroPage) {
+        /** With the default machine: {@link #defaultFrames} frames, Linux's default map count, the zero page. */
         public Options(Design design, Arch arch, List<MapsFile.Entry> initialMaps, List<MapsFile.Entry> finalMaps,
                        boolean touch, int cpus) {
             this(design, arch, initialMaps, finalMaps, touch, cpus, defaultFrames(touch),
-                    SpaceConfig.defaults(arch).maxMapCount());
+                    SpaceConfig.defaults(arch).maxMapCount(), true);
         }
     }
 
@@ -529,7 +530,8 @@ public final class Replayer {
 
     /** A new mm as execve leaves it: from {@code --initial-maps}, or all unknown. */
     private Mm fresh(int pid, boolean initial) {
-        SpaceConfig cfg = SpaceConfig.defaults(o.arch()).withInitialStack(false).withMaxMapCount(o.maxMapCount());
+        SpaceConfig cfg = SpaceConfig.defaults(o.arch()).withInitialStack(false).withMaxMapCount(o.maxMapCount())
+                .withZeroPage(o.zeroPage());
         Long brkStart = null;
         MapsFile.Entry heap = null;
         if (initial) {
