@@ -12,8 +12,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.specfault.pmap.AccessResult;
 import dev.specfault.pmap.Arch;
-import dev.specfault.pmap.Machine;
-import dev.specfault.srcu.GracePeriodDriver;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -39,15 +37,9 @@ class AnonReadTest extends OneCpuSpaceTest {
 
     private AddressSpace s;
     private FileObject file;
-    private long baseline;
 
     private void space(Design d, Arch arch, boolean zeroPage) {
-        machine = Machine.builder(arch).frameLimit(1024).cpus(2).build();
-        cpu = machine.cpu(0);
-        cpu.bind();
-        baseline = machine.frames().inUse();
-        s = Spaces.create(new SpaceOptions(d, machine).name("t")
-                .config(SpaceConfig.defaults(arch).withZeroPage(zeroPage)).driver(GracePeriodDriver.inline()));
+        s = newSpace(d, arch, SpaceConfig.defaults(arch).withZeroPage(zeroPage), 1024);
         file = new FileObject("/tmp/anon-read-file", 3 * P, machine.frames());
     }
 

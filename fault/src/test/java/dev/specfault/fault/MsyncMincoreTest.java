@@ -16,8 +16,6 @@ import static dev.specfault.fault.Mman.PROT_WRITE;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.specfault.pmap.Arch;
-import dev.specfault.pmap.Machine;
-import dev.specfault.srcu.GracePeriodDriver;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -54,16 +52,10 @@ class MsyncMincoreTest extends OneCpuSpaceTest {
     private final List<AddressSpace> spaces = new ArrayList<>();
     private final List<FileObject> files = new ArrayList<>();
     private AddressSpace s;
-    private long baseline;
     private final byte[] v = new byte[64];
 
     private AddressSpace space(Design d, Arch arch) {
-        machine = Machine.builder(arch).frameLimit(1024).cpus(2).build();
-        cpu = machine.cpu(0);
-        cpu.bind();
-        baseline = machine.frames().inUse();
-        s = Spaces.create(new SpaceOptions(d, machine).name("t").config(SpaceConfig.defaults(arch))
-                .driver(GracePeriodDriver.inline()));
+        s = newSpace(d, arch, SpaceConfig.defaults(arch), 1024);
         spaces.add(s);
         return s;
     }

@@ -16,8 +16,6 @@ import static dev.specfault.fault.Mman.PROT_WRITE;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.specfault.pmap.Arch;
-import dev.specfault.pmap.Machine;
-import dev.specfault.srcu.GracePeriodDriver;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -46,15 +44,9 @@ class ProtGrowsTest extends OneCpuSpaceTest {
     }
 
     private AddressSpace s;
-    private long baseline;
 
     private AddressSpace space(Design d, Arch arch) {
-        machine = Machine.builder(arch).frameLimit(1024).cpus(2).build();
-        cpu = machine.cpu(0);
-        cpu.bind();
-        baseline = machine.frames().inUse();
-        s = Spaces.create(new SpaceOptions(d, machine).name("t").config(SpaceConfig.defaults(arch))
-                .driver(GracePeriodDriver.inline()));
+        s = newSpace(d, arch, SpaceConfig.defaults(arch), 1024);
         return s;
     }
 
