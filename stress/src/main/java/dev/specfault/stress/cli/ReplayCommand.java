@@ -69,8 +69,8 @@ public final class ReplayCommand implements Callable<Integer> {
     Integer maxMapCount;
 
     @Option(names = "--no-zero-page", description = "the traced kernel allocates a page for a read of private"
-            + " anonymous memory, which then gives the area an anon_vma (mainline maps the zero page; this"
-            + " project's machines do so since 2026-12-01: docs/replay.md)")
+            + " anonymous memory, which then gives the area an anon_vma (mainline maps the zero page instead;"
+            + " this project's machines allocate since 2026-12-01: docs/replay.md)")
     boolean noZeroPage;
 
     @Option(names = {"-v", "--verbose"}, description = "also list the calls outside the trace")
